@@ -1,0 +1,1 @@
+"""migration-portal: the Litestar service for token-migration support."""

@@ -1,0 +1,109 @@
+"""Domain errors of the portal, and their one mapping to RFC 9457 problem details.
+
+Every error a holder or a reviewer can cause is a ``PortalError`` subclass carrying an HTTP status,
+a stable machine ``code`` and, when one input is to blame, the ``field`` that caused it. The HTTP
+edge (``portal.http.problems``) turns them into ``application/problem+json``; nothing below the
+HTTP layer knows about HTTP beyond these numbers.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class PortalError(Exception):
+    """Base of every domain error; ``detail`` is a sentence the caller can act on."""
+
+    status: ClassVar[int] = 400
+    code: ClassVar[str] = "bad_request"
+    title: ClassVar[str] = "Bad request"
+
+    def __init__(self, detail: str, *, field: str | None = None, extra: dict[str, Any] | None = None,
+                 code: str | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.field = field
+        self.extra = extra or {}
+        if code is not None:
+            self.code = code  # type: ignore[misc]  # instance override of the class default
+
+
+# -- 400: the input itself is wrong --------------------------------------------------------------
+class InvalidInputError(PortalError):
+    status, code, title = 400, "invalid_input", "Invalid input"
+
+
+class InvalidAddressError(InvalidInputError):
+    code, title = "invalid_address", "Invalid address"
+
+
+class InvalidChecksumError(InvalidAddressError):
+    code, title = "invalid_checksum", "Invalid EIP-55 checksum"
+
+
+class MalformedSignatureError(InvalidInputError):
+    code, title = "malformed_signature", "Malformed signature"
+
+
+# -- 401/403: who is asking ----------------------------------------------------------------------
+class AuthenticationError(PortalError):
+    status, code, title = 401, "unauthenticated", "Authentication required"
+
+
+class PermissionDeniedError(PortalError):
+    status, code, title = 403, "forbidden", "Insufficient role"
+
+
+# -- 404/409/410/422: the request is well-formed but cannot be honoured ---------------------------
+class NotFoundError(PortalError):
+    status, code, title = 404, "not_found", "Not found"
+
+
+class ConflictError(PortalError):
+    status, code, title = 409, "conflict", "Conflict"
+
+
+class ChallengeUsedError(ConflictError):
+    code, title = "challenge_used", "Challenge already used"
+
+
+class IllegalTransitionError(ConflictError):
+    code, title = "illegal_transition", "Illegal status transition"
+
+
+class ChallengeExpiredError(PortalError):
+    status, code, title = 410, "challenge_expired", "Challenge expired"
+
+
+class UnprocessableError(PortalError):
+    status, code, title = 422, "unprocessable", "Unprocessable request"
+
+
+class NotEligibleError(UnprocessableError):
+    code, title = "not_eligible", "Address not eligible"
+
+
+class SignatureMismatchError(UnprocessableError):
+    code, title = "signature_mismatch", "Signature does not prove ownership"
+
+
+class PolicyRejectedError(UnprocessableError):
+    code, title = "policy_rejected", "Policy refused"
+
+
+# -- 503: something outside the process is down ---------------------------------------------------
+class UpstreamUnavailableError(PortalError):
+    status, code, title = 503, "upstream_unavailable", "Upstream service unavailable"
+
+
+class RpcUnavailableError(UpstreamUnavailableError):
+    code, title = "rpc_unavailable", "EVM RPC unavailable"
+
+
+class SettingsError(Exception):
+    """A bad environment variable: start-up stops with one line naming it (exit code 2)."""
+
+    def __init__(self, variable: str, reason: str) -> None:
+        super().__init__(f"{variable}: {reason}")
+        self.variable = variable
+        self.reason = reason
