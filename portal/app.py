@@ -1,0 +1,59 @@
+"""The app factory: all wiring lives here, and nothing else builds a Litestar app.
+
+``create_app(settings)`` returns an app whose lifespan opens the database pool and the snapshot
+artifacts and closes them on shutdown. No module-level state: two apps in one process (as the
+tests make) share nothing but the Prometheus registry, which is process-wide by design.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from litestar import Litestar
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+
+from portal.domain.eligibility import SnapshotSet
+from portal.http import health, snapshots
+from portal.http.openapi import openapi_config
+from portal.http.problems import problem_details_plugin
+from portal.services import Clock, Services, utc_now
+from portal.settings import Settings
+from portal.store.database import Database
+
+ROUTE_HANDLERS = [
+    health.health,
+    health.ready,
+    snapshots.list_snapshots,
+    snapshots.get_eligibility,
+]
+
+
+def create_app(settings: Settings, *, clock: Clock = utc_now) -> Litestar:
+    """Build the app; the database at ``settings.database_url`` must already be migrated."""
+    if settings.database_url is None:
+        raise ValueError("create_app needs settings.database_url (the CLI starts an embedded server first)")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        snapshot_set = SnapshotSet.open(settings.snapshots)
+        db = await Database.open(settings.database_url, size=settings.db_pool_size)  # type: ignore[arg-type]
+        app.state.services = Services(settings=settings, db=db, snapshots=snapshot_set, clock=clock)
+        try:
+            yield
+        finally:
+            await db.close()
+            snapshot_set.close()
+
+    prometheus = PrometheusConfig(app_name="portal", prefix="portal", group_path=True,
+                                  exclude=["/metrics"])
+    logging.getLogger("portal").setLevel(settings.log_level)
+    return Litestar(
+        route_handlers=[*ROUTE_HANDLERS, PrometheusController],
+        lifespan=[lifespan],
+        middleware=[prometheus.middleware],
+        plugins=[problem_details_plugin()],
+        openapi_config=openapi_config(),
+        debug=False,
+    )

@@ -1,0 +1,1 @@
+"""Use cases: plain functions and services taking Structs and a connection; no litestar here."""

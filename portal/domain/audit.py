@@ -1,0 +1,32 @@
+"""Audit actions, named ``subject:object:action`` (warehouse's convention), and the one recorder.
+
+Every state change calls ``record`` with its own connection, inside its own transaction, so the
+event and the change commit or roll back together.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any
+
+from portal.store import audit
+from portal.store.database import Connection
+
+
+class AuditAction(StrEnum):
+    PROOF_ACCEPTED = "request:proof:accepted"
+    REVIEW_CLAIMED = "review:request:claimed"
+    DECISION_APPROVED = "review:decision:approved"
+    DECISION_FIRST_APPROVAL = "review:decision:first_approval"
+    DECISION_REJECTED = "review:decision:rejected"
+    DECISION_NEEDS_INFO = "review:decision:needs_info"
+    STAFF_KEY_CREATED = "staff:key:created"
+    STAFF_KEY_REVOKED = "staff:key:revoked"
+    POLICY_PUBLISHED = "policy:version:published"
+
+
+async def record(conn: Connection, action: AuditAction, *, at: dt.datetime, actor: str, subject: str,
+                 data: dict[str, Any] | None = None, client: str | None = None) -> audit.AuditEvent:
+    return await audit.append(conn, at=at, actor=actor, action=str(action), subject=subject, data=data,
+                              client=client)

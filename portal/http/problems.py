@@ -1,0 +1,107 @@
+"""The one mapping from errors to RFC 9457 ``application/problem+json`` responses.
+
+Every response of an error carries ``type``, ``title``, ``status``, ``detail`` and a stable machine
+``code``; when one input is to blame it also names the ``field``. Litestar's problem-details plugin
+renders them; this module only decides what each exception becomes.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsException, ProblemDetailsPlugin
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from portal.errors import PortalError
+
+PROBLEM_TYPE_BASE = "https://migration-portal.dev/problems/"
+logger = logging.getLogger("portal.http")
+
+_CODES_BY_STATUS = {
+    400: "invalid_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "unavailable",
+}
+
+
+def _problem(status: int, code: str, title: str, detail: str, extra: dict[str, Any],
+             headers: dict[str, str] | None = None) -> ProblemDetailsException:
+    return ProblemDetailsException(
+        status_code=status,
+        type_=PROBLEM_TYPE_BASE + code,
+        title=title,
+        detail=detail,
+        extra={"code": code, **extra},
+        headers=headers,
+    )
+
+
+def portal_error_to_problem(exc: PortalError) -> ProblemDetailsException:
+    extra: dict[str, Any] = dict(exc.extra)
+    if exc.field is not None:
+        extra["field"] = exc.field
+    return _problem(exc.status, exc.code, exc.title, exc.detail, extra)
+
+
+def _field_of(key: str | None) -> str | None:
+    """Litestar reports body fields as ``$.a.b`` paths; a field name reads better without the ``$.``."""
+    if not key:
+        return None
+    return key[2:] if key.startswith("$.") else key
+
+
+def validation_error_to_problem(exc: ValidationException) -> ProblemDetailsException:
+    """Litestar's 400s (body, path, query) name the field and the reason, like our own errors."""
+    errors = []
+    for item in exc.extra if isinstance(exc.extra, list) else []:
+        if isinstance(item, dict):
+            errors.append({"field": _field_of(item.get("key")), "reason": str(item.get("message", "")),
+                           "source": item.get("source")})
+    extra: dict[str, Any] = {"errors": errors}
+    if errors:
+        first = errors[0]
+        extra["field"] = first["field"]
+        detail = f"{first['field']}: {first['reason']}" if first["field"] else first["reason"]
+    else:
+        detail = str(exc.detail)
+    return _problem(400, "invalid_request", "Invalid request", detail, extra)
+
+
+def http_error_to_problem(exc: HTTPException) -> ProblemDetailsException:
+    if isinstance(exc, ProblemDetailsException):
+        return exc
+    status = exc.status_code
+    code = _CODES_BY_STATUS.get(status, "http_error")
+    title = str(exc.detail) if exc.detail else code.replace("_", " ").capitalize()
+    extra = exc.extra if isinstance(exc.extra, dict) else {}
+    return _problem(status, code, title, str(exc.detail), extra, headers=exc.headers)
+
+
+def unexpected_error_to_problem(exc: Exception) -> ProblemDetailsException:
+    """A bug: logged with its traceback, answered without internals."""
+    logger.exception("unhandled error", exc_info=exc)
+    return _problem(HTTP_500_INTERNAL_SERVER_ERROR, "internal_error", "Internal error",
+                    "an unexpected error occurred; it has been logged", {})
+
+
+def problem_details_plugin() -> ProblemDetailsPlugin:
+    return ProblemDetailsPlugin(
+        ProblemDetailsConfig(
+            exception_to_problem_detail_map={
+                PortalError: portal_error_to_problem,
+                ValidationException: validation_error_to_problem,
+                HTTPException: http_error_to_problem,
+                Exception: unexpected_error_to_problem,
+            }
+        )
+    )

@@ -1,0 +1,27 @@
+"""Holders' read-only routes: which snapshots exist, and is an address in one."""
+
+from __future__ import annotations
+
+from litestar import get
+from litestar.datastructures import State
+from litestar.params import Parameter
+
+import snapshot
+from portal.domain.eligibility import Eligibility
+
+
+@get("/v1/snapshots", operation_id="listSnapshots", tags=["holders"], sync_to_thread=False,
+     summary="Manifests of the loaded snapshots")
+def list_snapshots(state: State) -> list[snapshot.Manifest]:
+    return state.services.snapshots.manifests
+
+
+@get("/v1/eligibility/{address:str}", operation_id="getEligibility", tags=["holders"], sync_to_thread=False,
+     summary="Is this address in a snapshot, for how much, with which Merkle proof",
+     )
+def get_eligibility(
+    state: State,
+    address: str = Parameter(description="EVM address (0x + 40 hex; mixed case must be EIP-55) or Solana "
+                                         "public key (base58 of 32 bytes)", max_length=100),
+) -> Eligibility:
+    return state.services.snapshots.eligibility(address)

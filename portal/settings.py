@@ -1,0 +1,113 @@
+"""Settings: one frozen msgspec Struct, read from the environment once and passed in.
+
+Invariant: a ``Settings`` value is always valid. ``from_env`` either returns one or raises
+``SettingsError`` naming the first bad variable, which the CLI prints as one line (exit code 2).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Annotated, Literal
+
+import msgspec
+
+from portal.errors import SettingsError
+
+PositiveInt = Annotated[int, msgspec.Meta(ge=1)]
+NonNegativeInt = Annotated[int, msgspec.Meta(ge=0)]
+
+
+class JwtIssuer(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """An identity provider whose tokens staff may present (see ``PORTAL_JWT_ISSUERS``)."""
+
+    issuer: str
+    jwks_url: str
+    audience: str
+    algorithms: tuple[str, ...] = ("RS256",)
+    roles_claim: str = "roles"
+
+
+class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Everything the service reads from its environment; field ``x`` comes from ``ENV[x]`` below."""
+
+    database_url: str | None = None
+    data_dir: str = ".portal"
+    snapshots: tuple[str, ...] = ()
+    public_url: str = "http://127.0.0.1:8000"
+    db_pool_size: Annotated[int, msgspec.Meta(ge=1, le=200)] = 10
+    challenge_ttl_seconds: Annotated[int, msgspec.Meta(ge=30, le=86_400)] = 900
+    rate_limit_per_minute: NonNegativeInt = 30
+    destination_chain: Literal["evm", "solana"] = "evm"
+    evm_chain_id: PositiveInt = 1
+    evm_rpc_url: str | None = None
+    rpc_timeout_seconds: Annotated[float, msgspec.Meta(gt=0, le=120)] = 5.0
+    min_confirmations: NonNegativeInt = 1
+    expected_review_hours: NonNegativeInt = 48
+    four_eyes_amount: Annotated[str, msgspec.Meta(pattern=r"^[0-9]{1,78}$")] = str(10**24)
+    review_lease_seconds: Annotated[int, msgspec.Meta(ge=10, le=86_400)] = 900
+    jwt_issuers: tuple[JwtIssuer, ...] = ()
+    policy_root: str | None = None
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @property
+    def four_eyes_threshold(self) -> int:
+        """Amount in base units at or above which an approval needs a second approver."""
+        return int(self.four_eyes_amount)
+
+    @property
+    def public_host(self) -> str:
+        """The host[:port] of ``public_url``: the EIP-4361 ``domain`` and the policy pages' origin."""
+        return self.public_url.split("://", 1)[1].split("/", 1)[0]
+
+
+ENV: dict[str, str] = {
+    "database_url": "DATABASE_URL",
+    "data_dir": "PORTAL_DATA_DIR",
+    "snapshots": "PORTAL_SNAPSHOTS",
+    "public_url": "PORTAL_PUBLIC_URL",
+    "db_pool_size": "PORTAL_DB_POOL_SIZE",
+    "challenge_ttl_seconds": "PORTAL_CHALLENGE_TTL_SECONDS",
+    "rate_limit_per_minute": "PORTAL_RATE_LIMIT_PER_MINUTE",
+    "destination_chain": "PORTAL_DESTINATION_CHAIN",
+    "evm_chain_id": "PORTAL_EVM_CHAIN_ID",
+    "evm_rpc_url": "PORTAL_EVM_RPC_URL",
+    "rpc_timeout_seconds": "PORTAL_RPC_TIMEOUT_SECONDS",
+    "min_confirmations": "PORTAL_MIN_CONFIRMATIONS",
+    "expected_review_hours": "PORTAL_EXPECTED_REVIEW_HOURS",
+    "four_eyes_amount": "PORTAL_FOUR_EYES_AMOUNT",
+    "review_lease_seconds": "PORTAL_REVIEW_LEASE_SECONDS",
+    "jwt_issuers": "PORTAL_JWT_ISSUERS",
+    "policy_root": "PORTAL_POLICY_ROOT",
+    "log_level": "PORTAL_LOG_LEVEL",
+}
+
+
+def _raw_value(field: str, text: str) -> object:
+    """Turn one variable's text into what ``msgspec.convert`` expects for its field."""
+    if field == "snapshots":
+        return [part for part in text.replace(os.pathsep, ",").split(",") if part.strip()]
+    if field == "jwt_issuers":
+        try:
+            return msgspec.json.decode(text)
+        except msgspec.DecodeError as exc:
+            raise SettingsError(ENV[field], f"not valid JSON ({exc})") from None
+    return text.strip()
+
+
+def from_env(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read ``Settings`` from ``environ`` (default ``os.environ``); empty variables count as unset."""
+    environ = os.environ if environ is None else environ
+    raw = {field: _raw_value(field, environ[var]) for field, var in ENV.items() if environ.get(var, "").strip()}
+    try:
+        settings = msgspec.convert(raw, Settings, strict=False)
+    except msgspec.ValidationError as exc:
+        message = str(exc)
+        field = message.rsplit("$.", 1)[-1].split("[", 1)[0].split(".", 1)[0].rstrip("`")
+        reason = message.split(" - at ", 1)[0]
+        raise SettingsError(ENV.get(field, "environment"), reason) from None
+    if not settings.public_url.startswith(("http://", "https://")):
+        raise SettingsError(ENV["public_url"], "must start with http:// or https://")
+    if settings.database_url is not None and not settings.database_url.startswith(("postgresql://", "postgres://")):
+        raise SettingsError(ENV["database_url"], "must be a postgresql:// URL")
+    return settings

@@ -1,0 +1,86 @@
+"""Shared fixtures: a real PostgreSQL, a fresh database per test, demo snapshots, app clients.
+
+The server is ``$TEST_DATABASE_URL``/``$DATABASE_URL`` when given (any database on it works as the
+maintenance connection), else an embedded one under ``.pytest-pg/`` shared by all xdist workers.
+Each session migrates one template database; each test that asks for ``database_url`` gets its
+own clone (``CREATE DATABASE ... TEMPLATE``), dropped afterwards: isolated, real, and fast.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+import pytest
+
+from portal.settings import Settings
+from portal.store.migrations import migrate
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def with_database(url: str, dbname: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + dbname))
+
+
+@pytest.fixture(scope="session")
+def pg_server_url() -> Iterator[str]:
+    given = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
+    if given:
+        yield given
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import pgserver
+
+        server = pgserver.get_server(REPO_ROOT / ".pytest-pg", cleanup_mode="stop")
+    try:
+        yield server.get_uri()
+    finally:
+        server.cleanup()
+
+
+def _admin(url: str) -> psycopg.Connection:
+    return psycopg.connect(url, autocommit=True)
+
+
+@pytest.fixture(scope="session")
+def template_database(pg_server_url: str) -> Iterator[str]:
+    """A migrated database used only as a template; its name is unique to this session."""
+    name = f"portal_tmpl_{secrets.token_hex(4)}"
+    with _admin(pg_server_url) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    migrate(with_database(pg_server_url, name))
+    yield name
+    with _admin(pg_server_url) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def database_url(pg_server_url: str, template_database: str) -> Iterator[str]:
+    """A fresh, migrated database for this test alone."""
+    name = f"portal_test_{secrets.token_hex(6)}"
+    with _admin(pg_server_url) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
+    yield with_database(pg_server_url, name)
+    with _admin(pg_server_url) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def demo_snapshot_paths(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    from portal.demo import build_demo_snapshots
+
+    return [str(p) for p in build_demo_snapshots(tmp_path_factory.mktemp("snapshots"))]
+
+
+@pytest.fixture
+def settings(database_url: str, demo_snapshot_paths: list[str]) -> Settings:
+    return Settings(database_url=database_url, snapshots=tuple(demo_snapshot_paths),
+                    public_url="https://portal.example.org", rate_limit_per_minute=0)
