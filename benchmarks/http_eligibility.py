@@ -1,0 +1,110 @@
+"""Issue 2: GET /v1/eligibility/{address} throughput against GET /health on the same server.
+
+For each ASGI server (granian, uvicorn) start ``portal serve`` on loopback with a snapshot of
+random EVM holders, then alternate wrk runs of /health and of eligibility lookups (random holders,
+response includes the proof) at 64 connections. Prints medians of the repeats and the ratio.
+
+    python benchmarks/http_eligibility.py [--entries 1000000] [--seconds 8] [--repeats 3]
+
+Needs ``wrk`` (Debian package). Traffic goes to 127.0.0.1 only; every run is bounded by --seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _server import portal_server  # noqa: E402
+
+import snapshot  # noqa: E402
+from eth_utils import to_checksum_address  # noqa: E402
+
+WORK = Path(__file__).resolve().parent / ".work"
+
+
+def make_snapshot(entries: int) -> tuple[Path, list[str]]:
+    WORK.mkdir(exist_ok=True)
+    source = WORK / f"http-holders-{entries}.csv"
+    rng = random.Random(2)
+    addresses = [to_checksum_address(rng.randbytes(20)) for _ in range(min(entries, 50_000))]
+    if not source.exists():
+        with source.open("w") as out:
+            out.write("address,amount\n")
+            for i in range(entries):
+                address = addresses[i] if i < len(addresses) else "0x" + rng.randbytes(20).hex()
+                out.write(f"{address},{rng.randrange(1, 10**24)}\n")
+    manifest = snapshot.build_artifact(source, WORK / "snapshots")
+    return Path(manifest.path), addresses[:10_000]
+
+
+def wrk(url: str, seconds: int, connections: int, script: Path | None = None) -> tuple[float, float]:
+    args = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "2s"]
+    if script:
+        args += ["-s", str(script)]
+    output = subprocess.run([*args, url], capture_output=True, text=True, check=True,
+                            timeout=seconds + 30).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    p99_text = re.search(r"99%\s+([\d.]+)(us|ms|s)", output)
+    value, unit = float(p99_text.group(1)), p99_text.group(2)  # type: ignore[union-attr]
+    p99_ms = value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    if non_2xx:
+        raise RuntimeError(f"{non_2xx.group(1)} non-2xx responses from {url}")
+    return rps, p99_ms
+
+
+def lua_script(addresses: list[str]) -> Path:
+    script = WORK / "eligibility.lua"
+    paths = ",".join(f'"/v1/eligibility/{a}"' for a in addresses)
+    script.write_text(
+        f"local paths = {{{paths}}}\nlocal i = 0\n"
+        "request = function()\n  i = i + 1\n  return wrk.format('GET', paths[(i % #paths) + 1])\nend\n"
+    )
+    return script
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--entries", type=int, default=1_000_000)
+    parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--servers", default="granian,uvicorn")
+    parser.add_argument("--workers", type=int, default=1)
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        print("wrk not found: apt-get install wrk", file=sys.stderr)
+        return 2
+    artifact, addresses = make_snapshot(args.entries)
+    script = lua_script(addresses)
+    print(f"snapshot: {args.entries} entries; {args.connections} connections; {args.seconds}s x {args.repeats}")
+    for server in args.servers.split(","):
+        with tempfile.TemporaryDirectory(prefix="portal-bench-") as data_dir, \
+                portal_server(Path(data_dir), [artifact], server=server, workers=args.workers,
+                              env={"PORTAL_RATE_LIMIT_PER_MINUTE": "0"}) as base:
+            wrk(base + "/health", 2, args.connections)  # warm-up
+            wrk(base + "/", 2, args.connections, script)
+            health, eligibility = [], []
+            for _ in range(args.repeats):
+                health.append(wrk(base + "/health", args.seconds, args.connections))
+                eligibility.append(wrk(base + "/", args.seconds, args.connections, script))
+        h_rps = statistics.median(r for r, _ in health)
+        e_rps = statistics.median(r for r, _ in eligibility)
+        print(f"{server:8s} workers={args.workers} /health {h_rps:8.0f} req/s p99 "
+              f"{statistics.median(p for _, p in health):6.2f} ms | /v1/eligibility {e_rps:8.0f} req/s p99 "
+              f"{statistics.median(p for _, p in eligibility):6.2f} ms | ratio {e_rps / h_rps:.2f} (target >= 0.75)")
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONWARNINGS", "ignore")
+    sys.exit(main())
