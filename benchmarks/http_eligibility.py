@@ -23,10 +23,10 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _server import portal_server  # noqa: E402
+from _server import portal_server
+from eth_utils import to_checksum_address
 
-import snapshot  # noqa: E402
-from eth_utils import to_checksum_address  # noqa: E402
+import snapshot
 
 WORK = Path(__file__).resolve().parent / ".work"
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import msgspec
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsException, ProblemDetailsPlugin
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
@@ -26,8 +28,10 @@ _CODES_BY_STATUS = {
     404: "not_found",
     405: "method_not_allowed",
     409: "conflict",
+    410: "gone",
     413: "payload_too_large",
     415: "unsupported_media_type",
+    422: "unprocessable",
     429: "rate_limited",
     500: "internal_error",
     503: "unavailable",
@@ -105,3 +109,23 @@ def problem_details_plugin() -> ProblemDetailsPlugin:
             }
         )
     )
+
+
+class Problem(msgspec.Struct, frozen=True):
+    """RFC 9457 problem details as this service emits them (documentation of the error body)."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    field: str | None = None
+
+
+def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
+    """OpenAPI entries for a handler's error statuses, all answered as ``application/problem+json``."""
+    return {
+        status: ResponseSpec(data_container=Problem, media_type="application/problem+json",
+                             description=_CODES_BY_STATUS.get(status, "error").replace("_", " "))
+        for status in statuses
+    }

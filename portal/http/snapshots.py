@@ -8,6 +8,7 @@ from litestar.params import Parameter
 
 import snapshot
 from portal.domain.eligibility import Eligibility
+from portal.http.problems import problem_responses
 
 
 @get("/v1/snapshots", operation_id="listSnapshots", tags=["holders"], sync_to_thread=False,
@@ -18,7 +19,7 @@ def list_snapshots(state: State) -> list[snapshot.Manifest]:
 
 @get("/v1/eligibility/{address:str}", operation_id="getEligibility", tags=["holders"], sync_to_thread=False,
      summary="Is this address in a snapshot, for how much, with which Merkle proof",
-     )
+     responses=problem_responses(400))
 def get_eligibility(
     state: State,
     address: str = Parameter(description="EVM address (0x + 40 hex; mixed case must be EIP-55) or Solana "

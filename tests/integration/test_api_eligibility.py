@@ -5,12 +5,11 @@ from __future__ import annotations
 import csv
 from importlib import resources
 
+import base58
 import pytest
 import sha3
 from eth_utils import to_checksum_address
 from litestar.testing import TestClient
-
-import base58
 
 
 def demo_rows(filename: str) -> list[tuple[str, int]]:
