@@ -12,10 +12,14 @@ import logging
 from collections.abc import AsyncIterator
 
 from litestar import Litestar
+from litestar.di import Provide
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 
 from portal.domain.eligibility import SnapshotSet
-from portal.http import health, snapshots
+from portal.domain.jwt_auth import HttpxJwksFetcher, JwtVerifier
+from portal.http import allowlist, audit, health, review, snapshots
+from portal.http.auth import provide_staff
+from portal.http.metrics import queue_gauges
 from portal.http.openapi import openapi_config
 from portal.http.problems import problem_details_plugin
 from portal.services import Clock, Services, utc_now
@@ -27,6 +31,12 @@ ROUTE_HANDLERS = [
     health.ready,
     snapshots.list_snapshots,
     snapshots.get_eligibility,
+    review.list_queue,
+    review.claim,
+    review.get_request,
+    review.decide,
+    audit.list_audit_events,
+    allowlist.get_allowlist,
 ]
 
 
@@ -38,12 +48,16 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> Litestar:
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         snapshot_set = SnapshotSet.open(settings.snapshots)
+        jwks_fetcher = HttpxJwksFetcher(settings.rpc_timeout_seconds)
+        jwt_verifier = JwtVerifier(settings.jwt_issuers, jwks_fetcher, now=lambda: clock().timestamp())
         db = await Database.open(settings.database_url, size=settings.db_pool_size)  # type: ignore[arg-type]
-        app.state.services = Services(settings=settings, db=db, snapshots=snapshot_set, clock=clock)
+        app.state.services = Services(settings=settings, db=db, snapshots=snapshot_set, clock=clock,
+                                      jwt_verifier=jwt_verifier)
         try:
             yield
         finally:
             await db.close()
+            await jwks_fetcher.aclose()
             snapshot_set.close()
 
     prometheus = PrometheusConfig(app_name="portal", prefix="portal", group_path=True,
@@ -51,7 +65,8 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> Litestar:
     logging.getLogger("portal").setLevel(settings.log_level)
     return Litestar(
         route_handlers=[*ROUTE_HANDLERS, PrometheusController],
-        lifespan=[lifespan],
+        lifespan=[lifespan, queue_gauges],
+        dependencies={"staff": Provide(provide_staff, sync_to_thread=False)},
         middleware=[prometheus.middleware],
         plugins=[problem_details_plugin()],
         openapi_config=openapi_config(),

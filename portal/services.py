@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from portal.domain.eligibility import SnapshotSet
+from portal.domain.jwt_auth import JwtVerifier
 from portal.domain.readiness import Check
 from portal.settings import Settings
 from portal.store.database import Database
@@ -30,3 +31,4 @@ class Services:
     snapshots: SnapshotSet
     clock: Clock = utc_now
     readiness_checks: list[tuple[str, ReadinessCheck]] = field(default_factory=list)
+    jwt_verifier: JwtVerifier | None = None

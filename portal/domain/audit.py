@@ -30,3 +30,11 @@ async def record(conn: Connection, action: AuditAction, *, at: dt.datetime, acto
                  data: dict[str, Any] | None = None, client: str | None = None) -> audit.AuditEvent:
     return await audit.append(conn, at=at, actor=actor, action=str(action), subject=subject, data=data,
                               client=client)
+
+
+AuditEvent = audit.AuditEvent
+
+
+async def events_after(conn: Connection, after: int, limit: int) -> list[AuditEvent]:
+    """Up to ``limit`` events with ``seq > after``, in order (what ``GET /v1/audit`` pages through)."""
+    return await audit.events_after(conn, after, limit)

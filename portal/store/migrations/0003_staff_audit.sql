@@ -32,3 +32,15 @@ CREATE TRIGGER audit_events_no_update_delete BEFORE UPDATE OR DELETE ON audit_ev
     FOR EACH ROW EXECUTE FUNCTION audit_events_refuse_change();
 CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events
     FOR EACH STATEMENT EXECUTE FUNCTION audit_events_refuse_change();
+
+-- Review bookkeeping on requests (issue 4): who decided last and when. The history of every claim
+-- and decision is in audit_events; these columns only make the allowlist and the queue cheap.
+ALTER TABLE requests ADD COLUMN decided_by text;
+ALTER TABLE requests ADD COLUMN decided_at timestamptz;
+ALTER TABLE requests ADD COLUMN decision_reason text;
+
+-- The claim's scan: only claimable rows, in queue order.
+CREATE INDEX requests_claimable ON requests (created_at, id)
+    WHERE status IN ('pending_review', 'awaiting_second_approval');
+-- The allowlist export: approved rows of one snapshot.
+CREATE INDEX requests_approved ON requests (snapshot_id, snapshot_address) WHERE status = 'approved';

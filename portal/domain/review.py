@@ -1,0 +1,272 @@
+"""The review queue: who may claim what, and the state machine of a request's status.
+
+States and transitions (``TRANSITIONS``; anything else is ``IllegalTransitionError``, 409)::
+
+    pending_review ──approve (amount < four-eyes)──────────────▶ approved
+    pending_review ──approve (amount ≥ four-eyes, approver)────▶ awaiting_second_approval
+    awaiting_second_approval ──approve (another approver)──────▶ approved
+    pending_review | awaiting_second_approval ──reject─────────▶ rejected
+    pending_review | awaiting_second_approval ──needs_info─────▶ needs_info
+
+Invariants:
+- only the holder of a live lease decides, and every decision ends the lease;
+- a claim leases the oldest claimable request (``store.review.claim_next``): ``pending_review``
+  to any reviewer, ``awaiting_second_approval`` only to approvers other than the first approver,
+  so nobody approves one request twice; an expired lease returns the request to the queue;
+- ``reviewer`` claims, rejects, asks for info and approves below the threshold; ``approver`` also
+  approves at or above it; ``admin`` holds every role;
+- ``reason`` is required for ``reject`` and ``needs_info``;
+- every claim and decision appends its audit event in the same transaction as the change.
+
+``needs_info`` parks a request outside the queue: it is not claimable, the holder reads the
+reviewer's ``public_note`` in their status view, and staff find parked requests with
+``GET /v1/review/requests?status=needs_info``. How the holder supplies more information, and the
+re-open transition that goes with it, belong to the holder-side flow and are not built here; until
+then a parked request (like an approved one) also keeps the address from filing a second request.
+``approved`` and ``rejected`` are final.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from enum import StrEnum
+from typing import Any, Literal
+
+import msgspec
+
+from portal.domain.audit import AuditAction, record
+from portal.domain.eligibility import SnapshotSet
+from portal.domain.staff import StaffPrincipal
+from portal.errors import (
+    ConflictError,
+    IllegalTransitionError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+)
+from portal.store import review as store
+from portal.store.database import Connection
+from snapshot.addresses import parse_address
+from snapshot.errors import InvalidAddressError as BadAddressError
+
+
+class Status(StrEnum):
+    PENDING_REVIEW = "pending_review"
+    AWAITING_SECOND_APPROVAL = "awaiting_second_approval"
+    NEEDS_INFO = "needs_info"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+Decision = Literal["approve", "reject", "needs_info"]
+OPEN_STATUSES = (Status.PENDING_REVIEW, Status.AWAITING_SECOND_APPROVAL, Status.NEEDS_INFO)
+
+# (status, decision, amount at or above the four-eyes threshold) -> new status
+TRANSITIONS: dict[tuple[Status, Decision, bool], Status] = {
+    (Status.PENDING_REVIEW, "approve", False): Status.APPROVED,
+    (Status.PENDING_REVIEW, "approve", True): Status.AWAITING_SECOND_APPROVAL,
+    (Status.AWAITING_SECOND_APPROVAL, "approve", True): Status.APPROVED,
+    **{(status, "reject", big): Status.REJECTED
+       for status in (Status.PENDING_REVIEW, Status.AWAITING_SECOND_APPROVAL) for big in (False, True)},
+    **{(status, "needs_info", big): Status.NEEDS_INFO
+       for status in (Status.PENDING_REVIEW, Status.AWAITING_SECOND_APPROVAL) for big in (False, True)},
+}
+
+AUDIT_ACTIONS: dict[tuple[Decision, Status], AuditAction] = {
+    ("approve", Status.APPROVED): AuditAction.DECISION_APPROVED,
+    ("approve", Status.AWAITING_SECOND_APPROVAL): AuditAction.DECISION_FIRST_APPROVAL,
+    ("reject", Status.REJECTED): AuditAction.DECISION_REJECTED,
+    ("needs_info", Status.NEEDS_INFO): AuditAction.DECISION_NEEDS_INFO,
+}
+
+
+def next_status(status: str, decision: Decision, *, four_eyes: bool) -> Status:
+    """The status after ``decision``; ``IllegalTransitionError`` when the table has no such edge."""
+    target = TRANSITIONS.get((Status(status), decision, four_eyes))
+    if target is None:
+        raise IllegalTransitionError(f"cannot {decision.replace('_', ' ')} a request that is {status}",
+                                     extra={"status": status, "decision": decision})
+    return target
+
+
+def role_needed(decision: Decision, *, four_eyes: bool) -> str:
+    return "approver" if decision == "approve" and four_eyes else "reviewer"
+
+
+class RiskFlag(msgspec.Struct, frozen=True):
+    code: Literal["destination_reused", "destination_in_snapshot", "contract_wallet", "client_many_requests",
+                  "four_eyes_amount"]
+    detail: str
+
+
+class RequestDetail(msgspec.Struct, frozen=True):
+    """Everything a reviewer needs to decide one request (the claim answers with this too)."""
+
+    request_id: uuid.UUID
+    status: str
+    snapshot_id: str
+    snapshot_address: str
+    chain: str
+    destination: str
+    amount: str
+    method: str
+    message: str
+    proof: str
+    recovered_signer: str
+    evidence: dict[str, Any]
+    client_address: str | None
+    user_agent: str | None
+    public_note: str | None
+    lease_holder: str | None
+    lease_expires_at: dt.datetime | None
+    first_approver: str | None
+    decided_by: str | None
+    decided_at: dt.datetime | None
+    decision_reason: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    four_eyes_required: bool
+    risk_flags: list[RiskFlag]
+
+
+class QueueItem(msgspec.Struct, frozen=True):
+    request_id: uuid.UUID
+    status: str
+    snapshot_id: str
+    snapshot_address: str
+    destination: str
+    amount: str
+    method: str
+    created_at: dt.datetime
+    lease_holder: str | None
+    lease_expires_at: dt.datetime | None
+    first_approver: str | None
+
+
+class QueuePage(msgspec.Struct, frozen=True):
+    items: list[QueueItem]
+    next_cursor: str | None
+
+
+def _destination_in_snapshot(snapshots: SnapshotSet, destination: str) -> bool:
+    try:
+        return snapshots.find(parse_address(destination)) is not None
+    except BadAddressError:
+        return False
+
+
+def risk_flags(row: store.RequestRow, *, snapshots: SnapshotSet, threshold: int) -> list[RiskFlag]:
+    flags = []
+    if row.destination_uses:
+        flags.append(RiskFlag("destination_reused", f"{row.destination_uses} other request(s) name this destination"))
+    if _destination_in_snapshot(snapshots, row.destination):
+        flags.append(RiskFlag("destination_in_snapshot", "the destination is itself a snapshot address"))
+    if row.method == "eip1271":
+        flags.append(RiskFlag("contract_wallet", "the signer is a contract wallet (EIP-1271)"))
+    if row.client_requests:
+        flags.append(RiskFlag("client_many_requests",
+                              f"{row.client_requests} other request(s) came from client {row.client_address}"))
+    if row.amount >= threshold:
+        flags.append(RiskFlag("four_eyes_amount", f"amount is at or above the four-eyes threshold {threshold}"))
+    return flags
+
+
+def detail_of(row: store.RequestRow, *, snapshots: SnapshotSet, threshold: int) -> RequestDetail:
+    return RequestDetail(
+        request_id=row.id, status=row.status, snapshot_id=row.snapshot_id, snapshot_address=row.snapshot_address,
+        chain=row.chain, destination=row.destination, amount=str(row.amount), method=row.method,
+        message=row.message, proof=row.proof, recovered_signer=row.recovered_signer, evidence=row.evidence,
+        client_address=row.client_address, user_agent=row.user_agent, public_note=row.public_note,
+        lease_holder=row.lease_holder, lease_expires_at=row.lease_expires_at, first_approver=row.first_approver,
+        decided_by=row.decided_by, decided_at=row.decided_at, decision_reason=row.decision_reason,
+        created_at=row.created_at, updated_at=row.updated_at, four_eyes_required=row.amount >= threshold,
+        risk_flags=risk_flags(row, snapshots=snapshots, threshold=threshold),
+    )
+
+
+async def claim_next(conn: Connection, principal: StaffPrincipal, *, at: dt.datetime, lease_seconds: int,
+                     snapshots: SnapshotSet, threshold: int, client: str | None = None) -> RequestDetail | None:
+    """Lease the oldest claimable request to ``principal``; None when the queue has nothing for them."""
+    lease_expires_at = at + dt.timedelta(seconds=lease_seconds)
+    row = await store.claim_next(conn, actor=principal.actor, may_second_approve=principal.holds("approver"),
+                                 now=at, lease_expires_at=lease_expires_at)
+    if row is None:
+        return None
+    await record(conn, AuditAction.REVIEW_CLAIMED, at=at, actor=principal.actor, subject=f"request:{row.id}",
+                 data={"status": row.status, "lease_expires_at": lease_expires_at.isoformat()}, client=client)
+    return detail_of(row, snapshots=snapshots, threshold=threshold)
+
+
+async def request_detail(conn: Connection, request_id: uuid.UUID, *, snapshots: SnapshotSet,
+                         threshold: int) -> RequestDetail:
+    row = await store.request_detail(conn, request_id)
+    if row is None:
+        raise NotFoundError(f"no request {request_id}")
+    return detail_of(row, snapshots=snapshots, threshold=threshold)
+
+
+async def decide(conn: Connection, principal: StaffPrincipal, request_id: uuid.UUID, decision: Decision, *,
+                 reason: str | None, public_note: str | None, at: dt.datetime, threshold: int,
+                 client: str | None = None) -> Status:
+    """Apply one decision by the lease holder; return the new status."""
+    reason = (reason or "").strip() or None
+    if decision != "approve" and reason is None:
+        raise InvalidInputError(f"a reason is required to {decision.replace('_', ' ')}", field="reason")
+    locked = await store.lock_request(conn, request_id)
+    if locked is None:
+        raise NotFoundError(f"no request {request_id}")
+    four_eyes = locked.amount >= threshold
+    target = next_status(locked.status, decision, four_eyes=four_eyes)
+    if locked.lease_holder != principal.actor or locked.lease_expires_at is None or locked.lease_expires_at <= at:
+        raise ConflictError("only the holder of a live lease decides: claim the request first",
+                            code="lease_not_held")
+    needed = role_needed(decision, four_eyes=four_eyes)
+    if not principal.holds(needed):
+        raise PermissionDeniedError(f"approving {locked.amount} (at or above the four-eyes threshold "
+                                    f"{threshold}) needs the {needed} role")
+    if decision == "approve" and locked.first_approver == principal.actor:
+        raise ConflictError("the second approval must come from a different approver",
+                            code="second_approver_required")
+    first_approver = principal.actor if target is Status.AWAITING_SECOND_APPROVAL else locked.first_approver
+    await store.apply_decision(conn, request_id=request_id, status=target, first_approver=first_approver,
+                               public_note=public_note, actor=principal.actor, reason=reason, now=at)
+    await record(conn, AUDIT_ACTIONS[(decision, target)], at=at, actor=principal.actor,
+                 subject=f"request:{request_id}", client=client,
+                 data={"from": locked.status, "to": str(target), "reason": reason, "amount": str(locked.amount),
+                       "first_approver": first_approver, "public_note": public_note})
+    return target
+
+
+def encode_cursor(row: store.QueueRow) -> str:
+    return f"{row.created_at.isoformat()}_{row.id}"
+
+
+def decode_cursor(cursor: str | None) -> tuple[dt.datetime, uuid.UUID]:
+    if not cursor:
+        return store.QUEUE_START
+    try:
+        at_text, _, id_text = cursor.rpartition("_")
+        at = dt.datetime.fromisoformat(at_text)
+        if at.tzinfo is None:
+            raise ValueError("naive")
+        return at, uuid.UUID(id_text)
+    except ValueError:
+        raise InvalidInputError("cursor is not one this service handed out", field="cursor") from None
+
+
+async def queue_page(conn: Connection, *, status: str | None, limit: int, cursor: str | None) -> QueuePage:
+    """Oldest first; ``status`` omitted means every open status (pending, awaiting second, needs info)."""
+    statuses = [str(s) for s in OPEN_STATUSES] if status is None else [str(Status(status))]
+    rows = await store.queue_page(conn, statuses=statuses, after=decode_cursor(cursor), limit=limit + 1)
+    items = [QueueItem(request_id=row.id, status=row.status, snapshot_id=row.snapshot_id,
+                       snapshot_address=row.snapshot_address, destination=row.destination, amount=str(row.amount),
+                       method=row.method, created_at=row.created_at, lease_holder=row.lease_holder,
+                       lease_expires_at=row.lease_expires_at, first_approver=row.first_approver)
+             for row in rows[:limit]]
+    return QueuePage(items, encode_cursor(rows[limit - 1]) if len(rows) > limit else None)
+
+
+async def queue_stats(conn: Connection) -> list[store.QueueStat]:
+    """Depth and oldest ``created_at`` per status (the Prometheus queue gauges)."""
+    return await store.queue_stats(conn)

@@ -1,0 +1,39 @@
+"""``GET /v1/allowlist``: approved manual entries with their own Merkle root and proofs.
+
+Readable by any reviewing role (``reviewer``, ``approver``, ``admin``): it names holders and their
+destinations, so it is not public, and the people who decided the entries may check the result.
+Publishing the root on chain is the project's step, outside this service.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from litestar import Response, get
+from litestar.datastructures import State
+from litestar.params import Parameter
+
+from portal.domain import allowlist
+from portal.http.auth import require_role
+from portal.http.problems import problem_responses
+from portal.services import Services
+
+CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+
+
+@get("/v1/allowlist", operation_id="getAllowlist", tags=["staff"], guards=[require_role("reviewer")],
+     summary="Approved entries of a snapshot as an OpenZeppelin StandardMerkleTree (JSON or CSV)",
+     responses=problem_responses(400, 401, 403, 404, 422))
+async def get_allowlist(
+    state: State,
+    snapshot_id: Annotated[str, Parameter(max_length=200, description="id of a loaded snapshot")],
+    format: Annotated[Literal["json", "csv"], Parameter(description="json (default) or csv")] = "json",
+) -> Response[allowlist.Allowlist]:
+    services: Services = state.services
+    async with services.db.transaction() as conn:
+        result = await allowlist.export(conn, services.snapshots, snapshot_id,
+                                        destination_chain=services.settings.destination_chain)
+    if format == "csv":
+        return Response(allowlist.to_csv(result), media_type=CSV_MEDIA_TYPE,  # type: ignore[arg-type]
+                        headers={"X-Merkle-Root": result.merkle_root or ""})
+    return Response(result)

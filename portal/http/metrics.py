@@ -1,0 +1,67 @@
+"""Prometheus gauges of the review queue, refreshed by a background task of each app's lifespan.
+
+Why module level: prometheus_client registers every metric in one process-wide registry and refuses
+a second metric of the same name, so these objects must exist once per process, not once per app
+(tests build many apps in one process; each app's task simply sets the same gauges).
+
+Why a background task rather than a collector run at scrape time: the database is reached through
+the async pool, and a collector is called synchronously inside the scrape; a task that runs one
+``GROUP BY status`` every ``QUEUE_GAUGE_REFRESH_SECONDS`` costs the database almost nothing and keeps
+scrapes instant. Figures are at most that many seconds old. Under several workers
+(``PROMETHEUS_MULTIPROC_DIR``) every worker refreshes, and ``mostrecent`` reports the latest value.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from litestar import Litestar
+from prometheus_client import Gauge
+
+from portal.domain import review
+from portal.errors import PortalError
+from portal.services import Services
+
+QUEUE_GAUGE_REFRESH_SECONDS = 5.0
+WAITING_FOR_STAFF = (review.Status.PENDING_REVIEW, review.Status.AWAITING_SECOND_APPROVAL)
+logger = logging.getLogger("portal.http.metrics")
+
+QUEUE_DEPTH = Gauge("portal_queue_depth", "Manual-allowlist requests by status", ["status"],
+                    multiprocess_mode="mostrecent")
+QUEUE_OLDEST_PENDING = Gauge("portal_queue_oldest_pending_seconds",
+                             "Age of the oldest request waiting for staff (pending review or second approval)",
+                             multiprocess_mode="mostrecent")
+
+
+async def refresh_queue_gauges(services: Services) -> None:
+    async with services.db.transaction() as conn:
+        stats = {stat.status: stat for stat in await review.queue_stats(conn)}
+    for status in review.Status:
+        QUEUE_DEPTH.labels(status=str(status)).set(stats[status].depth if status in stats else 0)
+    waiting = [stats[status].oldest_created_at for status in WAITING_FOR_STAFF if status in stats]
+    age = (services.clock() - min(waiting)).total_seconds() if waiting else 0.0
+    QUEUE_OLDEST_PENDING.set(max(age, 0.0))
+
+
+async def _refresh_forever(services: Services) -> None:
+    while True:
+        try:
+            await refresh_queue_gauges(services)
+        except PortalError as exc:  # the database is down: /ready says so; the gauges keep their last value
+            logger.warning("queue gauges not refreshed: %s", exc.detail)
+        await asyncio.sleep(QUEUE_GAUGE_REFRESH_SECONDS)
+
+
+@contextlib.asynccontextmanager
+async def queue_gauges(app: Litestar) -> AsyncIterator[None]:
+    """A lifespan entered after the one that builds ``app.state.services``."""
+    task = asyncio.create_task(_refresh_forever(app.state.services), name="portal-queue-gauges")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -1,0 +1,137 @@
+"""The review queue's storage: claim (one statement), lock, decide, page, count.
+
+Invariants: a claim leases at most one row and never a row under another's live lease (row locks
+with ``SKIP LOCKED`` make concurrent claims take different rows, across workers and replicas);
+``lock_request`` holds the row's lock until the caller's transaction ends, so a decision and its
+audit event see and change one consistent row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import Any
+
+import msgspec
+
+from portal.store.database import Connection
+from portal.store.queries import load_queries
+
+QUERIES = load_queries("review.sql")
+QUEUE_START = (dt.datetime.min.replace(tzinfo=dt.UTC), uuid.UUID(int=0))
+
+
+class RequestRow(msgspec.Struct, frozen=True):
+    """A request with everything a reviewer sees, plus the counts the risk flags come from."""
+
+    id: uuid.UUID
+    status: str
+    snapshot_id: str
+    snapshot_address: str
+    chain: str
+    destination: str
+    amount: int
+    method: str
+    message: str
+    proof: str
+    recovered_signer: str
+    evidence: dict[str, Any]
+    client_address: str | None
+    user_agent: str | None
+    public_note: str | None
+    lease_holder: str | None
+    lease_expires_at: dt.datetime | None
+    first_approver: str | None
+    decided_by: str | None
+    decided_at: dt.datetime | None
+    decision_reason: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    destination_uses: int
+    client_requests: int
+
+
+class LockedRequest(msgspec.Struct, frozen=True):
+    id: uuid.UUID
+    status: str
+    amount: int
+    lease_holder: str | None
+    lease_expires_at: dt.datetime | None
+    first_approver: str | None
+
+
+class QueueRow(msgspec.Struct, frozen=True):
+    id: uuid.UUID
+    status: str
+    snapshot_id: str
+    snapshot_address: str
+    destination: str
+    amount: int
+    method: str
+    created_at: dt.datetime
+    lease_holder: str | None
+    lease_expires_at: dt.datetime | None
+    first_approver: str | None
+
+
+class QueueStat(msgspec.Struct, frozen=True):
+    status: str
+    depth: int
+    oldest_created_at: dt.datetime
+
+
+class ApprovedEntry(msgspec.Struct, frozen=True):
+    snapshot_address: str
+    destination: str
+    amount: int
+
+
+def _convert(row: dict[str, Any], kind: type[Any]) -> Any:
+    if isinstance(row.get("amount"), Decimal):
+        row["amount"] = int(row["amount"])
+    return msgspec.convert(row, kind, from_attributes=False, strict=False)
+
+
+async def claim_next(conn: Connection, *, actor: str, may_second_approve: bool, now: dt.datetime,
+                     lease_expires_at: dt.datetime) -> RequestRow | None:
+    cursor = await conn.execute(QUERIES["claim_next"], {"actor": actor, "may_second_approve": may_second_approve,
+                                                         "now": now, "lease_expires_at": lease_expires_at})
+    row = await cursor.fetchone()
+    return None if row is None else _convert(row, RequestRow)
+
+
+async def request_detail(conn: Connection, request_id: uuid.UUID) -> RequestRow | None:
+    row = await (await conn.execute(QUERIES["request_detail"], {"id": request_id})).fetchone()
+    return None if row is None else _convert(row, RequestRow)
+
+
+async def lock_request(conn: Connection, request_id: uuid.UUID) -> LockedRequest | None:
+    row = await (await conn.execute(QUERIES["lock_request"], {"id": request_id})).fetchone()
+    return None if row is None else _convert(row, LockedRequest)
+
+
+async def apply_decision(conn: Connection, *, request_id: uuid.UUID, status: str, first_approver: str | None,
+                         public_note: str | None, actor: str, reason: str | None, now: dt.datetime) -> None:
+    await conn.execute(QUERIES["apply_decision"], {
+        "id": request_id, "status": status, "first_approver": first_approver, "public_note": public_note,
+        "actor": actor, "reason": reason, "now": now,
+    })
+
+
+async def queue_page(conn: Connection, *, statuses: list[str], after: tuple[dt.datetime, uuid.UUID],
+                     limit: int) -> list[QueueRow]:
+    rows = await (await conn.execute(QUERIES["queue_page"], {
+        "statuses": statuses, "after_created_at": after[0], "after_id": after[1], "limit": limit,
+    })).fetchall()
+    return [_convert(row, QueueRow) for row in rows]
+
+
+async def queue_stats(conn: Connection) -> list[QueueStat]:
+    rows = await (await conn.execute(QUERIES["queue_stats"])).fetchall()
+    return [msgspec.convert(row, QueueStat) for row in rows]
+
+
+async def approved_entries(conn: Connection, snapshot_id: str) -> list[ApprovedEntry]:
+    rows = await (await conn.execute(QUERIES["approved_entries"], {"snapshot_id": snapshot_id})).fetchall()
+    return [_convert(row, ApprovedEntry) for row in rows]

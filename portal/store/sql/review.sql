@@ -1,0 +1,63 @@
+-- claim_next --
+-- One statement: pick the oldest claimable row nobody else has locked, and lease it. A row is
+-- claimable when pending review, or awaiting its second approval and the caller may give it (an
+-- approver who did not give the first); a live lease hides it, an expired one does not.
+WITH next AS (
+    SELECT id FROM requests
+    WHERE status IN ('pending_review', 'awaiting_second_approval')
+      AND (status = 'pending_review'
+           OR (%(may_second_approve)s AND first_approver IS DISTINCT FROM %(actor)s))
+      AND (lease_expires_at IS NULL OR lease_expires_at <= %(now)s)
+    ORDER BY created_at, id
+    LIMIT 1
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE requests AS r
+SET lease_holder = %(actor)s, lease_expires_at = %(lease_expires_at)s, updated_at = %(now)s
+FROM next
+WHERE r.id = next.id
+RETURNING r.id, r.status, r.snapshot_id, r.snapshot_address, r.chain, r.destination, r.amount, r.method,
+          r.message, r.proof, r.recovered_signer, r.evidence, r.client_address, r.user_agent, r.public_note,
+          r.lease_holder, r.lease_expires_at, r.first_approver, r.decided_by, r.decided_at, r.decision_reason,
+          r.created_at, r.updated_at,
+          (SELECT count(*) FROM requests o WHERE o.destination = r.destination AND o.id <> r.id) AS destination_uses,
+          (SELECT count(*) FROM requests o WHERE o.client_address = r.client_address AND o.id <> r.id)
+              AS client_requests
+
+-- request_detail --
+SELECT r.id, r.status, r.snapshot_id, r.snapshot_address, r.chain, r.destination, r.amount, r.method,
+       r.message, r.proof, r.recovered_signer, r.evidence, r.client_address, r.user_agent, r.public_note,
+       r.lease_holder, r.lease_expires_at, r.first_approver, r.decided_by, r.decided_at, r.decision_reason,
+       r.created_at, r.updated_at,
+       (SELECT count(*) FROM requests o WHERE o.destination = r.destination AND o.id <> r.id) AS destination_uses,
+       (SELECT count(*) FROM requests o WHERE o.client_address = r.client_address AND o.id <> r.id)
+           AS client_requests
+FROM requests AS r
+WHERE r.id = %(id)s
+
+-- lock_request --
+SELECT id, status, amount, lease_holder, lease_expires_at, first_approver
+FROM requests WHERE id = %(id)s FOR UPDATE
+
+-- apply_decision --
+UPDATE requests
+SET status = %(status)s, lease_holder = NULL, lease_expires_at = NULL, first_approver = %(first_approver)s,
+    public_note = COALESCE(%(public_note)s, public_note), decided_by = %(actor)s, decided_at = %(now)s,
+    decision_reason = %(reason)s, updated_at = %(now)s
+WHERE id = %(id)s
+
+-- queue_page --
+SELECT id, status, snapshot_id, snapshot_address, destination, amount, method, created_at,
+       lease_holder, lease_expires_at, first_approver
+FROM requests
+WHERE status = ANY(%(statuses)s) AND (created_at, id) > (%(after_created_at)s, %(after_id)s)
+ORDER BY created_at, id
+LIMIT %(limit)s
+
+-- queue_stats --
+SELECT status, count(*) AS depth, min(created_at) AS oldest_created_at FROM requests GROUP BY status
+
+-- approved_entries --
+SELECT snapshot_address, destination, amount FROM requests
+WHERE snapshot_id = %(snapshot_id)s AND status = 'approved'
+ORDER BY snapshot_address

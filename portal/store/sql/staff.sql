@@ -1,0 +1,15 @@
+-- insert_key --
+INSERT INTO staff_keys (name, role, token_hash, created_at)
+VALUES (%(name)s, %(role)s, %(token_hash)s, %(created_at)s)
+RETURNING name, role, created_at, revoked_at
+
+-- key_by_hash --
+SELECT name, role, token_hash FROM staff_keys WHERE token_hash = %(token_hash)s AND revoked_at IS NULL
+
+-- list_keys --
+SELECT name, role, created_at, revoked_at FROM staff_keys ORDER BY name
+
+-- revoke_key --
+UPDATE staff_keys SET revoked_at = %(revoked_at)s
+WHERE name = %(name)s AND revoked_at IS NULL
+RETURNING name, role, created_at, revoked_at
