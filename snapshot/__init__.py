@@ -1,0 +1,15 @@
+"""Snapshot library: holder lists, OpenZeppelin-compatible Merkle trees, mmap'd artifacts.
+
+Pure: imports nothing from ``portal``. See ``snapshot.artifact`` for the file format.
+"""
+
+from snapshot.addresses import Address, Chain, parse_address
+from snapshot.artifact import Entry, Manifest, Snapshot, build_artifact
+from snapshot.errors import ArtifactError, HolderListError, InvalidAddressError, SnapshotError
+from snapshot.merkle import Tree, leaf_hash, standard_tree, verify_proof
+
+__all__ = [
+    "Address", "ArtifactError", "Chain", "Entry", "HolderListError", "InvalidAddressError", "Manifest",
+    "Snapshot", "SnapshotError", "Tree", "build_artifact", "leaf_hash", "parse_address", "standard_tree",
+    "verify_proof",
+]
