@@ -1,7 +1,7 @@
 """Staff authentication at the HTTP edge: bearer parsing, the ``require_role`` guard, the principal.
 
 A staff route says ``guards=[require_role("reviewer")]`` and takes a ``staff: StaffPrincipal``
-parameter (the app-level ``staff`` dependency). The guard authenticates the bearer token — an API
+parameter typed ``Staff`` (the app-level ``staff`` dependency). The guard authenticates the bearer token — an API
 key (looked up by its sha256) or a JWT from a configured issuer (``portal.domain.jwt_auth``) —
 checks the role, and leaves the principal on the request's state for the dependency to hand out.
 
@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 
 from litestar import Request
 from litestar.connection import ASGIConnection
+from litestar.di import NamedDependency
 from litestar.handlers import BaseRouteHandler
 
 from portal.domain import staff as staff_domain
@@ -28,6 +29,8 @@ _STATE_KEY = "staff_principal"
 _TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.=")
 
 Guard = Callable[[ASGIConnection, BaseRouteHandler], Awaitable[None]]
+Staff = NamedDependency[StaffPrincipal]
+"""A handler's ``staff: Staff`` parameter receives the principal its ``require_role`` guard admitted."""
 
 
 def bearer_token(connection: ASGIConnection) -> str:

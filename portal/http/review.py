@@ -8,12 +8,11 @@ from typing import Annotated
 import msgspec
 from litestar import Request, Response, get, post
 from litestar.datastructures import State
-from litestar.params import Parameter
+from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
 from portal.domain import review
-from portal.domain.staff import StaffPrincipal
-from portal.http.auth import require_role
+from portal.http.auth import Staff, require_role
 from portal.http.problems import problem_responses
 from portal.services import Services
 
@@ -58,7 +57,7 @@ async def list_queue(
 @post("/v1/review/claim", operation_id="claimReviewRequest", tags=["staff"], guards=[require_role("reviewer")],
       summary="Lease the oldest claimable request to the caller (204 when none)",
       responses=problem_responses(401, 403))
-async def claim(state: State, request: Request, staff: StaffPrincipal) -> Response[review.RequestDetail | None]:
+async def claim(state: State, request: Request, staff: Staff) -> Response[review.RequestDetail | None]:
     services: Services = state.services
     settings = services.settings
     async with services.db.transaction() as conn:
@@ -90,8 +89,8 @@ async def get_request(
 async def decide(
     state: State,
     request: Request,
-    staff: StaffPrincipal,
-    data: DecisionCreate,
+    staff: Staff,
+    data: JSONBody[DecisionCreate],
     request_id: RequestId,
 ) -> DecisionResult:
     services: Services = state.services
