@@ -171,3 +171,20 @@ def make_issuer(jwks: JwksServer, name: str = "https://idp.test", audience: str 
     ec = ECKey.generate_key("P-256", parameters={"kid": "ec-1", "use": "sig"})
     jwks.keys = [rsa.as_dict(private=False), ec.as_dict(private=False)]
     return Issuer(name, audience, jwks, rsa, ec)
+
+
+class ManualClock:
+    """An injected clock the test moves by hand (lease expiry without sleeping)."""
+
+    def __init__(self, start: dt.datetime = EPOCH + dt.timedelta(days=1)) -> None:
+        self.now = start
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += dt.timedelta(seconds=seconds)
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
