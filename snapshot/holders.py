@@ -7,7 +7,7 @@ CRLF line ends, blank lines (skipped wherever they are).
 
 Rules (each broken rule is reported with its 1-based line number, and the list is refused whole):
 - address: EVM (any case; mixed case must pass EIP-55) or Solana base58 of 32 bytes;
-- one list, one chain: the first row's address form sets it; the first row of the other chain is
+- one list, one chain: the first row with a valid address sets it; the first row of the other chain is
   reported (with the line that set the chain) and later ones are not repeated;
 - amount: decimal digits only (no sign, point, exponent or separators), ``0 < amount < 2**256``.
   Zero is refused: an entry worth nothing is a mistake in a snapshot, not a holder;
@@ -112,7 +112,11 @@ def _validate(rows: Iterator[_Row]) -> HolderList:
             continue
         assert isinstance(amount, bytes)
         if chain is None:
-            chain, chain_line = ("evm" if address[:2].lower() == b"0x" else "solana"), line
+            try:
+                chain, chain_line = parse_address(address.decode("utf-8", errors="replace")).chain, line
+            except InvalidAddressError as exc:
+                problems.append((line, f"{exc} ({_show(address)})"))
+                continue
         key = b""
         if chain == "evm" and len(address) == 42 and address[:2] == b"0x":
             try:
@@ -135,7 +139,7 @@ def _validate(rows: Iterator[_Row]) -> HolderList:
                                            " one list holds one chain"))
                 else:
                     continue
-        if amount.isdigit() and len(amount) <= _UINT256_MAX_DIGITS and 0 < (value := int(amount)):
+        if amount.isdigit() and len(amount) <= _UINT256_MAX_DIGITS and 0 < (value := int(amount)) < UINT256_LIMIT:
             pass
         else:
             reason = _diagnose_amount(amount)

@@ -1,0 +1,86 @@
+"""The artifact: corruption of any byte is detected; open is framing-only; the CLI reports it."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+import snapshot
+from portal.cli import main
+
+
+@pytest.fixture(scope="module")
+def artifact(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("artifact")
+    rng = random.Random(5)
+    source = tmp / "holders.csv"
+    source.write_text("address,amount\n" + "".join(f"0x{rng.randbytes(20).hex()},{rng.randrange(1, 10**30)}\n"
+                                                    for _ in range(40)))
+    return Path(snapshot.build_artifact(source, tmp / "out").path)
+
+
+def _corrupt_copy(artifact: Path, tmp_path: Path, position: int) -> Path:
+    data = bytearray(artifact.read_bytes())
+    data[position] ^= 0x01
+    target = tmp_path / artifact.name  # same content-addressed name, different content
+    target.write_bytes(bytes(data))
+    return target
+
+
+def test_intact_artifact_verifies(artifact: Path) -> None:
+    with snapshot.Snapshot.open(artifact) as opened:
+        opened.verify()
+
+
+def test_every_single_byte_corruption_is_detected(artifact: Path, tmp_path: Path) -> None:
+    size = artifact.stat().st_size
+    for position in range(0, size, max(1, size // 400)):
+        corrupted = _corrupt_copy(artifact, tmp_path, position)
+        with pytest.raises(snapshot.ArtifactError):
+            with snapshot.Snapshot.open(corrupted) as opened:
+                opened.verify()
+
+
+def test_structural_check_without_file_hash_finds_index_and_tree_damage(artifact: Path, tmp_path: Path) -> None:
+    """Even if an attacker renamed the file to its new hash, a flipped amount or node is found."""
+    with snapshot.Snapshot.open(artifact) as opened:
+        index_offset = opened._index
+        tree_offset = opened._tree
+    for position in (index_offset + 25, tree_offset + 5, artifact.stat().st_size - 1):
+        data = bytearray(artifact.read_bytes())
+        data[position] ^= 0x80
+        import hashlib
+
+        renamed = tmp_path / f"{hashlib.sha256(data).hexdigest()}.snap"
+        renamed.write_bytes(bytes(data))
+        with snapshot.Snapshot.open(renamed) as opened, pytest.raises(snapshot.ArtifactError):
+            opened.verify()
+
+
+def test_truncated_or_foreign_file_fails_at_open(artifact: Path, tmp_path: Path) -> None:
+    short = tmp_path / "short.snap"
+    short.write_bytes(artifact.read_bytes()[:-32])
+    with pytest.raises(snapshot.ArtifactError, match="size"):
+        snapshot.Snapshot.open(short)
+    foreign = tmp_path / "foreign.snap"
+    foreign.write_bytes(b"hello world, not a snapshot")
+    with pytest.raises(snapshot.ArtifactError, match="magic"):
+        snapshot.Snapshot.open(foreign)
+
+
+def test_cli_inspect_proof_verify(artifact: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["snapshot", "inspect", str(artifact)]) == 0
+    manifest = json.loads(capsys.readouterr().out)
+    assert manifest["entries"] == 40 and manifest["sha256"] == artifact.stem
+    assert main(["snapshot", "verify", str(artifact)]) == 0
+    capsys.readouterr()
+    assert main(["snapshot", "proof", str(artifact), "0x000000000000000000000000000000000000dEaD"]) == 0
+    assert json.loads(capsys.readouterr().out)["eligible"] is False
+    assert main(["snapshot", "proof", str(artifact), "0xnope"]) == 2
+    assert "invalid_address" in capsys.readouterr().err
+    corrupted = _corrupt_copy(artifact, tmp_path, artifact.stat().st_size // 2)
+    assert main(["snapshot", "verify", str(corrupted)]) == 1
+    assert "sha256" in capsys.readouterr().err
