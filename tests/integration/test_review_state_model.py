@@ -1,0 +1,133 @@
+"""Hypothesis stateful test: claim / decide / lease-expiry sequences against a model of the queue.
+
+The domain runs against a real database with an injected clock; the model is a few dicts. After
+every step the statuses, leases and first approvers in the database must equal the model's, and
+every refusal must be the one the model predicts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+import psycopg
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+
+from portal.domain import review
+from portal.domain.eligibility import SnapshotSet
+from portal.domain.staff import StaffPrincipal
+from portal.errors import PortalError
+from portal.store.database import Database
+from tests.integration.staff_helpers import EPOCH, seed_requests
+
+THRESHOLD = 1000
+LEASE_SECONDS = 60
+AMOUNTS = [10, THRESHOLD, 10, THRESHOLD]
+STAFF = {name: StaffPrincipal(name=name, role=role, source="api_key")  # type: ignore[arg-type]
+         for name, role in [("rita", "reviewer"), ("alma", "approver"), ("abel", "approver")]}
+
+
+def test_review_queue_matches_its_model(database_url: str) -> None:
+    loop = asyncio.new_event_loop()
+    db = loop.run_until_complete(Database.open(database_url, size=2))
+    snapshots = SnapshotSet([])
+
+    class QueueModel(RuleBasedStateMachine):
+        @initialize()
+        def fresh_queue(self) -> None:
+            with psycopg.connect(database_url) as conn:
+                conn.execute("DELETE FROM requests")
+                conn.execute("DELETE FROM challenges")
+            self.ids = [seed_requests(database_url, 1, amount=amount, start=EPOCH + dt.timedelta(seconds=i))[0]
+                        .request_id for i, amount in enumerate(AMOUNTS)]
+            self.now = EPOCH + dt.timedelta(days=1)
+            self.status = {i: "pending_review" for i in self.ids}
+            self.lease: dict = {i: None for i in self.ids}  # (actor, expires)
+            self.first: dict = {i: None for i in self.ids}
+            self.amount = dict(zip(self.ids, AMOUNTS, strict=True))
+
+        def live(self, request_id) -> tuple[str, dt.datetime] | None:  # type: ignore[no-untyped-def]
+            lease = self.lease[request_id]
+            return lease if lease and lease[1] > self.now else None
+
+        def expected_claim(self, actor: StaffPrincipal):  # type: ignore[no-untyped-def]
+            for request_id in self.ids:  # created in this order
+                status = self.status[request_id]
+                claimable = status == "pending_review" or (
+                    status == "awaiting_second_approval" and actor.holds("approver")
+                    and self.first[request_id] != actor.actor)
+                if claimable and self.live(request_id) is None:
+                    return request_id
+            return None
+
+        def run(self, work):  # type: ignore[no-untyped-def]
+            async def in_transaction():  # type: ignore[no-untyped-def]
+                async with db.transaction() as conn:
+                    return await work(conn)
+            return loop.run_until_complete(in_transaction())
+
+        @rule(name=st.sampled_from(sorted(STAFF)))
+        def claim(self, name: str) -> None:
+            actor = STAFF[name]
+            expected = self.expected_claim(actor)
+            got = self.run(lambda conn: review.claim_next(conn, actor, at=self.now, lease_seconds=LEASE_SECONDS,
+                                                          snapshots=snapshots, threshold=THRESHOLD))
+            assert (got.request_id if got else None) == expected
+            if expected is not None:
+                self.lease[expected] = (actor.actor, self.now + dt.timedelta(seconds=LEASE_SECONDS))
+
+        @rule(name=st.sampled_from(sorted(STAFF)), index=st.integers(0, len(AMOUNTS) - 1),
+              decision=st.sampled_from(["approve", "reject", "needs_info"]))
+        def decide(self, name: str, index: int, decision: review.Decision) -> None:
+            actor, request_id = STAFF[name], self.ids[index]
+            four_eyes = self.amount[request_id] >= THRESHOLD
+            target = review.TRANSITIONS.get((review.Status(self.status[request_id]), decision, four_eyes))
+            lease = self.live(request_id)
+            if target is None:
+                expected_error = "illegal_transition"
+            elif lease is None or lease[0] != actor.actor:
+                expected_error = "lease_not_held"
+            elif not actor.holds(review.role_needed(decision, four_eyes=four_eyes)):
+                expected_error = "forbidden"
+            else:
+                expected_error = None
+            try:
+                self.run(lambda conn: review.decide(conn, actor, request_id, decision, reason="model",
+                                                   public_note=None, at=self.now, threshold=THRESHOLD))
+            except PortalError as exc:
+                assert exc.code == expected_error, (exc.code, expected_error)
+                return
+            assert expected_error is None, f"expected {expected_error}"
+            if target is review.Status.AWAITING_SECOND_APPROVAL:
+                self.first[request_id] = actor.actor
+            self.status[request_id] = str(target)
+            self.lease[request_id] = None
+
+        @rule(seconds=st.sampled_from([1, LEASE_SECONDS // 2, LEASE_SECONDS]))
+        def time_passes(self, seconds: int) -> None:
+            self.now += dt.timedelta(seconds=seconds)
+
+        @invariant()
+        def database_matches_model(self) -> None:
+            if not hasattr(self, "ids"):
+                return
+            with psycopg.connect(database_url) as conn:
+                rows = {row[0]: row[1:] for row in conn.execute(
+                    "SELECT id, status, lease_holder, lease_expires_at, first_approver FROM requests")}
+            for request_id in self.ids:
+                status, holder, expires, first = rows[request_id]
+                assert status == self.status[request_id]
+                assert first == self.first[request_id]
+                lease = self.lease[request_id]
+                assert (holder, expires) == (lease if lease else (None, None))
+            approved_by = {self.first[i] for i in self.ids if self.status[i] == "approved" and self.first[i]}
+            assert None not in approved_by
+
+    try:
+        run_state_machine_as_test(QueueModel, settings=hypothesis_settings(
+            max_examples=25, stateful_step_count=25, deadline=None))
+    finally:
+        loop.run_until_complete(db.close())
+        loop.close()
