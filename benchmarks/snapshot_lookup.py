@@ -1,0 +1,84 @@
+"""Issue 2: artifact open time, in-process lookup + proof latency, anonymous memory growth.
+
+    python benchmarks/snapshot_lookup.py [--entries 1000000] [--lookups 100000]
+
+Uses the artifact built by snapshot_build.py (or builds it). Open is timed cold in a child process
+(median of 5). Lookups are random present addresses, each including its proof; RssAnon (private
+anonymous memory, not the shared file mapping) is read from /proc/self/status before and after.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from snapshot_build import WORK, make_list  # noqa: E402
+
+import snapshot  # noqa: E402
+from snapshot.addresses import to_checksum_address  # noqa: E402
+
+OPEN_CHILD = """
+import sys, time
+t0 = time.perf_counter()
+import snapshot
+t1 = time.perf_counter()
+s = snapshot.Snapshot.open(sys.argv[1])
+print((time.perf_counter() - t1) * 1000)
+"""
+
+
+def rss_anon_kib() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("RssAnon:"):
+            return int(line.split()[1])
+    raise RuntimeError("no RssAnon")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--entries", type=int, default=1_000_000)
+    parser.add_argument("--lookups", type=int, default=100_000)
+    args = parser.parse_args()
+    source = make_list(args.entries)
+    manifest = snapshot.build_artifact(source, WORK / "lookup-out")
+    opens = [float(subprocess.run([sys.executable, "-c", OPEN_CHILD, manifest.path], capture_output=True,
+                                  text=True, check=True).stdout) for _ in range(5)]
+    print(f"open: median {statistics.median(opens):.3f} ms over 5 cold processes (target <= 50 ms)")
+    lines = source.read_text().splitlines()[1:]
+    rng = random.Random(3)
+    sample = [snapshot.parse_address(to_checksum_address(bytes.fromhex(line[2:42])))
+              for line in rng.sample(lines, 20_000)]
+    del lines
+    opened = snapshot.Snapshot.open(manifest.path)
+    for address in sample[:1000]:
+        opened.lookup(address)
+    before = rss_anon_kib()
+    timings = []
+    clock = time.perf_counter_ns
+    for i in range(args.lookups):
+        address = sample[i % len(sample)]
+        t0 = clock()
+        entry = opened.lookup(address)
+        timings.append(clock() - t0)
+        assert entry is not None
+    after = rss_anon_kib()
+    timings.sort()
+    print(json.dumps({
+        "lookups": args.lookups,
+        "lookup_with_proof_median_us": round(timings[len(timings) // 2] / 1000, 2),
+        "lookup_with_proof_p99_us": round(timings[int(len(timings) * 0.99)] / 1000, 2),
+        "rss_anon_growth_mib": round((after - before) / 1024, 2),
+        "targets": {"median_us": 20, "rss_anon_growth_mib": 32},
+    }))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
