@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
 from litestar import get
 from litestar.datastructures import State
@@ -24,8 +26,8 @@ class AuditPage(msgspec.Struct, frozen=True):
      summary="Audit events after a sequence number", responses=problem_responses(400, 401, 403))
 async def list_audit_events(
     state: State,
-    after: int = Parameter(default=0, ge=0, description="return events with seq greater than this"),
-    limit: int = Parameter(default=100, ge=1, le=1000, description="page size"),
+    after: Annotated[int, Parameter(ge=0, description="return events with seq greater than this")] = 0,
+    limit: Annotated[int, Parameter(ge=1, le=1000, description="page size")] = 100,
 ) -> AuditPage:
     services: Services = state.services
     async with services.db.transaction() as conn:

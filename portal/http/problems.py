@@ -125,7 +125,7 @@ class Problem(msgspec.Struct, frozen=True):
 def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
     """OpenAPI entries for a handler's error statuses, all answered as ``application/problem+json``."""
     return {
-        status: ResponseSpec(data_container=Problem, media_type="application/problem+json",
+        status: ResponseSpec(data_container=Problem, media_type="application/problem+json", generate_examples=False,
                              description=_CODES_BY_STATUS.get(status, "error").replace("_", " "))
         for status in statuses
     }
