@@ -59,10 +59,16 @@ def evm_checksum_ok(hex40: bytes) -> bool:
 
 
 def to_checksum_address(raw: bytes) -> str:
-    """EIP-55 text of a 20-byte address."""
-    digits = raw.hex()
-    nibbles = sha3.keccak_256(digits.encode()).hexdigest()
-    return "0x" + "".join(d.upper() if n in "89abcdef" else d for d, n in zip(digits, nibbles, strict=False))
+    """EIP-55 text of a 20-byte address.
+
+    Whole-integer bit operations instead of a per-character loop (this runs on every eligibility
+    answer): XOR-ing 0x20 into a lowercase ASCII letter makes it uppercase, and the mask has that
+    bit exactly where a letter meets a hash nibble >= 8.
+    """
+    digits = raw.hex().encode()
+    nibbles = sha3.keccak_256(digits).hexdigest().encode()[:40]
+    mask = int.from_bytes(digits.translate(_LETTER_BIT)) & int.from_bytes(nibbles.translate(_HIGH_NIBBLE_BIT))
+    return "0x" + (int.from_bytes(digits) ^ mask).to_bytes(40).decode()
 
 
 def b58encode(raw: bytes) -> str:
@@ -122,4 +128,5 @@ def _parse_evm(text: str) -> Address:
     if not evm_checksum_ok(digits.encode()):
         raise InvalidAddressError("EVM address has mixed case but fails its EIP-55 checksum (a typo?)",
                                   code="invalid_checksum")
-    return Address("evm", to_checksum_address(raw), raw)
+    mixed_case = digits != digits.lower() and digits != digits.upper()
+    return Address("evm", "0x" + digits if mixed_case else to_checksum_address(raw), raw)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from litestar import get
+from litestar import Request, get
 from litestar.datastructures import State
 from litestar.params import Parameter
 
@@ -21,8 +21,9 @@ def list_snapshots(state: State) -> list[snapshot.Manifest]:
      summary="Is this address in a snapshot, for how much, with which Merkle proof",
      responses=problem_responses(400))
 def get_eligibility(
-    state: State,
+    request: Request,
     address: str = Parameter(description="EVM address (0x + 40 hex; mixed case must be EIP-55) or Solana "
-                                         "public key (base58 of 32 bytes)", max_length=100),
+                                         "public key (base58 of 32 bytes)"),
 ) -> Eligibility:
-    return state.services.snapshots.eligibility(address)
+    # The hot path: no database, no dependency resolution; the parser bounds the address's length.
+    return request.app.state.services.snapshots.eligibility(address)

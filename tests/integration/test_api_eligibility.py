@@ -98,7 +98,7 @@ def test_overlong_path_parameter_is_a_validation_problem(client: TestClient) -> 
     response = client.get("/v1/eligibility/" + "a" * 300)
     assert response.status_code == 400
     assert response.headers["content-type"].startswith("application/problem+json")
-    assert response.json()["code"] == "invalid_request"
+    assert response.json()["code"] == "invalid_address"
     assert response.json()["field"] == "address"
 
 
@@ -119,4 +119,4 @@ def test_health_ready_and_metrics(client: TestClient) -> None:
     client.get("/v1/eligibility/0x000000000000000000000000000000000000dEaD")
     metrics = client.get("/metrics").text
     assert "portal_requests_total" in metrics
-    assert 'path="/v1/eligibility/{address:str}"' in metrics
+    assert 'path="/v1/eligibility/{address}"' in metrics
