@@ -6,7 +6,8 @@ response includes the proof) at 64 connections. Prints medians of the repeats an
 
     python benchmarks/http_eligibility.py [--entries 1000000] [--seconds 8] [--repeats 3]
 
-Needs ``wrk`` (Debian package). Traffic goes to 127.0.0.1 only; every run is bounded by --seconds.
+Both routes are driven by the same kind of wrk Lua script (one wrk thread, the server gets the
+other core), so the client's own cost does not favour either. Needs ``wrk`` (Debian package). Traffic goes to 127.0.0.1 only; every run is bounded by --seconds.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def make_snapshot(entries: int) -> tuple[Path, list[str]]:
 
 
 def wrk(url: str, seconds: int, connections: int, script: Path | None = None) -> tuple[float, float]:
-    args = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "2s"]
+    args = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "2s"]
     if script:
         args += ["-s", str(script)]
     output = subprocess.run([*args, url], capture_output=True, text=True, check=True,
@@ -62,9 +63,10 @@ def wrk(url: str, seconds: int, connections: int, script: Path | None = None) ->
     return rps, p99_ms
 
 
-def lua_script(addresses: list[str]) -> Path:
-    script = WORK / "eligibility.lua"
-    paths = ",".join(f'"/v1/eligibility/{a}"' for a in addresses)
+def lua_script(name: str, paths_list: list[str]) -> Path:
+    """A request generator cycling through ``paths_list``; both routes use one, so wrk's own cost is alike."""
+    script = WORK / f"{name}.lua"
+    paths = ",".join(f'"{p}"' for p in paths_list)
     script.write_text(
         f"local paths = {{{paths}}}\nlocal i = 0\n"
         "request = function()\n  i = i + 1\n  return wrk.format('GET', paths[(i % #paths) + 1])\nend\n"
@@ -85,17 +87,18 @@ def main() -> int:
         print("wrk not found: apt-get install wrk", file=sys.stderr)
         return 2
     artifact, addresses = make_snapshot(args.entries)
-    script = lua_script(addresses)
+    script = lua_script("eligibility", [f"/v1/eligibility/{a}" for a in addresses])
+    health_script = lua_script("health", ["/health"] * len(addresses))
     print(f"snapshot: {args.entries} entries; {args.connections} connections; {args.seconds}s x {args.repeats}")
     for server in args.servers.split(","):
         with tempfile.TemporaryDirectory(prefix="portal-bench-") as data_dir, \
                 portal_server(Path(data_dir), [artifact], server=server, workers=args.workers,
                               env={"PORTAL_RATE_LIMIT_PER_MINUTE": "0"}) as base:
-            wrk(base + "/health", 2, args.connections)  # warm-up
+            wrk(base + "/", 2, args.connections, health_script)  # warm-up
             wrk(base + "/", 2, args.connections, script)
             health, eligibility = [], []
             for _ in range(args.repeats):
-                health.append(wrk(base + "/health", args.seconds, args.connections))
+                health.append(wrk(base + "/", args.seconds, args.connections, health_script))
                 eligibility.append(wrk(base + "/", args.seconds, args.connections, script))
         h_rps = statistics.median(r for r, _ in health)
         e_rps = statistics.median(r for r, _ in eligibility)
