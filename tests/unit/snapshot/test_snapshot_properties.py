@@ -5,9 +5,9 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from conftest import oz_leaf, oz_process_proof
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from oz_reference import oz_leaf, oz_process_proof
 
 import snapshot
 from snapshot.addresses import b58encode, to_checksum_address

@@ -1,4 +1,4 @@
-"""Helpers shared by the snapshot tests: an independent OpenZeppelin verifier and list writers."""
+"""An independent OpenZeppelin StandardMerkleTree verifier for the snapshot tests (not the library's code)."""
 
 from __future__ import annotations
 
