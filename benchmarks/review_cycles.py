@@ -16,17 +16,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import httpx
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from _http_client import Connection
 from _server import portal_server
 
 from portal.demo import build_demo_snapshots
@@ -79,31 +80,36 @@ async def reviewers(base: str, tokens: list[str], seconds: float) -> tuple[int, 
     claims: list[float] = []
     decisions: list[float] = []
     deadline = time.perf_counter() + seconds
-    limits = httpx.Limits(max_connections=REVIEWERS, max_keepalive_connections=REVIEWERS)
 
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=10) as client:
-        async def reviewer(token: str) -> int:
-            headers = {"Authorization": f"Bearer {token}"}
-            cycles = 0
+    async def reviewer(token: str) -> int:
+        headers = {"Authorization": f"Bearer {token}"}
+        connection = await Connection.open(base)
+        cycles = 0
+        try:
             while time.perf_counter() < deadline:
                 started = time.perf_counter()
-                claimed = await client.post("/v1/review/claim", headers=headers)
+                status, body = await connection.request("POST", "/v1/review/claim", headers=headers)
                 claims.append(time.perf_counter() - started)
-                if claimed.status_code == 204:
+                if status == 204:
                     break
-                claimed.raise_for_status()
-                request_id = claimed.json()["request_id"]
+                if status != 200:
+                    raise RuntimeError(f"claim answered {status}: {body[:300]!r}")
+                request_id = json.loads(body)["request_id"]
                 started = time.perf_counter()
-                decided = await client.post(f"/v1/review/requests/{request_id}/decision", headers=headers,
-                                            json={"decision": "approve", "reason": "bench"})
+                status, body = await connection.request(
+                    "POST", f"/v1/review/requests/{request_id}/decision", headers=headers,
+                    body={"decision": "approve", "reason": "bench"})
                 decisions.append(time.perf_counter() - started)
-                decided.raise_for_status()
+                if status != 200:
+                    raise RuntimeError(f"decision answered {status}: {body[:300]!r}")
                 cycles += 1
-            return cycles
+        finally:
+            await connection.close()
+        return cycles
 
-        started = time.perf_counter()
-        counts = await asyncio.gather(*(reviewer(token) for token in tokens))
-        elapsed = time.perf_counter() - started
+    started = time.perf_counter()
+    counts = await asyncio.gather(*(reviewer(token) for token in tokens))
+    elapsed = time.perf_counter() - started
     return sum(counts), elapsed, claims, decisions
 
 
