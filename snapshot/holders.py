@@ -73,15 +73,46 @@ def parse_holder_list(data: bytes) -> HolderList:
     return _validate(rows)
 
 
-def _csv_rows(lines: list[bytes], start: int) -> Iterator[_Row]:
+def _csv_rows(lines: list[bytes], start: int, line_offset: int = 0) -> Iterator[_Row]:
     for index in range(start, len(lines)):
         parts = lines[index].split(b",")
         if len(parts) == 2:
-            yield index + 1, parts[0].strip().strip(b'"'), parts[1].strip().strip(b'"')
+            yield line_offset + index + 1, parts[0].strip().strip(b'"'), parts[1].strip().strip(b'"')
         elif lines[index].strip():
             found = len(parts)
             reason = "missing amount column" if found == 1 else f"expected 2 columns (address,amount), found {found}"
-            yield index + 1, None, reason
+            yield line_offset + index + 1, None, reason
+
+
+def split_csv(data: bytes, parts: int) -> list[tuple[bytes, int]] | None:
+    """Cut a CSV holder list's rows into ``parts`` chunks at line ends: ``(chunk, lines before it)``.
+
+    None when the data is not a plain CSV list (JSON lines, no header line), so the caller parses
+    it whole. Each chunk is parsed by ``parse_csv_chunk``; only the whole-list rules (one chain,
+    no duplicates across chunks) are left to the caller.
+    """
+    if data.startswith(_BOM):
+        data = data[len(_BOM):]
+    header_end = data.find(b"\n")
+    if header_end < 0 or data[:header_end].lstrip().startswith(b"{"):
+        return None
+    header = [field.strip().strip(b'"').strip().lower() for field in data[:header_end].split(b",")]
+    if header != [b"address", b"amount"]:
+        return None
+    chunks, start, lines_before = [], header_end + 1, 1
+    for i in range(1, parts + 1):
+        end = len(data) if i == parts else data.find(b"\n", start + (len(data) - start) // (parts - i + 1))
+        end = len(data) if end < 0 else end + 1
+        chunk = data[start:end]
+        chunks.append((chunk, lines_before))
+        lines_before += chunk.count(b"\n")
+        start = end
+    return chunks
+
+
+def parse_csv_chunk(chunk: bytes, lines_before: int) -> HolderList:
+    """Validate the rows of one chunk (line numbers continue after ``lines_before``)."""
+    return _validate(_csv_rows(chunk.split(b"\n"), 0, lines_before))
 
 
 def _json_rows(lines: list[bytes], start: int) -> Iterator[_Row]:

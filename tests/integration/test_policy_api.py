@@ -1,0 +1,200 @@
+"""Policy serving: publish (publisher role, verified as the library verifies), read, pages, links.
+
+Keys are real eth-account keys made here; the root is a real root.toml; the statement shown on the
+HTML page is checked with plain eth-account, as any holder could.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import msgspec
+import pytest
+from eth_account import Account
+from eth_account.messages import encode_defunct
+from litestar.testing import TestClient
+from policy.document import parse_document
+from policy.statement import sign_statement, statement
+
+from portal.app import create_app
+from portal.settings import Settings
+from tests.integration.staff_helpers import create_key
+
+NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
+
+
+def document(version: int, prev: str, *, expires: str = "2027-02-01T00:00:00Z", body: str = "") -> str:
+    return (
+        "+++\n"
+        f'slug = "official"\nversion = {version}\ntitle = "Official links and support policy"\n'
+        f'effective = 2026-11-01T00:00:00Z\nexpires = {expires}\nprev = "{prev}"\n'
+        'contacts = ["mailto:security@example.org"]\n'
+        '[[links]]\nlabel = "Portal"\nurl = "https://portal.example.org/"\n'
+        '[[links]]\nlabel = "Docs"\nurl = "https://docs.example.org/migration"\n'
+        '[[contracts]]\nchain = "ethereum"\naddress = "0x5FbDB2315678afecb367f032d93F642f64180aa3"\n'
+        'label = "New token"\n'
+        "+++\n"
+        f"# Official policy\n\nSupport never DMs you first and never asks for your seed phrase.\n{body}"
+    )
+
+
+class Keys:
+    def __init__(self) -> None:
+        self.a, self.b, self.outsider = Account.create(), Account.create(), Account.create()
+
+    def signatures(self, text: str, *accounts: object) -> list[dict[str, str]]:
+        doc = parse_document(text.encode())
+        return [{"signer": acct.address, "signature": sign_statement(statement(doc), acct.key)}  # type: ignore[attr-defined]
+                for acct in accounts]
+
+
+@pytest.fixture
+def keys() -> Keys:
+    return Keys()
+
+
+@pytest.fixture
+def policy_client(settings: Settings, keys: Keys, tmp_path: Path) -> Iterator[TestClient]:
+    root = tmp_path / "root.toml"
+    root.write_text(f'version = 1\nthreshold = 2\nexpires = 2027-12-31T00:00:00Z\n'
+                    f'signers = ["{keys.a.address}", "{keys.b.address}"]\n')
+    app = create_app(msgspec.structs.replace(settings, policy_root=str(root)), clock=lambda: NOW)
+    with TestClient(app=app) as client:
+        client.headers["Authorization"] = "Bearer " + create_key(settings.database_url, "pub", "publisher")  # type: ignore[arg-type]
+        yield client
+
+
+def publish(client: TestClient, text: str, signatures: list[dict[str, str]]):
+    return client.post("/v1/policies", json={"document": text, "signatures": signatures})
+
+
+def test_publish_then_read_back_everywhere(policy_client: TestClient, keys: Keys) -> None:
+    v1 = document(1, "")
+    response = publish(policy_client, v1, keys.signatures(v1, keys.a, keys.b))
+    assert response.status_code == 201, response.text
+    sha1 = response.json()["sha256"]
+    assert policy_client.get("/v1/policies/official").json()["version"] == 1
+    assert policy_client.get("/policy/official.md").content == v1.encode()
+    v2 = document(2, sha1, body="Second version.\n")
+    assert publish(policy_client, v2, keys.signatures(v2, keys.a, keys.b)).status_code == 201
+    assert [p["version"] for p in policy_client.get("/v1/policies").json()] == [2]
+    assert policy_client.get("/v1/policies/official/versions/1").json()["sha256"] == sha1
+    feed = policy_client.get("/policy/feed.atom")
+    assert feed.headers["content-type"].startswith("application/atom+xml")
+    assert feed.text.count("<entry>") == 2
+    security = policy_client.get("/.well-known/security.txt").text
+    assert "Contact: mailto:security@example.org" in security
+    assert "Expires: 2027-02-01T00:00:00Z" in security
+    assert "Canonical: https://portal.example.org/.well-known/security.txt" in security
+    assert "Policy: https://portal.example.org/policy/official" in security
+
+
+def test_html_page_statement_verifies_with_plain_eth_account(policy_client: TestClient, keys: Keys) -> None:
+    text = document(1, "", body="<script>alert(1)</script>\n")
+    signatures = keys.signatures(text, keys.a, keys.b)
+    assert publish(policy_client, text, signatures).status_code == 201
+    page = policy_client.get("/policy/official")
+    assert page.status_code == 200
+    assert "script-src" not in page.headers["content-security-policy"]
+    assert "default-src 'none'" in page.headers["content-security-policy"]
+    assert "<script>" not in page.text  # raw HTML in Markdown is escaped, never rendered
+    shown = html.unescape(re.search(r"<pre>(.*?)</pre>", page.text, re.S).group(1))  # type: ignore[union-attr]
+    for signature in signatures:
+        recovered = Account.recover_message(encode_defunct(text=shown), signature=signature["signature"])
+        assert recovered == signature["signer"]
+        assert signature["signature"] in page.text
+
+
+@pytest.mark.parametrize(
+    ("case", "code"),
+    [("one_signature", "below_threshold"), ("outsider", "below_threshold"), ("tampered", "bad_signature"),
+     ("version_gap", "not_next_version"), ("expired", "expired")],
+)
+def test_publish_refusals(policy_client: TestClient, keys: Keys, case: str, code: str) -> None:
+    text = document(1, "")
+    signatures = keys.signatures(text, keys.a, keys.b)
+    if case == "one_signature":
+        signatures = signatures[:1]
+    elif case == "outsider":
+        signatures = keys.signatures(text, keys.a, keys.outsider)
+    elif case == "tampered":
+        text = text.replace("seed phrase", "seed phrase (or send it to us)")
+    elif case == "version_gap":
+        text = document(3, "a" * 64)
+        signatures = keys.signatures(text, keys.a, keys.b)
+    elif case == "expired":
+        text = document(1, "", expires="2026-11-01T00:00:00Z")
+        signatures = keys.signatures(text, keys.a, keys.b)
+    response = publish(policy_client, text, signatures)
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert response.headers["content-type"].startswith("application/problem+json")
+    codes = {problem["code"], *(p["code"] for p in problem.get("problems", []))}
+    assert code in codes or (case == "tampered" and codes & {"unknown_signer", "below_threshold"}), problem
+    assert policy_client.get("/v1/policies").json() == []
+
+
+def test_rollback_and_republish_are_refused(policy_client: TestClient, keys: Keys) -> None:
+    v1 = document(1, "")
+    sha1 = publish(policy_client, v1, keys.signatures(v1, keys.a, keys.b)).json()["sha256"]
+    v2 = document(2, sha1)
+    assert publish(policy_client, v2, keys.signatures(v2, keys.a, keys.b)).status_code == 201
+    again = publish(policy_client, v1, keys.signatures(v1, keys.a, keys.b))
+    assert again.status_code in (409, 422) and again.json()["code"] in {"not_next_version", "version_exists"}
+    wrong_prev = document(3, "b" * 64)
+    refused = publish(policy_client, wrong_prev, keys.signatures(wrong_prev, keys.a, keys.b))
+    assert refused.json()["code"] == "wrong_prev"
+
+
+def test_publishing_needs_the_publisher_role(policy_client: TestClient, settings: Settings, keys: Keys) -> None:
+    text = document(1, "")
+    reviewer = create_key(settings.database_url, "rev", "reviewer")  # type: ignore[arg-type]
+    response = policy_client.post("/v1/policies", json={"document": text, "signatures": []},
+                                  headers={"Authorization": f"Bearer {reviewer}"})
+    assert response.status_code == 403
+    anonymous = policy_client.post("/v1/policies", json={"document": text, "signatures": []},
+                                   headers={"Authorization": ""})
+    assert anonymous.status_code == 401
+
+
+def test_malformed_bodies_are_400_or_422_naming_the_field(policy_client: TestClient) -> None:
+    assert publish(policy_client, "no front matter", []).json()["field"] == "document"
+    response = policy_client.post("/v1/policies", json={"document": 5})
+    assert response.status_code == 400 and response.json()["field"]
+
+
+def test_links_check_and_rules(policy_client: TestClient, keys: Keys) -> None:
+    assert policy_client.get("/v1/links/check", params={"url": "https://portal.example.org"}).json()["verdict"] \
+        == "unknown"
+    text = document(1, "")
+    publish(policy_client, text, keys.signatures(text, keys.a, keys.b))
+    check = lambda url: policy_client.get("/v1/links/check", params={"url": url}).json()  # noqa: E731
+    assert check("https://portal.example.org/claim")["verdict"] == "official"
+    for trick in ["https://portal.example.org@evil.io/", "https://portal.example.org.evil.io/",
+                  "https://portal.examp1e.org/", "http://portal.example.org/", "https://93.184.216.34/",
+                  "https://xn--prtal-2ve.example.org/"]:
+        assert check(trick)["verdict"] == "lookalike", trick
+    assert check("https://uniswap.org")["verdict"] == "unknown"
+    rules = policy_client.get("/v1/links/rules").json()
+    assert "portal.example.org" in msgspec.json.encode(rules).decode()
+
+
+def test_ready_fails_when_the_policy_has_expired(settings: Settings, keys: Keys, tmp_path: Path) -> None:
+    root = tmp_path / "root.toml"
+    root.write_text(f'version = 1\nthreshold = 1\nexpires = 2030-01-01T00:00:00Z\nsigners = ["{keys.a.address}"]\n')
+    now = [NOW]
+    app = create_app(msgspec.structs.replace(settings, policy_root=str(root)), clock=lambda: now[0])
+    with TestClient(app=app) as client:
+        token = create_key(settings.database_url, "pub", "publisher")  # type: ignore[arg-type]
+        text = document(1, "")
+        client.post("/v1/policies", json={"document": text, "signatures": keys.signatures(text, keys.a)},
+                    headers={"Authorization": f"Bearer {token}"}).raise_for_status()
+        assert client.get("/ready").status_code == 200
+        now[0] = dt.datetime(2027, 3, 1, tzinfo=dt.UTC)
+        ready = client.get("/ready")
+        assert ready.status_code == 503
+        assert ready.json()["checks"]["policy"]["ok"] is False
