@@ -17,7 +17,8 @@ from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 
 from portal.domain.eligibility import SnapshotSet
 from portal.domain.jwt_auth import HttpxJwksFetcher, JwtVerifier
-from portal.http import allowlist, audit, health, review, snapshots
+from portal.domain import policies as policy_domain
+from portal.http import allowlist, audit, health, policies, review, snapshots
 from portal.http.auth import provide_staff
 from portal.http.metrics import queue_gauges
 from portal.http.openapi import openapi_config
@@ -37,6 +38,7 @@ ROUTE_HANDLERS = [
     review.decide,
     audit.list_audit_events,
     allowlist.get_allowlist,
+    *policies.ROUTES,
 ]
 
 
@@ -45,14 +47,18 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> Litestar:
     if settings.database_url is None:
         raise ValueError("create_app needs settings.database_url (the CLI starts an embedded server first)")
 
+    policy_root = policy_domain.load_root(settings.policy_root)
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         snapshot_set = SnapshotSet.open(settings.snapshots)
         jwks_fetcher = HttpxJwksFetcher(settings.rpc_timeout_seconds)
         jwt_verifier = JwtVerifier(settings.jwt_issuers, jwks_fetcher, now=lambda: clock().timestamp())
         db = await Database.open(settings.database_url, size=settings.db_pool_size)  # type: ignore[arg-type]
-        app.state.services = Services(settings=settings, db=db, snapshots=snapshot_set, clock=clock,
-                                      jwt_verifier=jwt_verifier)
+        services = Services(settings=settings, db=db, snapshots=snapshot_set, clock=clock,
+                            jwt_verifier=jwt_verifier, policy_root=policy_root)
+        services.readiness_checks.append(("policy", lambda: policy_domain.readiness(db, clock())))
+        app.state.services = services
         try:
             yield
         finally:

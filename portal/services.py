@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from policy.root import TrustRoot
 from portal.domain.eligibility import SnapshotSet
 from portal.domain.jwt_auth import JwtVerifier
 from portal.domain.readiness import Check
@@ -32,3 +33,4 @@ class Services:
     clock: Clock = utc_now
     readiness_checks: list[tuple[str, ReadinessCheck]] = field(default_factory=list)
     jwt_verifier: JwtVerifier | None = None
+    policy_root: TrustRoot | None = None

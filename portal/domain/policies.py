@@ -1,0 +1,163 @@
+"""Publishing and reading signed policy; the lookalike-link checker over the published links.
+
+Invariant: a stored version passed ``policy.verify.check_policy`` against the configured trust root
+and the slug's previous stored version, under a per-slug lock, in the same transaction that
+stores it and appends its audit event. Verification is the library's, unchanged: the server
+accepts exactly what ``portal policy verify`` accepts offline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import msgspec
+
+from policy.document import PolicyDocument, parse_document
+from policy.errors import PolicyError
+from policy.links import LinkVerdict, OfficialLinks, check_link, export_rules, official_links
+from policy.root import TrustRoot, parse_root
+from policy.signatures import Signature
+from policy.statement import statement
+from policy.verify import check_policy
+from portal.domain.audit import AuditAction, record
+from portal.domain.readiness import Check
+from portal.errors import NotFoundError, PolicyRejectedError, SettingsError
+from portal.store import policies as store
+from portal.store.database import Connection, Database
+
+OFFICIAL_SLUG = "official"
+
+
+class PolicyVersion(msgspec.Struct, frozen=True):
+    """A published version as the JSON API shows it: everything needed to verify it offline."""
+
+    slug: str
+    version: int
+    title: str
+    sha256: str
+    prev: str
+    effective: dt.datetime
+    expires: dt.datetime
+    expired: bool
+    statement: str
+    document: str
+    signatures: list[Signature]
+    published_at: dt.datetime
+
+
+def load_root(path: str | None) -> TrustRoot | None:
+    """The trust root named by ``PORTAL_POLICY_ROOT``; a bad file stops start-up naming the variable."""
+    if path is None:
+        return None
+    try:
+        return parse_root(Path(path).read_bytes())
+    except OSError as exc:
+        raise SettingsError("PORTAL_POLICY_ROOT", f"cannot read {path}: {exc.strerror}") from None
+    except PolicyError as exc:
+        raise SettingsError("PORTAL_POLICY_ROOT", str(exc)) from None
+
+
+def _document(stored: store.StoredPolicy) -> PolicyDocument:
+    return parse_document(stored.document)
+
+
+def view(stored: store.StoredPolicy, now: dt.datetime) -> PolicyVersion:
+    doc = _document(stored)
+    return PolicyVersion(slug=doc.slug, version=doc.version, title=doc.title, sha256=doc.sha256, prev=doc.prev,
+                         effective=doc.effective, expires=doc.expires, expired=now >= doc.expires,
+                         statement=statement(doc), document=stored.document.decode("utf-8"),
+                         signatures=[Signature(s.signer, s.signature) for s in stored.signatures],
+                         published_at=stored.published_at)
+
+
+def parse_submitted(document_text: str) -> PolicyDocument:
+    try:
+        return parse_document(document_text.encode("utf-8"))
+    except PolicyError as exc:
+        raise PolicyRejectedError(str(exc), field="document", code=exc.code) from None
+
+
+async def publish(db: Database, *, document_text: str, signatures: list[Signature], root: TrustRoot | None,
+                  actor: str, client: str | None, now: dt.datetime) -> PolicyVersion:
+    """Verify against the root and the previous version, then store and audit, in one transaction."""
+    if root is None:
+        raise PolicyRejectedError("no trust root is configured on this server (PORTAL_POLICY_ROOT)",
+                                  code="no_trust_root")
+    doc = parse_submitted(document_text)
+    async with db.transaction() as conn:
+        await store.lock_slug(conn, doc.slug)
+        latest = await store.latest(conn, doc.slug)
+        previous = _document(latest) if latest else None
+        result = check_policy(doc, signatures, root, previous=previous, now=now)
+        if not result.ok:
+            first = result.problems[0]
+            raise PolicyRejectedError(first.message, field="signatures" if "sign" in first.code else "document",
+                                      code=first.code,
+                                      extra={"problems": [msgspec.to_builtins(p) for p in result.problems]})
+        stored = store.StoredPolicy(
+            slug=doc.slug, version=doc.version, document=doc.raw, sha256=doc.sha256, prev=doc.prev,
+            signatures=[store.StoredSignature(s.signer, s.signature) for s in signatures],
+            effective=doc.effective, expires=doc.expires, published_by=actor, published_at=now)
+        await store.insert(conn, stored)
+        await record(conn, AuditAction.POLICY_PUBLISHED, at=now, actor=actor, subject=f"policy:{doc.slug}",
+                     data={"version": doc.version, "sha256": doc.sha256, "signers": result.signers}, client=client)
+    return view(stored, now)
+
+
+async def current(conn: Connection, slug: str, now: dt.datetime) -> PolicyVersion:
+    stored = await store.latest(conn, slug)
+    if stored is None:
+        raise NotFoundError(f"no policy {slug!r} is published", field="slug")
+    return view(stored, now)
+
+
+async def version(conn: Connection, slug: str, number: int, now: dt.datetime) -> PolicyVersion:
+    stored = await store.version(conn, slug, number)
+    if stored is None:
+        raise NotFoundError(f"policy {slug!r} has no version {number}", field="version")
+    return view(stored, now)
+
+
+async def current_all(conn: Connection, now: dt.datetime) -> list[PolicyVersion]:
+    return [view(stored, now) for stored in await store.latest_of_each(conn)]
+
+
+async def all_versions(conn: Connection, now: dt.datetime) -> list[PolicyVersion]:
+    return [view(stored, now) for stored in await store.all_versions(conn)]
+
+
+def main_policy(policies: list[PolicyVersion]) -> PolicyVersion | None:
+    """The policy security.txt and the link checker speak for: ``official`` if published, else the first."""
+    return next((p for p in policies if p.slug == OFFICIAL_SLUG), policies[0] if policies else None)
+
+
+async def links(conn: Connection) -> OfficialLinks | None:
+    latest = await store.latest_of_each(conn)
+    main = next((s for s in latest if s.slug == OFFICIAL_SLUG), latest[0] if latest else None)
+    return official_links(_document(main)) if main else None
+
+
+async def check_url(db: Database, url: str) -> LinkVerdict:
+    async with db.transaction() as conn:
+        official = await links(conn)
+    if official is None:
+        return LinkVerdict(verdict="unknown", matched=None, reasons=["no official policy is published yet"])
+    return check_link(url, official)
+
+
+async def link_rules(db: Database) -> dict:
+    async with db.transaction() as conn:
+        official = await links(conn)
+    if official is None:
+        raise NotFoundError("no official policy is published yet, so there are no link rules")
+    return export_rules(official)
+
+
+async def readiness(db: Database, now: dt.datetime) -> Check:
+    async with db.transaction() as conn:
+        policies = await current_all(conn, now)
+    expired = [f"{p.slug} v{p.version}" for p in policies if p.expired]
+    if expired:
+        return Check(False, "expired policy: " + ", ".join(expired))
+    return Check(True, f"{len(policies)} current policy document(s)" if policies else "no policy published")
