@@ -7,7 +7,8 @@ response includes the proof) at 64 connections. Prints medians of the repeats an
     python benchmarks/http_eligibility.py [--entries 1000000] [--seconds 8] [--repeats 3]
 
 Both routes are driven by the same kind of wrk Lua script (one wrk thread, the server gets the
-other core), so the client's own cost does not favour either. Needs ``wrk`` (Debian package). Traffic goes to 127.0.0.1 only; every run is bounded by --seconds.
+other core), so the client's own cost does not favour either. Needs ``wrk`` (Debian package).
+Traffic goes to 127.0.0.1 only; every run is bounded by --seconds.
 """
 
 from __future__ import annotations

@@ -18,7 +18,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 WORK = Path(__file__).resolve().parent / ".work"
@@ -40,7 +39,8 @@ import snapshot
 t0 = time.perf_counter()
 m = snapshot.build_artifact(Path(sys.argv[1]), Path(sys.argv[2]))
 seconds = time.perf_counter() - t0
-print(json.dumps({"seconds": seconds, "root": m.merkle_root, "peak_rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"seconds": seconds, "root": m.merkle_root, "peak_rss_kib": peak}))
 """
 
 

@@ -19,10 +19,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from snapshot_build import WORK, make_list  # noqa: E402
+from snapshot_build import WORK, make_list
 
-import snapshot  # noqa: E402
-from snapshot.addresses import to_checksum_address  # noqa: E402
+import snapshot
+from snapshot.addresses import to_checksum_address
 
 OPEN_CHILD = """
 import sys, time

@@ -15,9 +15,9 @@ from litestar import Litestar
 from litestar.di import Provide
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 
+from portal.domain import policies as policy_domain
 from portal.domain.eligibility import SnapshotSet
 from portal.domain.jwt_auth import HttpxJwksFetcher, JwtVerifier
-from portal.domain import policies as policy_domain
 from portal.http import allowlist, audit, health, policies, review, snapshots
 from portal.http.auth import provide_staff
 from portal.http.metrics import queue_gauges

@@ -17,9 +17,9 @@ import pytest
 from eth_account import Account
 from eth_account.messages import encode_defunct
 from litestar.testing import TestClient
+
 from policy.document import parse_document
 from policy.statement import sign_statement, statement
-
 from portal.app import create_app
 from portal.settings import Settings
 from tests.integration.staff_helpers import create_key

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
+import itertools
 import random
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -65,7 +66,7 @@ def test_eight_reviewers_two_apps_every_request_decided_once(settings: Settings,
         by_request[request].append((claimed, lease_end, reviewer))
     for request, spans in by_request.items():
         spans.sort()
-        for (_, end, holder), (start, _, other) in zip(spans, spans[1:], strict=False):
+        for (_, end, holder), (start, _, other) in itertools.pairwise(spans):
             assert start >= end, f"{request} leased to {holder} and {other} at once"
     assert len({reviewer for _, reviewer, _ in decisions}) == REVIEWERS  # everyone got work
 
