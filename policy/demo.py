@@ -32,13 +32,15 @@ def _iso(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def make_demo_bundle(template: str, *, public_url: str, now: dt.datetime) -> DemoBundle:
+def make_demo_bundle(template: str, *, public_url: str, now: dt.datetime, version: int = 1,
+                     prev: str = "") -> DemoBundle:
     keys = [Account.create(), Account.create()]
     addresses = [key.address for key in keys]
     root = parse_root((f"version = 1\nthreshold = 2\nexpires = {_iso(now + dt.timedelta(days=DEMO_ROOT_DAYS))}\n"
                        f"signers = [\"{addresses[0]}\", \"{addresses[1]}\"]\n").encode())
     text = (template.replace("{public_url}", public_url.rstrip("/"))
-            .replace("{effective}", _iso(now)).replace("{expires}", _iso(now + dt.timedelta(days=DEMO_POLICY_DAYS))))
+            .replace("{effective}", _iso(now)).replace("{expires}", _iso(now + dt.timedelta(days=DEMO_POLICY_DAYS)))
+            .replace("{version}", str(version)).replace("{prev}", prev))
     document = parse_document(text.encode())
     doc_statement, root_text = statement(document), root_statement(root)
     return DemoBundle(

@@ -12,6 +12,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+import msgspec
+
 from portal.cli.db import database_url
 from portal.settings import ENV, from_env
 from portal.store.migrations import migrate
@@ -42,12 +44,21 @@ def run_serve(args: argparse.Namespace) -> int:
         if not Path(path).is_file():
             print(f"portal: snapshot {path}: no such file", file=sys.stderr)
             return 2
+    if not os.environ.get(ENV["public_url"]):
+        # Messages and policy links name the address the service is really reachable at.
+        settings = msgspec.structs.replace(settings, public_url=f"http://{args.host}:{args.port}")
+        os.environ[ENV["public_url"]] = settings.public_url
     with database_url(settings.data_dir, settings.database_url) as url:
         migrate(url)
         if args.demo:
-            from portal.demo import build_demo_snapshots
+            from portal.demo import build_demo_snapshots, publish_demo_policy
+            from portal.services import utc_now
 
             snapshot_paths += [str(p) for p in build_demo_snapshots(Path(settings.data_dir) / "snapshots")]
+            root = publish_demo_policy(url, Path(settings.data_dir), public_url=settings.public_url, now=utc_now())
+            os.environ[ENV["policy_root"]] = str(root)
+            print(f"DEMO policy published, signed by two DEMO keys generated just now (2-of-2 root at {root}); "
+                  "they are discarded on exit and must never be trusted for anything real.", file=sys.stderr)
         if not snapshot_paths:
             print("portal: no snapshot to serve: pass --snapshot PATH, set PORTAL_SNAPSHOTS, or use --demo",
                   file=sys.stderr)
@@ -72,6 +83,8 @@ def print_banner(base: str, *, demo: bool) -> None:
             f"  curl -s {base}/v1/eligibility/0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
             f"  curl -s {base}/v1/eligibility/H6KNCLUTE61FMhuhnf591JUK9qgMsomHqEzwdNsQS3x2",
             f"  curl -s {base}/ready",
+            f"  open {base}/policy/official   (signed demo policy)",
+            f"  curl -s '{base}/v1/links/check?url=http://127.0.0.1.evil.io/'",
         ]
     print("\n".join(lines), file=sys.stderr, flush=True)
 
