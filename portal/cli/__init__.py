@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from portal.errors import SettingsError
 
 # Each module adds its own subcommands through ``register(subparsers)``.
-COMMAND_MODULES = ["serve", "db", "snapshot", "openapi", "staff", "audit", "allowlist"]
+COMMAND_MODULES = ["serve", "db", "snapshot", "policy", "openapi", "staff", "audit", "allowlist"]
 
 
 def build_parser() -> argparse.ArgumentParser:
