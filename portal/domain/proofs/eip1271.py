@@ -1,0 +1,34 @@
+"""``eip1271``: the snapshot address is a contract wallet (a Safe, say) that validates signatures.
+
+The wallet is asked on chain: ``isValidSignature(bytes32 hash, bytes signature)`` with the EIP-191
+digest of the stored message (what a Safe's owners sign for personal_sign) must return the magic
+value ``0x1626ba7e``.
+"""
+
+from __future__ import annotations
+
+from portal.domain.proofs.chain import EvmChain
+from portal.domain.proofs.facts import ChallengeFacts, ProvenSigner
+from portal.domain.proofs.secp256k1 import eip191_digest
+from portal.errors import MalformedSignatureError, SignatureMismatchError, UnprocessableError
+
+MAGIC_VALUE = bytes.fromhex("1626ba7e")
+MAX_SIGNATURE_BYTES = 4096  # a Safe's concatenated owner signatures fit easily
+
+
+def verify(facts: ChallengeFacts, signature: str, *, chain: EvmChain) -> ProvenSigner:
+    digits = signature[2:] if isinstance(signature, str) and signature[:2] in ("0x", "0X") else signature
+    try:
+        raw = bytes.fromhex(digits)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise MalformedSignatureError("signature is not hex", field="signature") from None
+    if not raw or len(raw) > MAX_SIGNATURE_BYTES:
+        raise MalformedSignatureError("signature must be 1 to 4096 bytes", field="signature")
+    if not chain.get_code(facts.snapshot_address):
+        raise UnprocessableError(f"{facts.snapshot_address} is not a contract wallet; use eip191 instead",
+                                 field="challenge_id", code="not_a_contract")
+    answer = chain.call_is_valid_signature(facts.snapshot_address, eip191_digest(facts.message), raw)
+    if answer[:4] != MAGIC_VALUE:
+        raise SignatureMismatchError(f"the contract wallet {facts.snapshot_address} did not accept this signature "
+                                     f"(isValidSignature returned 0x{answer.hex() or 'nothing'})", field="signature")
+    return ProvenSigner(facts.snapshot_address, "eip1271", {"contract_wallet": True})

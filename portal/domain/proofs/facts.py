@@ -1,0 +1,31 @@
+"""What a challenge stored, and what a verifier proved."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+import msgspec
+
+Method = Literal["eip191", "eip712", "eip1271", "solana", "solana_tx", "transaction"]
+EVM_METHODS: frozenset[str] = frozenset({"eip191", "eip712", "eip1271", "transaction"})
+SOLANA_METHODS: frozenset[str] = frozenset({"solana", "solana_tx"})
+
+
+class ChallengeFacts(msgspec.Struct, frozen=True):
+    method: Method
+    chain: Literal["evm", "solana"]
+    snapshot_address: str
+    destination: str
+    nonce: str
+    issued_at: dt.datetime
+    expires_at: dt.datetime
+    message: str
+    typed_data: dict[str, Any] | None
+    chain_id: int
+
+
+class ProvenSigner(msgspec.Struct, frozen=True):
+    address: str
+    method: str
+    detail: dict[str, Any] = msgspec.field(default_factory=dict)

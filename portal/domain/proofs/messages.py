@@ -1,0 +1,88 @@
+"""Challenge messages: EIP-4361 (Sign-In with Ethereum) text, its CAIP-122 Solana form, EIP-712 data.
+
+Built with a plain template rather than the ``siwe`` package: the text is fully determined by our
+fields, a template is a few microseconds, and nothing of the client's is ever parsed (the proof is
+checked against the stored message). The statement names the destination and says, in words a
+wallet shows, that official support never asks for funds, seed phrases or DMs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import Any
+
+NONCE_PREFIX = "migration-portal nonce: "
+TYPED_DATA_NAME = "migration-portal"
+TYPED_DATA_VERSION = "1"
+
+
+def nonce_line(nonce: str) -> str:
+    """The line a ``transaction`` or ``solana_tx`` proof carries as calldata / memo."""
+    return NONCE_PREFIX + nonce
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def statement_text(destination: str) -> str:
+    return (f"I own this snapshot address and ask that its migrated allocation be sent to {destination}. "
+            "Official support never asks for funds, seed phrases or private keys, and never DMs first.")
+
+
+def application_domain(host: str) -> bytes:
+    """The 32-byte application domain of Solana off-chain messages made for this portal."""
+    return hashlib.sha256(host.encode()).digest()
+
+
+def _body(*, domain: str, account_kind: str, address: str, destination: str, uri: str, chain_id: str, nonce: str,
+          issued_at: dt.datetime, expires_at: dt.datetime, request_id: str, resource: str) -> str:
+    return (
+        f"{domain} wants you to sign in with your {account_kind} account:\n{address}\n\n"
+        f"{statement_text(destination)}\n\n"
+        f"URI: {uri}\nVersion: 1\nChain ID: {chain_id}\nNonce: {nonce}\n"
+        f"Issued At: {_iso(issued_at)}\nExpiration Time: {_iso(expires_at)}\nRequest ID: {request_id}\n"
+        f"Resources:\n- {resource}"
+    )
+
+
+def destination_resource(destination: str, destination_chain: str, chain_id: int) -> str:
+    return f"eip155:{chain_id}:{destination}" if destination_chain == "evm" else f"solana:mainnet:{destination}"
+
+
+def build_evm_message(*, domain: str, uri: str, address: str, destination: str, chain_id: int, nonce: str,
+                      issued_at: dt.datetime, expires_at: dt.datetime, request_id: str,
+                      destination_chain: str = "evm") -> str:
+    return _body(domain=domain, account_kind="Ethereum", address=address, destination=destination, uri=uri,
+                 chain_id=str(chain_id), nonce=nonce, issued_at=issued_at, expires_at=expires_at,
+                 request_id=request_id, resource=destination_resource(destination, destination_chain, chain_id))
+
+
+def build_solana_message(*, domain: str, uri: str, address: str, destination: str, nonce: str,
+                         issued_at: dt.datetime, expires_at: dt.datetime, request_id: str, cluster: str = "mainnet",
+                         destination_chain: str = "evm", chain_id: int = 1) -> str:
+    return _body(domain=domain, account_kind="Solana", address=address, destination=destination, uri=uri,
+                 chain_id=f"solana:{cluster}", nonce=nonce, issued_at=issued_at, expires_at=expires_at,
+                 request_id=request_id, resource=destination_resource(destination, destination_chain, chain_id))
+
+
+TYPES = {
+    "EIP712Domain": [{"name": "name", "type": "string"}, {"name": "version", "type": "string"},
+                     {"name": "chainId", "type": "uint256"}],
+    "MigrationRequest": [{"name": "snapshotAddress", "type": "address"}, {"name": "destination", "type": "address"},
+                         {"name": "nonce", "type": "string"}, {"name": "issuedAt", "type": "uint256"},
+                         {"name": "expiresAt", "type": "uint256"}],
+}
+
+
+def build_typed_data(*, snapshot_address: str, destination: str, nonce: str, issued_at: dt.datetime,
+                     expires_at: dt.datetime, chain_id: int) -> dict[str, Any]:
+    """The complete JSON ``eth_signTypedData_v4`` takes."""
+    return {
+        "types": TYPES,
+        "primaryType": "MigrationRequest",
+        "domain": {"name": TYPED_DATA_NAME, "version": TYPED_DATA_VERSION, "chainId": chain_id},
+        "message": {"snapshotAddress": snapshot_address, "destination": destination, "nonce": nonce,
+                    "issuedAt": int(issued_at.timestamp()), "expiresAt": int(expires_at.timestamp())},
+    }
