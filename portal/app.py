@@ -11,16 +11,18 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
-from litestar import Litestar
+from litestar import Litestar, Request
 from litestar.di import Provide
+from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 
 from portal.domain import policies as policy_domain
 from portal.domain.eligibility import SnapshotSet
 from portal.domain.jwt_auth import HttpxJwksFetcher, JwtVerifier
-from portal.http import allowlist, audit, health, policies, review, snapshots
+from portal.domain.proofs.chain import EvmChain, Web3Chain
+from portal.http import allowlist, audit, health, holders, policies, review, snapshots
 from portal.http.auth import provide_staff
-from portal.http.metrics import queue_gauges
+from portal.http.metrics import observe_rpc, queue_gauges
 from portal.http.openapi import openapi_config
 from portal.http.problems import problem_details_plugin
 from portal.services import Clock, Services, utc_now
@@ -39,15 +41,20 @@ ROUTE_HANDLERS = [
     audit.list_audit_events,
     allowlist.get_allowlist,
     *policies.ROUTES,
+    *holders.ROUTES,
 ]
 
 
-def create_app(settings: Settings, *, clock: Clock = utc_now) -> Litestar:
+def create_app(settings: Settings, *, clock: Clock = utc_now, evm_chain: EvmChain | None = None) -> Litestar:
     """Build the app; the database at ``settings.database_url`` must already be migrated."""
     if settings.database_url is None:
         raise ValueError("create_app needs settings.database_url (the CLI starts an embedded server first)")
 
     policy_root = policy_domain.load_root(settings.policy_root)
+    chain = evm_chain
+    if chain is None and settings.evm_rpc_url:
+        chain = Web3Chain.from_url(settings.evm_rpc_url, timeout_seconds=settings.rpc_timeout_seconds,
+                                   on_call=observe_rpc)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -56,7 +63,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> Litestar:
         jwt_verifier = JwtVerifier(settings.jwt_issuers, jwks_fetcher, now=lambda: clock().timestamp())
         db = await Database.open(settings.database_url, size=settings.db_pool_size)  # type: ignore[arg-type]
         services = Services(settings=settings, db=db, snapshots=snapshot_set, clock=clock,
-                            jwt_verifier=jwt_verifier, policy_root=policy_root)
+                            jwt_verifier=jwt_verifier, policy_root=policy_root, evm_chain=chain)
         services.readiness_checks.append(("policy", lambda: policy_domain.readiness(db, clock())))
         app.state.services = services
         try:
@@ -73,8 +80,25 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> Litestar:
         route_handlers=[*ROUTE_HANDLERS, PrometheusController],
         lifespan=[lifespan, queue_gauges],
         dependencies={"staff": Provide(provide_staff, sync_to_thread=False)},
-        middleware=[prometheus.middleware],
+        middleware=[prometheus.middleware, *rate_limits(settings)],
         plugins=[problem_details_plugin()],
         openapi_config=openapi_config(),
         debug=False,
     )
+
+
+def rate_limits(settings: Settings) -> list:
+    """Per-client limits on the two POST routes holders use (Litestar's middleware); 0 turns them off.
+
+    The counters live in the app's default in-memory store, so each worker counts on its own; behind
+    several replicas, put a shared store in front or divide the limit.
+    """
+    if settings.rate_limit_per_minute == 0:
+        return []
+
+    def throttled(request: Request) -> bool:
+        return request.method == "POST" and request.url.path in holders.RATE_LIMITED_PATHS
+
+    config = RateLimitConfig(rate_limit=("minute", settings.rate_limit_per_minute),
+                             check_throttle_handler=throttled)
+    return [config.middleware]

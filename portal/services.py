@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from policy.root import TrustRoot
 from portal.domain.eligibility import SnapshotSet
 from portal.domain.jwt_auth import JwtVerifier
+from portal.domain.proofs.chain import EvmChain
 from portal.domain.readiness import Check
 from portal.settings import Settings
 from portal.store.database import Database
@@ -34,3 +35,4 @@ class Services:
     readiness_checks: list[tuple[str, ReadinessCheck]] = field(default_factory=list)
     jwt_verifier: JwtVerifier | None = None
     policy_root: TrustRoot | None = None
+    evm_chain: EvmChain | None = None

@@ -19,7 +19,7 @@ import logging
 from collections.abc import AsyncIterator
 
 from litestar import Litestar
-from prometheus_client import Gauge
+from prometheus_client import Gauge, Histogram
 
 from portal.domain import review
 from portal.errors import PortalError
@@ -65,3 +65,11 @@ async def queue_gauges(app: Litestar) -> AsyncIterator[None]:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+RPC_LATENCY = Histogram("portal_rpc_latency_seconds", "EVM RPC call latency by method", ["method"],
+                        buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+
+
+def observe_rpc(method: str, seconds: float) -> None:
+    RPC_LATENCY.labels(method=method).observe(seconds)

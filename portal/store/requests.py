@@ -1,0 +1,58 @@
+"""Challenges and the requests they become.
+
+The one-live-request rule is the database's (``requests_one_live_per_address``); a race on it is
+translated here into "there is already a request" and never reaches the caller as a psycopg error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from portal.store.database import Connection
+from portal.store.queries import load_queries
+
+QUERIES = load_queries("requests.sql")
+ONE_LIVE_REQUEST = "requests_one_live_per_address"
+
+
+async def insert_challenge(conn: Connection, values: dict[str, Any]) -> None:
+    typed = values.get("typed_data")
+    await conn.execute(QUERIES["insert_challenge"], {**values, "typed_data": Jsonb(typed) if typed else None})
+
+
+async def get_challenge(conn: Connection, challenge_id: uuid.UUID) -> dict[str, Any] | None:
+    return await (await conn.execute(QUERIES["get_challenge"], {"id": challenge_id})).fetchone()
+
+
+async def lock_challenge(conn: Connection, challenge_id: uuid.UUID) -> dict[str, Any] | None:
+    return await (await conn.execute(QUERIES["lock_challenge"], {"id": challenge_id})).fetchone()
+
+
+async def use_challenge(conn: Connection, challenge_id: uuid.UUID, at: dt.datetime) -> None:
+    await conn.execute(QUERIES["use_challenge"], {"id": challenge_id, "at": at})
+
+
+async def live_request(conn: Connection, snapshot_id: str, snapshot_address: str) -> dict[str, Any] | None:
+    params = {"snapshot_id": snapshot_id, "snapshot_address": snapshot_address}
+    return await (await conn.execute(QUERIES["live_request"], params)).fetchone()
+
+
+async def insert_request(conn: Connection, values: dict[str, Any]) -> bool:
+    """Insert; False (and nothing written) when another live request for the address won the race."""
+    try:
+        async with conn.transaction():  # a savepoint: the outer transaction survives the violation
+            await conn.execute(QUERIES["insert_request"], {**values, "evidence": Jsonb(values["evidence"])})
+    except psycopg.errors.UniqueViolation as exc:
+        if exc.diag.constraint_name == ONE_LIVE_REQUEST:
+            return False
+        raise
+    return True
+
+
+async def holder_view(conn: Connection, request_id: uuid.UUID) -> dict[str, Any] | None:
+    return await (await conn.execute(QUERIES["holder_view"], {"id": request_id})).fetchone()
