@@ -4,7 +4,8 @@ Pure: imports nothing from ``portal``. See ``snapshot.artifact`` for the file fo
 """
 
 from snapshot.addresses import Address, Chain, parse_address
-from snapshot.artifact import Entry, Manifest, Snapshot, build_artifact
+from snapshot.artifact import Entry, Manifest, Snapshot
+from snapshot.build import build_artifact
 from snapshot.errors import ArtifactError, HolderListError, InvalidAddressError, SnapshotError
 from snapshot.merkle import Tree, leaf_hash, standard_tree, verify_proof
 

@@ -8,48 +8,42 @@ Layout (all offsets from the start of the file; integers little-endian unless sa
                       key_bytes, record_bytes, index_offset, tree_offset}
     ...    zero padding to a multiple of 8
     index  n records sorted by raw key: key (20 bytes EVM / 32 bytes Solana) ‖ amount (uint256,
-           32 bytes big-endian, as ABI encodes it) ‖ OpenZeppelin treeIndex (u32)
+           32 bytes big-endian, as ABI encodes it) ‖ OpenZeppelin treeIndex (u32); see
+           ``record_format``
     tree   2n - 1 nodes of 32 bytes: OpenZeppelin's ``tree`` array (root first, leaves last)
 
 The file is named ``<sha256 of its bytes>.snap``. Invariants: the header's root equals node 0; the
 leaf of record i (keccak(keccak(abi.encode(key, amount)))) sits at its treeIndex; every inner node
 is the sorted-pair hash of its children. ``Snapshot.open`` checks only the framing (magic, sizes,
 offsets) so it costs the same for 10 entries or 10 million; ``Snapshot.verify`` re-checks all of
-the above plus the file hash. Lookups are a binary search over the mapped index and read the proof
-from the mapped tree: nothing is copied into Python objects at open.
+the above plus the file hash (so ``verify`` wants the content-addressed name; a renamed copy
+is still opened, and hashed once at open to learn its id). Lookups are a binary search over the
+mapped index and read the proof from the mapped tree: nothing is copied into Python objects at open.
 """
 
 from __future__ import annotations
 
 import hashlib
 import mmap
-import multiprocessing
-import os
 import random
-import sys
-import tempfile
-from collections.abc import Callable
+import re
+import struct
 from pathlib import Path
 
 import msgspec
 import sha3
 
-from snapshot.addresses import Address, Chain, b58encode, to_checksum_address
-from snapshot.errors import ArtifactError, HolderListError
-from snapshot.holders import HolderList, parse_csv_chunk, parse_holder_list, split_csv
-from snapshot.merkle import build_nodes, hash_pair, proof_indices
+from snapshot.addresses import Address, Chain
+from snapshot.errors import ArtifactError
+from snapshot.merkle import hash_pair, proof_indices
 
 MAGIC = b"MPSNAP\x00\x01"
 FORMAT_VERSION = 1
 AMOUNT_BYTES = 32
 TREE_INDEX_BYTES = 4
 NODE_BYTES = 32
-#: Entries whose proofs ``build_artifact`` re-verifies from the written file (the rest: ``verify``).
-BUILD_SAMPLE_PROOFS = 1000
-#: Lists smaller than this are parsed in-process: a worker pool costs more than it saves.
-PARALLEL_MIN_BYTES = 4 * 2**20
-
-Progress = Callable[[int, int], None]
+SUFFIX = ".snap"
+_CONTENT_ADDRESSED_STEM = re.compile(r"[0-9a-f]{64}")
 
 
 class Manifest(msgspec.Struct, frozen=True):
@@ -92,131 +86,38 @@ class _Header(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 _header_decoder = msgspec.json.Decoder(_Header)
 
 
-def _text(chain: str, raw: bytes) -> str:
-    return to_checksum_address(raw) if chain == "evm" else b58encode(raw)
-
-
 def _leaf(key: bytes, amount_be: bytes) -> bytes:
     keccak = sha3.keccak_256
     return keccak(keccak(key.rjust(32, b"\0") + amount_be).digest()).digest()
 
 
-def build_artifact(source: Path, out_dir: Path, *, name: str | None = None, block: int | None = None,
-                   progress: Progress | None = None) -> Manifest:
-    """Parse ``source``, build the tree, write ``<out_dir>/<sha256>.snap`` atomically, check it, return it.
-
-    Raises ``HolderListError`` (nothing written) for a bad list. The written file is re-read: its
-    hash must match, and the proofs of up to ``BUILD_SAMPLE_PROOFS`` entries (spread over the index)
-    must verify against the root, so a write error cannot leave a wrong artifact in place.
-    """
-    report = progress or (lambda done, total: None)
-    chain, keys, amounts_be, leaves, total = _parse_and_hash(Path(source).read_bytes())
-    count = len(keys)
-    report(2, 5)
-    leaf_order = sorted(range(count), key=leaves.__getitem__, reverse=True)
-    nodes = build_nodes([leaves[i] for i in leaf_order])
-    del leaves
-    report(3, 5)
-    tree_index = [0] * count
-    for position, value_index in enumerate(leaf_order, start=count - 1):
-        tree_index[value_index] = position
-    del leaf_order
-    key_order = sorted(range(count), key=keys.__getitem__)
-    index = b"".join([keys[i] + amounts_be[i] + tree_index[i].to_bytes(TREE_INDEX_BYTES, "little")
-                      for i in key_order])
-    del key_order, tree_index, amounts_be
-    report(4, 5)
-    key_bytes = len(keys[0])
-    record_bytes = key_bytes + AMOUNT_BYTES + TREE_INDEX_BYTES
-    header_fields = {"format": FORMAT_VERSION, "chain": chain, "name": name or Path(source).stem,
-                     "block": block, "entries": count, "total": str(total),
-                     "merkle_root": "0x" + nodes[0].hex(), "key_bytes": key_bytes, "record_bytes": record_bytes,
-                     "index_offset": 0, "tree_offset": 0}
-    # The offsets depend on the header's length, which depends on the offsets' digits: settle it.
-    for _ in range(3):
-        header = msgspec.json.encode(header_fields)
-        index_offset = _align8(len(MAGIC) + 4 + len(header))
-        header_fields["index_offset"] = index_offset
-        header_fields["tree_offset"] = index_offset + len(index)
-    header = msgspec.json.encode(header_fields)
-    assert _align8(len(MAGIC) + 4 + len(header)) == header_fields["index_offset"]
-    prefix = MAGIC + len(header).to_bytes(4, "little") + header
-    prefix += b"\0" * (header_fields["index_offset"] - len(prefix))
-    tree = b"".join(nodes)
-    del nodes
-    digest = hashlib.sha256(prefix)
-    digest.update(index)
-    digest.update(tree)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    final = out_dir / f"{digest.hexdigest()}.snap"
-    fd, tmp_name = tempfile.mkstemp(dir=out_dir, prefix=".building-", suffix=".snap")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(prefix)
-            out.write(index)
-            out.write(tree)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp_name, final)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    with Snapshot.open(final) as written:
-        written.verify_sample(BUILD_SAMPLE_PROOFS, file_hash=True)
-        manifest = written.manifest
-    report(5, 5)
-    return manifest
-
-
-_Parsed = tuple[Chain, list[bytes], list[bytes], list[bytes], int]
-
-
-def _hash_rows(holders: HolderList) -> _Parsed:
-    """Keys, ABI-encoded amounts and OpenZeppelin leaves of valid rows, in input order, and the total."""
-    amounts_be = [amount.to_bytes(AMOUNT_BYTES) for amount in holders.amounts]
-    keccak = sha3.keccak_256
-    leaves = [keccak(keccak(key.rjust(32, b"\0") + amount).digest()).digest()
-              for key, amount in zip(holders.keys, amounts_be, strict=True)]
-    return holders.chain, holders.keys, amounts_be, leaves, sum(holders.amounts)
-
-
-def _hash_chunk(job: tuple[bytes, int]) -> tuple[Chain, bytes, bytes, bytes, int, int] | None:
-    """A worker's share, packed into three buffers: one pickled bytes object each, not millions."""
-    try:
-        chain, keys, amounts_be, leaves, total = _hash_rows(parse_csv_chunk(*job))
-    except HolderListError:
-        return None
-    return chain, b"".join(keys), b"".join(amounts_be), b"".join(leaves), total, len(keys[0])
-
-
-def _unpack(buffer: bytes, width: int) -> list[bytes]:
-    return [buffer[i: i + width] for i in range(0, len(buffer), width)]
-
-
-def _parse_and_hash(data: bytes) -> _Parsed:
-    """Parse and hash on every core for a big CSV list; any problem falls back to the serial parser.
-
-    Chunks check their own rows; the whole-list rules (one chain, no duplicate across chunks) are
-    checked here. When anything is wrong the serial ``parse_holder_list`` runs, so the report (every
-    bad row, exact line numbers) is always the same whichever path found the problem.
-    """
-    workers = min(os.cpu_count() or 1, 8)
-    if len(data) >= PARALLEL_MIN_BYTES and workers > 1 and (jobs := split_csv(data, workers)):
-        context = multiprocessing.get_context("fork" if sys.platform == "linux" else None)
-        with context.Pool(len(jobs)) as pool:
-            results = pool.map(_hash_chunk, jobs)
-        if all(results) and len({r[0] for r in results}) == 1:  # type: ignore[index]
-            width = results[0][5]  # type: ignore[index]
-            keys = _unpack(b"".join(r[1] for r in results), width)  # type: ignore[index]
-            if len(set(keys)) == len(keys):
-                return (results[0][0], keys, _unpack(b"".join(r[2] for r in results), AMOUNT_BYTES),  # type: ignore[index]
-                        _unpack(b"".join(r[3] for r in results), NODE_BYTES),  # type: ignore[index]
-                        sum(r[4] for r in results))  # type: ignore[index,misc]
-    return _hash_rows(parse_holder_list(data))
-
-
 def _align8(n: int) -> int:
     return (n + 7) & ~7
+
+
+def record_format(key_bytes: int) -> struct.Struct:
+    """One index record: key, amount (uint256 big-endian, as ABI encodes it), treeIndex (u32 little-endian)."""
+    return struct.Struct(f"<{key_bytes}s{AMOUNT_BYTES}sI")
+
+
+def encode_prefix(*, chain: Chain, name: str, block: int | None, entries: int, total: int, merkle_root: bytes,
+                  key_bytes: int) -> bytes:
+    """Magic, header length, JSON header and padding: every byte of the file before the index."""
+    record_bytes = record_format(key_bytes).size
+    fields = {"format": FORMAT_VERSION, "chain": chain, "name": name, "block": block, "entries": entries,
+              "total": str(total), "merkle_root": "0x" + merkle_root.hex(), "key_bytes": key_bytes,
+              "record_bytes": record_bytes, "index_offset": 0, "tree_offset": 0}
+    # The offsets depend on the header's length, which depends on the offsets' digits: iterate to the
+    # fixed point (the length only grows, by a few digits, so two or three rounds settle it).
+    while True:
+        header = msgspec.json.encode(fields)
+        index_offset = _align8(len(MAGIC) + 4 + len(header))
+        if index_offset == fields["index_offset"]:
+            break
+        fields["index_offset"] = index_offset
+        fields["tree_offset"] = index_offset + entries * record_bytes
+    prefix = MAGIC + len(header).to_bytes(4, "little") + header
+    return prefix.ljust(index_offset, b"\0")
 
 
 class Snapshot:
@@ -235,6 +136,8 @@ class Snapshot:
 
     @classmethod
     def open(cls, path: Path | str) -> Snapshot:
+        """Map ``path`` and check its framing; the sha256 is read from the content-addressed name
+        (a renamed file is hashed once instead, which costs a pass over the file)."""
         path = Path(path)
         try:
             with path.open("rb") as file:
@@ -246,7 +149,7 @@ class Snapshot:
         except ArtifactError:
             handle.close()
             raise
-        sha256 = path.stem if len(path.stem) == 64 else ""
+        sha256 = path.stem if _is_content_addressed(path) else hashlib.sha256(handle).hexdigest()
         manifest = Manifest(id=sha256[:16], chain=header.chain, name=header.name, block=header.block,
                             entries=header.entries, total=header.total, merkle_root=header.merkle_root,
                             sha256=sha256, path=str(path))
@@ -378,10 +281,11 @@ class Snapshot:
                 raise ArtifactError(f"{self.path}: proof of record {number} does not reach the root")
 
     def _check_file_hash(self) -> None:
-        if len(self.path.stem) != 64:
+        if not _is_content_addressed(self.path):
             raise ArtifactError(f"{self.path}: file name is not its sha256 (content-addressed name expected)")
         if hashlib.sha256(self._map).hexdigest() != self.path.stem:
             raise ArtifactError(f"{self.path}: sha256 of the file does not match its name (corrupted)")
 
-    def text_of(self, raw: bytes) -> str:
-        return _text(self._header.chain, raw)
+
+def _is_content_addressed(path: Path) -> bool:
+    return path.suffix == SUFFIX and _CONTENT_ADDRESSED_STEM.fullmatch(path.stem) is not None
