@@ -8,6 +8,7 @@ renders them; this module only decides what each exception becomes.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import msgspec
@@ -57,8 +58,15 @@ def portal_error_to_problem(exc: PortalError) -> ProblemDetailsException:
     return _problem(exc.status, exc.code, exc.title, exc.detail, extra)
 
 
-def _field_of(key: str | None) -> str | None:
-    """Litestar reports body fields as ``$.a.b`` paths; a field name reads better without the ``$.``."""
+_MESSAGE_FIELD = re.compile(r"(?:at `\$\.([^`]+)`|required field `([^`]+)`)")
+
+
+def _field_of(key: str | None, message: str = "") -> str | None:
+    """The field a validation message is about: ``$.a.b`` paths lose their ``$.``; for the body as a
+    whole (``data``) the field named inside msgspec's message is the useful one."""
+    found = _MESSAGE_FIELD.search(message)
+    if found and (not key or key in ("data", "$")):
+        return found.group(1) or found.group(2)
     if not key:
         return None
     return key[2:] if key.startswith("$.") else key
@@ -69,7 +77,8 @@ def validation_error_to_problem(exc: ValidationException) -> ProblemDetailsExcep
     errors = []
     for item in exc.extra if isinstance(exc.extra, list) else []:
         if isinstance(item, dict):
-            errors.append({"field": _field_of(item.get("key")), "reason": str(item.get("message", "")),
+            errors.append({"field": _field_of(item.get("key"), str(item.get("message", ""))),
+                           "reason": str(item.get("message", "")),
                            "source": item.get("source")})
     extra: dict[str, Any] = {"errors": errors}
     if errors:
@@ -88,7 +97,11 @@ def http_error_to_problem(exc: HTTPException) -> ProblemDetailsException:
     code = _CODES_BY_STATUS.get(status, "http_error")
     title = str(exc.detail) if exc.detail else code.replace("_", " ").capitalize()
     extra = exc.extra if isinstance(exc.extra, dict) else {}
-    return _problem(status, code, title, str(exc.detail), extra, headers=exc.headers)
+    headers = dict(exc.headers or {})
+    if status == 429 and "Retry-After" not in headers:
+        # Litestar's limiter sends RateLimit-* headers; clients and proxies also expect Retry-After.
+        headers["Retry-After"] = str(max(1, int(headers.get("RateLimit-Reset", "60") or 60)))
+    return _problem(status, code, title, str(exc.detail), extra, headers=headers)
 
 
 def unexpected_error_to_problem(exc: Exception) -> ProblemDetailsException:
