@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+import hashlib
 import json
 import random
 from pathlib import Path
@@ -9,7 +11,15 @@ from pathlib import Path
 import pytest
 
 import snapshot
-from portal.cli import main
+from portal.cli import snapshot as snapshot_cli
+
+
+def main(argv: list[str]) -> int:
+    """``portal snapshot ...`` through the module's own ``register``, independent of the top-level CLI."""
+    parser = argparse.ArgumentParser(prog="portal")
+    snapshot_cli.register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return args.func(args)
 
 
 @pytest.fixture(scope="module")
@@ -52,8 +62,6 @@ def test_structural_check_without_file_hash_finds_index_and_tree_damage(artifact
     for position in (index_offset + 25, tree_offset + 5, artifact.stat().st_size - 1):
         data = bytearray(artifact.read_bytes())
         data[position] ^= 0x80
-        import hashlib
-
         renamed = tmp_path / f"{hashlib.sha256(data).hexdigest()}.snap"
         renamed.write_bytes(bytes(data))
         with snapshot.Snapshot.open(renamed) as opened, pytest.raises(snapshot.ArtifactError):
@@ -84,3 +92,13 @@ def test_cli_inspect_proof_verify(artifact: Path, tmp_path: Path, capsys: pytest
     corrupted = _corrupt_copy(artifact, tmp_path, artifact.stat().st_size // 2)
     assert main(["snapshot", "verify", str(corrupted)]) == 1
     assert "sha256" in capsys.readouterr().err
+
+
+def test_renamed_copy_opens_with_its_real_id_but_fails_verify(artifact: Path, tmp_path: Path) -> None:
+    renamed = tmp_path / "holders.snap"
+    renamed.write_bytes(artifact.read_bytes())
+    with snapshot.Snapshot.open(renamed) as opened:
+        assert opened.manifest.sha256 == artifact.stem
+        assert opened.manifest.id == artifact.stem[:16]
+        with pytest.raises(snapshot.ArtifactError, match="content-addressed"):
+            opened.verify()

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 import pytest
 
 import snapshot
-from portal.cli import main
+from portal.cli import snapshot as snapshot_cli
+from snapshot import build
+
+
+def main(argv: list[str]) -> int:
+    """``portal snapshot ...`` through the module's own ``register``, independent of the top-level CLI."""
+    parser = argparse.ArgumentParser(prog="portal")
+    snapshot_cli.register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return args.func(args)
+
 
 GOOD_A = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
 GOOD_B = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
@@ -68,3 +79,31 @@ def test_json_lines_and_csv_give_the_same_artifact(tmp_path: Path) -> None:
     a = snapshot.build_artifact(csv_file, tmp_path / "o", name="same")
     b = snapshot.build_artifact(jsonl_file, tmp_path / "o", name="same")
     assert a.sha256 == b.sha256
+
+
+def _rows(count: int) -> list[str]:
+    return [f"0x{index:040x},{index + 1}" for index in range(1, count + 1)]
+
+
+def test_parallel_build_equals_serial_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = tmp_path / "holders.csv"
+    source.write_text("address,amount\n" + "\n".join(_rows(300)) + "\n")
+    serial = snapshot.build_artifact(source, tmp_path / "serial")
+    monkeypatch.setattr(build, "PARALLEL_MIN_BYTES", 0)
+    parallel = snapshot.build_artifact(source, tmp_path / "parallel")
+    assert parallel.sha256 == serial.sha256
+
+
+def test_parallel_path_reports_exact_lines_across_chunks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A duplicate split across workers' chunks and a bad row in the last chunk: same report as serial."""
+    rows = _rows(300)
+    rows[290] = rows[3].split(",")[0] + ",7"  # line 292 repeats line 5, in another chunk
+    rows[295] = "0xnot-hex,1"  # line 297
+    source = tmp_path / "holders.csv"
+    source.write_text("address,amount\n" + "\n".join(rows) + "\n")
+    monkeypatch.setattr(build, "PARALLEL_MIN_BYTES", 0)
+    with pytest.raises(snapshot.HolderListError) as caught:
+        snapshot.build_artifact(source, tmp_path / "out")
+    assert [line for line, _ in caught.value.problems] == [292, 297]
+    assert "first on line 5" in caught.value.problems[0][1]
+    assert not (tmp_path / "out").exists()
