@@ -13,12 +13,13 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import resource
 import shutil
 import statistics
 import subprocess
 import sys
 from pathlib import Path
+
+from snapshot.addresses import to_checksum_address
 
 WORK = Path(__file__).resolve().parent / ".work"
 OZ_DIR = Path.home() / ".cache" / "migration-portal-oz"
@@ -45,14 +46,15 @@ print(json.dumps({"seconds": seconds, "root": m.merkle_root, "peak_rss_kib": pea
 
 
 def make_list(entries: int) -> Path:
+    """Random holders with EIP-55 checksummed addresses (what exports contain; the build checks them)."""
     WORK.mkdir(exist_ok=True)
-    path = WORK / f"holders-{entries}.csv"
+    path = WORK / f"holders-eip55-{entries}.csv"
     if not path.exists():
         rng = random.Random(1)
         with path.open("w") as out:
             out.write("address,amount\n")
             for _ in range(entries):
-                out.write(f"0x{rng.randbytes(20).hex()},{rng.randrange(1, 10**27)}\n")
+                out.write(f"{to_checksum_address(rng.randbytes(20))},{rng.randrange(1, 10**27)}\n")
     return path
 
 
@@ -102,5 +104,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    resource.setrlimit(resource.RLIMIT_NOFILE, resource.getrlimit(resource.RLIMIT_NOFILE))
     sys.exit(main())

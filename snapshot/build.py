@@ -47,6 +47,8 @@ def build_artifact(source: Path, out_dir: Path, *, name: str | None = None, bloc
     equal the header's root, and the leaves and proofs of ``BUILD_SAMPLE_PROOFS`` entries spread over
     the index are recomputed from the written bytes. It does not re-hash every node; ``verify`` does.
     """
+    if block is not None and block < 0:
+        raise ValueError(f"block (or slot) must not be negative, got {block}")
     report = progress or (lambda done, total: None)
     chain, keys, amounts_be, leaves, total = _parse_and_hash(Path(source).read_bytes())
     count = len(keys)

@@ -22,7 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     build.add_argument("input", type=Path)
     build.add_argument("--out", type=Path, required=True, help="directory for <sha256>.snap")
     build.add_argument("--name")
-    build.add_argument("--block", type=int, help="block (EVM) or slot (Solana) of the snapshot")
+    build.add_argument("--block", type=_block_number, help="block (EVM) or slot (Solana) of the snapshot")
     build.set_defaults(func=run_build)
     inspect = commands.add_parser("inspect", help="print the artifact's manifest")
     inspect.add_argument("artifact", type=Path)
@@ -34,6 +34,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     verify = commands.add_parser("verify", help="re-hash the whole artifact; exit 1 on any corruption")
     verify.add_argument("artifact", type=Path)
     verify.set_defaults(func=run_verify)
+
+
+def _block_number(text: str) -> int:
+    if not (text.isascii() and text.isdigit()):
+        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text!r}")
+    return int(text)
 
 
 def _print(value: object) -> None:
@@ -61,6 +67,9 @@ def run_build(args: argparse.Namespace) -> int:
             print(f"... and {exc.total_problems - len(exc.problems)} more", file=sys.stderr)
         print(f"portal: refused {args.input}: {exc.total_problems} bad row(s); no artifact written",
               file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"portal: cannot write the artifact: {exc}", file=sys.stderr)
         return 1
     _print(manifest)
     return 0

@@ -107,3 +107,14 @@ def test_parallel_path_reports_exact_lines_across_chunks(tmp_path: Path, monkeyp
     assert [line for line, _ in caught.value.problems] == [292, 297]
     assert "first on line 5" in caught.value.problems[0][1]
     assert not (tmp_path / "out").exists()
+
+
+def test_negative_block_is_a_usage_error(tmp_path: Path) -> None:
+    source = tmp_path / "holders.csv"
+    source.write_text(f"address,amount\n{GOOD_A},1\n")
+    with pytest.raises(SystemExit) as caught:
+        main(["snapshot", "build", str(source), "--out", str(tmp_path / "out"), "--block", "-1"])
+    assert caught.value.code == 2
+    with pytest.raises(ValueError, match="negative"):
+        snapshot.build_artifact(source, tmp_path / "out", block=-1)
+    assert not (tmp_path / "out").exists()
