@@ -47,15 +47,16 @@ def evm_checksum_ok(hex40: bytes) -> bool:
 
     Works on whole 40-byte integers instead of a per-character loop, because holder lists of
     millions of checksummed addresses run through it: an uppercase letter must sit exactly where a
-    letter meets a hash nibble >= 8.
+    letter meets a hash nibble >= 8. No uppercase letter, or every letter uppercase, is single case.
     """
-    lower = hex40.lower()
-    if hex40 == lower or hex40 == hex40.upper():
-        return True
-    nibbles = sha3.keccak_256(lower).hexdigest().encode()[:40]
     uppercase = int.from_bytes(hex40.translate(_UPPER_LETTER_BIT))
-    expected = int.from_bytes(hex40.translate(_LETTER_BIT)) & int.from_bytes(nibbles.translate(_HIGH_NIBBLE_BIT))
-    return uppercase == expected
+    if not uppercase:
+        return True
+    letters = int.from_bytes(hex40.translate(_LETTER_BIT))
+    if uppercase == letters:
+        return True
+    nibbles = sha3.keccak_256(hex40.lower()).hexdigest().encode()[:40]
+    return uppercase == letters & int.from_bytes(nibbles.translate(_HIGH_NIBBLE_BIT))
 
 
 def to_checksum_address(raw: bytes) -> str:
