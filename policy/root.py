@@ -65,20 +65,25 @@ def root_statement(root: TrustRoot) -> str:
     return f"Policy trust root version {root.version}\nsha256:{root.sha256}"
 
 
-def valid_signers(text: str, signatures: list[Signature], root: TrustRoot) -> tuple[list[str], list[str]]:
-    """(distinct root signers whose signatures verify, problems as messages)."""
+def valid_signers(text: str, signatures: list[Signature], root: TrustRoot) -> tuple[list[str], list[tuple[str, str]]]:
+    """Distinct root signers whose signatures over ``text`` verify, and ``(code, message)`` problems.
+
+    The same signer twice counts once; a signature that recovers to another address than it claims
+    is ``bad_signature``; a valid signer outside the root is ``unknown_signer``.
+    """
     found: list[str] = []
-    problems: list[str] = []
+    problems: list[tuple[str, str]] = []
     for signature in signatures:
         try:
             signer = recover_signer(text, signature.signature)
         except PolicyError as exc:
-            problems.append(f"{signature.signer}: {exc}")
+            problems.append((exc.code, f"signature of {signature.signer}: {exc}"))
             continue
         if signer.lower() != signature.signer.lower():
-            problems.append(f"signature claimed by {signature.signer} was made by {signer}")
+            problems.append(("bad_signature", f"signature claimed by {signature.signer} does not verify over this "
+                                              f"statement (it recovers to {signer})"))
         elif not root.holds(signer):
-            problems.append(f"{signer} is not a signer of trust root version {root.version}")
+            problems.append(("unknown_signer", f"{signer} is not a signer of trust root version {root.version}"))
         elif signer.lower() not in {f.lower() for f in found}:
             found.append(signer)
     return found, problems
@@ -87,7 +92,7 @@ def valid_signers(text: str, signatures: list[Signature], root: TrustRoot) -> tu
 def require_threshold(text: str, signatures: list[Signature], root: TrustRoot, what: str) -> list[str]:
     found, problems = valid_signers(text, signatures, root)
     if len(found) < root.threshold:
-        detail = f"; {'; '.join(problems)}" if problems else ""
+        detail = f"; {'; '.join(message for _, message in problems)}" if problems else ""
         raise BelowThresholdError(f"{what}: signed by {len(found)} of {root.threshold} required keys of trust root "
                                   f"version {root.version}{detail}")
     return found

@@ -15,9 +15,9 @@ import msgspec
 
 from policy.document import PolicyDocument
 from policy.errors import BY_CODE, PolicyError
-from policy.root import TrustRoot
+from policy.root import TrustRoot, valid_signers
 from policy.signatures import Signature
-from policy.statement import recover_signer, statement
+from policy.statement import statement
 
 
 class Problem(msgspec.Struct, frozen=True):
@@ -40,21 +40,8 @@ class VerificationResult(msgspec.Struct, frozen=True):
 def check_policy(doc: PolicyDocument, signatures: list[Signature], root: TrustRoot, *,
                  previous: PolicyDocument | None, now: dt.datetime) -> VerificationResult:
     text = statement(doc)
-    problems: list[Problem] = []
-    signers: list[str] = []
-    for signature in signatures:
-        try:
-            signer = recover_signer(text, signature.signature)
-        except PolicyError as exc:
-            problems.append(Problem(exc.code, f"signature of {signature.signer}: {exc}"))
-            continue
-        if signer.lower() != signature.signer.lower():
-            problems.append(Problem("bad_signature", f"signature claimed by {signature.signer} does not verify "
-                                                     f"over this document's statement (it recovers to {signer})"))
-        elif not root.holds(signer):
-            problems.append(Problem("unknown_signer", f"{signer} is not a signer of trust root version {root.version}"))
-        elif signer.lower() not in {s.lower() for s in signers}:
-            signers.append(signer)
+    signers, found_problems = valid_signers(text, signatures, root)
+    problems = [Problem(code, message) for code, message in found_problems]
     missing = max(0, root.threshold - len(signers))
     if missing:
         problems.insert(0, Problem("below_threshold", f"signed by {len(signers)} of {root.threshold} required root "
