@@ -124,7 +124,9 @@ async def policy_page(state: State, page: str = Parameter(description="`<slug>` 
     return _html(policy_render.policy_page(
         title=current.title, slug=slug, version=current.version, body_markdown=doc.body, statement=current.statement,
         sha256=current.sha256, prev=current.prev, effective=current.effective, expires=current.expires,
-        signatures=[(s.signer, s.signature) for s in current.signatures], threshold=threshold, now=now))
+        signatures=[(s.signer, s.signature) for s in current.signatures], threshold=threshold, now=now,
+        links=[(link.label, link.url) for link in doc.links],
+        contracts=[(c.chain, c.address, c.label) for c in doc.contracts]))
 
 
 @get("/.well-known/security.txt", operation_id="securityTxt", tags=["policy"], media_type=MediaType.TEXT,

@@ -10,6 +10,7 @@ script or style.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from html import escape
 from xml.etree import ElementTree as ET
 
@@ -43,7 +44,8 @@ def _page(title: str, main: str) -> str:
 
 def policy_page(*, title: str, slug: str, version: int, body_markdown: str, statement: str, sha256: str,
                 prev: str, effective: dt.datetime, expires: dt.datetime, signatures: list[tuple[str, str]],
-                threshold: int | None, now: dt.datetime) -> str:
+                threshold: int | None, now: dt.datetime, links: Sequence[tuple[str, str]] = (),
+                contracts: Sequence[tuple[str, str, str]] = ()) -> str:
     expired = now >= expires
     rows = "".join(f"<tr><td><code>{escape(signer)}</code></td><td><code>{escape(signature)}</code></td></tr>"
                    for signer, signature in signatures)
@@ -53,7 +55,8 @@ def policy_page(*, title: str, slug: str, version: int, body_markdown: str, stat
     main = (
         f"<header><p>Official policy <code>{escape(slug)}</code>, version {version} · effective "
         f"{effective.isoformat()} · expires {expires.isoformat()} · <a href=\"/policy/{escape(slug)}.md\">exact "
-        f"signed bytes</a></p></header>{warning}<main>{render_markdown(body_markdown)}</main>"
+        f"signed bytes</a></p></header>{warning}{_official(links, contracts)}"
+        f"<main>{render_markdown(body_markdown)}</main>"
         f"<section class=\"signatures{' expired' if expired else ''}\"><h2>Signatures</h2>"
         f"<p>{len(signatures)} signature(s){escape(threshold_text)} over this exact statement, made with "
         "EIP-191 <code>personal_sign</code>. Paste it with a signature into any wallet's or block explorer's "
@@ -63,6 +66,18 @@ def policy_page(*, title: str, slug: str, version: int, body_markdown: str, stat
         "</p></section>"
     )
     return _page(title, main)
+
+
+def _official(links: Sequence[tuple[str, str]], contracts: Sequence[tuple[str, str, str]]) -> str:
+    """The signed front matter's links and contracts: the part a reader compares a link against."""
+    if not links and not contracts:
+        return ""
+    items = "".join(f"<li>{escape(label)}: <code>{escape(url)}</code></li>" for label, url in links)
+    rows = "".join(f"<tr><td>{escape(chain)}</td><td><code>{escape(address)}</code></td><td>{escape(label)}</td></tr>"
+                   for chain, address, label in contracts)
+    table = f"<table><tr><th>chain</th><th>contract</th><th></th></tr>{rows}</table>" if rows else ""
+    return (f"<section class=\"signatures\"><h2>Official links and contracts (signed)</h2><ul>{items}</ul>{table}"
+            "</section>")
 
 
 def index_page(policies: list[tuple[str, str, int]]) -> str:
