@@ -39,7 +39,11 @@ def pg_server_url() -> Iterator[str]:
         warnings.simplefilter("ignore")
         import pgserver
 
-        server = pgserver.get_server(REPO_ROOT / ".pytest-pg", cleanup_mode="stop")
+        pgdata = REPO_ROOT / ".pytest-pg"
+        # pgserver creates the directory outside its inter-process lock; two xdist workers starting
+        # on a fresh clone would race on that mkdir, so it exists before either asks.
+        pgdata.mkdir(exist_ok=True)
+        server = pgserver.get_server(pgdata, cleanup_mode="stop")
     try:
         yield server.get_uri()
     finally:
