@@ -1,28 +1,42 @@
 """What the service asks an EVM node, as a Protocol, and the web3 implementation.
 
-Every call is timed (``on_call(method, seconds)`` feeds the RPC latency histogram) and bounded by
-a timeout; any failure to reach the node becomes ``RpcUnavailableError`` (503), never a 500.
+Invariants: every call of ``Web3Chain`` is timed (``on_call(method, seconds)`` is called once per
+RPC method, success or not, so the service can feed its RPC latency histogram) and, over HTTP,
+bounded by ``timeout_seconds`` with no hidden retries; any failure to reach the node, or a node
+answering with an error, becomes ``RpcUnavailableError`` (503), never a 500. A contract that reverts
+or answers garbage to ``isValidSignature`` is not an outage: it simply did not accept the signature
+(``b""``). Unknown transactions are ``None``.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from web3 import Web3
-from web3.exceptions import TransactionNotFound
+from web3.exceptions import BadFunctionCallOutput, ContractLogicError, TransactionNotFound
+from web3.providers.base import BaseProvider
 
 from portal.errors import RpcUnavailableError
 
 OnCall = Callable[[str, float], None]
+T = TypeVar("T")
 
 
 class EvmChain(Protocol):
-    def call_is_valid_signature(self, contract: str, digest: bytes, signature: bytes) -> bytes: ...
+    """The few EVM node reads the ``eip1271`` and ``transaction`` verifiers need."""
+
+    def call_is_valid_signature(self, contract: str, digest: bytes, signature: bytes) -> bytes:
+        """What ``contract.isValidSignature(digest, signature)`` returns (4 bytes), or ``b""`` if it reverts."""
+        ...
+
     def get_code(self, address: str) -> bytes: ...
+
     def get_transaction(self, tx_hash: str) -> dict[str, Any] | None: ...
+
     def get_receipt(self, tx_hash: str) -> dict[str, Any] | None: ...
+
     def block_number(self) -> int: ...
 
 
@@ -33,47 +47,74 @@ IS_VALID_SIGNATURE_ABI = [{
 }]
 
 
+def _ignore(method: str, seconds: float) -> None:
+    return None
+
+
 class Web3Chain:
+    """``EvmChain`` over web3.py; build it with ``from_url`` in the service, or around any ``Web3``."""
+
     def __init__(self, w3: Web3, *, timeout_seconds: float = 5.0, on_call: OnCall | None = None) -> None:
         self.w3 = w3
         self.timeout_seconds = timeout_seconds
-        self.on_call = on_call or (lambda method, seconds: None)
+        self.on_call = on_call or _ignore
 
     @classmethod
     def from_url(cls, url: str, *, timeout_seconds: float, on_call: OnCall | None = None) -> Web3Chain:
-        provider = Web3.HTTPProvider(url, request_kwargs={"timeout": timeout_seconds})
+        """One HTTP attempt per call, at most ``timeout_seconds`` (web3's retries would multiply it)."""
+        provider = Web3.HTTPProvider(url, request_kwargs={"timeout": timeout_seconds},
+                                     exception_retry_configuration=None)
         return cls(Web3(provider), timeout_seconds=timeout_seconds, on_call=on_call)
 
-    def _timed(self, method: str, call: Callable[[], Any]) -> Any:
+    @classmethod
+    def from_provider(cls, provider: BaseProvider, *, timeout_seconds: float = 5.0,
+                      on_call: OnCall | None = None) -> Web3Chain:
+        """Around an existing provider (tests use ``EthereumTesterProvider``, which has no timeout)."""
+        return cls(Web3(provider), timeout_seconds=timeout_seconds, on_call=on_call)
+
+    def _timed(self, method: str, call: Callable[[], T]) -> T:
         started = time.perf_counter()
         try:
             return call()
-        except TransactionNotFound:
-            return None
+        except RpcUnavailableError:
+            raise
         except Exception as exc:
-            raise RpcUnavailableError(f"the EVM node did not answer {method}: {type(exc).__name__}") from exc
+            raise RpcUnavailableError(f"the EVM node did not answer {method} ({type(exc).__name__}); "
+                                      "try again in a few minutes") from exc
         finally:
             self.on_call(method, time.perf_counter() - started)
 
     def call_is_valid_signature(self, contract: str, digest: bytes, signature: bytes) -> bytes:
         wallet = self.w3.eth.contract(address=Web3.to_checksum_address(contract), abi=IS_VALID_SIGNATURE_ABI)
-        try:
-            return bytes(self._timed("eth_call", lambda: wallet.functions.isValidSignature(digest, signature).call()))
-        except RpcUnavailableError as exc:
-            if "ContractLogicError" in str(exc) or "BadFunctionCallOutput" in str(exc):
-                return b""  # the contract reverted or is not a wallet: no valid signature
-            raise
+
+        def ask() -> bytes:
+            try:
+                return bytes(wallet.functions.isValidSignature(digest, signature).call())
+            except (ContractLogicError, BadFunctionCallOutput):
+                return b""  # reverted, or not an ERC-1271 wallet: it did not accept the signature
+
+        return self._timed("eth_call", ask)
 
     def get_code(self, address: str) -> bytes:
         return bytes(self._timed("eth_getCode", lambda: self.w3.eth.get_code(Web3.to_checksum_address(address))))
 
     def get_transaction(self, tx_hash: str) -> dict[str, Any] | None:
-        found = self._timed("eth_getTransactionByHash", lambda: self.w3.eth.get_transaction(tx_hash))
-        return dict(found) if found else None
+        def ask() -> dict[str, Any] | None:
+            try:
+                return dict(self.w3.eth.get_transaction(tx_hash))  # type: ignore[arg-type]
+            except TransactionNotFound:
+                return None
+
+        return self._timed("eth_getTransactionByHash", ask)
 
     def get_receipt(self, tx_hash: str) -> dict[str, Any] | None:
-        found = self._timed("eth_getTransactionReceipt", lambda: self.w3.eth.get_transaction_receipt(tx_hash))
-        return dict(found) if found else None
+        def ask() -> dict[str, Any] | None:
+            try:
+                return dict(self.w3.eth.get_transaction_receipt(tx_hash))  # type: ignore[arg-type]
+            except TransactionNotFound:
+                return None
+
+        return self._timed("eth_getTransactionReceipt", ask)
 
     def block_number(self) -> int:
         return int(self._timed("eth_blockNumber", lambda: self.w3.eth.block_number))

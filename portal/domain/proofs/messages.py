@@ -2,8 +2,16 @@
 
 Built with a plain template rather than the ``siwe`` package: the text is fully determined by our
 fields, a template is a few microseconds, and nothing of the client's is ever parsed (the proof is
-checked against the stored message). The statement names the destination and says, in words a
-wallet shows, that official support never asks for funds, seed phrases or DMs.
+checked against the stored message). Measured against ``siwe`` 4.4.0 (in a throwaway directory,
+one core, same fields): ``SiweMessage(...).prepare_message()`` 32 µs per message against 3.5 µs for
+this template, for byte-identical text (and ``SiweMessage.from_message`` parses our text, i.e. it is
+valid EIP-4361); siwe also pins ``eth-account<0.14`` and ``web3<8``, which this project is past, and
+fails to import with the current ``abnf`` 2.9. So it is not adopted. The statement names the destination and
+says, in words a wallet shows, that official support never asks for funds, seed phrases or DMs.
+
+EVM text follows EIP-4361 (checksummed address, alphanumeric nonce, RFC 3339 UTC times, the
+destination as a CAIP-10 resource). Solana text is its CAIP-122 form as Phantom's Sign-In With Solana
+reads it: "... with your Solana account", base58 key, ``Chain ID: mainnet`` (the cluster).
 """
 
 from __future__ import annotations
@@ -36,8 +44,14 @@ def application_domain(host: str) -> bytes:
     return hashlib.sha256(host.encode()).digest()
 
 
+def _require_nonce(nonce: str) -> None:
+    if not (len(nonce) >= 8 and nonce.isascii() and nonce.isalnum()):
+        raise ValueError("an EIP-4361 nonce is at least 8 ASCII letters or digits")
+
+
 def _body(*, domain: str, account_kind: str, address: str, destination: str, uri: str, chain_id: str, nonce: str,
           issued_at: dt.datetime, expires_at: dt.datetime, request_id: str, resource: str) -> str:
+    _require_nonce(nonce)
     return (
         f"{domain} wants you to sign in with your {account_kind} account:\n{address}\n\n"
         f"{statement_text(destination)}\n\n"
@@ -63,7 +77,7 @@ def build_solana_message(*, domain: str, uri: str, address: str, destination: st
                          issued_at: dt.datetime, expires_at: dt.datetime, request_id: str, cluster: str = "mainnet",
                          destination_chain: str = "evm", chain_id: int = 1) -> str:
     return _body(domain=domain, account_kind="Solana", address=address, destination=destination, uri=uri,
-                 chain_id=f"solana:{cluster}", nonce=nonce, issued_at=issued_at, expires_at=expires_at,
+                 chain_id=cluster, nonce=nonce, issued_at=issued_at, expires_at=expires_at,
                  request_id=request_id, resource=destination_resource(destination, destination_chain, chain_id))
 
 

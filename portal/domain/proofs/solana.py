@@ -4,8 +4,9 @@ Tried in order, cheapest and commonest first: the plain UTF-8 bytes (Phantom, So
 ``signMessage``); then the Solana off-chain message envelope (``\\xffsolana offchain``, version 0)
 that Ledger and the Solana CLI sign, in both layouts seen in the wild: the current one (application
 domain, format, one signer, length) and the older one (format, length). The envelopes are rebuilt
-here from the stored message, our application domain and the snapshot key; nothing the client
-sends is parsed. Message format 0 (restricted ASCII) when the text is printable ASCII, else 1.
+here from the stored message, our application domain (``messages.application_domain``: sha256 of
+the public host) and the snapshot key; nothing the client sends is parsed. See ``envelopes`` for
+the accepted format bytes and domains. A failed proof costs at most 1 + 9 ed25519 verifies.
 """
 
 from __future__ import annotations
@@ -43,20 +44,52 @@ def parse_signature(text: str) -> bytes:
     return raw
 
 
-def message_format(message: bytes) -> int:
-    return 0 if all(0x20 <= b <= 0x7E or b == 0x0A for b in message) else 1
+ZERO_DOMAIN = bytes(32)
+MAX_BODY_BYTES = 0xFFFF  # the u16 length field
+
+
+def allowed_formats(message: bytes) -> tuple[int, ...]:
+    """Message-format bytes a signer may have put in the envelope for this text, commonest first.
+
+    0 (restricted ASCII) is printable ASCII 0x20-0x7e; the Solana SDK and @solana/kit read it without
+    line feeds, so they mark our multi-line text 1 (limited UTF-8), while Ledger's app also shows
+    0 with line feeds: for ASCII text both are accepted. 2 (extended UTF-8) is any UTF-8 text.
+    """
+    if message.isascii() and all(0x20 <= b <= 0x7E or b == 0x0A for b in message):
+        return (1, 0, 2)
+    return (1, 2)
+
+
+def _name(layout: str, fmt: bytes, usual_format: bool, zero_domain: bool) -> str:
+    """``offchain_v0`` / ``offchain_v0_legacy`` for what the Solana SDK builds, qualified otherwise."""
+    return layout + (":zero_domain" if zero_domain else "") + ("" if usual_format else f":format{fmt[0]}")
 
 
 def envelopes(message: bytes, signer: bytes, app_domain: bytes) -> list[tuple[str, bytes]]:
-    fmt = bytes([message_format(message)])
+    """Every off-chain envelope of ``message`` we accept, rebuilt from our own facts.
+
+    Current layout: signing domain, version 0, application domain (ours, or 32 zero bytes from tools
+    that leave it unset), format, signer count 1, the snapshot key, u16 LE length, message. Older
+    layout (what ``solana sign-offchain-message`` signs): signing domain, version 0, format, u16 LE
+    length, message. The snapshot key as the one signer and the exact length are part of the bytes,
+    so a signature over any other envelope does not verify.
+    """
+    if len(message) > MAX_BODY_BYTES:
+        return []
     length = len(message).to_bytes(2, "little")
-    return [
-        ("offchain_v0", SIGNING_DOMAIN + b"\x00" + app_domain + fmt + b"\x01" + signer + length + message),
-        ("offchain_v0_legacy", SIGNING_DOMAIN + b"\x00" + fmt + length + message),
-    ]
+    formats = [bytes([fmt]) for fmt in allowed_formats(message)]
+    domains = [app_domain] if app_domain == ZERO_DOMAIN else [app_domain, ZERO_DOMAIN]
+    current = [(_name("offchain_v0", fmt, index == 0, domain != app_domain),
+                SIGNING_DOMAIN + b"\x00" + domain + fmt + b"\x01" + signer + length + message)
+               for domain in domains for index, fmt in enumerate(formats)]
+    legacy = [(_name("offchain_v0_legacy", fmt, index == 0, False), SIGNING_DOMAIN + b"\x00" + fmt + length + message)
+              for index, fmt in enumerate(formats)]
+    return current + legacy
 
 
 def verify(facts: ChallengeFacts, signature: str, *, app_domain: bytes) -> ProvenSigner:
+    """The plain UTF-8 bytes are tried first and alone (the common case costs one ed25519 verify);
+    envelopes only when that fails."""
     raw = parse_signature(signature)
     public_key = b58decode_pubkey(facts.snapshot_address)
     key = VerifyKey(public_key)
@@ -73,5 +106,5 @@ def verify(facts: ChallengeFacts, signature: str, *, app_domain: bytes) -> Prove
         except BadSignatureError:
             continue
     raise SignatureMismatchError(f"the signature does not verify for {facts.snapshot_address} over this challenge's "
-                                 "message (plain or off-chain envelope); sign exactly the message shown",
-                                 field=FIELD)
+                                 "message (plain signMessage or off-chain message v0); sign exactly the message "
+                                 "shown, with the snapshot address's key", field=FIELD)

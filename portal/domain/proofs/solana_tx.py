@@ -4,7 +4,8 @@ For wallets that sign transactions but not messages (older Ledger apps, some car
 verified offline: the fee payer must be the snapshot key and its ed25519 signature must cover the
 serialized message; the only instructions allowed are one Memo (with exactly our nonce line) and
 ComputeBudget ones, so the transaction could not move anything even if someone broadcast it. Its
-blockhash does not matter.
+blockhash does not matter. Legacy and v0 messages are accepted; the text may be base64 or base58
+(both readings are tried, since a base58 text can also be valid base64).
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ import binascii
 import base58
 from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
-from solders.message import to_bytes_versioned
-from solders.transaction import Transaction, VersionedTransaction
+from solders.instruction import CompiledInstruction
+from solders.message import Message, to_bytes_versioned
+from solders.transaction import VersionedTransaction
 
 from portal.domain.proofs.facts import ChallengeFacts, ProvenSigner
 from portal.domain.proofs.messages import nonce_line
@@ -28,44 +30,42 @@ FIELD = "signed_transaction"
 MAX_TRANSACTION_BYTES = 1232  # the Solana packet limit
 
 
-def _decode(text: str) -> bytes:
-    if not isinstance(text, str) or len(text) > 4 * MAX_TRANSACTION_BYTES:
-        raise MalformedSignatureError("signed_transaction must be base64 or base58", field=FIELD)
+def _candidates(text: str) -> list[bytes]:
+    """Both readings of the text: some base58 texts are valid base64 too, so neither wins blindly."""
+    if not isinstance(text, str) or not text or len(text) > 4 * MAX_TRANSACTION_BYTES:
+        raise MalformedSignatureError("signed_transaction must be a base64 or base58 serialized transaction",
+                                      field=FIELD)
+    found = []
     try:
-        return base64.b64decode(text, validate=True)
+        found.append(base64.b64decode(text, validate=True))
     except (binascii.Error, ValueError):
         pass
     try:
-        return base58.b58decode(text)
+        found.append(base58.b58decode(text))
     except ValueError:
-        raise MalformedSignatureError("signed_transaction is neither base64 nor base58", field=FIELD) from None
+        pass
+    if not found:
+        raise MalformedSignatureError("signed_transaction is neither base64 nor base58", field=FIELD)
+    return found
 
 
-def _parse(raw: bytes) -> tuple[list[str], list, bytes, bytes]:
-    """(account keys, instructions, signed message bytes, fee payer signature)."""
-    try:
-        tx = Transaction.from_bytes(raw)
-        message = tx.message
-        signed = bytes(message)
-    except Exception:
+def _parse(text: str) -> VersionedTransaction:
+    """Legacy and v0 transactions alike (``VersionedTransaction`` reads both)."""
+    for raw in _candidates(text):
         try:
-            vtx = VersionedTransaction.from_bytes(raw)
-        except Exception:
-            raise MalformedSignatureError("signed_transaction is not a Solana transaction", field=FIELD) from None
-        message, signed, tx = vtx.message, to_bytes_versioned(vtx.message), vtx
-    if not tx.signatures:
-        raise MalformedSignatureError("signed_transaction carries no signature", field=FIELD)
-    return [str(k) for k in message.account_keys], list(message.instructions), signed, bytes(tx.signatures[0])
+            return VersionedTransaction.from_bytes(raw)
+        except ValueError:  # solders reports undecodable bytes as ValueError
+            continue
+    raise MalformedSignatureError("signed_transaction is not a serialized Solana transaction (legacy or v0)",
+                                  field=FIELD)
 
 
-def verify(facts: ChallengeFacts, signed_transaction: str) -> ProvenSigner:
-    keys, instructions, signed, fee_payer_signature = _parse(_decode(signed_transaction))
-    if not keys or keys[0] != facts.snapshot_address:
-        raise SignatureMismatchError(f"the fee payer is {keys[0] if keys else 'missing'}, but the snapshot address "
-                                     f"is {facts.snapshot_address}", field=FIELD)
-    expected_memo = nonce_line(facts.nonce).encode()
+def _check_instructions(keys: list[str], instructions: list[CompiledInstruction], expected_memo: bytes) -> None:
     memos = 0
     for instruction in instructions:
+        if instruction.program_id_index >= len(keys):  # a program id can never come from a lookup table
+            raise UnprocessableError("an instruction's program is not among the transaction's accounts",
+                                     field=FIELD, code="transaction_mismatch")
         program = keys[instruction.program_id_index]
         if program in MEMO_PROGRAMS:
             if bytes(instruction.data) != expected_memo:
@@ -76,11 +76,27 @@ def verify(facts: ChallengeFacts, signed_transaction: str) -> ProvenSigner:
             raise UnprocessableError(f"only a memo (and compute-budget) instruction is allowed, found {program}",
                                      field=FIELD, code="transaction_mismatch")
     if memos != 1:
-        raise UnprocessableError("the transaction must carry exactly one memo with the nonce line", field=FIELD,
-                                 code="transaction_mismatch")
+        raise UnprocessableError(f"the transaction must carry exactly one memo instruction with "
+                                 f"{expected_memo.decode()!r}, found {memos}", field=FIELD, code="transaction_mismatch")
+
+
+def verify(facts: ChallengeFacts, signed_transaction: str) -> ProvenSigner:
+    tx = _parse(signed_transaction)
+    message = tx.message
+    keys = [str(key) for key in message.account_keys]
+    if not keys or not tx.signatures or message.header.num_required_signatures < 1:
+        raise MalformedSignatureError("signed_transaction has no fee payer signature", field=FIELD)
+    if keys[0] != facts.snapshot_address:
+        raise SignatureMismatchError(f"the fee payer is {keys[0]}, but the snapshot address is "
+                                     f"{facts.snapshot_address}: sign with the snapshot address as fee payer",
+                                     field=FIELD)
+    expected_memo = nonce_line(facts.nonce).encode()
+    _check_instructions(keys, list(message.instructions), expected_memo)
     try:
-        VerifyKey(bytes(base58.b58decode(facts.snapshot_address))).verify(signed, fee_payer_signature)
+        VerifyKey(bytes(message.account_keys[0])).verify(to_bytes_versioned(message), bytes(tx.signatures[0]))
     except BadSignatureError:
-        raise SignatureMismatchError(f"the fee payer's signature does not verify for {facts.snapshot_address}",
-                                     field=FIELD) from None
-    return ProvenSigner(facts.snapshot_address, "solana_tx", {"memo": expected_memo.decode()})
+        raise SignatureMismatchError(f"the fee payer's signature does not verify for {facts.snapshot_address}; "
+                                     "sign the transaction with the snapshot address's key", field=FIELD) from None
+    return ProvenSigner(facts.snapshot_address, "solana_tx", {"memo": expected_memo.decode(),
+                                                              "version": "legacy" if isinstance(message, Message)
+                                                              else "v0"})
