@@ -24,7 +24,10 @@ from portal.domain.proofs.facts import ChallengeFacts, ProvenSigner
 from portal.domain.proofs.messages import nonce_line
 from portal.errors import MalformedSignatureError, SignatureMismatchError, UnprocessableError
 
-MEMO_PROGRAMS = frozenset({"MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr", "Memo1UhkJRfHyvLMcVucJwxXeuD88tKUqkVcUx7vG"})
+MEMO_PROGRAMS = frozenset({
+    "MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr",  # SPL Memo v2
+    "Memo1UhkJRfHyvLMcVucJwxXeuD728EqVDDwQDxFMNo",  # SPL Memo v1 (legacy)
+})
 COMPUTE_BUDGET = "ComputeBudget111111111111111111111111111111"
 FIELD = "signed_transaction"
 MAX_TRANSACTION_BYTES = 1232  # the Solana packet limit
