@@ -40,6 +40,13 @@ class EvmChain(Protocol):
     def block_number(self) -> int: ...
 
 
+def require_chain(chain: EvmChain | None) -> EvmChain:
+    """The chain a verifier needs, after it has checked its input: no RPC configured is a 503."""
+    if chain is None:
+        raise RpcUnavailableError("no EVM RPC is configured on this server (PORTAL_EVM_RPC_URL)")
+    return chain
+
+
 IS_VALID_SIGNATURE_ABI = [{
     "name": "isValidSignature", "type": "function", "stateMutability": "view",
     "inputs": [{"name": "hash", "type": "bytes32"}, {"name": "signature", "type": "bytes"}],

@@ -7,23 +7,28 @@ value ``0x1626ba7e``.
 
 from __future__ import annotations
 
-from portal.domain.proofs.chain import EvmChain
+import re
+
+from portal.domain.proofs.chain import EvmChain, require_chain
 from portal.domain.proofs.facts import ChallengeFacts, ProvenSigner
 from portal.domain.proofs.secp256k1 import eip191_digest
 from portal.errors import MalformedSignatureError, SignatureMismatchError, UnprocessableError
 
+HEX_BYTES = re.compile(r"(?:[0-9a-fA-F]{2})*")
 MAGIC_VALUE = bytes.fromhex("1626ba7e")
 MAX_SIGNATURE_BYTES = 4096  # a Safe's concatenated owner signatures fit easily
 
 
-def verify(facts: ChallengeFacts, signature: str, *, chain: EvmChain) -> ProvenSigner:
-    digits = signature[2:] if isinstance(signature, str) and signature[:2] in ("0x", "0X") else signature
-    try:
-        raw = bytes.fromhex(digits)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise MalformedSignatureError("signature is not hex", field="signature") from None
+def verify(facts: ChallengeFacts, signature: str, *, chain: EvmChain | None) -> ProvenSigner:
+    if not isinstance(signature, str) or len(signature) > 2 + 2 * MAX_SIGNATURE_BYTES:
+        raise MalformedSignatureError("signature must be hex of 1 to 4096 bytes", field="signature")
+    digits = signature[2:] if signature[:2] in ("0x", "0X") else signature
+    if not HEX_BYTES.fullmatch(digits):
+        raise MalformedSignatureError("signature is not hex (an even number of 0-9a-f digits)", field="signature")
+    raw = bytes.fromhex(digits)
     if not raw or len(raw) > MAX_SIGNATURE_BYTES:
         raise MalformedSignatureError("signature must be 1 to 4096 bytes", field="signature")
+    chain = require_chain(chain)
     if not chain.get_code(facts.snapshot_address):
         raise UnprocessableError(f"{facts.snapshot_address} is not a contract wallet; use eip191 instead",
                                  field="challenge_id", code="not_a_contract")

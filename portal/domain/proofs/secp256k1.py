@@ -24,12 +24,15 @@ def parse_signature(text: str) -> bytes:
     if not isinstance(text, str) or len(text) > 200:
         raise MalformedSignatureError("signature must be 0x-prefixed hex of 65 bytes", field=FIELD)
     digits = text[2:] if text[:2] in ("0x", "0X") else text
+    if len(digits) != 130:  # before fromhex, which would also skip whitespace
+        raise MalformedSignatureError(f"signature must be 65 bytes (130 hex digits), got {len(digits)} characters",
+                                      field=FIELD)
     try:
         raw = bytes.fromhex(digits)
     except ValueError:
         raise MalformedSignatureError("signature is not hex", field=FIELD) from None
     if len(raw) != 65:
-        raise MalformedSignatureError(f"signature must be 65 bytes, got {len(raw)}", field=FIELD)
+        raise MalformedSignatureError("signature is not hex (it contains spaces)", field=FIELD)
     v = raw[64]
     if v not in (0, 1, 27, 28):
         raise MalformedSignatureError(f"signature v must be 0, 1, 27 or 28, got {v}", field=FIELD)

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import re
 
-from portal.domain.proofs.chain import EvmChain
+from portal.domain.proofs.chain import EvmChain, require_chain
 from portal.domain.proofs.facts import ChallengeFacts, ProvenSigner
 from portal.domain.proofs.messages import nonce_line
 from portal.errors import MalformedSignatureError, SignatureMismatchError, UnprocessableError
 
-TX_HASH = re.compile(r"^0x[0-9a-fA-F]{64}$")
+TX_HASH = re.compile(r"0x[0-9a-fA-F]{64}")
 FIELD = "tx_hash"
 
 
@@ -37,9 +37,10 @@ def _calldata(value: object) -> bytes | None:
     return None
 
 
-def verify(facts: ChallengeFacts, tx_hash: str, *, chain: EvmChain, min_confirmations: int) -> ProvenSigner:
-    if not isinstance(tx_hash, str) or not TX_HASH.match(tx_hash):
+def verify(facts: ChallengeFacts, tx_hash: str, *, chain: EvmChain | None, min_confirmations: int) -> ProvenSigner:
+    if not isinstance(tx_hash, str) or not TX_HASH.fullmatch(tx_hash):
         raise MalformedSignatureError("tx_hash must be 0x followed by 64 hex digits", field=FIELD)
+    chain = require_chain(chain)
     tx = chain.get_transaction(tx_hash)
     if tx is None:
         raise UnprocessableError("no such transaction on the configured chain (yet)", field=FIELD,

@@ -5,18 +5,12 @@ from __future__ import annotations
 from portal.domain.proofs import eip191, eip712, eip1271, solana, solana_tx, transaction
 from portal.domain.proofs.chain import EvmChain
 from portal.domain.proofs.facts import ChallengeFacts, ProvenSigner
-from portal.errors import InvalidInputError, RpcUnavailableError
+from portal.errors import InvalidInputError
 
 
 def _wrong_kind(facts: ChallengeFacts, field: str) -> InvalidInputError:
     expected = {"transaction": "tx_hash", "solana_tx": "signed_transaction"}.get(facts.method, "signature")
     return InvalidInputError(f"a {facts.method} challenge is answered with {expected}, not {field}", field=field)
-
-
-def _need_chain(chain: EvmChain | None) -> EvmChain:
-    if chain is None:
-        raise RpcUnavailableError("no EVM RPC is configured on this server (PORTAL_EVM_RPC_URL)")
-    return chain
 
 
 def verify_signature(facts: ChallengeFacts, signature: str, *, chain: EvmChain | None = None,
@@ -28,7 +22,7 @@ def verify_signature(facts: ChallengeFacts, signature: str, *, chain: EvmChain |
     if facts.method == "solana":
         return solana.verify(facts, signature, app_domain=app_domain)
     if facts.method == "eip1271":
-        return eip1271.verify(facts, signature, chain=_need_chain(chain))
+        return eip1271.verify(facts, signature, chain=chain)
     raise _wrong_kind(facts, "signature")
 
 
@@ -42,4 +36,4 @@ def verify_transaction(facts: ChallengeFacts, tx_hash: str, *, chain: EvmChain |
                        min_confirmations: int) -> ProvenSigner:
     if facts.method != "transaction":
         raise _wrong_kind(facts, "tx_hash")
-    return transaction.verify(facts, tx_hash, chain=_need_chain(chain), min_confirmations=min_confirmations)
+    return transaction.verify(facts, tx_hash, chain=chain, min_confirmations=min_confirmations)

@@ -62,9 +62,9 @@ def test_swapped_destination_is_a_mismatch(holder) -> None:
 
 @pytest.mark.parametrize("text", [
     "", "0x", "0x" + "ab" * 64, "0x" + "ab" * 66, "0x" + "ab" * 65 + "a", "0x" + "zz" * 65, "0x" + "ab" * 1000,
-    "ab" * 64 + "1b", "0x0x" + "ab" * 65, " 0x" + "ab" * 65, "0x" + "éé" * 65,
+    "ab" * 64 + "1b", "0x0x" + "ab" * 65, " 0x" + "ab" * 65, "0x" + "éé" * 65, "0x" + "ab " * 43 + "a",
 ], ids=["empty", "prefix-only", "64-bytes", "66-bytes", "odd-digits", "non-hex", "huge", "truncated-no-prefix",
-        "double-prefix", "leading-space", "unicode"])
+        "double-prefix", "leading-space", "unicode", "spaced-hex"])
 def test_malformed_signatures_are_400(holder, text: str) -> None:
     facts = evm_facts("eip191", holder.address)
     with pytest.raises(MalformedSignatureError) as caught:
