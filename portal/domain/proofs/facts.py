@@ -13,6 +13,12 @@ SOLANA_METHODS: frozenset[str] = frozenset({"solana", "solana_tx"})
 
 
 class ChallengeFacts(msgspec.Struct, frozen=True):
+    """What a challenge stored: the verifiers check proofs against these, never against client text.
+
+    ``snapshot_address`` is canonical text (EIP-55 for EVM, base58 for Solana); ``message`` is the
+    exact text shown to the holder; ``typed_data`` the exact EIP-712 JSON (``eip712`` only).
+    """
+
     method: Method
     chain: Literal["evm", "solana"]
     snapshot_address: str
@@ -26,6 +32,8 @@ class ChallengeFacts(msgspec.Struct, frozen=True):
 
 
 class ProvenSigner(msgspec.Struct, frozen=True):
+    """The address a proof proved, by which method, with evidence for reviewers (layout, tx hash...)."""
+
     address: str
     method: str
     detail: dict[str, Any] = msgspec.field(default_factory=dict)

@@ -1,4 +1,15 @@
-"""One entry point per kind of proof; dispatches on the challenge's method."""
+"""One entry point per kind of proof; dispatches on the challenge's method.
+
+Contract of every verifier: input is the ``ChallengeFacts`` the challenge stored plus the one text
+the holder submitted; output is the ``ProvenSigner`` (always the snapshot address), or exactly one
+``PortalError``: ``MalformedSignatureError`` (400) for text that is no signature / hash /
+transaction, checked before any RPC; ``SignatureMismatchError`` (422 ``signature_mismatch``, naming
+the signer when it is known); ``UnprocessableError`` (422 ``not_a_contract``, ``transaction_not_found``,
+``transaction_mismatch``, ``transaction_failed``, ``not_confirmed``); ``InvalidInputError`` (400) for a
+proof of the wrong kind for the challenge's method; ``RpcUnavailableError`` (503) when the EVM node
+is unconfigured, unreachable or slow. Expiry and single use are the caller's checks.
+The chain-backed methods (``eip1271``, ``transaction``) block on the node: call them off the event loop.
+"""
 
 from __future__ import annotations
 
