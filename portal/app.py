@@ -25,6 +25,7 @@ from portal.http.auth import provide_staff
 from portal.http.metrics import observe_rpc, queue_gauges
 from portal.http.openapi import openapi_config
 from portal.http.problems import problem_details_plugin
+from portal.http.request_metrics import RouteMetricsMiddleware
 from portal.services import Clock, Services, utc_now
 from portal.settings import Settings
 from portal.store.database import Database
@@ -73,8 +74,8 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, evm_chain: EvmChai
             await jwks_fetcher.aclose()
             snapshot_set.close()
 
-    prometheus = PrometheusConfig(app_name="portal", prefix="portal", group_path=True,
-                                  exclude=["/metrics"])
+    prometheus = PrometheusConfig(app_name="portal", prefix="portal", group_path=True, exclude=["/metrics"],
+                                  middleware_class=RouteMetricsMiddleware)
     logging.getLogger("portal").setLevel(settings.log_level)
     return Litestar(
         route_handlers=[*ROUTE_HANDLERS, PrometheusController],

@@ -2,15 +2,22 @@
 
 Layout (all offsets from the start of the file; integers little-endian unless said):
 
-    0      8 bytes   magic  b"MPSNAP\\x00\\x01"  (format version 1)
-    8      u32       header length H
-    12     H bytes   header: JSON {format, chain, name, block, entries, total, merkle_root,
-                      key_bytes, record_bytes, index_offset, tree_offset}
-    ...    zero padding to a multiple of 8
-    index  n records sorted by raw key: key (20 bytes EVM / 32 bytes Solana) ‖ amount (uint256,
-           32 bytes big-endian, as ABI encodes it) ‖ OpenZeppelin treeIndex (u32); see
-           ``record_format``
-    tree   2n - 1 nodes of 32 bytes: OpenZeppelin's ``tree`` array (root first, leaves last)
+    0        8 bytes   magic  b"MPSNAP\\x00\\x02"  (format version 2)
+    8        u32       header length H
+    12       H bytes   header: JSON {format, chain, name, block, entries, total, merkle_root,
+                        key_bytes, bucket_bits, buckets_offset, keys_offset, values_offset, tree_offset}
+    ...      zero padding to a multiple of 8
+    buckets  2**b + 1 u32: bucket t holds the records whose key's top b bits equal t, and starts at
+             record ``buckets[t]`` (the last slot is n); b = ``bucket_bits``, about log2(n) - 4
+    keys     n raw keys (20 bytes EVM / 32 bytes Solana), sorted, nothing between them
+    values   n records in key order: amount (uint256, 32 bytes big-endian, as ABI encodes it) ‖
+             OpenZeppelin treeIndex (u32); see ``VALUE_FORMAT``
+    tree     2n - 1 nodes of 32 bytes: OpenZeppelin's ``tree`` array (root first, leaves last)
+
+Why columns and buckets: a lookup is a random read into a file of ~120 MB for a million holders.
+Keys alone in their own column, entered through the bucket table, put the search in one or two
+pages (a bucket of ~16 keys is ~320 contiguous bytes, found with one ``bytes.find``) where a binary
+search over interleaved records touched ~20; that is most of a lookup's cost under load.
 
 The file is named ``<sha256 of its bytes>.snap``. Invariants: the header's root equals node 0; the
 leaf of record i (keccak(keccak(abi.encode(key, amount)))) sits at its treeIndex; every inner node
@@ -23,6 +30,8 @@ mapped index and read the proof from the mapped tree: nothing is copied into Pyt
 
 from __future__ import annotations
 
+import binascii
+import bisect
 import hashlib
 import mmap
 import random
@@ -37,11 +46,21 @@ from snapshot.addresses import Address, Chain
 from snapshot.errors import ArtifactError
 from snapshot.merkle import hash_pair, proof_indices
 
-MAGIC = b"MPSNAP\x00\x01"
-FORMAT_VERSION = 1
+MAGIC_PREFIX = b"MPSNAP\x00"
+FORMAT_VERSION = 2
+MAGIC = MAGIC_PREFIX + bytes([FORMAT_VERSION])
 AMOUNT_BYTES = 32
-TREE_INDEX_BYTES = 4
 NODE_BYTES = 32
+VALUE_FORMAT = struct.Struct(f"<{AMOUNT_BYTES}sI")
+BUCKET_FORMAT = struct.Struct("<II")
+#: Keys per bucket aimed at; a bucket is searched with ``bytes.find``, so a few hundred bytes is ideal.
+KEYS_PER_BUCKET = 16
+MAX_BUCKET_BITS = 24
+#: Buckets larger than this (clustered keys, e.g. vanity addresses) are binary-searched instead.
+LINEAR_SEARCH_MAX = 64
+#: ``proof_json`` keeps the JSON of the upper part of proofs (the siblings above this depth) for the
+#: nodes at this depth: at most 2**12 fragments of ~830 bytes, made on first use.
+PROOF_CACHE_DEPTH = 12
 SUFFIX = ".snap"
 _CONTENT_ADDRESSED_STEM = re.compile(r"[0-9a-f]{64}")
 
@@ -78,8 +97,10 @@ class _Header(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     total: str
     merkle_root: str
     key_bytes: int
-    record_bytes: int
-    index_offset: int
+    bucket_bits: int
+    buckets_offset: int
+    keys_offset: int
+    values_offset: int
     tree_offset: int
 
 
@@ -95,29 +116,44 @@ def _align8(n: int) -> int:
     return (n + 7) & ~7
 
 
-def record_format(key_bytes: int) -> struct.Struct:
-    """One index record: key, amount (uint256 big-endian, as ABI encodes it), treeIndex (u32 little-endian)."""
-    return struct.Struct(f"<{key_bytes}s{AMOUNT_BYTES}sI")
+def bucket_bits_for(entries: int) -> int:
+    """Top key bits that pick a bucket: about ``KEYS_PER_BUCKET`` keys each for uniformly spread keys."""
+    return max(0, min(MAX_BUCKET_BITS, entries.bit_length() - KEYS_PER_BUCKET.bit_length() + 1))
+
+
+def bucket_starts(sorted_keys: list[bytes], bits: int) -> bytes:
+    """The bucket table of ``sorted_keys``: ``2**bits + 1`` u32 record numbers."""
+    shift = 32 - bits
+    starts = [bisect.bisect_left(sorted_keys, (bucket << shift).to_bytes(4)) for bucket in range(1 << bits)]
+    starts.append(len(sorted_keys))
+    return struct.pack(f"<{len(starts)}I", *starts)
+
+
+def _layout(header_length: int, entries: int, key_bytes: int, bits: int) -> dict[str, int]:
+    buckets = _align8(len(MAGIC) + 4 + header_length)
+    keys = buckets + ((1 << bits) + 1) * 4
+    values = keys + entries * key_bytes
+    return {"buckets_offset": buckets, "keys_offset": keys, "values_offset": values,
+            "tree_offset": values + entries * VALUE_FORMAT.size}
 
 
 def encode_prefix(*, chain: Chain, name: str, block: int | None, entries: int, total: int, merkle_root: bytes,
                   key_bytes: int) -> bytes:
-    """Magic, header length, JSON header and padding: every byte of the file before the index."""
-    record_bytes = record_format(key_bytes).size
+    """Magic, header length, JSON header and padding: every byte of the file before the bucket table."""
+    bits = bucket_bits_for(entries)
     fields = {"format": FORMAT_VERSION, "chain": chain, "name": name, "block": block, "entries": entries,
               "total": str(total), "merkle_root": "0x" + merkle_root.hex(), "key_bytes": key_bytes,
-              "record_bytes": record_bytes, "index_offset": 0, "tree_offset": 0}
+              "bucket_bits": bits, **_layout(0, entries, key_bytes, bits)}
     # The offsets depend on the header's length, which depends on the offsets' digits: iterate to the
     # fixed point (the length only grows, by a few digits, so two or three rounds settle it).
     while True:
         header = msgspec.json.encode(fields)
-        index_offset = _align8(len(MAGIC) + 4 + len(header))
-        if index_offset == fields["index_offset"]:
+        layout = _layout(len(header), entries, key_bytes, bits)
+        if all(fields[key] == value for key, value in layout.items()):
             break
-        fields["index_offset"] = index_offset
-        fields["tree_offset"] = index_offset + entries * record_bytes
+        fields.update(layout)
     prefix = MAGIC + len(header).to_bytes(4, "little") + header
-    return prefix.ljust(index_offset, b"\0")
+    return prefix.ljust(fields["buckets_offset"], b"\0")
 
 
 class Snapshot:
@@ -128,11 +164,15 @@ class Snapshot:
         self._map = handle
         self._header = header
         self.manifest = manifest
+        self.chain = header.chain
         self._key_bytes = header.key_bytes
-        self._record = header.record_bytes
-        self._index = header.index_offset
+        self._bucket_shift = 32 - header.bucket_bits
+        self._buckets = header.buckets_offset
+        self._keys = header.keys_offset
+        self._values = header.values_offset
         self._tree = header.tree_offset
         self._count = header.entries
+        self._upper_proofs: list[bytes | None] = []
 
     @classmethod
     def open(cls, path: Path | str) -> Snapshot:
@@ -158,8 +198,11 @@ class Snapshot:
     @staticmethod
     def _read_header(path: Path, handle: mmap.mmap) -> _Header:
         size = len(handle)
-        if size < len(MAGIC) + 4 or handle[: len(MAGIC)] != MAGIC:
+        if size < len(MAGIC) + 4 or handle[: len(MAGIC_PREFIX)] != MAGIC_PREFIX:
             raise ArtifactError(f"{path}: not a snapshot artifact (bad magic)")
+        if handle[len(MAGIC_PREFIX)] != FORMAT_VERSION:
+            raise ArtifactError(f"{path}: artifact format {handle[len(MAGIC_PREFIX)]} is not {FORMAT_VERSION}; "
+                                "rebuild it from the holder list with `portal snapshot build`")
         length = int.from_bytes(handle[8:12], "little")
         try:
             header = _header_decoder.decode(handle[12: 12 + length])
@@ -171,12 +214,12 @@ class Snapshot:
             problems.append(f"format {header.format} is not {FORMAT_VERSION}")
         if header.entries < 1 or header.key_bytes != expected_key:
             problems.append("entry count or key size out of range")
-        if header.record_bytes != header.key_bytes + AMOUNT_BYTES + TREE_INDEX_BYTES:
-            problems.append("record size does not match the key size")
-        if header.index_offset != _align8(12 + length):
-            problems.append("index offset does not follow the header")
-        if header.tree_offset != header.index_offset + header.entries * header.record_bytes:
-            problems.append("tree offset does not follow the index")
+        if header.bucket_bits != bucket_bits_for(header.entries):
+            problems.append("bucket bits do not match the entry count")
+        elif _layout(length, header.entries, header.key_bytes, header.bucket_bits) != {
+                "buckets_offset": header.buckets_offset, "keys_offset": header.keys_offset,
+                "values_offset": header.values_offset, "tree_offset": header.tree_offset}:
+            problems.append("section offsets do not follow from the header")
         if size != header.tree_offset + (2 * header.entries - 1) * NODE_BYTES:
             problems.append(f"file size {size} does not match the header")
         if problems:
@@ -192,30 +235,87 @@ class Snapshot:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _find(self, key: bytes) -> int:
-        """Record number of ``key``, or -1: binary search over the mapped, sorted index."""
-        data, base, record, width = self._map, self._index, self._record, self._key_bytes
-        lo, hi = 0, self._count
+    def find(self, key: bytes) -> int:
+        """Record number of the raw ``key`` (20 or 32 bytes), or -1.
+
+        The bucket table narrows the search to the keys sharing ``key``'s top bits; a small bucket is
+        one contiguous run of bytes searched in place with ``mmap.find`` (a hit not on a key boundary
+        spans two keys and is skipped), a large one (clustered keys) is binary-searched.
+        """
+        width, data = self._key_bytes, self._map
+        if len(key) != width:
+            return -1
+        lo, hi = BUCKET_FORMAT.unpack_from(data, self._buckets + 4 * (int.from_bytes(key[:4]) >> self._bucket_shift))
+        base = self._keys
+        if hi - lo <= LINEAR_SEARCH_MAX:
+            start, end = base + lo * width, base + hi * width
+            position = data.find(key, start, end)
+            while position > start and (position - start) % width:
+                position = data.find(key, position + 1, end)
+            return -1 if position < 0 else lo + (position - start) // width
         while lo < hi:
             mid = (lo + hi) >> 1
-            offset = base + mid * record
+            offset = base + mid * width
             if data[offset: offset + width] < key:
                 lo = mid + 1
             else:
                 hi = mid
-        if lo < self._count:
-            offset = base + lo * record
-            if data[offset: offset + width] == key:
-                return lo
-        return -1
+        offset = base + lo * width
+        return lo if lo < self._count and data[offset: offset + width] == key else -1
 
-    def _record_at(self, number: int) -> tuple[bytes, bytes, int]:
-        offset = self._index + number * self._record
-        key_end = offset + self._key_bytes
-        amount_end = key_end + AMOUNT_BYTES
-        data = self._map
-        return (data[offset:key_end], data[key_end:amount_end],
-                int.from_bytes(data[amount_end: amount_end + TREE_INDEX_BYTES], "little"))
+    def key_at(self, number: int) -> bytes:
+        offset = self._keys + number * self._key_bytes
+        return self._map[offset: offset + self._key_bytes]
+
+    def value_at(self, number: int) -> tuple[int, int]:
+        """Amount and OpenZeppelin treeIndex of record ``number``."""
+        amount, tree_index = VALUE_FORMAT.unpack_from(self._map, self._values + number * VALUE_FORMAT.size)
+        return int.from_bytes(amount), tree_index
+
+    def proof_nodes(self, tree_index: int) -> bytes:
+        """The proof of the leaf at ``tree_index`` as one string of 32-byte nodes, in ``getProof`` order.
+
+        One bytes object rather than a list: the HTTP answer hex-encodes it in one call.
+        """
+        # Heap numbering from 1 (j = treeIndex + 1): the sibling of j is j ^ 1 and its parent j >> 1.
+        data, base = self._map, self._tree - NODE_BYTES
+        nodes = []
+        j = tree_index + 1
+        while j > 1:
+            offset = base + (j ^ 1) * NODE_BYTES
+            nodes.append(data[offset: offset + NODE_BYTES])
+            j >>= 1
+        return b"".join(nodes)
+
+    def proof_json(self, tree_index: int) -> bytes:
+        """The proof of the leaf at ``tree_index`` as the inside of a JSON array of ``0x`` hex strings
+        (``b'"0x..","0x.."'``; empty for a one-leaf tree): what the eligibility answer carries.
+
+        The upper part of a proof (siblings at depths ``PROOF_CACHE_DEPTH`` .. 1) is shared by every
+        leaf below the same node at ``PROOF_CACHE_DEPTH``, so its JSON is made once per such node and
+        kept (a few MB at most); only the lower siblings are read and encoded per call.
+        """
+        j = tree_index + 1  # heap numbering from 1: sibling j ^ 1, parent j >> 1, depth bit_length - 1
+        below = j.bit_length() - 1 - PROOF_CACHE_DEPTH
+        if below <= 0:
+            return _json_hex_list(self.proof_nodes(tree_index))
+        upper_node = j >> below
+        upper_proofs = self._upper_proofs or self._make_upper_proofs()
+        slot = upper_node - (1 << PROOF_CACHE_DEPTH)
+        upper = upper_proofs[slot]
+        if upper is None:
+            upper = upper_proofs[slot] = _json_hex_list(self.proof_nodes(upper_node - 1))
+        data, base = self._map, self._tree - NODE_BYTES
+        nodes = []
+        while j > upper_node:
+            offset = base + (j ^ 1) * NODE_BYTES
+            nodes.append(data[offset: offset + NODE_BYTES])
+            j >>= 1
+        return _json_hex_list(b"".join(nodes)) + b"," + upper
+
+    def _make_upper_proofs(self) -> list[bytes | None]:
+        self._upper_proofs = [None] * (1 << PROOF_CACHE_DEPTH)
+        return self._upper_proofs
 
     def _node(self, index: int) -> bytes:
         offset = self._tree + index * NODE_BYTES
@@ -223,36 +323,37 @@ class Snapshot:
 
     def lookup(self, address: Address) -> Entry | None:
         """The entry of ``address`` with its proof, or None (also for an address of the other chain)."""
-        if address.chain != self._header.chain:
+        if address.chain != self.chain:
             return None
-        number = self._find(address.raw)
+        number = self.find(address.raw)
         if number < 0:
             return None
-        _, amount, tree_index = self._record_at(number)
-        tree, data = self._tree, self._map
-        proof = []
-        for i in proof_indices(tree_index):
-            offset = tree + i * NODE_BYTES
-            proof.append("0x" + data[offset: offset + NODE_BYTES].hex())
-        return Entry(address.text, int.from_bytes(amount), tree_index, proof)
+        amount, tree_index = self.value_at(number)
+        nodes = self.proof_nodes(tree_index)
+        proof = ["0x" + nodes[i: i + NODE_BYTES].hex() for i in range(0, len(nodes), NODE_BYTES)]
+        return Entry(address.text, amount, tree_index, proof)
 
     def verify(self) -> None:
-        """Re-check everything: file hash, every leaf at its treeIndex, every inner node, the root."""
+        """Re-check everything: file hash, bucket table, key order, every leaf at its treeIndex, every
+        inner node, the root."""
         self._check_file_hash()
         count, nodes_count = self._count, 2 * self._count - 1
+        keys = [self.key_at(number) for number in range(count)]
+        if any(keys[i] >= keys[i + 1] for i in range(count - 1)):
+            raise ArtifactError(f"{self.path}: keys not sorted")
+        table_size = ((1 << self._header.bucket_bits) + 1) * 4
+        if bucket_starts(keys, self._header.bucket_bits) != self._map[self._buckets: self._buckets + table_size]:
+            raise ArtifactError(f"{self.path}: bucket table does not match the keys")
         tree = self._map[self._tree: self._tree + nodes_count * NODE_BYTES]
-        previous = b""
         seen_tree_index = bytearray(count)
-        for number in range(count):
-            key, amount, tree_index = self._record_at(number)
-            if key <= previous:
-                raise ArtifactError(f"{self.path}: index not sorted at record {number}")
-            previous = key
+        values = self._map[self._values: self._tree]
+        for number, (amount, tree_index) in enumerate(VALUE_FORMAT.iter_unpack(values)):
             if not count - 1 <= tree_index < nodes_count or seen_tree_index[tree_index - count + 1]:
                 raise ArtifactError(f"{self.path}: record {number} has a bad treeIndex {tree_index}")
             seen_tree_index[tree_index - count + 1] = 1
-            if _leaf(key, amount) != tree[tree_index * NODE_BYTES: (tree_index + 1) * NODE_BYTES]:
+            if _leaf(keys[number], amount) != tree[tree_index * NODE_BYTES: (tree_index + 1) * NODE_BYTES]:
                 raise ArtifactError(f"{self.path}: leaf of record {number} does not match the tree")
+        del keys
         for i in range(count - 2, -1, -1):
             left = tree[(2 * i + 1) * NODE_BYTES: (2 * i + 2) * NODE_BYTES]
             right = tree[(2 * i + 2) * NODE_BYTES: (2 * i + 3) * NODE_BYTES]
@@ -262,7 +363,8 @@ class Snapshot:
             raise ArtifactError(f"{self.path}: header root does not match the tree")
 
     def verify_sample(self, samples: int, *, file_hash: bool) -> None:
-        """Cheaper check used right after a build: file hash and the proofs of sampled entries."""
+        """Cheaper check used right after a build: file hash and the proofs of sampled entries, each
+        found again through the bucket table."""
         if file_hash:
             self._check_file_hash()
         root = bytes.fromhex(self._header.merkle_root[2:])
@@ -271,8 +373,11 @@ class Snapshot:
         rng = random.Random(0)
         numbers = range(self._count) if self._count <= samples else rng.sample(range(self._count), samples)
         for number in numbers:
-            key, amount, tree_index = self._record_at(number)
-            node = _leaf(key, amount)
+            key = self.key_at(number)
+            if self.find(key) != number:
+                raise ArtifactError(f"{self.path}: key of record {number} is not found through the bucket table")
+            amount, tree_index = self.value_at(number)
+            node = _leaf(key, amount.to_bytes(AMOUNT_BYTES))
             if node != self._node(tree_index):
                 raise ArtifactError(f"{self.path}: leaf of record {number} does not match the tree")
             for i in proof_indices(tree_index):
@@ -285,6 +390,13 @@ class Snapshot:
             raise ArtifactError(f"{self.path}: file name is not its sha256 (content-addressed name expected)")
         if hashlib.sha256(self._map).hexdigest() != self.path.stem:
             raise ArtifactError(f"{self.path}: sha256 of the file does not match its name (corrupted)")
+
+
+def _json_hex_list(nodes: bytes) -> bytes:
+    """``b'"0x<node>","0x<node>"'`` for concatenated 32-byte nodes: one hexlify, one replace."""
+    if not nodes:
+        return b""
+    return b'"0x' + binascii.hexlify(nodes, b",", NODE_BYTES).replace(b",", b'","0x') + b'"'
 
 
 def _is_content_addressed(path: Path) -> bool:

@@ -7,7 +7,7 @@ is refused before anything is written).
 Speed (issue 2 asks for a million rows in a few seconds): a big CSV list is parsed and its leaves
 hashed on every core (forked workers, each returning three packed buffers rather than millions of
 pickled objects); the tree is one comprehension per level (``merkle.build_nodes``); the index is
-made of packed records sorted as bytes, since a record starts with its key.
+made of columns (keys, then amount and treeIndex) in key order, with a bucket table in front.
 """
 
 from __future__ import annotations
@@ -23,7 +23,17 @@ from pathlib import Path
 import sha3
 
 from snapshot.addresses import Chain
-from snapshot.artifact import AMOUNT_BYTES, NODE_BYTES, SUFFIX, Manifest, Snapshot, encode_prefix, record_format
+from snapshot.artifact import (
+    AMOUNT_BYTES,
+    NODE_BYTES,
+    SUFFIX,
+    VALUE_FORMAT,
+    Manifest,
+    Snapshot,
+    bucket_bits_for,
+    bucket_starts,
+    encode_prefix,
+)
 from snapshot.errors import HolderListError
 from snapshot.holders import HolderList, parse_csv_chunk, parse_holder_list, split_csv
 from snapshot.merkle import build_nodes
@@ -61,27 +71,26 @@ def build_artifact(source: Path, out_dir: Path, *, name: str | None = None, bloc
     for position, value_index in enumerate(leaf_order, start=count - 1):
         tree_index[value_index] = position
     del leaf_order
-    records = list(map(record_format(len(keys[0])).pack, keys, amounts_be, tree_index))
-    del tree_index, amounts_be
-    records.sort()  # keys are unique and lead each record, so this is the key order
-    index = b"".join(records)
-    del records
+    key_order = sorted(range(count), key=keys.__getitem__)
+    sorted_keys = [keys[i] for i in key_order]
+    values = b"".join(map(VALUE_FORMAT.pack, [amounts_be[i] for i in key_order], [tree_index[i] for i in key_order]))
+    del tree_index, amounts_be, key_order, keys
     report(4, 5)
     prefix = encode_prefix(chain=chain, name=Path(source).stem if name is None else name, block=block,
-                           entries=count, total=total, merkle_root=nodes[0], key_bytes=len(keys[0]))
-    tree = b"".join(nodes)
-    del nodes, keys
-    digest = hashlib.sha256(prefix)
-    digest.update(index)
-    digest.update(tree)
+                           entries=count, total=total, merkle_root=nodes[0], key_bytes=len(sorted_keys[0]))
+    sections = (prefix, bucket_starts(sorted_keys, bucket_bits_for(count)), b"".join(sorted_keys), values,
+                b"".join(nodes))
+    del nodes, sorted_keys, values
+    digest = hashlib.sha256()
+    for section in sections:
+        digest.update(section)
     out_dir.mkdir(parents=True, exist_ok=True)
     final = out_dir / f"{digest.hexdigest()}{SUFFIX}"
     fd, tmp_name = tempfile.mkstemp(dir=out_dir, prefix=".building-", suffix=SUFFIX)
     try:
         with os.fdopen(fd, "wb") as out:
-            out.write(prefix)
-            out.write(index)
-            out.write(tree)
+            for section in sections:
+                out.write(section)
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp_name, final)

@@ -3,6 +3,10 @@
 Invariant: the artifacts are opened once per process (by the app's lifespan) and only read; a
 lookup touches a few pages of the mmap and allocates only the answer, so it is safe to call from
 any number of concurrent requests and cheap enough to sit on the hot path.
+
+``eligibility_json`` is that hot path: the answer's JSON, byte for byte what encoding
+``eligibility`` gives (a property test holds the two together), built with one hex call for the
+whole proof instead of a list of twenty strings and an encoder pass over them.
 """
 
 from __future__ import annotations
@@ -49,6 +53,9 @@ def parse_address(text: str, *, field: str = "address") -> snapshot.Address:
         raise error(f"{field}: {exc}", field=field) from None
 
 
+_encode = msgspec.json.Encoder().encode
+
+
 class SnapshotSet:
     """The snapshots a process serves, searched in load order per chain."""
 
@@ -57,6 +64,10 @@ class SnapshotSet:
         self._by_chain: dict[str, list[snapshot.Snapshot]] = {}
         for item in self.snapshots:
             self._by_chain.setdefault(item.manifest.chain, []).append(item)
+        # The parts of an eligible answer that depend only on the snapshot, JSON-ready.
+        self._json_parts = {id(item): (f'","eligible":true,"snapshot_id":"{item.manifest.id}","amount":"'.encode(),
+                                       f'],"merkle_root":"{item.manifest.merkle_root}"}}'.encode())
+                            for item in self.snapshots}
 
     @classmethod
     def open(cls, paths: Iterable[str | Path]) -> SnapshotSet:
@@ -85,7 +96,22 @@ class SnapshotSet:
         if found is not None:
             return Eligibility(found.address, True, found.snapshot_id, str(found.amount), found.leaf_index,
                                found.proof, found.merkle_root)
+        return self._not_eligible(address)
+
+    def _not_eligible(self, address: snapshot.Address) -> Eligibility:
         candidates = self._by_chain.get(address.chain, ())
         only = candidates[0].manifest if len(candidates) == 1 else None
         return Eligibility(address.text, False, only.id if only else None, None, None, [],
                            only.merkle_root if only else None)
+
+    def eligibility_json(self, address_text: str) -> bytes:
+        """``msgspec.json.encode(self.eligibility(address_text))``, faster; see the module docstring."""
+        address = parse_address(address_text)
+        for item in self._by_chain.get(address.chain, ()):
+            number = item.find(address.raw)
+            if number >= 0:
+                amount, tree_index = item.value_at(number)
+                head, tail = self._json_parts[id(item)]
+                return b'{"address":"%s%s%d","leaf_index":%d,"proof":[%s%s' % (
+                    address.text.encode(), head, amount, tree_index, item.proof_json(tree_index), tail)
+        return _encode(self._not_eligible(address))

@@ -43,6 +43,31 @@ def test_every_entry_proves_and_absent_addresses_do_not(chain: str, data: st.Dat
     assert int(manifest.total) == sum(holders.values())
 
 
+#: Keys of zeros with a one at up to two places: all share their top bits (one crowded bucket,
+#: searched by bisection past ``LINEAR_SEARCH_MAX``), and the tail of one key followed by the head of
+#: the next often spells a third key, which the bucket's ``bytes.find`` must not mistake for a hit.
+crowded_evm_keys = st.sets(st.integers(0, 19), max_size=2).map(lambda ones: bytes(i in ones for i in range(20)))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_find_is_exact_for_crowded_and_overlapping_keys(data: st.DataObject) -> None:
+    few = data.draw(st.booleans())  # a run searched with bytes.find, or one past LINEAR_SEARCH_MAX
+    holders = data.draw(st.sets(crowded_evm_keys, min_size=1 if few else 70, max_size=60 if few else 150))
+    absent = data.draw(st.lists(crowded_evm_keys.filter(lambda k: k not in holders), max_size=20))
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "holders.csv"
+        source.write_text("address,amount\n" + "".join(f"0x{k.hex()},1\n" for k in holders))
+        manifest = snapshot.build_artifact(source, Path(tmp))
+        with snapshot.Snapshot.open(manifest.path) as opened:
+            for number, key in enumerate(sorted(holders)):
+                assert opened.find(key) == number
+            for key in absent:
+                assert opened.find(key) == -1
+            assert opened.find(b"\0" * 32) == -1  # a key of the other chain's width
+            opened.verify()
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=300) | st.text(max_size=300).map(str.encode))
 def test_parsing_arbitrary_input_raises_only_library_errors(data: bytes) -> None:
