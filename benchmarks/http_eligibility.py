@@ -4,7 +4,10 @@ For each ASGI server (granian, uvicorn) start ``portal serve`` on loopback with 
 random EVM holders, then alternate wrk runs of /health and of eligibility lookups (random holders,
 response includes the proof) at 64 connections. Prints medians of the repeats and the ratio.
 
-    python benchmarks/http_eligibility.py [--entries 1000000] [--seconds 8] [--repeats 3]
+    python benchmarks/http_eligibility.py [--entries 1000000] [--seconds 8] [--repeats 3] [--addresses 10000]
+
+``--addresses 1`` asks for one holder over and over (everything in cache): the gap between that and
+the default shows what random reads into a large artifact cost under load.
 
 Both routes are driven by the same kind of wrk Lua script (one wrk thread, the server gets the
 other core), so the client's own cost does not favour either. Needs ``wrk`` (Debian package).
@@ -33,7 +36,7 @@ import snapshot
 WORK = Path(__file__).resolve().parent / ".work"
 
 
-def make_snapshot(entries: int) -> tuple[Path, list[str]]:
+def make_snapshot(entries: int, addresses_wanted: int) -> tuple[Path, list[str]]:
     WORK.mkdir(exist_ok=True)
     source = WORK / f"http-holders-{entries}.csv"
     rng = random.Random(2)
@@ -45,7 +48,7 @@ def make_snapshot(entries: int) -> tuple[Path, list[str]]:
                 address = addresses[i] if i < len(addresses) else "0x" + rng.randbytes(20).hex()
                 out.write(f"{address},{rng.randrange(1, 10**24)}\n")
     manifest = snapshot.build_artifact(source, WORK / "snapshots")
-    return Path(manifest.path), addresses[:10_000]
+    return Path(manifest.path), addresses[:addresses_wanted]
 
 
 def wrk(url: str, seconds: int, connections: int, script: Path | None = None) -> tuple[float, float]:
@@ -83,14 +86,16 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--servers", default="granian,uvicorn")
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--addresses", type=int, default=10_000, help="distinct holders asked for (<= 50000)")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         print("wrk not found: apt-get install wrk", file=sys.stderr)
         return 2
-    artifact, addresses = make_snapshot(args.entries)
+    artifact, addresses = make_snapshot(args.entries, max(1, min(args.addresses, 50_000)))
     script = lua_script("eligibility", [f"/v1/eligibility/{a}" for a in addresses])
     health_script = lua_script("health", ["/health"] * len(addresses))
-    print(f"snapshot: {args.entries} entries; {args.connections} connections; {args.seconds}s x {args.repeats}")
+    print(f"snapshot: {args.entries} entries, {len(addresses)} distinct holders asked for; "
+          f"{args.connections} connections; {args.seconds}s x {args.repeats}")
     for server in args.servers.split(","):
         with tempfile.TemporaryDirectory(prefix="portal-bench-") as data_dir, \
                 portal_server(Path(data_dir), [artifact], server=server, workers=args.workers,

@@ -5,27 +5,29 @@ Layout (all offsets from the start of the file; integers little-endian unless sa
     0        8 bytes   magic  b"MPSNAP\\x00\\x02"  (format version 2)
     8        u32       header length H
     12       H bytes   header: JSON {format, chain, name, block, entries, total, merkle_root,
-                        key_bytes, bucket_bits, buckets_offset, keys_offset, values_offset, tree_offset}
+                        key_bytes, record_bytes, bucket_bits, buckets_offset, index_offset, tree_offset}
     ...      zero padding to a multiple of 8
     buckets  2**b + 1 u32: bucket t holds the records whose key's top b bits equal t, and starts at
              record ``buckets[t]`` (the last slot is n); b = ``bucket_bits``, about log2(n) - 4
-    keys     n raw keys (20 bytes EVM / 32 bytes Solana), sorted, nothing between them
-    values   n records in key order: amount (uint256, 32 bytes big-endian, as ABI encodes it) ‖
-             OpenZeppelin treeIndex (u32); see ``VALUE_FORMAT``
+    index    n records sorted by raw key: key (20 bytes EVM / 32 bytes Solana) ‖ amount (uint256,
+             32 bytes big-endian, as ABI encodes it) ‖ OpenZeppelin treeIndex (u32); see
+             ``record_format``
     tree     2n - 1 nodes of 32 bytes: OpenZeppelin's ``tree`` array (root first, leaves last)
 
-Why columns and buckets: a lookup is a random read into a file of ~120 MB for a million holders.
-Keys alone in their own column, entered through the bucket table, put the search in one or two
-pages (a bucket of ~16 keys is ~320 contiguous bytes, found with one ``bytes.find``) where a binary
-search over interleaved records touched ~20; that is most of a lookup's cost under load.
+Why the bucket table: a lookup is a random read into a file of ~120 MB for a million holders, and
+under load each page it touches costs microseconds. Entered through the bucket table, the search is
+one run of ~16 records (~900 contiguous bytes, one or two pages, searched in place with
+``mmap.find``) that also holds the amount, where a binary search touched ~20 pages.
 
 The file is named ``<sha256 of its bytes>.snap``. Invariants: the header's root equals node 0; the
+bucket table is the one ``bucket_starts`` makes of the index; the
 leaf of record i (keccak(keccak(abi.encode(key, amount)))) sits at its treeIndex; every inner node
 is the sorted-pair hash of its children. ``Snapshot.open`` checks only the framing (magic, sizes,
 offsets) so it costs the same for 10 entries or 10 million; ``Snapshot.verify`` re-checks all of
 the above plus the file hash (so ``verify`` wants the content-addressed name; a renamed copy
-is still opened, and hashed once at open to learn its id). Lookups are a binary search over the
-mapped index and read the proof from the mapped tree: nothing is copied into Python objects at open.
+is still opened, and hashed once at open to learn its id). Lookups search one bucket of the
+mapped index and read the proof from the mapped tree: nothing is copied into Python objects at open
+(``proof_json`` keeps, as it goes, the JSON of proofs' upper parts: a few MB at most).
 """
 
 from __future__ import annotations
@@ -51,7 +53,8 @@ FORMAT_VERSION = 2
 MAGIC = MAGIC_PREFIX + bytes([FORMAT_VERSION])
 AMOUNT_BYTES = 32
 NODE_BYTES = 32
-VALUE_FORMAT = struct.Struct(f"<{AMOUNT_BYTES}sI")
+TREE_INDEX_BYTES = 4
+VALUE_FORMAT = struct.Struct(f"<{AMOUNT_BYTES}sI")  # the part of a record after its key
 BUCKET_FORMAT = struct.Struct("<II")
 #: Keys per bucket aimed at; a bucket is searched with ``bytes.find``, so a few hundred bytes is ideal.
 KEYS_PER_BUCKET = 16
@@ -97,10 +100,10 @@ class _Header(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     total: str
     merkle_root: str
     key_bytes: int
+    record_bytes: int
     bucket_bits: int
     buckets_offset: int
-    keys_offset: int
-    values_offset: int
+    index_offset: int
     tree_offset: int
 
 
@@ -121,20 +124,27 @@ def bucket_bits_for(entries: int) -> int:
     return max(0, min(MAX_BUCKET_BITS, entries.bit_length() - KEYS_PER_BUCKET.bit_length() + 1))
 
 
-def bucket_starts(sorted_keys: list[bytes], bits: int) -> bytes:
-    """The bucket table of ``sorted_keys``: ``2**bits + 1`` u32 record numbers."""
+def record_format(key_bytes: int) -> struct.Struct:
+    """One index record: key, amount (uint256 big-endian, as ABI encodes it), treeIndex (u32 little-endian)."""
+    return struct.Struct(f"<{key_bytes}s{AMOUNT_BYTES}sI")
+
+
+def bucket_starts(sorted_records: list[bytes], bits: int) -> bytes:
+    """The bucket table of records (or bare keys) sorted by key: ``2**bits + 1`` u32 record numbers.
+
+    A record starts with its key, so a 4-byte prefix orders against records as against keys.
+    """
     shift = 32 - bits
-    starts = [bisect.bisect_left(sorted_keys, (bucket << shift).to_bytes(4)) for bucket in range(1 << bits)]
-    starts.append(len(sorted_keys))
+    starts = [bisect.bisect_left(sorted_records, (bucket << shift).to_bytes(4)) for bucket in range(1 << bits)]
+    starts.append(len(sorted_records))
     return struct.pack(f"<{len(starts)}I", *starts)
 
 
 def _layout(header_length: int, entries: int, key_bytes: int, bits: int) -> dict[str, int]:
     buckets = _align8(len(MAGIC) + 4 + header_length)
-    keys = buckets + ((1 << bits) + 1) * 4
-    values = keys + entries * key_bytes
-    return {"buckets_offset": buckets, "keys_offset": keys, "values_offset": values,
-            "tree_offset": values + entries * VALUE_FORMAT.size}
+    index = buckets + ((1 << bits) + 1) * 4
+    return {"record_bytes": record_format(key_bytes).size, "buckets_offset": buckets, "index_offset": index,
+            "tree_offset": index + entries * record_format(key_bytes).size}
 
 
 def encode_prefix(*, chain: Chain, name: str, block: int | None, entries: int, total: int, merkle_root: bytes,
@@ -168,8 +178,8 @@ class Snapshot:
         self._key_bytes = header.key_bytes
         self._bucket_shift = 32 - header.bucket_bits
         self._buckets = header.buckets_offset
-        self._keys = header.keys_offset
-        self._values = header.values_offset
+        self._record = header.record_bytes
+        self._index = header.index_offset
         self._tree = header.tree_offset
         self._count = header.entries
         self._upper_proofs: list[bytes | None] = []
@@ -217,9 +227,9 @@ class Snapshot:
         if header.bucket_bits != bucket_bits_for(header.entries):
             problems.append("bucket bits do not match the entry count")
         elif _layout(length, header.entries, header.key_bytes, header.bucket_bits) != {
-                "buckets_offset": header.buckets_offset, "keys_offset": header.keys_offset,
-                "values_offset": header.values_offset, "tree_offset": header.tree_offset}:
-            problems.append("section offsets do not follow from the header")
+                "record_bytes": header.record_bytes, "buckets_offset": header.buckets_offset,
+                "index_offset": header.index_offset, "tree_offset": header.tree_offset}:
+            problems.append("record size or section offsets do not follow from the header")
         if size != header.tree_offset + (2 * header.entries - 1) * NODE_BYTES:
             problems.append(f"file size {size} does not match the header")
         if problems:
@@ -238,38 +248,40 @@ class Snapshot:
     def find(self, key: bytes) -> int:
         """Record number of the raw ``key`` (20 or 32 bytes), or -1.
 
-        The bucket table narrows the search to the keys sharing ``key``'s top bits; a small bucket is
-        one contiguous run of bytes searched in place with ``mmap.find`` (a hit not on a key boundary
-        spans two keys and is skipped), a large one (clustered keys) is binary-searched.
+        The bucket table narrows the search to the records whose keys share ``key``'s top bits; a
+        small bucket is one contiguous run of records searched in place with ``mmap.find`` (a hit not
+        at the start of a record lies in an amount or across records and is skipped), a large one
+        (clustered keys) is binary-searched.
         """
-        width, data = self._key_bytes, self._map
+        width, record, data = self._key_bytes, self._record, self._map
         if len(key) != width:
             return -1
         lo, hi = BUCKET_FORMAT.unpack_from(data, self._buckets + 4 * (int.from_bytes(key[:4]) >> self._bucket_shift))
-        base = self._keys
+        base = self._index
         if hi - lo <= LINEAR_SEARCH_MAX:
-            start, end = base + lo * width, base + hi * width
+            start, end = base + lo * record, base + hi * record
             position = data.find(key, start, end)
-            while position > start and (position - start) % width:
+            while position > start and (position - start) % record:
                 position = data.find(key, position + 1, end)
-            return -1 if position < 0 else lo + (position - start) // width
+            return -1 if position < 0 else lo + (position - start) // record
         while lo < hi:
             mid = (lo + hi) >> 1
-            offset = base + mid * width
+            offset = base + mid * record
             if data[offset: offset + width] < key:
                 lo = mid + 1
             else:
                 hi = mid
-        offset = base + lo * width
+        offset = base + lo * record
         return lo if lo < self._count and data[offset: offset + width] == key else -1
 
     def key_at(self, number: int) -> bytes:
-        offset = self._keys + number * self._key_bytes
+        offset = self._index + number * self._record
         return self._map[offset: offset + self._key_bytes]
 
     def value_at(self, number: int) -> tuple[int, int]:
         """Amount and OpenZeppelin treeIndex of record ``number``."""
-        amount, tree_index = VALUE_FORMAT.unpack_from(self._map, self._values + number * VALUE_FORMAT.size)
+        offset = self._index + number * self._record + self._key_bytes
+        amount, tree_index = VALUE_FORMAT.unpack_from(self._map, offset)
         return int.from_bytes(amount), tree_index
 
     def proof_nodes(self, tree_index: int) -> bytes:
@@ -338,7 +350,8 @@ class Snapshot:
         inner node, the root."""
         self._check_file_hash()
         count, nodes_count = self._count, 2 * self._count - 1
-        keys = [self.key_at(number) for number in range(count)]
+        records = record_format(self._key_bytes).iter_unpack(self._map[self._index: self._tree])
+        keys, amounts, tree_indexes = (list(column) for column in zip(*records, strict=True))
         if any(keys[i] >= keys[i + 1] for i in range(count - 1)):
             raise ArtifactError(f"{self.path}: keys not sorted")
         table_size = ((1 << self._header.bucket_bits) + 1) * 4
@@ -346,14 +359,13 @@ class Snapshot:
             raise ArtifactError(f"{self.path}: bucket table does not match the keys")
         tree = self._map[self._tree: self._tree + nodes_count * NODE_BYTES]
         seen_tree_index = bytearray(count)
-        values = self._map[self._values: self._tree]
-        for number, (amount, tree_index) in enumerate(VALUE_FORMAT.iter_unpack(values)):
+        for number, (amount, tree_index) in enumerate(zip(amounts, tree_indexes, strict=True)):
             if not count - 1 <= tree_index < nodes_count or seen_tree_index[tree_index - count + 1]:
                 raise ArtifactError(f"{self.path}: record {number} has a bad treeIndex {tree_index}")
             seen_tree_index[tree_index - count + 1] = 1
             if _leaf(keys[number], amount) != tree[tree_index * NODE_BYTES: (tree_index + 1) * NODE_BYTES]:
                 raise ArtifactError(f"{self.path}: leaf of record {number} does not match the tree")
-        del keys
+        del keys, amounts, tree_indexes
         for i in range(count - 2, -1, -1):
             left = tree[(2 * i + 1) * NODE_BYTES: (2 * i + 2) * NODE_BYTES]
             right = tree[(2 * i + 2) * NODE_BYTES: (2 * i + 3) * NODE_BYTES]

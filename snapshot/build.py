@@ -7,7 +7,7 @@ is refused before anything is written).
 Speed (issue 2 asks for a million rows in a few seconds): a big CSV list is parsed and its leaves
 hashed on every core (forked workers, each returning three packed buffers rather than millions of
 pickled objects); the tree is one comprehension per level (``merkle.build_nodes``); the index is
-made of columns (keys, then amount and treeIndex) in key order, with a bucket table in front.
+made of packed records sorted as bytes (a record starts with its key), with a bucket table in front.
 """
 
 from __future__ import annotations
@@ -27,12 +27,12 @@ from snapshot.artifact import (
     AMOUNT_BYTES,
     NODE_BYTES,
     SUFFIX,
-    VALUE_FORMAT,
     Manifest,
     Snapshot,
     bucket_bits_for,
     bucket_starts,
     encode_prefix,
+    record_format,
 )
 from snapshot.errors import HolderListError
 from snapshot.holders import HolderList, parse_csv_chunk, parse_holder_list, split_csv
@@ -71,16 +71,14 @@ def build_artifact(source: Path, out_dir: Path, *, name: str | None = None, bloc
     for position, value_index in enumerate(leaf_order, start=count - 1):
         tree_index[value_index] = position
     del leaf_order
-    key_order = sorted(range(count), key=keys.__getitem__)
-    sorted_keys = [keys[i] for i in key_order]
-    values = b"".join(map(VALUE_FORMAT.pack, [amounts_be[i] for i in key_order], [tree_index[i] for i in key_order]))
-    del tree_index, amounts_be, key_order, keys
+    records = list(map(record_format(len(keys[0])).pack, keys, amounts_be, tree_index))
+    del tree_index, amounts_be
+    records.sort()  # keys are unique and lead each record, so this is the key order
     report(4, 5)
     prefix = encode_prefix(chain=chain, name=Path(source).stem if name is None else name, block=block,
-                           entries=count, total=total, merkle_root=nodes[0], key_bytes=len(sorted_keys[0]))
-    sections = (prefix, bucket_starts(sorted_keys, bucket_bits_for(count)), b"".join(sorted_keys), values,
-                b"".join(nodes))
-    del nodes, sorted_keys, values
+                           entries=count, total=total, merkle_root=nodes[0], key_bytes=len(keys[0]))
+    sections = (prefix, bucket_starts(records, bucket_bits_for(count)), b"".join(records), b"".join(nodes))
+    del nodes, keys, records
     digest = hashlib.sha256()
     for section in sections:
         digest.update(section)

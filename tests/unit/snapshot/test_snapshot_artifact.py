@@ -63,8 +63,11 @@ def test_structural_check_without_file_hash_finds_damage_in_every_section(artifa
     """Even if an attacker renamed the file to its new hash, a flipped bucket, key, amount, treeIndex or
     node is found."""
     header = _header(artifact)
-    positions = (header["buckets_offset"] + 1, header["keys_offset"] + 20 * 7 + 3, header["values_offset"] + 5,
-                 header["values_offset"] + 36 * 3 + 32, header["tree_offset"] + 5, artifact.stat().st_size - 1)
+    record = header["record_bytes"]
+    positions = (header["buckets_offset"] + 1, header["index_offset"] + record * 7 + 3,  # a key
+                 header["index_offset"] + record * 5 + 20 + 5,  # an amount
+                 header["index_offset"] + record * 3 + 52,  # a treeIndex
+                 header["tree_offset"] + 5, artifact.stat().st_size - 1)
     for position in positions:
         data = bytearray(artifact.read_bytes())
         data[position] ^= 0x80
