@@ -27,7 +27,7 @@ offsets) so it costs the same for 10 entries or 10 million; ``Snapshot.verify`` 
 the above plus the file hash (so ``verify`` wants the content-addressed name; a renamed copy
 is still opened, and hashed once at open to learn its id). Lookups search one bucket of the
 mapped index and read the proof from the mapped tree: nothing is copied into Python objects at open
-(``proof_json`` keeps, as it goes, the JSON of proofs' upper parts: a few MB at most).
+(``proof_json`` fills, as lookups need them, 4096 slots of proofs' upper parts: a few MB at most).
 """
 
 from __future__ import annotations
@@ -53,10 +53,9 @@ FORMAT_VERSION = 2
 MAGIC = MAGIC_PREFIX + bytes([FORMAT_VERSION])
 AMOUNT_BYTES = 32
 NODE_BYTES = 32
-TREE_INDEX_BYTES = 4
 VALUE_FORMAT = struct.Struct(f"<{AMOUNT_BYTES}sI")  # the part of a record after its key
 BUCKET_FORMAT = struct.Struct("<II")
-#: Keys per bucket aimed at; a bucket is searched with ``bytes.find``, so a few hundred bytes is ideal.
+#: Keys per bucket aimed at: a bucket's run of records (~900 bytes for EVM) is searched with ``mmap.find``.
 KEYS_PER_BUCKET = 16
 MAX_BUCKET_BITS = 24
 #: Buckets larger than this (clustered keys, e.g. vanity addresses) are binary-searched instead.
@@ -143,8 +142,9 @@ def bucket_starts(sorted_records: list[bytes], bits: int) -> bytes:
 def _layout(header_length: int, entries: int, key_bytes: int, bits: int) -> dict[str, int]:
     buckets = _align8(len(MAGIC) + 4 + header_length)
     index = buckets + ((1 << bits) + 1) * 4
-    return {"record_bytes": record_format(key_bytes).size, "buckets_offset": buckets, "index_offset": index,
-            "tree_offset": index + entries * record_format(key_bytes).size}
+    record_bytes = record_format(key_bytes).size
+    return {"record_bytes": record_bytes, "buckets_offset": buckets, "index_offset": index,
+            "tree_offset": index + entries * record_bytes}
 
 
 def encode_prefix(*, chain: Chain, name: str, block: int | None, entries: int, total: int, merkle_root: bytes,
@@ -182,7 +182,7 @@ class Snapshot:
         self._index = header.index_offset
         self._tree = header.tree_offset
         self._count = header.entries
-        self._upper_proofs: list[bytes | None] = []
+        self._upper_proofs: list[bytes | None] = [None] * (1 << PROOF_CACHE_DEPTH)
 
     @classmethod
     def open(cls, path: Path | str) -> Snapshot:
@@ -289,11 +289,14 @@ class Snapshot:
 
         One bytes object rather than a list: the HTTP answer hex-encodes it in one call.
         """
-        # Heap numbering from 1 (j = treeIndex + 1): the sibling of j is j ^ 1 and its parent j >> 1.
+        return self._siblings(tree_index + 1, 1)
+
+    def _siblings(self, j: int, stop: int) -> bytes:
+        """Siblings on the path from node ``j`` up to its ancestor ``stop``, in heap numbering from 1
+        (j = treeIndex + 1): the sibling of j is j ^ 1 and its parent j >> 1."""
         data, base = self._map, self._tree - NODE_BYTES
         nodes = []
-        j = tree_index + 1
-        while j > 1:
+        while j > stop:
             offset = base + (j ^ 1) * NODE_BYTES
             nodes.append(data[offset: offset + NODE_BYTES])
             j >>= 1
@@ -312,22 +315,11 @@ class Snapshot:
         if below <= 0:
             return _json_hex_list(self.proof_nodes(tree_index))
         upper_node = j >> below
-        upper_proofs = self._upper_proofs or self._make_upper_proofs()
         slot = upper_node - (1 << PROOF_CACHE_DEPTH)
-        upper = upper_proofs[slot]
+        upper = self._upper_proofs[slot]
         if upper is None:
-            upper = upper_proofs[slot] = _json_hex_list(self.proof_nodes(upper_node - 1))
-        data, base = self._map, self._tree - NODE_BYTES
-        nodes = []
-        while j > upper_node:
-            offset = base + (j ^ 1) * NODE_BYTES
-            nodes.append(data[offset: offset + NODE_BYTES])
-            j >>= 1
-        return _json_hex_list(b"".join(nodes)) + b"," + upper
-
-    def _make_upper_proofs(self) -> list[bytes | None]:
-        self._upper_proofs = [None] * (1 << PROOF_CACHE_DEPTH)
-        return self._upper_proofs
+            upper = self._upper_proofs[slot] = _json_hex_list(self._siblings(upper_node, 1))
+        return _json_hex_list(self._siblings(j, upper_node)) + b"," + upper
 
     def _node(self, index: int) -> bytes:
         offset = self._tree + index * NODE_BYTES

@@ -118,5 +118,5 @@ def test_artifact_of_another_format_version_is_refused_with_a_rebuild_hint(artif
     data = bytearray(artifact.read_bytes())
     data[7] = 1  # format 1: interleaved records without a bucket table
     older.write_bytes(bytes(data))
-    with pytest.raises(snapshot.ArtifactError, match="format 1 is not 2.*rebuild"):
+    with pytest.raises(snapshot.ArtifactError, match=r"format 1 is not 2.*rebuild"):
         snapshot.Snapshot.open(older)
