@@ -64,6 +64,17 @@ def test_lowercase_address_is_accepted_and_returned_checksummed(client: TestClie
     assert body["address"] == to_checksum_address(address)
 
 
+def test_eligibility_is_sent_as_json_with_its_length(client: TestClient) -> None:
+    # The route sends a pre-encoded body through its own small ASGI response, not Litestar's: the
+    # headers clients and proxies rely on must still be there and exact.
+    address, _ = demo_rows("holders-evm.csv")[0]
+    response = client.get(f"/v1/eligibility/{address}")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    assert int(response.headers["content-length"]) == len(response.content) > 0
+    assert client.post(f"/v1/eligibility/{address}").status_code == 405
+
+
 def test_absent_address_is_200_not_eligible(client: TestClient) -> None:
     response = client.get("/v1/eligibility/0x000000000000000000000000000000000000dEaD")
     assert response.status_code == 200
