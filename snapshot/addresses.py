@@ -32,6 +32,8 @@ _BASE58_MAX_CHARS = 44
 _UPPER_LETTER_BIT = bytes(0x20 if chr(b) in "ABCDEF" else 0 for b in range(256))
 _LETTER_BIT = bytes(0x20 if chr(b) in "abcdefABCDEF" else 0 for b in range(256))
 _HIGH_NIBBLE_BIT = bytes(0x20 if chr(b) in "89abcdef" else 0 for b in range(256))
+# keccak-256 has 64 hex digits; EIP-55 reads the first 40, so the last 24 (one byte each) are shifted off.
+_HASH_DIGITS_PAST_ADDRESS_BITS = 8 * (64 - 40)
 
 
 class Address(msgspec.Struct, frozen=True):
@@ -60,16 +62,22 @@ def evm_checksum_ok(hex40: bytes) -> bool:
 
 
 def to_checksum_address(raw: bytes) -> str:
-    """EIP-55 text of a 20-byte address.
+    """EIP-55 text of a 20-byte address."""
+    return "0x" + _eip55_digits(raw.hex().encode())
+
+
+def _eip55_digits(lowercase_hex: bytes) -> str:
+    """EIP-55 form of 40 lowercase ASCII hex digits.
 
     Whole-integer bit operations instead of a per-character loop (this runs on every eligibility
     answer): XOR-ing 0x20 into a lowercase ASCII letter makes it uppercase, and the mask has that
-    bit exactly where a letter meets a hash nibble >= 8.
+    bit exactly where a letter meets a hash nibble >= 8 (the hash's first 40 hex digits, the top
+    40 of its 64).
     """
-    digits = raw.hex().encode()
-    nibbles = sha3.keccak_256(digits).hexdigest().encode()[:40]
-    mask = int.from_bytes(digits.translate(_LETTER_BIT)) & int.from_bytes(nibbles.translate(_HIGH_NIBBLE_BIT))
-    return "0x" + (int.from_bytes(digits) ^ mask).to_bytes(40).decode()
+    nibbles = sha3.keccak_256(lowercase_hex).hexdigest().encode()
+    mask = int.from_bytes(lowercase_hex.translate(_LETTER_BIT)) & (
+        int.from_bytes(nibbles.translate(_HIGH_NIBBLE_BIT)) >> _HASH_DIGITS_PAST_ADDRESS_BITS)
+    return (int.from_bytes(lowercase_hex) ^ mask).to_bytes(40).decode()
 
 
 def b58encode(raw: bytes) -> str:
@@ -124,10 +132,12 @@ def _parse_evm(text: str) -> Address:
         raw = bytes.fromhex(digits)
     except ValueError:
         raise InvalidAddressError("EVM address must be 0x followed by 40 hex digits") from None
-    if len(raw) != EVM_ADDRESS_BYTES:
+    if len(raw) != EVM_ADDRESS_BYTES:  # fromhex skips whitespace between digit pairs
         raise InvalidAddressError("EVM address must be 0x followed by 40 hex digits")
-    if not evm_checksum_ok(digits.encode()):
+    # One keccak gives both the answer's canonical text and the check: mixed case must be exactly it.
+    lowercase = digits.lower()
+    canonical = _eip55_digits(lowercase.encode())
+    if digits != canonical and digits != lowercase and digits != digits.upper():
         raise InvalidAddressError("EVM address has mixed case but fails its EIP-55 checksum (a typo?)",
                                   code="invalid_checksum")
-    mixed_case = digits != digits.lower() and digits != digits.upper()
-    return Address("evm", "0x" + digits if mixed_case else to_checksum_address(raw), raw)
+    return Address("evm", "0x" + canonical, raw)

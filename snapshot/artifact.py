@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import binascii
 import bisect
+import contextlib
 import hashlib
 import mmap
 import random
@@ -172,6 +173,9 @@ class Snapshot:
     def __init__(self, path: Path, handle: mmap.mmap, header: _Header, manifest: Manifest) -> None:
         self.path = path
         self._map = handle
+        # Proof siblings are sliced from this view: a memoryview slice is joined without an
+        # intermediate bytes copy per node (~60 ns each, eight or more per proof).
+        self._view = memoryview(handle)
         self._header = header
         self.manifest = manifest
         self.chain = header.chain
@@ -194,6 +198,7 @@ class Snapshot:
                 handle = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
         except (OSError, ValueError) as exc:
             raise ArtifactError(f"{path}: cannot open: {exc}") from None
+        _ask_for_huge_pages(handle)
         try:
             header = cls._read_header(path, handle)
         except ArtifactError:
@@ -237,6 +242,7 @@ class Snapshot:
         return header
 
     def close(self) -> None:
+        self._view.release()
         self._map.close()
 
     def __enter__(self) -> Snapshot:
@@ -294,11 +300,11 @@ class Snapshot:
     def _siblings(self, j: int, stop: int) -> bytes:
         """Siblings on the path from node ``j`` up to its ancestor ``stop``, in heap numbering from 1
         (j = treeIndex + 1): the sibling of j is j ^ 1 and its parent j >> 1."""
-        data, base = self._map, self._tree - NODE_BYTES
+        view, base = self._view, self._tree - NODE_BYTES
         nodes = []
         while j > stop:
             offset = base + (j ^ 1) * NODE_BYTES
-            nodes.append(data[offset: offset + NODE_BYTES])
+            nodes.append(view[offset: offset + NODE_BYTES])
             j >>= 1
         return b"".join(nodes)
 
@@ -319,7 +325,7 @@ class Snapshot:
         upper = self._upper_proofs[slot]
         if upper is None:
             upper = self._upper_proofs[slot] = _json_hex_list(self._siblings(upper_node, 1))
-        return _json_hex_list(self._siblings(j, upper_node)) + b"," + upper
+        return b",".join((_json_hex_list(self._siblings(j, upper_node)), upper))
 
     def _node(self, index: int) -> bytes:
         offset = self._tree + index * NODE_BYTES
@@ -394,6 +400,17 @@ class Snapshot:
             raise ArtifactError(f"{self.path}: file name is not its sha256 (content-addressed name expected)")
         if hashlib.sha256(self._map).hexdigest() != self.path.stem:
             raise ArtifactError(f"{self.path}: sha256 of the file does not match its name (corrupted)")
+
+
+def _ask_for_huge_pages(handle: mmap.mmap) -> None:
+    """Ask the kernel to back the mapping with 2 MiB pages where it can (Linux, file systems with large
+    folios such as ext4 and xfs on recent kernels, pages not yet cached): a lookup reads about a dozen
+    scattered pages, and with 4 KiB pages each is a TLB miss, which is dear under virtualisation.
+    A hint only; it changes no byte read and is skipped where unsupported."""
+    advice = getattr(mmap, "MADV_HUGEPAGE", None)
+    if advice is not None:
+        with contextlib.suppress(OSError):
+            handle.madvise(advice)
 
 
 def _json_hex_list(nodes: bytes) -> bytes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import eth_utils
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -84,3 +85,34 @@ def test_solana_keys_round_trip_like_solders(raw: bytes) -> None:
     address = snapshot.parse_address(text)
     assert (address.chain, address.text, address.raw) == ("solana", text, raw)
     assert b58encode(raw) == text
+
+
+def _cased(raw: bytes, form: str, flip: int) -> str:
+    """``raw`` as text in one of the forms a holder may paste: the checksum, the checksum with one
+    letter's case flipped, all lower, all upper, or random case."""
+    checksum = eth_utils.to_checksum_address(raw)[2:]
+    if form == "checksum":
+        digits = checksum
+    elif form == "flipped":
+        digits = checksum[:flip] + checksum[flip].swapcase() + checksum[flip + 1:]
+    elif form == "random":
+        digits = "".join(c.upper() if (flip >> (i % 16)) & 1 else c for i, c in enumerate(checksum.lower()))
+    else:
+        digits = getattr(checksum, form)()
+    return "0x" + digits
+
+
+@given(st.binary(min_size=20, max_size=20), st.sampled_from(["checksum", "flipped", "lower", "upper", "random"]),
+       st.integers(0, 39))
+def test_any_case_of_an_evm_address_is_judged_like_eth_utils(raw: bytes, form: str, flip: int) -> None:
+    # The reference is eth_utils (an independent EIP-55 implementation): a text is accepted exactly
+    # when it is single case or the checksum itself, and always comes back as the checksum.
+    text = _cased(raw, form, flip)
+    digits = text[2:]
+    if digits in (digits.lower(), digits.upper()) or eth_utils.is_checksum_address(text):
+        address = snapshot.parse_address(text)
+        assert (address.chain, address.text, address.raw) == ("evm", eth_utils.to_checksum_address(raw), raw)
+    else:
+        with pytest.raises(snapshot.InvalidAddressError) as caught:
+            snapshot.parse_address(text)
+        assert caught.value.code == "invalid_checksum"
