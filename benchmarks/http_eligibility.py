@@ -108,9 +108,11 @@ def main() -> int:
                 eligibility.append(wrk(base + "/", args.seconds, args.connections, script))
         h_rps = statistics.median(r for r, _ in health)
         e_rps = statistics.median(r for r, _ in eligibility)
+        pairs = sorted(e / h for (h, _), (e, _) in zip(health, eligibility, strict=True))
         print(f"{server:8s} workers={args.workers} /health {h_rps:8.0f} req/s p99 "
               f"{statistics.median(p for _, p in health):6.2f} ms | /v1/eligibility {e_rps:8.0f} req/s p99 "
-              f"{statistics.median(p for _, p in eligibility):6.2f} ms | ratio {e_rps / h_rps:.2f} (target >= 0.75)")
+              f"{statistics.median(p for _, p in eligibility):6.2f} ms | ratio {e_rps / h_rps:.2f} (target >= 0.75); "
+              f"per back-to-back pair: median {statistics.median(pairs):.2f}, range {pairs[0]:.2f}-{pairs[-1]:.2f}")
     return 0
 
 
