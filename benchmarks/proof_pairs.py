@@ -26,6 +26,7 @@ import coincurve
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _http_client import Connection
 from _server import portal_server
+from _stats import percentile_ms as pct
 
 import snapshot
 from portal.domain.proofs.secp256k1 import eip191_digest, keccak
@@ -87,11 +88,6 @@ async def run(base: str, holders: list, seconds: float) -> tuple[int, float, lis
     started = time.perf_counter()
     counts = await asyncio.gather(*(client() for _ in range(CLIENTS)))
     return sum(counts), time.perf_counter() - started, challenges, proofs
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
 
 def main() -> int:

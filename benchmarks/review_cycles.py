@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from _http_client import Connection
 from _server import portal_server
+from _stats import percentile_ms as percentile
 
 from portal.demo import build_demo_snapshots
 from portal.domain import staff
@@ -59,11 +60,6 @@ SELECT request_id, challenge_id, 'bench', address, 'evm', address, 1000, 'eip191
        sha256(request_id::text::bytea), '198.51.100.' || (i %% 250), created_at, created_at
 FROM ids
 """
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000
 
 
 async def make_keys(url: str, run: int) -> list[str]:
