@@ -28,8 +28,7 @@ _BASE58_INDEX = {char: index for index, char in enumerate(BASE58_ALPHABET)}
 # 32 bytes need at most 44 base58 digits; a longer text cannot be a public key.
 _BASE58_MAX_CHARS = 44
 
-# Translation tables for the EIP-55 check on ASCII bytes (see ``evm_checksum_ok``).
-_UPPER_LETTER_BIT = bytes(0x20 if chr(b) in "ABCDEF" else 0 for b in range(256))
+# Translation tables for EIP-55 on ASCII bytes (see ``_eip55_digits``).
 _LETTER_BIT = bytes(0x20 if chr(b) in "abcdefABCDEF" else 0 for b in range(256))
 _HIGH_NIBBLE_BIT = bytes(0x20 if chr(b) in "89abcdef" else 0 for b in range(256))
 # keccak-256 has 64 hex digits; EIP-55 reads the first 40, so the last 24 (one byte each) are shifted off.
@@ -45,20 +44,9 @@ class Address(msgspec.Struct, frozen=True):
 
 
 def evm_checksum_ok(hex40: bytes) -> bool:
-    """Whether 40 ASCII hex digits carry a valid EIP-55 checksum (any single case passes).
-
-    Works on whole 40-byte integers instead of a per-character loop, because holder lists of
-    millions of checksummed addresses run through it: an uppercase letter must sit exactly where a
-    letter meets a hash nibble >= 8. No uppercase letter, or every letter uppercase, is single case.
-    """
-    uppercase = int.from_bytes(hex40.translate(_UPPER_LETTER_BIT))
-    if not uppercase:
-        return True
-    letters = int.from_bytes(hex40.translate(_LETTER_BIT))
-    if uppercase == letters:
-        return True
-    nibbles = sha3.keccak_256(hex40.lower()).hexdigest().encode()[:40]
-    return uppercase == letters & int.from_bytes(nibbles.translate(_HIGH_NIBBLE_BIT))
+    """Whether 40 ASCII hex digits are single case or carry a valid EIP-55 checksum."""
+    lowercase = hex40.lower()
+    return hex40 == lowercase or hex40 == hex40.upper() or hex40 == _eip55_digits(lowercase).encode()
 
 
 def to_checksum_address(raw: bytes) -> str:

@@ -65,8 +65,8 @@ class SnapshotSet:
         for item in self.snapshots:
             self._by_chain.setdefault(item.manifest.chain, []).append(item)
         # The parts of an eligible answer that depend only on the snapshot, JSON-ready.
-        self._json_parts = {id(item): (f'","eligible":true,"snapshot_id":"{item.manifest.id}","amount":"'.encode(),
-                                       f'],"merkle_root":"{item.manifest.merkle_root}"}}'.encode())
+        self._json_parts = {item: (f'","eligible":true,"snapshot_id":"{item.manifest.id}","amount":"'.encode(),
+                                f'],"merkle_root":"{item.manifest.merkle_root}"}}'.encode())
                             for item in self.snapshots}
 
     @classmethod
@@ -111,7 +111,7 @@ class SnapshotSet:
             number = item.find(address.raw)
             if number >= 0:
                 amount, tree_index = item.value_at(number)
-                head, tail = self._json_parts[id(item)]
+                head, tail = self._json_parts[item]
                 return b'{"address":"%s%s%d","leaf_index":%d,"proof":[%s%s' % (
                     address.text.encode(), head, amount, tree_index, item.proof_json(tree_index), tail)
         return _encode(self._not_eligible(address))
