@@ -80,6 +80,7 @@ class Manifest(msgspec.Struct, frozen=True):
     merkle_root: str
     sha256: str
     path: str
+    source: dict | None = None  # what the snapshot was built from (``portal snapshot from-chain``), if known
 
 
 class Entry(msgspec.Struct, frozen=True):
@@ -105,6 +106,7 @@ class _Header(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     buckets_offset: int
     index_offset: int
     tree_offset: int
+    source: dict | None = None
 
 
 _header_decoder = msgspec.json.Decoder(_Header)
@@ -149,12 +151,14 @@ def _layout(header_length: int, entries: int, key_bytes: int, bits: int) -> dict
 
 
 def encode_prefix(*, chain: Chain, name: str, block: int | None, entries: int, total: int, merkle_root: bytes,
-                  key_bytes: int) -> bytes:
+                  key_bytes: int, source: dict | None = None) -> bytes:
     """Magic, header length, JSON header and padding: every byte of the file before the bucket table."""
     bits = bucket_bits_for(entries)
     fields = {"format": FORMAT_VERSION, "chain": chain, "name": name, "block": block, "entries": entries,
               "total": str(total), "merkle_root": "0x" + merkle_root.hex(), "key_bytes": key_bytes,
               "bucket_bits": bits, **_layout(0, entries, key_bytes, bits)}
+    if source is not None:
+        fields["source"] = source
     # The offsets depend on the header's length, which depends on the offsets' digits: iterate to the
     # fixed point (the length only grows, by a few digits, so two or three rounds settle it).
     while True:
@@ -207,7 +211,7 @@ class Snapshot:
         sha256 = path.stem if _is_content_addressed(path) else hashlib.sha256(handle).hexdigest()
         manifest = Manifest(id=sha256[:16], chain=header.chain, name=header.name, block=header.block,
                             entries=header.entries, total=header.total, merkle_root=header.merkle_root,
-                            sha256=sha256, path=str(path))
+                            sha256=sha256, path=str(path), source=header.source)
         return cls(path, handle, header, manifest)
 
     @staticmethod

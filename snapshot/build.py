@@ -47,9 +47,9 @@ MAX_WORKERS = 8
 Progress = Callable[[int, int], None]
 
 
-def build_artifact(source: Path, out_dir: Path, *, name: str | None = None, block: int | None = None,
-                   progress: Progress | None = None) -> Manifest:
-    """Parse ``source``, build the tree, write ``<out_dir>/<sha256>.snap`` atomically, check it, return it.
+def build_artifact(holder_list: Path, out_dir: Path, /, *, name: str | None = None, block: int | None = None,
+                   progress: Progress | None = None, source: dict | None = None) -> Manifest:
+    """Parse ``holder_list``, build the tree, write ``<out_dir>/<sha256>.snap`` atomically, check it, return it.
 
     Raises ``HolderListError`` (nothing written) for a bad list. ``progress(done, total)`` is called
     after each of five stages. The check after writing re-reads the file: its sha256 must equal
@@ -60,7 +60,7 @@ def build_artifact(source: Path, out_dir: Path, *, name: str | None = None, bloc
     if block is not None and block < 0:
         raise ValueError(f"block (or slot) must not be negative, got {block}")
     report = progress or (lambda done, total: None)
-    chain, keys, amounts_be, leaves, total = _parse_and_hash(Path(source).read_bytes())
+    chain, keys, amounts_be, leaves, total = _parse_and_hash(Path(holder_list).read_bytes())
     count = len(keys)
     report(2, 5)
     leaf_order = sorted(range(count), key=leaves.__getitem__, reverse=True)
@@ -75,8 +75,9 @@ def build_artifact(source: Path, out_dir: Path, *, name: str | None = None, bloc
     del tree_index, amounts_be
     records.sort()  # keys are unique and lead each record, so this is the key order
     report(4, 5)
-    prefix = encode_prefix(chain=chain, name=Path(source).stem if name is None else name, block=block,
-                           entries=count, total=total, merkle_root=nodes[0], key_bytes=len(keys[0]))
+    prefix = encode_prefix(chain=chain, name=Path(holder_list).stem if name is None else name, block=block,
+                           entries=count, total=total, merkle_root=nodes[0], key_bytes=len(keys[0]),
+                           source=source)
     sections = (prefix, bucket_starts(records, bucket_bits_for(count)), b"".join(records), b"".join(nodes))
     del nodes, keys, records
     digest = hashlib.sha256()
