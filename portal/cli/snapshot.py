@@ -1,4 +1,4 @@
-"""``portal snapshot build|inspect|proof|verify``: the snapshot library from the shell.
+"""``portal snapshot build|inspect|proof|verify|from-chain``: the snapshot library from the shell.
 
 stdout is one JSON object; problems go to stderr (``line N: reason`` for a bad holder list).
 Exit codes: 0 ok, 1 refused list or corrupt artifact, 2 bad usage (e.g. a malformed address).
@@ -13,6 +13,7 @@ from pathlib import Path
 import msgspec
 
 import snapshot
+from portal.cli import snapshot_chain
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -33,7 +34,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     proof.set_defaults(func=run_proof)
     verify = commands.add_parser("verify", help="re-hash the whole artifact; exit 1 on any corruption")
     verify.add_argument("artifact", type=Path)
+    snapshot_chain.add_rebuild_options(verify)
     verify.set_defaults(func=run_verify)
+    snapshot_chain.register_from_chain(commands)
 
 
 def _block_number(text: str) -> int:
@@ -114,6 +117,8 @@ def run_proof(args: argparse.Namespace) -> int:
 
 
 def run_verify(args: argparse.Namespace) -> int:
+    if args.rebuild:
+        return snapshot_chain.run_rebuild(args)
     opened = _open(args.artifact)
     if opened is None:
         return 1

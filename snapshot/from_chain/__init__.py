@@ -20,8 +20,21 @@ from snapshot.from_chain.output import ExcludeList, address_text, tool_version, 
 from snapshot.from_chain.rpc import JsonRpcClient, RpcError
 from snapshot.from_chain.solana import SolanaScan, read_solana
 
-__all__ = ["ChainError", "Comparison", "ExcludeList", "FromChain", "JsonRpcClient", "RpcError", "compare",
-           "from_evm", "from_solana"]
+__all__ = [
+    "DEFAULT_CHUNK_BLOCKS",
+    "EVM_METHOD",
+    "SOLANA_METHOD",
+    "ChainError",
+    "Comparison",
+    "ExcludeList",
+    "FromChain",
+    "JsonRpcClient",
+    "RpcError",
+    "StageProgress",
+    "compare",
+    "from_evm",
+    "from_solana",
+]
 EVM_METHOD = "erc20-transfer-logs"
 SOLANA_METHOD = "spl-token-accounts"
 
