@@ -41,6 +41,7 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     destination_chain: Literal["evm", "solana"] = "evm"
     evm_chain_id: PositiveInt = 1
     evm_rpc_url: str | None = None
+    solana_rpc_url: str | None = None
     rpc_timeout_seconds: Annotated[float, msgspec.Meta(gt=0, le=120)] = 5.0
     min_confirmations: NonNegativeInt = 1
     expected_review_hours: NonNegativeInt = 48
@@ -72,6 +73,7 @@ ENV: dict[str, str] = {
     "destination_chain": "PORTAL_DESTINATION_CHAIN",
     "evm_chain_id": "PORTAL_EVM_CHAIN_ID",
     "evm_rpc_url": "PORTAL_EVM_RPC_URL",
+    "solana_rpc_url": "PORTAL_SOLANA_RPC_URL",
     "rpc_timeout_seconds": "PORTAL_RPC_TIMEOUT_SECONDS",
     "min_confirmations": "PORTAL_MIN_CONFIRMATIONS",
     "expected_review_hours": "PORTAL_EXPECTED_REVIEW_HOURS",

@@ -18,6 +18,7 @@ import msgspec
 from portal.domain.eligibility import SnapshotSet, parse_address
 from portal.domain.proofs import messages
 from portal.domain.proofs.facts import EVM_METHODS, SOLANA_METHODS, Method
+from portal.domain.proofs.solana_onchain import SolanaChain, require_solana_chain
 from portal.errors import InvalidAddressError, InvalidInputError, NotEligibleError
 from portal.settings import Settings
 from portal.store import requests as store
@@ -45,12 +46,15 @@ class Challenge(msgspec.Struct, frozen=True):
 
 
 async def issue(db: Database, *, snapshots: SnapshotSet, settings: Settings, now: dt.datetime, address: str,
-                destination: str, method: Method, meta: RequestMeta) -> Challenge:
+                destination: str, method: Method, meta: RequestMeta,
+                solana_chain: SolanaChain | None = None) -> Challenge:
     holder = parse_address(address, field="address")
     allowed = EVM_METHODS if holder.chain == "evm" else SOLANA_METHODS
     if method not in allowed:
         raise InvalidInputError(f"method {method!r} does not fit a {holder.chain} address; use one of "
                                 f"{', '.join(sorted(allowed))}", field="method")
+    if method == "solana_onchain":  # the proof is read from the chain: refuse now rather than at proof time
+        require_solana_chain(solana_chain)
     target = parse_address(destination, field="destination")
     if target.chain != settings.destination_chain:
         raise InvalidAddressError(f"destination: expected a {settings.destination_chain} address", field="destination")
@@ -79,5 +83,5 @@ async def issue(db: Database, *, snapshots: SnapshotSet, settings: Settings, now
             "message": message, "typed_data": typed_data, "issued_at": now, "expires_at": expires_at,
             "client_address": meta.client_address,
         })
-    line = messages.nonce_line(nonce) if method in ("transaction", "solana_tx") else None
+    line = messages.nonce_line(nonce) if method in ("transaction", "solana_tx", "solana_onchain") else None
     return Challenge(challenge_id, method, message, typed_data, nonce, line, now, expires_at)

@@ -24,6 +24,7 @@ from portal.domain.eligibility import SnapshotSet, parse_address
 from portal.domain.proofs.chain import EvmChain
 from portal.domain.proofs.facts import ChallengeFacts, ProvenSigner
 from portal.domain.proofs.messages import application_domain
+from portal.domain.proofs.solana_onchain import SolanaChain
 from portal.domain.proofs.verify import verify_signature, verify_solana_transaction, verify_transaction
 from portal.errors import ChallengeExpiredError, ChallengeUsedError, NotFoundError
 from portal.settings import Settings
@@ -78,10 +79,10 @@ def _check_usable(used_at: dt.datetime | None, expires_at: dt.datetime, now: dt.
 
 
 async def _verify(facts: ChallengeFacts, proof: ProofSubmission, *, settings: Settings,
-                  chain: EvmChain | None) -> tuple[ProvenSigner, str]:
+                  chain: EvmChain | None, solana_chain: SolanaChain | None) -> tuple[ProvenSigner, str]:
     if proof.tx_hash is not None:
         signer = await asyncio.to_thread(verify_transaction, facts, proof.tx_hash, chain=chain,
-                                         min_confirmations=settings.min_confirmations)
+                                         min_confirmations=settings.min_confirmations, solana_chain=solana_chain)
         return signer, proof.tx_hash
     if proof.signed_transaction is not None:
         return verify_solana_transaction(facts, proof.signed_transaction), proof.signed_transaction
@@ -94,14 +95,15 @@ async def _verify(facts: ChallengeFacts, proof: ProofSubmission, *, settings: Se
 
 
 async def submit(db: Database, proof: ProofSubmission, *, snapshots: SnapshotSet, settings: Settings,
-                 chain: EvmChain | None, now: dt.datetime, meta: RequestMeta) -> ProofOutcome:
+                 chain: EvmChain | None, now: dt.datetime, meta: RequestMeta,
+                 solana_chain: SolanaChain | None = None) -> ProofOutcome:
     async with db.transaction() as conn:
         row = await store.get_challenge(conn, proof.challenge_id)
     if row is None:
         raise NotFoundError("no such challenge", field="challenge_id")
     _check_usable(row["used_at"], row["expires_at"], now)
     facts = _facts(row, settings)
-    signer, submitted = await _verify(facts, proof, settings=settings, chain=chain)
+    signer, submitted = await _verify(facts, proof, settings=settings, chain=chain, solana_chain=solana_chain)
     entry = snapshots.find(parse_address(facts.snapshot_address))
     async with db.transaction() as conn:
         locked = await store.lock_challenge(conn, proof.challenge_id)

@@ -46,12 +46,12 @@ def meta_of(request: Request[Any, Any, Any]) -> RequestMeta:
 
 @post("/v1/challenges", operation_id="createChallenge", tags=["holders"], status_code=HTTP_201_CREATED,
       summary="A message (or transaction recipe) to sign with the snapshot address's key",
-      responses=problem_responses(400, 422, 429))
+      responses=problem_responses(400, 422, 429, 503))
 async def create_challenge(state: State, request: Request, data: JSONBody[ChallengeCreate]) -> Challenge:
     services: Services = state.services
     return await challenges.issue(services.db, snapshots=services.snapshots, settings=services.settings,
                                   now=services.clock(), address=data.address, destination=data.destination,
-                                  method=data.method, meta=meta_of(request))
+                                  method=data.method, meta=meta_of(request), solana_chain=services.solana_chain)
 
 
 @post("/v1/proofs", operation_id="submitProof", tags=["holders"],
@@ -66,7 +66,7 @@ async def submit_proof(state: State, request: Request, data: JSONBody[ProofCreat
     outcome = await requests.submit(
         services.db, ProofSubmission(data.challenge_id, data.signature, data.tx_hash, data.signed_transaction),
         snapshots=services.snapshots, settings=services.settings, chain=services.evm_chain, now=services.clock(),
-        meta=meta_of(request))
+        meta=meta_of(request), solana_chain=services.solana_chain)
     return Response(outcome, status_code=HTTP_201_CREATED if outcome.created else HTTP_200_OK)
 
 

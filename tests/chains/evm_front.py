@@ -16,6 +16,7 @@ from eth_tester import EthereumTester
 
 from tests.chains.jsonrpc_server import JsonRpcServer, RpcFault
 
+
 class EvmFront(JsonRpcServer):
     def __init__(self, tester: EthereumTester, chain_id: int) -> None:
         super().__init__(self._dispatch)

@@ -7,9 +7,9 @@ from typing import Any, Literal
 
 import msgspec
 
-Method = Literal["eip191", "eip712", "eip1271", "solana", "solana_tx", "transaction"]
+Method = Literal["eip191", "eip712", "eip1271", "solana", "solana_tx", "solana_onchain", "transaction"]
 EVM_METHODS: frozenset[str] = frozenset({"eip191", "eip712", "eip1271", "transaction"})
-SOLANA_METHODS: frozenset[str] = frozenset({"solana", "solana_tx"})
+SOLANA_METHODS: frozenset[str] = frozenset({"solana", "solana_tx", "solana_onchain"})
 
 
 class ChallengeFacts(msgspec.Struct, frozen=True):
