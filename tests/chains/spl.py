@@ -8,6 +8,7 @@ the real Token programs LiteSVM loads. ``Ledger`` wraps a LiteSVM with the few s
 from __future__ import annotations
 
 import struct
+from typing import NamedTuple
 
 from solders.instruction import AccountMeta, Instruction
 from solders.keypair import Keypair
@@ -16,6 +17,7 @@ from solders.message import Message
 from solders.pubkey import Pubkey
 from solders.system_program import CreateAccountParams, create_account
 from solders.transaction import VersionedTransaction
+from solders.transaction_metadata import FailedTransactionMetadata, InnerInstruction
 
 TOKEN = Pubkey.from_string("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA")
 TOKEN_2022 = Pubkey.from_string("TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb")
@@ -66,22 +68,57 @@ def memo(text: str, *signers: Pubkey) -> Instruction:
     return Instruction(MEMO, text.encode(), [_r(signer, True) for signer in signers])
 
 
-class Ledger:
-    """A LiteSVM with the real Token programs, and the steps the tests take on it."""
+class Executed(NamedTuple):
+    """A transaction LiteSVM ran, with what an RPC node would keep of it (LiteSVM keeps only the metadata)."""
 
-    def __init__(self, svm: LiteSVM | None = None) -> None:
+    wire: bytes
+    slot: int
+    block_time: int
+    err: str | None
+    inner_instructions: list[list[InnerInstruction]]
+    logs: list[str]
+
+
+class Ledger:
+    """A LiteSVM with the real Token programs, and the steps the tests take on it.
+
+    Each transaction advances the slot by one and the clock by ``SECONDS_PER_TRANSACTION``, so reads
+    and block times move as on a cluster, and is kept in ``executed`` for the JSON-RPC front.
+    """
+
+    SECONDS_PER_TRANSACTION = 1
+
+    def __init__(self, svm: LiteSVM | None = None, *, unix_time: int = 1_800_000_000) -> None:
         self.svm = svm or LiteSVM()
+        clock = self.svm.get_clock()
+        clock.unix_timestamp = unix_time
+        self.svm.set_clock(clock)
         self.payer = Keypair()
         self.svm.airdrop(self.payer.pubkey(), 100 * 10**9)
+        self.executed: dict[str, Executed] = {}
 
-    def send(self, instructions: list[Instruction], *signers: Keypair, payer: Keypair | None = None) -> str:
+    @property
+    def slot(self) -> int:
+        return self.svm.get_clock().slot
+
+    def send(self, instructions: list[Instruction], *signers: Keypair, payer: Keypair | None = None,
+             expect_failure: bool = False) -> str:
         fee_payer = payer or self.payer
         message = Message.new_with_blockhash(instructions, fee_payer.pubkey(), self.svm.latest_blockhash())
         keys = {fee_payer.pubkey(): fee_payer, **{signer.pubkey(): signer for signer in signers}}
         tx = VersionedTransaction(message, list(keys.values()))
         result = self.svm.send_transaction(tx)
-        if not hasattr(result, "signature"):
-            raise AssertionError(f"transaction failed: {result}")
+        failed = isinstance(result, FailedTransactionMetadata)
+        if failed != expect_failure:
+            raise AssertionError(f"transaction {'failed' if failed else 'succeeded'}: {result}")
+        meta = result.meta() if failed else result
+        clock = self.svm.get_clock()
+        self.executed[str(tx.signatures[0])] = Executed(bytes(tx), clock.slot, clock.unix_timestamp,
+                                                        str(result.err()) if failed else None,
+                                                        list(meta.inner_instructions()), list(meta.logs()))
+        clock.slot += 1
+        clock.unix_timestamp += self.SECONDS_PER_TRANSACTION
+        self.svm.set_clock(clock)
         self.svm.expire_blockhash()
         return str(tx.signatures[0])
 
