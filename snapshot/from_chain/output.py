@@ -13,7 +13,9 @@ from collections.abc import Callable, Mapping
 from importlib import metadata
 from pathlib import Path
 
-from snapshot.addresses import Chain, b58encode, parse_address, to_checksum_address
+from solders.pubkey import Pubkey
+
+from snapshot.addresses import Chain, parse_address, to_checksum_address
 from snapshot.artifact import Manifest
 from snapshot.build import build_artifact
 from snapshot.errors import ChainError, InvalidAddressError
@@ -62,7 +64,7 @@ class ExcludeList:
 
 
 def address_text(chain: Chain, key: bytes) -> str:
-    return to_checksum_address(key) if chain == "evm" else b58encode(key)
+    return to_checksum_address(key) if chain == "evm" else str(Pubkey.from_bytes(key))  # solders: Rust base58
 
 
 def tool_version() -> str:
