@@ -110,6 +110,8 @@ def from_env(environ: Mapping[str, str] | None = None) -> Settings:
         raise SettingsError(ENV.get(field, "environment"), reason) from None
     if not settings.public_url.startswith(("http://", "https://")):
         raise SettingsError(ENV["public_url"], "must start with http:// or https://")
+    if settings.solana_rpc_url is not None and not settings.solana_rpc_url.startswith(("http://", "https://")):
+        raise SettingsError(ENV["solana_rpc_url"], "must start with http:// or https://")
     if settings.database_url is not None and not settings.database_url.startswith(("postgresql://", "postgres://")):
         raise SettingsError(ENV["database_url"], "must be a postgresql:// URL")
     return settings

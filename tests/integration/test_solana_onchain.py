@@ -173,3 +173,22 @@ def test_a_node_answering_garbage_is_503_at_proof_time(world: World) -> None:
     assert response.status_code == 503 and response.json()["code"] == "rpc_unavailable"
     world.front.garbage = False
     assert world.prove(body["challenge_id"], signature).status_code == 201  # the challenge was not consumed
+
+
+def test_snapshots_route_shows_the_source_of_a_from_chain_snapshot(settings: Settings, tmp_path: Path) -> None:
+    from snapshot.from_chain import JsonRpcClient, from_solana
+    from tests.chains.spl import mint_to
+
+    ledger = Ledger()
+    authority = Keypair()
+    ledger.svm.airdrop(authority.pubkey(), 10**9)
+    mint = ledger.create_mint(authority)
+    account = ledger.create_account(mint, authority.pubkey())
+    ledger.send([mint_to(TOKEN, mint, account, authority.pubkey(), 42)], authority)
+    with SolanaFront(ledger) as front, JsonRpcClient(front.url, retries=0) as rpc:
+        built = from_solana(rpc, mint=str(mint), out_dir=tmp_path / "snap", csv_path=tmp_path / "holders.csv")
+    app_settings = msgspec.structs.replace(settings, snapshots=(built.manifest.path,))
+    with TestClient(app=create_app(app_settings)) as client:
+        [listed] = client.get("/v1/snapshots").json()
+    assert listed["source"]["mint"] == str(mint) and listed["source"]["slot"] == listed["block"] == ledger.slot
+    assert listed["source"]["method"] == "spl-token-accounts" and listed["source"]["chain"] == "solana"

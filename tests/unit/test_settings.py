@@ -33,6 +33,7 @@ def test_values_are_read_and_converted() -> None:
         ("PORTAL_JWT_ISSUERS", "{not json"),
         ("PORTAL_JWT_ISSUERS", '[{"issuer": "x"}]'),
         ("PORTAL_CHALLENGE_TTL_SECONDS", "1"),
+        ("PORTAL_SOLANA_RPC_URL", "solana-rpc.example"),
     ],
 )
 def test_bad_value_names_the_variable(variable: str, value: str) -> None:

@@ -121,16 +121,23 @@ def _transaction(answer: dict[str, Any], signature: str) -> VersionedTransaction
 
 def _account_keys(tx: VersionedTransaction, meta: dict[str, Any]) -> list[str]:
     """Static keys, then the lookup tables' writable and read-only ones: the order instruction indexes use."""
-    loaded = meta.get("loadedAddresses") or {}
-    return [str(key) for key in tx.message.account_keys] + list(loaded.get("writable", [])) + \
-        list(loaded.get("readonly", []))
+    loaded = meta.get("loadedAddresses")
+    loaded = loaded if isinstance(loaded, dict) else {}
+    extra = [key for part in ("writable", "readonly") for key in (loaded.get(part) or [])]
+    if not all(isinstance(key, str) for key in extra):
+        raise RpcUnavailableError("the Solana node answered getTransaction with malformed loaded addresses")
+    return [str(key) for key in tx.message.account_keys] + extra
 
 
 def _inner_memos(meta: dict[str, Any], keys: list[str]) -> list[tuple[str, list[str], bytes]]:
     """(invoking program, accounts, data) of every inner instruction of a Memo program."""
     found = []
-    for group in meta.get("innerInstructions") or []:
-        for instruction in group.get("instructions", []):
+    groups = meta.get("innerInstructions")
+    for group in groups if isinstance(groups, list) else []:
+        steps = group.get("instructions") if isinstance(group, dict) else None
+        for instruction in steps if isinstance(steps, list) else []:
+            if not isinstance(instruction, dict) or not isinstance(instruction.get("accounts", []), list):
+                continue
             index = instruction.get("programIdIndex")
             if isinstance(index, int) and index < len(keys) and keys[index] in MEMO_PROGRAMS:
                 try:

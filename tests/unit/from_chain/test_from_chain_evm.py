@@ -186,3 +186,21 @@ def test_cli_builds_then_verify_rebuild_matches(chain: Chain, tmp_path: Path,
         checked = json.loads(capsys.readouterr().out)
     assert code == 0 and checked["same"] and checked["identical_file"]
     assert checked["published_root"] == built["manifest"]["merkle_root"]
+
+
+def test_cli_rebuild_needs_the_same_exclude_list(chain: Chain, tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    exclude, other = tmp_path / "exclude.txt", tmp_path / "other.txt"
+    exclude.write_text(f"{chain.holders[0]}\n")
+    other.write_text(f"{chain.holders[1]}\n")
+    with chain.front() as front:
+        assert main(["snapshot", "from-chain", "evm", "--rpc", front.url, "--token", chain.token.address,
+                     "--block", str(chain.block), "--exclude", str(exclude), "--out", str(tmp_path / "out")]) == 0
+        artifact = json.loads(capsys.readouterr().out)["manifest"]["path"]
+        verify = ["snapshot", "verify", artifact, "--rebuild", "--rpc", front.url]
+        assert main(verify) == 2
+        assert "pass the same file with --exclude" in capsys.readouterr().err
+        assert main([*verify, "--exclude", str(other)]) == 1
+        assert "is not the exclude list the snapshot was built with" in capsys.readouterr().err
+        assert main([*verify, "--exclude", str(exclude)]) == 0
+        assert json.loads(capsys.readouterr().out)["identical_file"]
