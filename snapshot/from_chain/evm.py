@@ -2,9 +2,11 @@
 
 How: ``eth_getLogs`` for the token's ``Transfer`` topic over ``[from_block, block]`` in chunks of
 blocks; when the node refuses a chunk as too many results (Infura/Alchemy/geth wording, or code
--32005) the chunk is halved and asked again, and after each answered chunk it doubles again up to
-``chunk_blocks`` (so a dense stretch costs at most one refused call per answered one, and a sparse one
-goes fast). Every log moves ``value`` from ``from`` to ``to``; the zero address is the mint/burn side.
+-32005) the chunk is halved and asked again; after each answered chunk it doubles again, but not past
+the size last refused until ``RELAX_AFTER`` chunks in a row were answered (then that ceiling doubles,
+up to ``chunk_blocks``). So a dense stretch costs about one refused call per ``RELAX_AFTER`` answered
+ones, and a sparse one goes back to big chunks. Every log moves ``value`` from ``from`` to ``to``; the
+zero address is the mint/burn side.
 Then every address seen in any log is asked ``balanceOf(address)`` at ``block`` (JSON-RPC batches);
 any difference refuses the snapshot, naming the address, since it means the logs do not tell the
 whole story (fee-on-transfer, rebasing, a token that does not log every move, a node missing logs).
@@ -32,6 +34,8 @@ TRANSFER_TOPIC = "0x" + sha3.keccak_256(b"Transfer(address,address,uint256)").he
 BALANCE_OF_SELECTOR = "0x70a08231"
 DEFAULT_CHUNK_BLOCKS = 5_000
 BALANCE_BATCH_SIZE = 100
+#: Answered chunks after which the size a node refused may be tried again (the logs may have thinned out).
+RELAX_AFTER = 8
 ZERO = bytes(20)
 _TOO_MANY = re.compile(r"too many|more than \d+ results|limit exceeded|exceeds? .*limit|response size|"
                        r"query returned more than|block range", re.IGNORECASE)
@@ -114,6 +118,7 @@ def replay_logs(client: JsonRpcClient, token_hex: str, from_block: int, block: i
     deltas: dict[bytes, int] = {}
     logs = calls = halvings = 0
     start, size, total = from_block, chunk_blocks, block - from_block + 1
+    ceiling, streak = chunk_blocks, 0  # no growth past a size the node refused, until RELAX_AFTER answers
     while start <= block:
         end = min(start + size - 1, block)
         calls += 1
@@ -126,12 +131,16 @@ def replay_logs(client: JsonRpcClient, token_hex: str, from_block: int, block: i
             if end == start:
                 raise ChainError(f"eth_getLogs: the node refuses even one block ({start}) as too many results: "
                                  f"{exc.message}") from None
-            size = max(1, (end - start + 1) // 2)
+            refused = end - start + 1
+            size, ceiling, streak = max(1, refused // 2), max(1, refused - 1), 0
             halvings += 1
             continue
         logs += _apply(answer, token_hex, start, end, deltas)
         start = end + 1
-        size = min(chunk_blocks, size * 2)
+        streak += 1
+        if streak >= RELAX_AFTER:
+            ceiling, streak = min(chunk_blocks, ceiling * 2), 0
+        size = min(ceiling, size * 2)
         progress("logs", start - from_block, total)
     return deltas, logs, calls, halvings
 
