@@ -49,6 +49,8 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     jwt_issuers: tuple[JwtIssuer, ...] = ()
     policy_root: str | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    destinations_file: str | None = None
+    eligibility_max_age_seconds: Annotated[int, msgspec.Meta(ge=0, le=31_536_000)] = 3600
 
     @property
     def four_eyes_threshold(self) -> int:
@@ -80,6 +82,8 @@ ENV: dict[str, str] = {
     "jwt_issuers": "PORTAL_JWT_ISSUERS",
     "policy_root": "PORTAL_POLICY_ROOT",
     "log_level": "PORTAL_LOG_LEVEL",
+    "destinations_file": "PORTAL_DESTINATIONS_FILE",
+    "eligibility_max_age_seconds": "PORTAL_ELIGIBILITY_MAX_AGE_SECONDS",
 }
 
 

@@ -94,7 +94,9 @@ def build_artifact(holders: Path, out_dir: Path, /, *, name: str | None = None, 
         if total >= distributor.U64_LIMIT:
             raise HolderListError([(1, f"the amounts total {total}, more than a u64 holds (the distributor's "
                                        "max_total_claim); split the list or use --tree oz")])
-        distributor.check_node_count(count)
+        if count > distributor.MAX_NODES:
+            raise HolderListError([(1, f"{count} entries; a distributor tree holds at most 2^32 - 1 nodes "
+                                       "(split the list)")])
         nodes = distributor.build_nodes(leaves)
         del leaves
         tree_index = range(count)
