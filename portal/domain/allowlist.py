@@ -22,7 +22,9 @@ from portal.domain.eligibility import SnapshotSet
 from portal.errors import NotFoundError, UnprocessableError
 from portal.store import review as store
 from portal.store.database import Connection
-from snapshot.addresses import parse_address
+from snapshot import distributor
+from snapshot.addresses import b58encode, parse_address
+from snapshot.conversion import Conversion, Totals
 from snapshot.errors import InvalidAddressError as BadAddressError
 from snapshot.merkle import standard_tree
 
@@ -90,3 +92,85 @@ def to_csv(allowlist: Allowlist) -> str:
     for entry in allowlist.entries:
         writer.writerow([entry.snapshot_address, entry.destination, entry.amount, ":".join(entry.proof)])
     return out.getvalue()
+
+
+# --- Solana destinations: the merkle-distributor's tree (issue 14) ---------------------------------
+# A claim on Solana goes through the merkle-distributor program, which reads its own tree of
+# (claimant, amount_unlocked, amount_locked), not OpenZeppelin's. The claimant is the destination
+# public key: the program pays whoever signs as it, so the proof must name the destination.
+
+
+class DistributorEntry(msgspec.Struct, frozen=True):
+    """One claimant of the distributor tree: what ``new_claim`` is given (``amount`` unlocked,
+    ``locked_amount`` 0, ``proof``), and the snapshot addresses whose approvals it adds up."""
+
+    destination: str
+    amount: str
+    locked_amount: int
+    leaf_index: int
+    proof: list[str]
+    snapshot_addresses: list[str]
+
+
+class DistributorAllowlist(msgspec.Struct, frozen=True):
+    """Approved requests to Solana destinations as one merkle-distributor tree.
+
+    ``merkle_root``, ``max_num_nodes`` and ``max_total_claim`` are what ``new_distributor`` is
+    created with; ``decimals`` is the claim token's; ``conversion`` reports what rounding dropped.
+    """
+
+    snapshot_id: str
+    destination_chain: str
+    tree: str
+    merkle_root: str | None
+    max_num_nodes: int
+    max_total_claim: str
+    decimals: int | None
+    conversion: Totals | None
+    entries: list[DistributorEntry]
+
+
+def build_distributor(snapshot_id: str, approved: list[store.ApprovedEntry], *,
+                      conversion: Conversion | None = None, decimals: int | None = None) -> DistributorAllowlist:
+    """The distributor tree of (destination public key, converted amount) over ``approved``.
+
+    Two approvals paying one destination become one node with the amounts added, in the order of
+    first appearance: what ``AirdropMerkleTree::new`` does with repeated claimants. Amounts are
+    converted per approval (rounded down) before adding, so each holder's remainder is their own.
+    Raises ``UnprocessableError`` for a destination that is not a Solana key, and for an amount or
+    total beyond u64 (the program's amount type).
+    """
+    if not approved:
+        return DistributorAllowlist(snapshot_id, "solana", "distributor", None, 0, "0", decimals, None, [])
+    amounts = [conversion.convert(entry.amount) if conversion else entry.amount for entry in approved]
+    claims = distributor.combine(distributor.Claim(_raw(entry.destination, "solana", "destination"), amount)
+                                 for entry, amount in zip(approved, amounts, strict=True))
+    holders: dict[bytes, list[str]] = {}
+    for entry in approved:
+        holders.setdefault(_raw(entry.destination, "solana", "destination"), []).append(entry.snapshot_address)
+    try:
+        tree = distributor.AirdropTree(claims)
+        total = sum(claim.amount for claim in claims)
+        distributor.check_u64(total, "the total of the claims (max_total_claim)")
+    except distributor.DistributorLimitError as exc:
+        raise UnprocessableError(f"the Solana allowlist cannot be a distributor tree: {exc}",
+                                 field="destination_chain") from None
+    entries = [DistributorEntry(b58encode(claim.claimant), str(claim.amount), 0, index,
+                                ["0x" + node.hex() for node in tree.proof(index)], holders[claim.claimant])
+               for index, claim in enumerate(claims)]
+    totals = conversion.totals(entry.amount for entry in approved) if conversion else None
+    return DistributorAllowlist(snapshot_id, "solana", "distributor", "0x" + tree.root.hex(), len(claims),
+                                str(total), decimals, totals, entries)
+
+
+def to_distributor_json(allowlist: DistributorAllowlist) -> bytes:
+    """The tree as ``jup-ag/distributor``'s ``AirdropMerkleTree`` JSON (what its CLI's
+    ``new-distributor`` and claim commands read), byte for byte as its ``write_to_file`` writes it."""
+    if allowlist.merkle_root is None:
+        raise UnprocessableError("no approved requests to Solana destinations: there is no tree to write",
+                                 field="destination_chain")
+    claims = [distributor.Claim(_raw(entry.destination, "solana", "destination"), int(entry.amount))
+              for entry in allowlist.entries]
+    nodes = (distributor.tree_node_json(claim, b"".join(bytes.fromhex(node[2:]) for node in entry.proof))
+             for claim, entry in zip(claims, allowlist.entries, strict=True))
+    return b"".join(distributor.airdrop_tree_json(bytes.fromhex(allowlist.merkle_root[2:]), 0, claims, nodes))
