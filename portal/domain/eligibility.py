@@ -6,7 +6,10 @@ any number of concurrent requests and cheap enough to sit on the hot path.
 
 ``eligibility_json`` is that hot path: the answer's JSON, byte for byte what encoding
 ``eligibility`` gives (a property test holds the two together), built with one hex call for the
-whole proof instead of a list of twenty strings and an encoder pass over them.
+whole proof instead of a list of twenty strings and an encoder pass over them. Everything in an
+answer that depends only on the snapshot (its id, tree, decimals, root, and each destination's
+conversion factor) is encoded once at load; per request only the amount, its conversions (one
+multiply and divide each) and the proof are.
 """
 
 from __future__ import annotations
