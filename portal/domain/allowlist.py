@@ -1,11 +1,15 @@
-"""The allowlist: approved manual requests as an OpenZeppelin ``StandardMerkleTree`` a claim contract honours.
+"""The allowlist: approved manual requests as the tree the destination chain's claim program honours.
 
-Each approved request of a snapshot becomes one value ``(snapshot address, destination, amount)``
-ABI-encoded as ``["address", "address", "uint256"]``; a Solana snapshot address is ``bytes32``
-(its public key), and so is a Solana destination. One allowlist holds the approved requests of one
-destination chain (each request names its own; ``destination_chain`` of the export). The tree is
-``snapshot.merkle.standard_tree`` (OpenZeppelin's layout), so the root and every proof equal what
-``@openzeppelin/merkle-tree`` computes for the same values.
+One allowlist holds the approved requests of one destination chain (each request names its own;
+``destination_chain`` of the export), amounts converted to the destination token's base units
+(``portal.domain.destinations``; rounded down, the remainders reported).
+
+- EVM: each request becomes one value ``(snapshot address, destination, amount)`` ABI-encoded as
+  ``["address", "address", "uint256"]`` (a Solana snapshot address is ``bytes32``, its public key)
+  in ``snapshot.merkle.standard_tree``, so the root and every proof equal what
+  ``@openzeppelin/merkle-tree`` computes for the same values.
+- Solana: the merkle-distributor's tree of ``(destination public key, amount)``
+  (``build_distributor``), which its ``new_claim`` verifies.
 
 Invariants: entries are ordered by snapshot address (the export is deterministic for a given set of
 approvals); an empty allowlist has ``merkle_root = None`` and no entries; the export reads one
@@ -19,6 +23,7 @@ import io
 
 import msgspec
 
+from portal.domain import destinations
 from portal.domain.eligibility import SnapshotSet
 from portal.errors import NotFoundError, UnprocessableError
 from portal.store import review as store
@@ -31,6 +36,7 @@ from snapshot.merkle import standard_tree
 
 LEAF_TYPES = {"evm": "address", "solana": "bytes32"}
 CSV_HEADER = ["snapshot_address", "destination", "amount", "proof"]
+DISTRIBUTOR_CSV_HEADER = ["destination", "amount", "locked_amount", "leaf_index", "snapshot_addresses", "proof"]
 
 
 class AllowlistEntry(msgspec.Struct, frozen=True):
@@ -41,11 +47,18 @@ class AllowlistEntry(msgspec.Struct, frozen=True):
 
 
 class Allowlist(msgspec.Struct, frozen=True):
+    """Approved requests to EVM destinations as an OpenZeppelin tree; ``amount``s are in the claim
+    token's base units (``decimals``; converted when the destination declares a token, with what
+    rounding dropped in ``conversion``)."""
+
     snapshot_id: str
     destination_chain: str
     merkle_root: str | None
     leaf_encoding: list[str]
     entries: list[AllowlistEntry]
+    tree: str = "oz"
+    decimals: int | None = None
+    conversion: Totals | None = None
 
 
 def _raw(text: str, chain: str, what: str) -> bytes:
@@ -64,33 +77,53 @@ def encode_value(snapshot_raw: bytes, destination_raw: bytes, amount: int) -> by
 
 
 def build(snapshot_id: str, snapshot_chain: str, destination_chain: str,
-          approved: list[store.ApprovedEntry]) -> Allowlist:
+          approved: list[store.ApprovedEntry], *, conversion: Conversion | None = None,
+          decimals: int | None = None) -> Allowlist:
+    """The OpenZeppelin tree of (snapshot address, destination, amount), amounts converted first
+    when ``conversion`` is given (rounded down; the remainders totalled in ``conversion``)."""
     encoding = [LEAF_TYPES[snapshot_chain], LEAF_TYPES[destination_chain], "uint256"]
     if not approved:
-        return Allowlist(snapshot_id, destination_chain, None, encoding, [])
+        return Allowlist(snapshot_id, destination_chain, None, encoding, [], decimals=decimals)
+    amounts = [conversion.convert(entry.amount) if conversion else entry.amount for entry in approved]
     values = [encode_value(_raw(entry.snapshot_address, snapshot_chain, "snapshot address"),
-                           _raw(entry.destination, destination_chain, "destination"), entry.amount)
-              for entry in approved]
+                           _raw(entry.destination, destination_chain, "destination"), amount)
+              for entry, amount in zip(approved, amounts, strict=True)]
     tree = standard_tree(values)
-    entries = [AllowlistEntry(entry.snapshot_address, entry.destination, str(entry.amount),
+    entries = [AllowlistEntry(entry.snapshot_address, entry.destination, str(amount),
                               ["0x" + node.hex() for node in tree.proof(index)])
-               for index, entry in enumerate(approved)]
-    return Allowlist(snapshot_id, destination_chain, "0x" + tree.root.hex(), encoding, entries)
+               for index, (entry, amount) in enumerate(zip(approved, amounts, strict=True))]
+    totals = conversion.totals(entry.amount for entry in approved) if conversion else None
+    return Allowlist(snapshot_id, destination_chain, "0x" + tree.root.hex(), encoding, entries, decimals=decimals,
+                     conversion=totals)
 
 
-async def export(conn: Connection, snapshots: SnapshotSet, snapshot_id: str, *, destination_chain: str) -> Allowlist:
+async def export(conn: Connection, snapshots: SnapshotSet, snapshot_id: str, *,
+                 destination_chain: str) -> Allowlist | DistributorAllowlist:
+    """The approved requests of ``snapshot_id`` to ``destination_chain``: an OpenZeppelin tree for EVM,
+    the merkle-distributor's tree for Solana, amounts converted as ``snapshots.destinations`` says."""
     manifest = next((m for m in snapshots.manifests if m.id == snapshot_id), None)
     if manifest is None:
         raise NotFoundError(f"no snapshot {snapshot_id!r} is loaded", field="snapshot_id")
     approved = [entry for entry in await store.approved_entries(conn, snapshot_id)
                 if entry.destination_chain == destination_chain]
-    return build(snapshot_id, manifest.chain, destination_chain, approved)
+    conversion = destinations.conversion(snapshots.destinations, destination_chain, manifest.decimals)
+    decimals = manifest.decimals if conversion is None else conversion.to_decimals
+    if destination_chain == "solana":
+        return build_distributor(snapshot_id, approved, conversion=conversion, decimals=decimals)
+    return build(snapshot_id, manifest.chain, destination_chain, approved, conversion=conversion, decimals=decimals)
 
 
-def to_csv(allowlist: Allowlist) -> str:
-    """One row per entry under a header; a proof's nodes are joined by ``:`` (the root travels beside it)."""
+def to_csv(allowlist: Allowlist | DistributorAllowlist) -> str:
+    """One row per entry under a header; a proof's nodes are joined by ``:`` (the root travels beside it).
+    A distributor allowlist has a row per claimant, its snapshot addresses joined by ``:`` too."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
+    if isinstance(allowlist, DistributorAllowlist):
+        writer.writerow(DISTRIBUTOR_CSV_HEADER)
+        for claimant in allowlist.entries:
+            writer.writerow([claimant.destination, claimant.amount, claimant.locked_amount, claimant.leaf_index,
+                             ":".join(claimant.snapshot_addresses), ":".join(claimant.proof)])
+        return out.getvalue()
     writer.writerow(CSV_HEADER)
     for entry in allowlist.entries:
         writer.writerow([entry.snapshot_address, entry.destination, entry.amount, ":".join(entry.proof)])
