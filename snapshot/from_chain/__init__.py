@@ -95,7 +95,8 @@ def from_solana(client: JsonRpcClient, *, mint: str, out_dir: Path, csv_path: Pa
               "excluded": len(excluded), "off_curve_owners": len(scan.off_curve_owners),
               "frozen_accounts": len(scan.frozen), "delegated_accounts": len(scan.delegated), "tool": tool_version()}
     manifest = write_snapshot(balances, chain="solana", csv_path=csv_path, out_dir=out_dir,
-                              name=name or f"spl-{mint}-{scan.slot}", block=scan.slot, source=source)
+                              name=name or f"spl-{mint}-{scan.slot}", block=scan.slot, source=source,
+                              decimals=scan.decimals)
     report = {"excluded": sorted(address_text("solana", key) for key in excluded),
               "off_curve_owners": scan.off_curve_owners, "frozen": msgspec.to_builtins(scan.frozen),
               "delegated": msgspec.to_builtins(scan.delegated), "rpc_calls": client.calls}

@@ -82,7 +82,8 @@ def holder_csv(chain: Chain, balances: Mapping[bytes, int]) -> bytes:
 
 
 def write_snapshot(balances: Mapping[bytes, int], *, chain: Chain, csv_path: Path, out_dir: Path, name: str,
-                   block: int, source: dict, progress: Progress | None = None) -> Manifest:
+                   block: int, source: dict, decimals: int | None = None,
+                   progress: Progress | None = None) -> Manifest:
     """Write the holder CSV and build its artifact (with ``source`` in the header); both or neither."""
     if not balances:
         raise ChainError("no holder has a positive balance: nothing to snapshot")
@@ -92,7 +93,8 @@ def write_snapshot(balances: Mapping[bytes, int], *, chain: Chain, csv_path: Pat
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(holder_csv(chain, balances))
-        manifest = build_artifact(Path(tmp_name), out_dir, name=name, block=block, progress=progress, source=source)
+        manifest = build_artifact(Path(tmp_name), out_dir, name=name, block=block, progress=progress,
+                                  decimals=decimals, source=source)
         os.replace(tmp_name, csv_path)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
