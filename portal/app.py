@@ -16,12 +16,14 @@ from litestar.di import Provide
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 
+from portal.domain import audit as audit_domain
 from portal.domain import policies as policy_domain
 from portal.domain.eligibility import SnapshotSet
 from portal.domain.jwt_auth import HttpxJwksFetcher, JwtVerifier
 from portal.domain.proofs.chain import EvmChain, Web3Chain
 from portal.http import allowlist, audit, health, holders, policies, review, snapshots
 from portal.http.auth import provide_staff
+from portal.http.input_guard import InputGuardPlugin
 from portal.http.metrics import observe_rpc, queue_gauges
 from portal.http.openapi import openapi_config
 from portal.http.problems import problem_details_plugin
@@ -40,6 +42,7 @@ ROUTE_HANDLERS = [
     review.get_request,
     review.decide,
     audit.list_audit_events,
+    audit.list_audit_checkpoints,
     allowlist.get_allowlist,
     *policies.ROUTES,
     *holders.ROUTES,
@@ -60,6 +63,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, evm_chain: EvmChai
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         snapshot_set = SnapshotSet.open(settings.snapshots)
+        audit_domain.install_key(audit_domain.key_for(settings))
         jwks_fetcher = HttpxJwksFetcher(settings.rpc_timeout_seconds)
         jwt_verifier = JwtVerifier(settings.jwt_issuers, jwks_fetcher, now=lambda: clock().timestamp())
         db = await Database.open(settings.database_url, size=settings.db_pool_size)  # type: ignore[arg-type]
@@ -79,10 +83,10 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, evm_chain: EvmChai
     logging.getLogger("portal").setLevel(settings.log_level)
     return Litestar(
         route_handlers=[*ROUTE_HANDLERS, PrometheusController],
-        lifespan=[lifespan, queue_gauges],
+        lifespan=[lifespan, queue_gauges, audit.checkpointer],
         dependencies={"staff": Provide(provide_staff, sync_to_thread=False)},
         middleware=[prometheus.middleware, *rate_limits(settings)],
-        plugins=[problem_details_plugin()],
+        plugins=[problem_details_plugin(), InputGuardPlugin()],
         openapi_config=openapi_config(),
         debug=False,
     )

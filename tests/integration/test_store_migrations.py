@@ -43,7 +43,8 @@ def test_audit_log_refuses_changes(database_url: str, statement: str) -> None:
         try:
             async with db.transaction() as conn:
                 for n in range(2):
-                    await audit.append(conn, at=dt.datetime.now(dt.UTC), actor="test", action="test:event:made",
+                    await audit.append(conn, key=b"k" * 32, at=dt.datetime.now(dt.UTC), actor="test",
+                                       action="test:event:made",
                                        subject=f"thing:{n}", data={"n": n})
         finally:
             await db.close()
