@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 from litestar import Litestar, Request
 from litestar.di import Provide
 from litestar.middleware.rate_limit import RateLimitConfig
-from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.plugins.prometheus import PrometheusConfig
 
 from portal.domain import audit as audit_domain
 from portal.domain import policies as policy_domain
@@ -24,7 +24,7 @@ from portal.domain.proofs.chain import EvmChain, Web3Chain
 from portal.http import allowlist, audit, health, holders, policies, review, snapshots
 from portal.http.auth import provide_staff
 from portal.http.input_guard import InputGuardPlugin
-from portal.http.metrics import observe_rpc, queue_gauges
+from portal.http.metrics import MetricsController, observe_rpc, queue_gauges
 from portal.http.openapi import openapi_config
 from portal.http.problems import problem_details_plugin
 from portal.http.request_metrics import RouteMetricsMiddleware
@@ -82,7 +82,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, evm_chain: EvmChai
                                   middleware_class=RouteMetricsMiddleware)
     logging.getLogger("portal").setLevel(settings.log_level)
     return Litestar(
-        route_handlers=[*ROUTE_HANDLERS, PrometheusController],
+        route_handlers=[*ROUTE_HANDLERS, MetricsController],
         lifespan=[lifespan, queue_gauges, audit.checkpointer],
         dependencies={"staff": Provide(provide_staff, sync_to_thread=False)},
         middleware=[prometheus.middleware, *rate_limits(settings)],

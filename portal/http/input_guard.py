@@ -193,4 +193,4 @@ class InputGuardPlugin(InitPluginProtocol, ReceiveRoutePlugin):
             statuses = [400, 415] if _body_encoding(handler) == RequestEncodingType.JSON else [400]
             missing = [status for status in statuses if status not in (handler.responses or {})]
             if missing:
-                handler.responses = {**problem_responses(*missing), **(handler.responses or {})}
+                handler.responses = {**(handler.responses or {}), **problem_responses(*missing)}
