@@ -1,7 +1,9 @@
 """``portal allowlist export --snapshot-id ID [--format json|csv] [--out FILE]``.
 
 The same document as ``GET /v1/allowlist`` (OpenZeppelin StandardMerkleTree root and proofs of the
-approved requests). The snapshot artifacts come from ``$PORTAL_SNAPSHOTS`` or ``--snapshot``.
+approved requests). The snapshot artifacts are found as ``portal serve`` finds them: ``--snapshot``
+(repeatable), else ``$PORTAL_SNAPSHOTS``, else every artifact in ``<PORTAL_DATA_DIR>/snapshots/``
+(where ``serve --demo`` builds the demo ones), so the README's ``--snapshot-id <id>`` works as shown.
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ from portal.cli.db import database_url
 from portal.domain import allowlist
 from portal.domain.eligibility import SnapshotSet
 from portal.errors import PortalError
-from portal.settings import from_env
+from portal.settings import Settings, from_env
 from portal.store.database import Database
+
+SNAPSHOT_SUFFIX = ".snap"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -44,14 +48,25 @@ async def _export(url: str, paths: list[str], snapshot_id: str, destination_chai
         snapshots.close()
 
 
+def snapshot_paths(given: list[str], settings: Settings) -> list[str]:
+    """``--snapshot`` paths, else ``PORTAL_SNAPSHOTS``, else the artifacts under the data dir."""
+    if given or settings.snapshots:
+        return list(given or settings.snapshots)
+    return [str(path) for path in sorted((Path(settings.data_dir) / "snapshots").glob(f"*{SNAPSHOT_SUFFIX}"))]
+
+
 def run_export(args: argparse.Namespace) -> int:
     settings = from_env()
-    paths = args.snapshot or list(settings.snapshots)
+    paths = snapshot_paths(args.snapshot, settings)
+    if not paths:
+        print(f"portal: no snapshot artifacts found: pass --snapshot PATH, set PORTAL_SNAPSHOTS, or build them "
+              f"under {Path(settings.data_dir) / 'snapshots'}", file=sys.stderr)
+        return 2
     with database_url(settings.data_dir, settings.database_url) as url:
         try:
             result = asyncio.run(_export(url, paths, args.snapshot_id, settings.destination_chain))
         except PortalError as exc:
-            print(f"portal: {exc.detail}", file=sys.stderr)
+            print(f"portal: {exc.detail} (looked in {', '.join(paths)})", file=sys.stderr)
             return 1
     text = allowlist.to_csv(result) if args.format == "csv" else msgspec.json.encode(result).decode() + "\n"
     if args.out:
