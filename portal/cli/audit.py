@@ -46,7 +46,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def load_checkpoints(source: str) -> list[audit_checkpoints.Checkpoint]:
-    """Checkpoints from a mirrored JSON-lines file or a served feed."""
+    """Checkpoints from a JSON-lines file, a saved copy of the feed, or the feed's URL."""
     if source.startswith(("http://", "https://")):
         try:
             response = httpx.get(source, params={"limit": 1000}, timeout=10.0, follow_redirects=False)
@@ -57,7 +57,17 @@ def load_checkpoints(source: str) -> list[audit_checkpoints.Checkpoint]:
             raise UpstreamUnavailableError(f"checkpoint feed {source}: {exc}") from None
     if not Path(source).is_file():
         raise UpstreamUnavailableError(f"checkpoint file {source}: no such file")
-    return audit_checkpoints.read_file(source)
+    data = Path(source).read_bytes()
+    try:
+        whole = msgspec.json.decode(data)
+    except msgspec.DecodeError:
+        whole = None
+    if isinstance(whole, dict) and "checkpoints" in whole:  # a saved copy of the served feed
+        try:
+            return msgspec.convert(whole["checkpoints"], list[audit_checkpoints.Checkpoint])
+        except msgspec.ValidationError as exc:
+            raise AuditChainBrokenError(f"checkpoint feed copy {source}: {exc}") from None
+    return audit_checkpoints.parse_lines(data.splitlines(), source)
 
 
 def verify_url(url: str, settings: Settings, sources: list[str], public_key: str | None = None) -> dict[str, object]:

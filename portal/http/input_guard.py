@@ -57,13 +57,16 @@ def _describe(char: str) -> str:
 
 def check_text(field: str, value: str) -> None:
     """Raise ``ControlCharacterError`` when ``value`` holds a control character ``field`` may not."""
-    leaf = field.rsplit(".", 1)[-1].split("[", 1)[0]
-    pattern = _CONTROL_MULTILINE if leaf in MULTILINE_FIELDS else _CONTROL
-    found = pattern.search(value)
-    if found:
-        raise ControlCharacterError(
-            f"{field} contains the control character {_describe(found.group())} at position {found.start()}",
-            field=field)
+    found = _CONTROL.search(value)
+    if found is None:  # the common case: one scan, nothing else
+        return
+    if field.rsplit(".", 1)[-1].split("[", 1)[0] in MULTILINE_FIELDS:
+        found = _CONTROL_MULTILINE.search(value)
+        if found is None:
+            return
+    raise ControlCharacterError(
+        f"{field} contains the control character {_describe(found.group())} at position {found.start()}",
+        field=field)
 
 
 def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
@@ -128,10 +131,9 @@ class InputGuardMiddleware:
             check_pairs(parse_qsl(query.decode("latin-1"), keep_blank_values=True, encoding="utf-8",
                                   errors="replace"), "query")
         headers = scope.get("headers", ())
-        for name, value in headers:
-            if _CONTROL_HEADER.search(value):
-                raise ControlCharacterError(f"header {name.decode('latin-1')} contains a control character",
-                                            field=f"header:{name.decode('latin-1')}")
+        if _CONTROL_HEADER.search(b"\t".join(value for _, value in headers)):  # one scan; name the header after
+            name = next(name for name, value in headers if _CONTROL_HEADER.search(value)).decode("latin-1")
+            raise ControlCharacterError(f"header {name} contains a control character", field=f"header:{name}")
         handler = scope.get("route_handler")
         encoding = _body_encoding(handler) if isinstance(handler, HTTPRouteHandler) else None
         if encoding is None or scope["method"] not in _BODY_METHODS:

@@ -189,8 +189,8 @@ def test_feed_is_public_and_mirrors_verify(files: AuditFiles, settings: Settings
     assert feed["public_key"] == files.key.public_key
     assert [c["seq"] for c in feed["checkpoints"]] == [2, 3] and feed["checkpoints"][0] == first
     assert [c["seq"] for c in newest["checkpoints"]] == [3]
-    mirror = files.checkpoint_file.with_name("mirror.jsonl")
-    mirror.write_text("".join(json.dumps(c) + "\n" for c in feed["checkpoints"]))
+    mirror = files.checkpoint_file.with_name("mirror.json")
+    mirror.write_text(json.dumps(feed))  # a saved copy of the feed, as the README's cron line keeps
     files.checkpoint_file.unlink()  # the host lost its file (or the attacker deleted it): the mirror remains
     tamper(database_url, "DELETE FROM audit_events WHERE seq = 3")
     code, out, _ = cli(capsys, "audit", "verify", "--checkpoints", str(mirror))

@@ -34,6 +34,8 @@ from tests.integration.staff_helpers import (
 )
 
 STAFF_PREFIXES = ("/v1/review", "/v1/audit", "/v1/allowlist")
+# Public on purpose under a staff prefix: signed checkpoints are for mirrors (see portal/http/audit.py).
+PUBLIC_UNDER_STAFF_PREFIXES = frozenset({"/v1/audit/checkpoints"})
 NOW = dt.datetime.now(dt.UTC)
 
 
@@ -71,7 +73,8 @@ def staff_operations(app: Litestar) -> list[tuple[str, str, tuple[str, ...]]]:
     for route in app.routes:
         for handler in getattr(route, "route_handlers", []):
             for method in sorted(handler.http_methods - {"OPTIONS", "HEAD"}):
-                staff = route.path.startswith(STAFF_PREFIXES) or (route.path == "/v1/policies" and method == "POST")
+                staff = (route.path.startswith(STAFF_PREFIXES) and route.path not in PUBLIC_UNDER_STAFF_PREFIXES) or (
+                    route.path == "/v1/policies" and method == "POST")
                 if not staff:
                     continue
                 roles = [getattr(guard, "staff_roles", None) for guard in handler.guards or []]
@@ -247,3 +250,10 @@ def test_absurd_time_claims_are_refused(staff_client: TestClient, issuer: Issuer
     assert_problem(staff_client.get("/v1/review/requests", headers={"Authorization": f"Bearer {token}"}), 401)
     ok = issuer.token(now=NOW, roles=["admin"], lifetime_seconds=23 * 3600)
     assert staff_client.get("/v1/review/requests", headers={"Authorization": f"Bearer {ok}"}).status_code == 200
+
+
+def test_checkpoint_feed_is_public_and_names_no_event(staff_client: TestClient, database_url: str) -> None:
+    create_key(database_url, "rita", "reviewer")
+    response = staff_client.get("/v1/audit/checkpoints")
+    assert response.status_code == 200, response.text
+    assert set(response.json()) == {"public_key", "checkpoints"}

@@ -124,3 +124,8 @@ def test_illegal_transition_keeps_the_http_status_in_status(client: TestClient, 
     body = again.json()
     assert again.status_code == 409 and body["status"] == 409, body
     assert body["code"] == "illegal_transition" and body["request_status"] == "approved"
+
+
+def test_control_characters_in_headers_are_400(client: TestClient) -> None:
+    assert_refused(client.get("/v1/snapshots", headers={"user-agent": "evil\x01agent"}), "header:user-agent")
+    assert client.get("/v1/snapshots", headers={"user-agent": "tab\tis fine"}).status_code == 200
