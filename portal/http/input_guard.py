@@ -134,9 +134,9 @@ class InputGuardMiddleware:
         if _CONTROL_HEADER.search(b"\t".join(value for _, value in headers)):  # one scan; name the header after
             name = next(name for name, value in headers if _CONTROL_HEADER.search(value)).decode("latin-1")
             raise ControlCharacterError(f"header {name} contains a control character", field=f"header:{name}")
-        handler = scope.get("route_handler")
+        handler = scope.get("route_handler") if scope["method"] in _BODY_METHODS else None
         encoding = _body_encoding(handler) if isinstance(handler, HTTPRouteHandler) else None
-        if encoding is None or scope["method"] not in _BODY_METHODS:
+        if encoding is None:
             await self.app(scope, receive, send)
             return
         await self._guard_body(scope, receive, send, handler, encoding)  # type: ignore[arg-type]
