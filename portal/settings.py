@@ -53,6 +53,8 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     audit_key_file: str | None = None
     audit_checkpoint_file: str | None = None
     audit_checkpoint_seconds: Annotated[int, msgspec.Meta(ge=0, le=86_400)] = 60
+    destinations_file: str | None = None
+    eligibility_max_age_seconds: Annotated[int, msgspec.Meta(ge=0, le=31_536_000)] = 3600
     walletconnect_project_id: Annotated[str, msgspec.Meta(pattern=r"^[0-9a-fA-F]{32}$")] | None = None
     token_decimals: Annotated[int, msgspec.Meta(ge=0, le=36)] | None = None
 
@@ -105,6 +107,8 @@ ENV: dict[str, str] = {
     "audit_key_file": "PORTAL_AUDIT_KEY_FILE",
     "audit_checkpoint_file": "PORTAL_AUDIT_CHECKPOINT_FILE",
     "audit_checkpoint_seconds": "PORTAL_AUDIT_CHECKPOINT_SECONDS",
+    "destinations_file": "PORTAL_DESTINATIONS_FILE",
+    "eligibility_max_age_seconds": "PORTAL_ELIGIBILITY_MAX_AGE_SECONDS",
     "walletconnect_project_id": "PORTAL_WALLETCONNECT_PROJECT_ID",
     "token_decimals": "PORTAL_TOKEN_DECIMALS",
 }
