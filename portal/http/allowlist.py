@@ -42,7 +42,7 @@ class AllowlistOperation(Operation):
 @get("/v1/allowlist", operation_id="getAllowlist", tags=["staff"], guards=[require_role("reviewer")],
      summary=("Approved entries of a snapshot to one destination chain: an OpenZeppelin StandardMerkleTree "
               "for EVM, the merkle-distributor's tree for Solana (JSON, CSV or jup-ag's distributor JSON)"),
-     responses=problem_responses(400, 401, 403, 404, 422))
+     operation_class=AllowlistOperation, responses=problem_responses(400, 401, 403, 404, 422))
 async def get_allowlist(
     state: State,
     snapshot_id: Annotated[str, Parameter(max_length=200, description="id of a loaded snapshot")],
