@@ -14,8 +14,9 @@ from collections.abc import AsyncIterator
 from litestar import Litestar, Request
 from litestar.di import Provide
 from litestar.middleware.rate_limit import RateLimitConfig
-from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.plugins.prometheus import PrometheusConfig
 
+from portal.domain import audit as audit_domain
 from portal.domain import destinations as destinations_domain
 from portal.domain import policies as policy_domain
 from portal.domain.eligibility import SnapshotSet
@@ -24,7 +25,8 @@ from portal.domain.proofs.chain import EvmChain, Web3Chain
 from portal.domain.proofs.solana_onchain import RpcSolanaChain, SolanaChain
 from portal.http import allowlist, audit, csp, health, holders, pages, policies, review, snapshots
 from portal.http.auth import provide_staff
-from portal.http.metrics import observe_rpc, queue_gauges
+from portal.http.input_guard import InputGuardPlugin
+from portal.http.metrics import MetricsController, observe_rpc, queue_gauges
 from portal.http.openapi import openapi_config
 from portal.http.problems import problem_details_plugin
 from portal.http.request_metrics import RouteMetricsMiddleware
@@ -43,6 +45,7 @@ ROUTE_HANDLERS = [
     review.get_request,
     review.decide,
     audit.list_audit_events,
+    audit.list_audit_checkpoints,
     allowlist.get_allowlist,
     *policies.ROUTES,
     *holders.ROUTES,
@@ -69,6 +72,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, evm_chain: EvmChai
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         snapshot_set = SnapshotSet.open(settings.snapshots, destinations)
+        audit_domain.install_key(audit_domain.key_for(settings))
         jwks_fetcher = HttpxJwksFetcher(settings.rpc_timeout_seconds)
         jwt_verifier = JwtVerifier(settings.jwt_issuers, jwks_fetcher, now=lambda: clock().timestamp())
         db = await Database.open(settings.database_url, size=settings.db_pool_size)  # type: ignore[arg-type]
@@ -88,13 +92,13 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, evm_chain: EvmChai
                                   middleware_class=RouteMetricsMiddleware)
     logging.getLogger("portal").setLevel(settings.log_level)
     return Litestar(
-        route_handlers=[*ROUTE_HANDLERS, PrometheusController],
-        lifespan=[lifespan, queue_gauges],
+        route_handlers=[*ROUTE_HANDLERS, MetricsController],
+        lifespan=[lifespan, queue_gauges, audit.checkpointer],
         dependencies={"staff": Provide(provide_staff, sync_to_thread=False)},
         middleware=[prometheus.middleware, *rate_limits(settings),
                     csp.middleware(walletconnect=settings.walletconnect_project_id is not None)],
         template_config=template_config(),
-        plugins=[problem_details_plugin()],
+        plugins=[problem_details_plugin(), InputGuardPlugin()],
         openapi_config=openapi_config(),
         debug=False,
     )

@@ -45,6 +45,16 @@ class MalformedSignatureError(InvalidInputError):
     code, title = "malformed_signature", "Malformed signature"
 
 
+class ControlCharacterError(InvalidInputError):
+    """NUL or another control character in a text input (refused at the edge, see ``input_guard``)."""
+
+    code, title = "control_character", "Control character in input"
+
+
+class UnsupportedMediaTypeError(PortalError):
+    status, code, title = 415, "unsupported_media_type", "Unsupported media type"
+
+
 # -- 401/403: who is asking ----------------------------------------------------------------------
 class AuthenticationError(PortalError):
     status, code, title = 401, "unauthenticated", "Authentication required"
@@ -98,6 +108,18 @@ class UpstreamUnavailableError(PortalError):
 
 class RpcUnavailableError(UpstreamUnavailableError):
     code, title = "rpc_unavailable", "EVM RPC unavailable"
+
+
+class SchemaMissingError(UpstreamUnavailableError):
+    """The database exists but was never migrated (a CLI tool pointed at it says so in one line)."""
+
+    code, title = "schema_missing", "Database not migrated"
+
+
+class AuditChainBrokenError(PortalError):
+    """The audit chain does not verify; a checkpoint is never signed over it."""
+
+    status, code, title = 500, "audit_chain_broken", "Audit chain broken"
 
 
 class SettingsError(Exception):

@@ -51,6 +51,9 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     jwt_issuers: tuple[JwtIssuer, ...] = ()
     policy_root: str | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    audit_key_file: str | None = None
+    audit_checkpoint_file: str | None = None
+    audit_checkpoint_seconds: Annotated[int, msgspec.Meta(ge=0, le=86_400)] = 60
     destinations_file: str | None = None
     eligibility_max_age_seconds: Annotated[int, msgspec.Meta(ge=0, le=31_536_000)] = 3600
     walletconnect_project_id: Annotated[str, msgspec.Meta(pattern=r"^[0-9a-fA-F]{32}$")] | None = None
@@ -60,6 +63,22 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     def four_eyes_threshold(self) -> int:
         """Amount in base units at or above which an approval needs a second approver."""
         return int(self.four_eyes_amount)
+
+    @property
+    def audit_key_path(self) -> str:
+        """The audit key file: ``PORTAL_AUDIT_KEY_FILE``, else one generated under the data dir."""
+        return self.audit_key_file or os.path.join(self.data_dir, "audit.key")
+
+    @property
+    def audit_checkpoint_path(self) -> str | None:
+        """Where checkpoints go: the configured file; with the embedded database, one in its data dir.
+
+        A configured ``DATABASE_URL`` gets no default: the file belongs to one database, and a shared
+        data dir must not mix the checkpoints of several.
+        """
+        if self.audit_checkpoint_file:
+            return self.audit_checkpoint_file
+        return os.path.join(self.data_dir, "audit-checkpoints.jsonl") if self.database_url is None else None
 
     @property
     def public_host(self) -> str:
@@ -87,6 +106,9 @@ ENV: dict[str, str] = {
     "jwt_issuers": "PORTAL_JWT_ISSUERS",
     "policy_root": "PORTAL_POLICY_ROOT",
     "log_level": "PORTAL_LOG_LEVEL",
+    "audit_key_file": "PORTAL_AUDIT_KEY_FILE",
+    "audit_checkpoint_file": "PORTAL_AUDIT_CHECKPOINT_FILE",
+    "audit_checkpoint_seconds": "PORTAL_AUDIT_CHECKPOINT_SECONDS",
     "destinations_file": "PORTAL_DESTINATIONS_FILE",
     "eligibility_max_age_seconds": "PORTAL_ELIGIBILITY_MAX_AGE_SECONDS",
     "walletconnect_project_id": "PORTAL_WALLETCONNECT_PROJECT_ID",

@@ -11,6 +11,7 @@ naming the same account give equal ``raw`` bytes (duplicates are found by ``raw`
 
 from __future__ import annotations
 
+import string
 from typing import Literal
 
 import msgspec
@@ -127,7 +128,14 @@ def parse_address(text: str) -> Address:
     text = text.strip()
     if text[:2] in ("0x", "0X"):
         return _parse_evm(text)
+    if len(text) == 2 * EVM_ADDRESS_BYTES and _is_hex(text):
+        # 40 hex digits are never a Solana key (those are 43-44 base58 digits, and base58 has no 0).
+        raise InvalidAddressError("EVM addresses start with 0x: this looks like one without it")
     return Address("solana", text, b58decode_pubkey(text))
+
+
+def _is_hex(text: str) -> bool:
+    return text.isascii() and all(char in string.hexdigits for char in text)
 
 
 def _parse_evm(text: str) -> Address:

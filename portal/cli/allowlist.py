@@ -2,8 +2,10 @@
 
 The same document as ``GET /v1/allowlist``: the approved requests to one destination chain as an
 OpenZeppelin StandardMerkleTree (EVM) or the merkle-distributor's tree (Solana), amounts converted
-as the destinations file says (the remainders go to stderr). The snapshot artifacts come from
-``$PORTAL_SNAPSHOTS`` or ``--snapshot``.
+as the destinations file says (the remainders go to stderr). The snapshot artifacts are found as
+``portal serve`` finds them: ``--snapshot`` (repeatable), else ``$PORTAL_SNAPSHOTS``, else every
+artifact in ``<PORTAL_DATA_DIR>/snapshots/`` (where ``serve --demo`` builds the demo ones), so the
+README's ``--snapshot-id <id>`` works as shown.
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ from portal.cli.db import database_url
 from portal.domain import allowlist, destinations
 from portal.domain.eligibility import SnapshotSet
 from portal.errors import PortalError
-from portal.settings import from_env
+from portal.settings import Settings, from_env
 from portal.store.database import Database
+
+SNAPSHOT_SUFFIX = ".snap"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -53,9 +57,20 @@ async def _export(url: str, paths: list[str], snapshot_id: str, destination_chai
         snapshots.close()
 
 
+def snapshot_paths(given: list[str], settings: Settings) -> list[str]:
+    """``--snapshot`` paths, else ``PORTAL_SNAPSHOTS``, else the artifacts under the data dir."""
+    if given or settings.snapshots:
+        return list(given or settings.snapshots)
+    return [str(path) for path in sorted((Path(settings.data_dir) / "snapshots").glob(f"*{SNAPSHOT_SUFFIX}"))]
+
+
 def run_export(args: argparse.Namespace) -> int:
     settings = from_env()
-    paths = args.snapshot or list(settings.snapshots)
+    paths = snapshot_paths(args.snapshot, settings)
+    if not paths:
+        print(f"portal: no snapshot artifacts found: pass --snapshot PATH, set PORTAL_SNAPSHOTS, or build them "
+              f"under {Path(settings.data_dir) / 'snapshots'}", file=sys.stderr)
+        return 2
     chain = args.destination_chain or settings.destination_chains[0]
     if args.format == "distributor-json" and chain != "solana":
         print("portal: --format distributor-json is the Solana claim program's tree; add --destination-chain solana",
@@ -73,7 +88,7 @@ def run_export(args: argparse.Namespace) -> int:
             else:
                 text = msgspec.json.encode(result).decode() + "\n"
         except PortalError as exc:
-            print(f"portal: {exc.detail}", file=sys.stderr)
+            print(f"portal: {exc.detail} (looked in {', '.join(paths)})", file=sys.stderr)
             return 1
     if result.conversion is not None:
         print(f"portal: converted {result.conversion.total} -> {result.conversion.converted} (rounding dropped "

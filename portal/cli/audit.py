@@ -1,51 +1,143 @@
-"""``portal audit verify``: recompute the audit hash chain from the first event.
+"""``portal audit verify|checkpoint|public-key``: the keyed audit chain and its signed checkpoints.
 
-Exit 0 with ``{"ok": true, "events": N}``; exit 1 with ``{"ok": false, "events": N, "first_bad_seq": S,
-"reason": ...}`` when an event was edited, removed or inserted (the trigger refuses that, but a
-superuser can disable the trigger: the chain is what catches it).
+``verify`` recomputes every event's HMAC from seq 1 and holds the chain to the checkpoints of each
+``--checkpoints`` source (a mirrored file, or the URL of a ``/v1/audit/checkpoints`` feed; default the
+configured checkpoint file). Exit 0 with ``{"ok": true, "events": N, "checkpoint": {seq, at}}``; exit 1
+with ``first_bad_seq`` and ``reason`` when an event was edited, removed, inserted or cut from the end
+(the trigger refuses that, but a superuser can bypass the trigger: the keyed chain and the checkpoints
+are what catch it); exit 2 with one line when the database is unreachable or not migrated.
+``checkpoint`` signs the current head now (after checking the events since the last checkpoint);
+``public-key`` prints the ed25519 key mirrors pin.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
-from collections.abc import Iterator
+from pathlib import Path
 
+import httpx
 import msgspec
 
 from portal.cli.db import database_url
-from portal.settings import from_env
-from portal.store.audit import AuditEvent, first_broken, iter_all_sync
+from portal.domain import audit, audit_checkpoints
+from portal.errors import AuditChainBrokenError, PortalError, UpstreamUnavailableError
+from portal.services import utc_now
+from portal.settings import Settings, from_env
+from portal.store.audit import first_broken, iter_all_sync
+from portal.store.database import Database
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("audit", help="the hash-chained audit log")
+    parser = subparsers.add_parser("audit", help="the keyed, checkpointed audit log")
     commands = parser.add_subparsers(dest="audit_command", required=True, metavar="SUBCOMMAND")
-    verify = commands.add_parser("verify", help="recompute the hash chain; exit 1 naming the first bad seq")
+    verify = commands.add_parser("verify", help="recompute the chain, hold it to the checkpoints; exit 1 naming "
+                                                "the first bad seq")
+    verify.add_argument("--checkpoints", action="append", default=[], metavar="FILE_OR_URL",
+                        help="checkpoint file or /v1/audit/checkpoints URL (repeatable; default "
+                             "$PORTAL_AUDIT_CHECKPOINT_FILE)")
+    verify.add_argument("--public-key", help="pin the checkpoint signer (hex ed25519; default the audit key's)")
     verify.set_defaults(func=run_verify)
+    checkpoint = commands.add_parser("checkpoint", help="sign the current head and append it to the checkpoint file")
+    checkpoint.set_defaults(func=run_checkpoint)
+    public_key = commands.add_parser("public-key", help="print the checkpoint signer's public key (hex ed25519)")
+    public_key.set_defaults(func=run_public_key)
 
 
-def verify_url(url: str) -> dict[str, object]:
-    counted = 0
+def load_checkpoints(source: str) -> list[audit_checkpoints.Checkpoint]:
+    """Checkpoints from a JSON-lines file, a saved copy of the feed, or the feed's URL."""
+    if source.startswith(("http://", "https://")):
+        try:
+            response = httpx.get(source, params={"limit": 1000}, timeout=10.0, follow_redirects=False)
+            response.raise_for_status()
+            feed = msgspec.json.decode(response.content)
+            return msgspec.convert(feed["checkpoints"], list[audit_checkpoints.Checkpoint])
+        except (httpx.HTTPError, msgspec.MsgspecError, KeyError, TypeError) as exc:
+            raise UpstreamUnavailableError(f"checkpoint feed {source}: {exc}") from None
+    if not Path(source).is_file():
+        raise UpstreamUnavailableError(f"checkpoint file {source}: no such file")
+    data = Path(source).read_bytes()
+    try:
+        whole = msgspec.json.decode(data)
+    except msgspec.DecodeError:
+        whole = None
+    if isinstance(whole, dict) and "checkpoints" in whole:  # a saved copy of the served feed
+        try:
+            return msgspec.convert(whole["checkpoints"], list[audit_checkpoints.Checkpoint])
+        except msgspec.ValidationError as exc:
+            raise AuditChainBrokenError(f"checkpoint feed copy {source}: {exc}") from None
+    return audit_checkpoints.parse_lines(data.splitlines(), source)
 
-    def counting(events: Iterator[AuditEvent]) -> Iterator[AuditEvent]:
-        nonlocal counted
-        for event in events:
-            counted += 1
-            yield event
 
-    broken = first_broken(counting(iter_all_sync(url)))
-    if broken is None:
-        return {"ok": True, "events": counted}
-    return {"ok": False, "events": counted, "first_bad_seq": broken[0], "reason": broken[1]}
+def verify_url(url: str, settings: Settings, sources: list[str], public_key: str | None = None) -> dict[str, object]:
+    key = audit.key_for(settings)
+    checkpoints = [checkpoint for source in sources for checkpoint in load_checkpoints(source)]
+    result = msgspec.to_builtins(audit_checkpoints.verify_chain(iter_all_sync(url), key, checkpoints,
+                                                                public_key=public_key))
+    legacy = list(iter_all_sync(url, legacy=True))
+    if legacy:
+        broken = first_broken(legacy, key=None)
+        result["legacy"] = {"events": len(legacy), "ok": broken is None,
+                            **({"first_bad_seq": broken[0], "reason": broken[1]} if broken else {})}
+    return result
+
+
+def _sources(args: argparse.Namespace, settings: Settings) -> list[str]:
+    given = list(getattr(args, "checkpoints", None) or [])
+    default = settings.audit_checkpoint_path
+    return given or ([default] if default and Path(default).is_file() else [])
 
 
 def run_verify(args: argparse.Namespace) -> int:
     settings = from_env()
-    with database_url(settings.data_dir, settings.database_url) as url:
-        result = verify_url(url)
+    sources = _sources(args, settings)
+    try:
+        with database_url(settings.data_dir, settings.database_url) as url:
+            result = verify_url(url, settings, sources, getattr(args, "public_key", None))
+    except AuditChainBrokenError as exc:  # a checkpoint source that is not a list of checkpoints
+        print(f"portal: {exc.detail}", file=sys.stderr)
+        return 1
+    except PortalError as exc:
+        print(f"portal: {exc.detail}", file=sys.stderr)
+        return 2
     sys.stdout.write(msgspec.json.encode(result).decode() + "\n")
+    if not sources:
+        print("portal: warning: no checkpoints to hold the chain to, so a cut tail cannot be seen "
+              "(set PORTAL_AUDIT_CHECKPOINT_FILE or pass --checkpoints)", file=sys.stderr)
     if not result["ok"]:
         print(f"portal: audit chain broken at seq {result['first_bad_seq']}: {result['reason']}", file=sys.stderr)
         return 1
+    return 0
+
+
+async def _checkpoint(url: str, settings: Settings, path: str) -> audit_checkpoints.Checkpoint | None:
+    db = await Database.open(url, size=1)
+    try:
+        return await audit_checkpoints.make_checkpoint(db, audit.key_for(settings), path, now=utc_now())
+    finally:
+        await db.close()
+
+
+def run_checkpoint(args: argparse.Namespace) -> int:
+    settings = from_env()
+    path = settings.audit_checkpoint_path
+    if path is None:
+        print("portal: no checkpoint file: set PORTAL_AUDIT_CHECKPOINT_FILE", file=sys.stderr)
+        return 2
+    try:
+        with database_url(settings.data_dir, settings.database_url) as url:
+            made = asyncio.run(_checkpoint(url, settings, path))
+    except AuditChainBrokenError as exc:
+        print(f"portal: {exc.detail}", file=sys.stderr)
+        return 1
+    except PortalError as exc:
+        print(f"portal: {exc.detail}", file=sys.stderr)
+        return 2
+    sys.stdout.write(msgspec.json.encode({"checkpoint": made, "file": path}).decode() + "\n")
+    return 0
+
+
+def run_public_key(args: argparse.Namespace) -> int:
+    sys.stdout.write(audit.key_for(from_env()).public_key + "\n")
     return 0

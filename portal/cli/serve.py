@@ -15,6 +15,7 @@ from pathlib import Path
 import msgspec
 
 from portal.cli.db import database_url
+from portal.domain import audit as audit_domain
 from portal.settings import ENV, from_env
 from portal.store.migrations import migrate
 
@@ -63,6 +64,11 @@ def run_serve(args: argparse.Namespace) -> int:
             print("portal: no snapshot to serve: pass --snapshot PATH, set PORTAL_SNAPSHOTS, or use --demo",
                   file=sys.stderr)
             return 2
+        if settings.database_url is None:
+            # Workers see the embedded server's URL as DATABASE_URL; the audit files stay the data dir's.
+            os.environ.setdefault(ENV["audit_checkpoint_file"], settings.audit_checkpoint_path or "")
+        os.environ.setdefault(ENV["audit_key_file"], settings.audit_key_path)
+        audit_domain.key_for(settings)  # generated once here (and said so), not raced by the workers
         os.environ[ENV["database_url"]] = url
         os.environ[ENV["snapshots"]] = ",".join(snapshot_paths)
         if args.workers > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:

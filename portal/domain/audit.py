@@ -1,17 +1,27 @@
 """Audit actions, named ``subject:object:action`` (warehouse's convention), and the one recorder.
 
 Every state change calls ``record`` with its own connection, inside its own transaction, so the
-event and the change commit or roll back together.
+event and the change commit or roll back together. Its hash is keyed by the deployment's audit key
+(``portal.domain.audit_keys``). The key belongs to the deployment, not to one request, so it is held
+once per process, like the Prometheus registry: the app's lifespan and the CLI ``install_key`` the
+one their settings name; any other writer (a script, a test helper) gets the key its environment
+names (``PORTAL_AUDIT_KEY_FILE``, else ``<PORTAL_DATA_DIR>/audit.key``, generated when missing).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from enum import StrEnum
 from typing import Any
 
+from portal.domain.audit_keys import AuditKey, ensure_key_file
+from portal.settings import Settings, from_env
 from portal.store import audit
 from portal.store.database import Connection
+
+logger = logging.getLogger("portal.audit")
+_installed: AuditKey | None = None
 
 
 class AuditAction(StrEnum):
@@ -27,10 +37,33 @@ class AuditAction(StrEnum):
     POLICY_PUBLISHED = "policy:version:published"
 
 
+def key_for(settings: Settings) -> AuditKey:
+    """The audit key ``settings`` name, generated (and logged, never its value) when there is none."""
+    key, generated = ensure_key_file(settings.audit_key_path, now=dt.datetime.now(dt.UTC))
+    if generated:
+        logger.warning("generated a new audit key at %s (public key %s); set PORTAL_AUDIT_KEY_FILE and keep a "
+                       "copy off this host", settings.audit_key_path, key.public_key)
+    return key
+
+
+def install_key(key: AuditKey | None) -> AuditKey | None:
+    """Make ``key`` the one this process signs with; returns the previous one (None: from the environment)."""
+    global _installed
+    previous, _installed = _installed, key
+    return previous
+
+
+def current_key() -> AuditKey:
+    global _installed
+    if _installed is None:
+        _installed = key_for(from_env())
+    return _installed
+
+
 async def record(conn: Connection, action: AuditAction, *, at: dt.datetime, actor: str, subject: str,
                  data: dict[str, Any] | None = None, client: str | None = None) -> audit.AuditEvent:
-    return await audit.append(conn, at=at, actor=actor, action=str(action), subject=subject, data=data,
-                              client=client)
+    return await audit.append(conn, key=current_key().chain_key, at=at, actor=actor, action=str(action),
+                              subject=subject, data=data, client=client)
 
 
 AuditEvent = audit.AuditEvent

@@ -8,6 +8,9 @@ Invariants (each one a refusal, answered as 401 ``AuthenticationError``):
   are taken from a JWKS;
 - ``aud`` contains the issuer's audience; ``exp`` is required; ``exp``/``nbf``/``iat`` are checked
   against the injected clock with ``LEEWAY_SECONDS`` of skew; ``sub`` names the person.
+- ``exp``/``nbf``/``iat``, when present, are integers in ``[0, 2**53]`` (no floats, no 10^30), ``iat``
+  is not in the future, and ``exp`` is at most ``MAX_TOKEN_LIFETIME_SECONDS`` ahead of now: a token
+  minted to live for ever is refused even when its issuer signed it.
 - A verified token with no portal role in its roles claim is 403 (who it is is known; what they may
   do is nothing).
 
@@ -34,6 +37,8 @@ from portal.errors import AuthenticationError, PermissionDeniedError, SettingsEr
 from portal.settings import JwtIssuer
 
 LEEWAY_SECONDS = 30
+MAX_TOKEN_LIFETIME_SECONDS = 24 * 3600
+MAX_NUMERIC_DATE = 2**53
 JWKS_TTL_SECONDS = 3600
 JWKS_MIN_REFRESH_SECONDS = 30
 JWKS_MAX_BYTES = 256 * 1024
@@ -87,6 +92,22 @@ def check_issuers(issuers: Iterable[JwtIssuer]) -> None:
                                     f"(allowed: {', '.join(sorted(ALLOWED_ALGORITHMS))}; never none or HS*)")
         if not issuer.jwks_url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
             raise SettingsError("PORTAL_JWT_ISSUERS", f"issuer {issuer.issuer!r}: jwks_url must be https://")
+
+
+def check_time_claims(claims: dict[str, Any], now: int) -> None:
+    """Refuse absurd or overflowing ``exp``/``nbf``/``iat`` and a lifetime beyond the bound."""
+    for name in ("exp", "nbf", "iat"):
+        value = claims.get(name)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_NUMERIC_DATE:
+            raise AuthenticationError(f"JWT refused: {name} must be an integer number of seconds since 1970")
+    if claims.get("iat") is not None and claims["iat"] > now + LEEWAY_SECONDS:
+        raise AuthenticationError("JWT refused: iat is in the future")
+    exp = claims.get("exp")
+    if isinstance(exp, int) and exp > now + MAX_TOKEN_LIFETIME_SECONDS + LEEWAY_SECONDS:
+        raise AuthenticationError(f"JWT refused: exp is more than {MAX_TOKEN_LIFETIME_SECONDS // 3600} hours away "
+                                  "(tokens must be short-lived)")
 
 
 class _CachedKeys:
@@ -158,6 +179,7 @@ class JwtVerifier:
             raise AuthenticationError("JWT signed by a key the issuer does not publish")
         try:
             verified = jwt.decode(token, key, algorithms=[alg])
+            check_time_claims(verified.claims, int(self._now()))
             jwt.JWTClaimsRegistry(
                 now=int(self._now()), leeway=LEEWAY_SECONDS,
                 iss={"essential": True, "value": issuer.issuer},

@@ -96,7 +96,7 @@ def next_status(status: str, decision: Decision, *, four_eyes: bool) -> Status:
     target = TRANSITIONS.get((Status(status), decision, four_eyes))
     if target is None:
         raise IllegalTransitionError(f"cannot {decision.replace('_', ' ')} a request that is {status}",
-                                     extra={"status": status, "decision": decision})
+                                     extra={"request_status": status, "decision": decision})
     return target
 
 

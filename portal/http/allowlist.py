@@ -8,10 +8,12 @@ Publishing the root on chain is the project's step, outside this service.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from litestar import Response, get
 from litestar.datastructures import State
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, OpenAPIType, Operation, Schema
 from litestar.params import Parameter
 
 from portal.domain import allowlist
@@ -20,13 +22,27 @@ from portal.http.auth import require_role
 from portal.http.problems import problem_responses
 from portal.services import Services
 
-CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+CSV_MEDIA_TYPE = "text/csv"  # Litestar adds "; charset=utf-8" to text/* itself
+
+
+@dataclass
+class AllowlistOperation(Operation):
+    """Documents the CSV form (``format=csv``) beside the JSON one in the 200 response."""
+
+    def __post_init__(self) -> None:
+        ok = (self.responses or {}).get("200")
+        if isinstance(ok, OpenAPIResponse):
+            ok.content = {**(ok.content or {}), CSV_MEDIA_TYPE: OpenAPIMediaType(schema=Schema(
+                type=OpenAPIType.STRING,
+                description="a header line, then one approved entry a line (EVM: snapshot address, "
+                            "destination, amount, proof nodes joined by `:`; Solana: the distributor's leaf "
+                            "fields); the root is in `X-Merkle-Root`"))}
 
 
 @get("/v1/allowlist", operation_id="getAllowlist", tags=["staff"], guards=[require_role("reviewer")],
      summary=("Approved entries of a snapshot to one destination chain: an OpenZeppelin StandardMerkleTree "
               "for EVM, the merkle-distributor's tree for Solana (JSON, CSV or jup-ag's distributor JSON)"),
-     responses=problem_responses(400, 401, 403, 404, 422))
+     operation_class=AllowlistOperation, responses=problem_responses(400, 401, 403, 404, 422))
 async def get_allowlist(
     state: State,
     snapshot_id: Annotated[str, Parameter(max_length=200, description="id of a loaded snapshot")],

@@ -1,18 +1,32 @@
-"""``GET /v1/audit``: the hash-chained audit log, for admins, in ``seq`` order."""
+"""The audit log over HTTP: events for admins, signed checkpoints for everyone, and the checkpointer.
+
+``GET /v1/audit/checkpoints`` is public on purpose. A checkpoint carries a count, an HMAC and a
+time, nothing about any holder or decision, and its worth is in being copied to places the
+database's holder does not control: any mirror, auditor or holder may fetch it without credentials
+and check it with the published ed25519 public key. The checkpoints come from the checkpoint file,
+never from the database.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 import msgspec
-from litestar import get
+from litestar import Litestar, get
 from litestar.datastructures import State
 from litestar.params import Parameter
 
-from portal.domain import audit
+from portal.domain import audit, audit_checkpoints
+from portal.errors import PortalError
 from portal.http.auth import require_role
 from portal.http.problems import problem_responses
 from portal.services import Services
+
+logger = logging.getLogger("portal.audit")
 
 
 class AuditPage(msgspec.Struct, frozen=True):
@@ -20,6 +34,14 @@ class AuditPage(msgspec.Struct, frozen=True):
 
     events: list[audit.AuditEvent]
     next_after: int | None
+
+
+class CheckpointFeed(msgspec.Struct, frozen=True):
+    """``public_key`` (hex ed25519) verifies each checkpoint's signature over
+    ``migration-portal audit checkpoint\\nseq:<seq>\\nhead:<head_hash>\\nat:<at>``; oldest first."""
+
+    public_key: str
+    checkpoints: list[audit_checkpoints.Checkpoint]
 
 
 @get("/v1/audit", operation_id="listAuditEvents", tags=["staff"], guards=[require_role("admin")],
@@ -33,3 +55,46 @@ async def list_audit_events(
     async with services.db.transaction() as conn:
         events = await audit.events_after(conn, after, limit)
     return AuditPage(events, events[-1].seq if len(events) == limit else None)
+
+
+@get("/v1/audit/checkpoints", operation_id="listAuditCheckpoints", tags=["audit"],
+     summary="The newest signed checkpoints of the audit chain (public, for mirrors)",
+     responses=problem_responses(400))
+async def list_audit_checkpoints(
+    state: State,
+    limit: Annotated[int, Parameter(ge=1, le=1000, description="how many of the newest")] = 100,
+) -> CheckpointFeed:
+    services: Services = state.services
+    path = services.settings.audit_checkpoint_path
+    found = await asyncio.to_thread(audit_checkpoints.tail, path, limit) if path else []
+    return CheckpointFeed(audit.current_key().public_key, found)
+
+
+async def _checkpoint_forever(services: Services, path: str, every_seconds: int) -> None:
+    while True:
+        await asyncio.sleep(every_seconds)
+        try:
+            made = await audit_checkpoints.make_checkpoint(services.db, audit.current_key(), path,
+                                                           now=services.clock())
+        except PortalError as exc:  # broken chain or database down: say so loudly, sign nothing
+            logger.error("audit checkpoint not made: %s", exc.detail)
+            continue
+        if made is not None:
+            logger.info("audit checkpoint seq %d signed", made.seq)
+
+
+@contextlib.asynccontextmanager
+async def checkpointer(app: Litestar) -> AsyncIterator[None]:
+    """A lifespan entered after the one that builds ``app.state.services``; off when no file or 0 s."""
+    services: Services = app.state.services
+    path, every = services.settings.audit_checkpoint_path, services.settings.audit_checkpoint_seconds
+    if not path or every == 0:
+        yield
+        return
+    task = asyncio.create_task(_checkpoint_forever(services, path, every), name="portal-audit-checkpoints")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

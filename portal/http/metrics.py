@@ -18,7 +18,9 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
-from litestar import Litestar
+from litestar import Litestar, MediaType, Response, get
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.plugins.prometheus import PrometheusController
 from prometheus_client import Gauge, Histogram
 
 from portal.domain import review
@@ -73,3 +75,14 @@ RPC_LATENCY = Histogram("portal_rpc_latency_seconds", "RPC call latency by metho
 
 def observe_rpc(method: str, seconds: float) -> None:
     RPC_LATENCY.labels(method=method).observe(seconds)
+
+
+class MetricsController(PrometheusController):
+    """Litestar's ``/metrics``, documented as what it is: the Prometheus text format, not JSON."""
+
+    @get(operation_id="getMetrics", tags=["operations"], media_type=MediaType.TEXT,
+         summary="Prometheus metrics (text exposition format)",
+         responses={200: ResponseSpec(str, media_type=MediaType.TEXT, generate_examples=False,
+                                      description="Prometheus text exposition format")})
+    async def get(self) -> Response:
+        return await PrometheusController.get.fn(self)

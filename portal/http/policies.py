@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from importlib import resources
 
 import msgspec
 from litestar import MediaType, Request, Response, get, post
 from litestar.datastructures import State
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, OpenAPIType, Operation, Schema
 from litestar.params import JSONBody, Parameter
 
 from policy.links import LinkVerdict
@@ -28,6 +30,17 @@ class PolicyPublish(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     document: str
     signatures: list[Signature]
+
+
+@dataclass
+class PolicyPageOperation(Operation):
+    """Documents the ``<slug>.md`` form (the exact signed bytes) beside the HTML page."""
+
+    def __post_init__(self) -> None:
+        ok = (self.responses or {}).get("200")
+        if isinstance(ok, OpenAPIResponse):
+            ok.content = {**(ok.content or {}), "text/markdown": OpenAPIMediaType(schema=Schema(
+                type=OpenAPIType.STRING, description="the signed document, byte for byte (`<slug>.md`)"))}
 
 
 def _services(state: State) -> Services:
@@ -107,7 +120,7 @@ async def policy_feed(state: State) -> Response[bytes]:
 
 @get("/policy/{page:str}", operation_id="policyPage", tags=["policy"], media_type=MediaType.HTML,
      summary="A policy as HTML with its signature block, or `<slug>.md` for the exact signed bytes",
-     responses=problem_responses(404))
+     operation_class=PolicyPageOperation, responses=problem_responses(404))
 async def policy_page(state: State, page: str = Parameter(description="`<slug>` or `<slug>.md`", max_length=80)
                       ) -> Response:
     services = _services(state)
@@ -117,7 +130,7 @@ async def policy_page(state: State, page: str = Parameter(description="`<slug>` 
     async with services.db.transaction() as conn:
         current = await policies.current(conn, slug, now)
     if raw:
-        return Response(current.document.encode("utf-8"), media_type="text/markdown; charset=utf-8",
+        return Response(current.document.encode("utf-8"), media_type="text/markdown",
                         headers={"X-Content-SHA256": current.sha256, **policy_render.SECURITY_HEADERS})
     doc = policies.parse_submitted(current.document)
     threshold = services.policy_root.threshold if services.policy_root else None
@@ -141,7 +154,7 @@ async def security_txt(state: State) -> Response[str]:
     base = services.settings.public_url.rstrip("/")
     contacts = list(doc.contacts) or [f"{base}/policy/{main.slug}"]
     return Response(policy_render.security_txt(base_url=base, contacts=contacts, expires=main.expires,
-                                               policy_slug=main.slug), media_type="text/plain; charset=utf-8")
+                                               policy_slug=main.slug), media_type=MediaType.TEXT)
 
 
 @get("/v1/links/check", operation_id="checkLink", tags=["policy"],

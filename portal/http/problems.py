@@ -51,8 +51,12 @@ def _problem(status: int, code: str, title: str, detail: str, extra: dict[str, A
     )
 
 
+# RFC 9457's own members: an error's ``extra`` never overrides them (``status`` is the HTTP status).
+_RESERVED_MEMBERS = frozenset({"type", "title", "status", "detail", "instance", "code"})
+
+
 def portal_error_to_problem(exc: PortalError) -> ProblemDetailsException:
-    extra: dict[str, Any] = dict(exc.extra)
+    extra: dict[str, Any] = {key: value for key, value in exc.extra.items() if key not in _RESERVED_MEMBERS}
     if exc.field is not None:
         extra["field"] = exc.field
     return _problem(exc.status, exc.code, exc.title, exc.detail, extra)

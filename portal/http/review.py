@@ -8,6 +8,7 @@ from typing import Annotated
 import msgspec
 from litestar import Request, Response, get, post
 from litestar.datastructures import State
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
@@ -55,8 +56,9 @@ async def list_queue(
 
 
 @post("/v1/review/claim", operation_id="claimReviewRequest", tags=["staff"], guards=[require_role("reviewer")],
-      summary="Lease the oldest claimable request to the caller (204 when none)",
-      responses=problem_responses(401, 403))
+      summary="Lease the oldest claimable request to the caller (204 when none)", status_code=HTTP_200_OK,
+      responses={204: ResponseSpec(None, description="no request is waiting to be claimed", generate_examples=False),
+                 **problem_responses(401, 403)})
 async def claim(state: State, request: Request, staff: Staff) -> Response[review.RequestDetail | None]:
     services: Services = state.services
     settings = services.settings

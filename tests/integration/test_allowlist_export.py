@@ -110,3 +110,33 @@ def test_cli_export_matches_http(client: TestClient, database_url: str, settings
                                                        destination_chain=None))
     assert code == 0
     assert json.loads(out.read_text()) == over_http
+
+
+def test_cli_export_as_the_readme_shows_finds_the_data_dirs_snapshots(
+        client: TestClient, database_url: str, tmp_path, monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """``portal allowlist export --snapshot-id <id> --format json --out allowlist.json``, nothing else:
+    the snapshots are the ones ``serve --demo`` built under the data dir (it said "no snapshot is loaded")."""
+    from portal.cli import main as portal_main
+    from portal.demo import build_demo_snapshots
+
+    build_demo_snapshots(tmp_path / "data" / "snapshots")
+    evm = next(m for m in client.get("/v1/snapshots").json() if m["chain"] == "evm")
+    seed_requests(database_url, 2, snapshot_id=evm["id"])
+    token = create_key(database_url, "ada", "admin")
+    assert approve_all(client, token) == 2
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("PORTAL_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("PORTAL_SNAPSHOTS", raising=False)
+    monkeypatch.chdir(tmp_path)
+    code = portal_main(["allowlist", "export", "--snapshot-id", evm["id"], "--format", "json",
+                        "--out", "allowlist.json"])
+    assert code == 0, capsys.readouterr().err
+    exported = json.loads((tmp_path / "allowlist.json").read_text())
+    assert exported == client.get("/v1/allowlist", params={"snapshot_id": evm["id"]}, headers=bearer(token)).json()
+    assert len(exported["entries"]) == 2
+
+    monkeypatch.setenv("PORTAL_DATA_DIR", str(tmp_path / "empty"))
+    capsys.readouterr()
+    assert portal_main(["allowlist", "export", "--snapshot-id", evm["id"]]) == 2
+    assert capsys.readouterr().err.startswith("portal: no snapshot artifacts found")

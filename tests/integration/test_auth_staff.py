@@ -34,6 +34,8 @@ from tests.integration.staff_helpers import (
 )
 
 STAFF_PREFIXES = ("/v1/review", "/v1/audit", "/v1/allowlist")
+# Public on purpose under a staff prefix: signed checkpoints are for mirrors (see portal/http/audit.py).
+PUBLIC_UNDER_STAFF_PREFIXES = frozenset({"/v1/audit/checkpoints"})
 NOW = dt.datetime.now(dt.UTC)
 
 
@@ -71,7 +73,8 @@ def staff_operations(app: Litestar) -> list[tuple[str, str, tuple[str, ...]]]:
     for route in app.routes:
         for handler in getattr(route, "route_handlers", []):
             for method in sorted(handler.http_methods - {"OPTIONS", "HEAD"}):
-                staff = route.path.startswith(STAFF_PREFIXES) or (route.path == "/v1/policies" and method == "POST")
+                staff = (route.path.startswith(STAFF_PREFIXES) and route.path not in PUBLIC_UNDER_STAFF_PREFIXES) or (
+                    route.path == "/v1/policies" and method == "POST")
                 if not staff:
                     continue
                 roles = [getattr(guard, "staff_roles", None) for guard in handler.guards or []]
@@ -232,3 +235,30 @@ def test_hmac_and_none_are_refused_in_configuration(algorithms: tuple[str, ...])
     with pytest.raises(SettingsError, match="PORTAL_JWT_ISSUERS"):
         check_issuers([JwtIssuer(issuer="https://idp.test", jwks_url="https://idp.test/jwks", audience="a",
                                  algorithms=algorithms)])
+
+
+ABSURD_TIME_CLAIMS = {
+    "exp-1e30": {"exp": 10**30},                                      # the issue's case: accepted before
+    "exp-two-days": {"exp": int(NOW.timestamp()) + 2 * 24 * 3600},   # signed, well-formed, but lives two days
+    "exp-float": {"exp": float(int(NOW.timestamp()) + 300)},         # NumericDate as a float
+    "iat-1e30": {"iat": 10**30},
+    "nbf-negative": {"nbf": -(10**30)},
+    "iat-future": {"iat": int(NOW.timestamp()) + 3600},              # minted in the future
+}
+
+
+def test_absurd_time_claims_are_refused(staff_client: TestClient, issuer: Issuer) -> None:
+    for case, overrides in ABSURD_TIME_CLAIMS.items():
+        token = issuer.token(now=NOW, roles=["admin"], **overrides)
+        response = staff_client.get("/v1/review/requests", headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 401, case
+        assert_problem(response, 401)
+    ok = issuer.token(now=NOW, roles=["admin"], lifetime_seconds=23 * 3600)
+    assert staff_client.get("/v1/review/requests", headers={"Authorization": f"Bearer {ok}"}).status_code == 200
+
+
+def test_checkpoint_feed_is_public_and_names_no_event(staff_client: TestClient, database_url: str) -> None:
+    create_key(database_url, "rita", "reviewer")
+    response = staff_client.get("/v1/audit/checkpoints")
+    assert response.status_code == 200, response.text
+    assert set(response.json()) == {"public_key", "checkpoints"}

@@ -12,6 +12,8 @@ from portal.store import audit
 from portal.store.database import Database
 from portal.store.migrations import available_migrations, migrate
 
+TEST_CHAIN_KEY = b"test chain key, not a secret...."
+
 
 def test_template_has_every_migration_recorded(database_url: str) -> None:
     with psycopg.connect(database_url) as conn:
@@ -43,7 +45,8 @@ def test_audit_log_refuses_changes(database_url: str, statement: str) -> None:
         try:
             async with db.transaction() as conn:
                 for n in range(2):
-                    await audit.append(conn, at=dt.datetime.now(dt.UTC), actor="test", action="test:event:made",
+                    await audit.append(conn, key=TEST_CHAIN_KEY, at=dt.datetime.now(dt.UTC), actor="test",
+                                       action="test:event:made",
                                        subject=f"thing:{n}", data={"n": n})
         finally:
             await db.close()
@@ -54,7 +57,7 @@ def test_audit_log_refuses_changes(database_url: str, statement: str) -> None:
             conn.execute(statement)  # type: ignore[arg-type]
         events = list(audit.iter_all_sync(database_url))
     assert [e.seq for e in events] == [1, 2]
-    assert audit.first_broken(events) is None
+    assert audit.first_broken(events, key=TEST_CHAIN_KEY) is None
 
 
 def test_concurrent_appends_keep_one_linear_chain(database_url: str) -> None:
@@ -63,7 +66,8 @@ def test_concurrent_appends_keep_one_linear_chain(database_url: str) -> None:
         try:
             async def one(n: int) -> None:
                 async with db.transaction() as conn:
-                    await audit.append(conn, at=dt.datetime.now(dt.UTC), actor=f"a{n}", action="test:event:made",
+                    await audit.append(conn, key=TEST_CHAIN_KEY, at=dt.datetime.now(dt.UTC), actor=f"a{n}",
+                                       action="test:event:made",
                                        subject=f"thing:{n}", data={"n": n, "nested": {"b": [1, "x", None]}})
             await asyncio.gather(*(one(n) for n in range(40)))
         finally:
@@ -72,4 +76,4 @@ def test_concurrent_appends_keep_one_linear_chain(database_url: str) -> None:
     asyncio.run(run())
     events = list(audit.iter_all_sync(database_url))
     assert [e.seq for e in events] == list(range(1, 41))
-    assert audit.first_broken(events) is None
+    assert audit.first_broken(events, key=TEST_CHAIN_KEY) is None

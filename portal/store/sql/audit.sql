@@ -11,3 +11,7 @@ VALUES (%(seq)s, %(at)s, %(actor)s, %(action)s, %(subject)s, %(data)s, %(client)
 -- events_after --
 SELECT seq, at, actor, action, subject, data, client, prev_hash, hash
 FROM audit_events WHERE seq > %(after)s ORDER BY seq LIMIT %(limit)s
+
+-- legacy_events_after --
+SELECT seq, at, actor, action, subject, data, client, prev_hash, hash
+FROM audit_events_legacy WHERE seq > %(after)s ORDER BY seq LIMIT %(limit)s
