@@ -10,7 +10,7 @@ advisory lock, which keeps the chain linear across workers and replicas. ``data`
 strings, integers, booleans, null, lists and objects only (no floats), so it survives the jsonb round
 trip byte-for-byte under canonical encoding.
 
-Events written before migration 0006 were hashed with plain sha256 (no key); that migration moved
+Events written before migration 0007 were hashed with plain sha256 (no key); that migration moved
 them, verbatim, to ``audit_events_legacy``, where ``first_broken(..., key=None)`` still checks them
 by the old rule, and the keyed chain started again at seq 1.
 """

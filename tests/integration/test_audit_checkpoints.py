@@ -225,18 +225,18 @@ def test_verify_on_an_unmigrated_database_is_one_line(pg_server_url: str, monkey
 
 def test_events_hashed_the_old_way_move_to_the_legacy_table(files: AuditFiles, database_url: str,
                                                             capsys: pytest.CaptureFixture[str]) -> None:
-    """Migration 0006's rule, replayed on a database whose chain was written before it."""
+    """Migration 0007's rule, replayed on a database whose chain was written before it."""
     at = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
     old_hash = event_hash("0" * 64, key=None, seq=1, at=at, actor="op", action="staff:key:created",
                           subject="staff:old", data={}, client=None)
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute("DROP TABLE audit_events_legacy")
-        conn.execute("DELETE FROM schema_migrations WHERE version = 6")
+        conn.execute("DELETE FROM schema_migrations WHERE version = 7")
         conn.execute("INSERT INTO audit_events VALUES (1, %s, 'op', 'staff:key:created', 'staff:old', '{}', NULL, "
                      "%s, %s)", (at, "0" * 64, old_hash))
     from portal.store.migrations import migrate
 
-    assert migrate(database_url) == ["0006_audit_keyed"]
+    assert migrate(database_url) == ["0007_audit_keyed"]
     events(database_url, 2)
     code, out, _ = cli(capsys, "audit", "verify")
     assert (code, out["events"], out["legacy"]) == (0, 2, {"events": 1, "ok": True})
