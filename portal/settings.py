@@ -49,6 +49,9 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     jwt_issuers: tuple[JwtIssuer, ...] = ()
     policy_root: str | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    header_read_timeout_seconds: Annotated[float, msgspec.Meta(gt=0, le=300)] = 10.0
+    keep_alive_timeout_seconds: Annotated[int, msgspec.Meta(ge=1, le=300)] = 5
+    listen_backlog: Annotated[int, msgspec.Meta(ge=16, le=65_535)] = 2048
 
     @property
     def four_eyes_threshold(self) -> int:
@@ -80,6 +83,9 @@ ENV: dict[str, str] = {
     "jwt_issuers": "PORTAL_JWT_ISSUERS",
     "policy_root": "PORTAL_POLICY_ROOT",
     "log_level": "PORTAL_LOG_LEVEL",
+    "header_read_timeout_seconds": "PORTAL_HEADER_READ_TIMEOUT_SECONDS",
+    "keep_alive_timeout_seconds": "PORTAL_KEEP_ALIVE_TIMEOUT_SECONDS",
+    "listen_backlog": "PORTAL_LISTEN_BACKLOG",
 }
 
 
