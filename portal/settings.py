@@ -32,6 +32,7 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """Everything the service reads from its environment; field ``x`` comes from ``ENV[x]`` below."""
 
     database_url: str | None = None
+    app_database_url: str | None = None
     data_dir: str = ".portal"
     snapshots: tuple[str, ...] = ()
     public_url: str = "http://127.0.0.1:8000"
@@ -66,6 +67,7 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 ENV: dict[str, str] = {
     "database_url": "DATABASE_URL",
+    "app_database_url": "PORTAL_APP_DATABASE_URL",
     "data_dir": "PORTAL_DATA_DIR",
     "snapshots": "PORTAL_SNAPSHOTS",
     "public_url": "PORTAL_PUBLIC_URL",
@@ -114,6 +116,8 @@ def from_env(environ: Mapping[str, str] | None = None) -> Settings:
         raise SettingsError(ENV.get(field, "environment"), reason) from None
     if not settings.public_url.startswith(("http://", "https://")):
         raise SettingsError(ENV["public_url"], "must start with http:// or https://")
-    if settings.database_url is not None and not settings.database_url.startswith(("postgresql://", "postgres://")):
-        raise SettingsError(ENV["database_url"], "must be a postgresql:// URL")
+    for field in ("database_url", "app_database_url"):
+        url = getattr(settings, field)
+        if url is not None and not url.startswith(("postgresql://", "postgres://")):
+            raise SettingsError(ENV[field], "must be a postgresql:// URL")
     return settings

@@ -18,6 +18,7 @@ import msgspec
 
 from portal.cli.db import database_url
 from portal.settings import ENV, Settings, from_env
+from portal.store.database import app_role_problem, app_role_url
 from portal.store.migrations import migrate
 
 SERVERS = ("granian", "uvicorn")
@@ -71,8 +72,15 @@ def run_serve(args: argparse.Namespace) -> int:
         # Messages and policy links name the address the service is really reachable at.
         settings = msgspec.structs.replace(settings, public_url=f"http://{args.host}:{args.port}")
         os.environ[ENV["public_url"]] = settings.public_url
-    with database_url(settings.data_dir, settings.database_url) as url:
+    with database_url(settings.data_dir, settings.database_url, supervise=log) as url:
         migrate(url)
+        app_url = settings.app_database_url or app_role_url(url)
+        problem = app_role_problem(app_url)
+        if problem and problem.startswith("cannot connect"):
+            print(f"portal: {problem}; set {ENV['app_database_url']} (see README, Operations)", file=sys.stderr)
+            return 2
+        if problem:
+            print(f"portal: WARNING: {problem}", file=sys.stderr)
         if args.demo:
             from portal.demo import build_demo_snapshots, publish_demo_policy
             from portal.services import utc_now
@@ -86,7 +94,9 @@ def run_serve(args: argparse.Namespace) -> int:
             print("portal: no snapshot to serve: pass --snapshot PATH, set PORTAL_SNAPSHOTS, or use --demo",
                   file=sys.stderr)
             return 2
-        os.environ[ENV["database_url"]] = url
+        # Workers get the app role's URL only; the owner's stays in this process (migrations, demo).
+        os.environ[ENV["database_url"]] = app_url
+        os.environ[ENV["app_database_url"]] = app_url
         os.environ[ENV["snapshots"]] = ",".join(snapshot_paths)
         if args.workers > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
             os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="portal-metrics-")
@@ -94,6 +104,10 @@ def run_serve(args: argparse.Namespace) -> int:
         print_banner(base, demo=args.demo)
         run_server(args, settings, after)
     return 0
+
+
+def log(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
 
 def raise_open_file_limit() -> tuple[int, int]:
