@@ -16,7 +16,7 @@ import msgspec
 if TYPE_CHECKING:
     from portal.services import Services
 
-READINESS_BUDGET_SECONDS = 0.9
+READINESS_BUDGET_SECONDS = 0.6
 
 
 class Check(msgspec.Struct, frozen=True):

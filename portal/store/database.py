@@ -28,7 +28,7 @@ from portal.errors import UpstreamUnavailableError
 APP_ROLE = "portal_app"
 POOL_TIMEOUT_SECONDS = 1.5      # longest a request waits for a connection before its 503
 BATCH_TIMEOUT_SECONDS = 10.0    # the same for CLI commands and scripts, which would rather wait
-PING_TIMEOUT_SECONDS = 0.8      # /ready answers within a second, up or down
+PING_TIMEOUT_SECONDS = 0.5      # /ready answers within a second, up or down
 RECONNECT_DELAY_SECONDS = 0.25  # between attempts to replace a lost connection
 CONNECT_TIMEOUT_SECONDS = 2     # libpq's minimum; a unix socket or a refused port fails at once anyway
 

@@ -49,6 +49,17 @@ def postmaster_pid(pgdata: Path) -> int | None:
     return info.pid
 
 
+def _unreaped(pgdata: Path) -> bool:
+    """The pid in ``postmaster.pid`` still exists although no live postmaster does (a zombie)."""
+    import psutil
+
+    try:
+        pid = int((pgdata / "postmaster.pid").read_text().splitlines()[0])
+    except (OSError, ValueError, IndexError):
+        return False
+    return psutil.pid_exists(pid) and postmaster_pid(pgdata) is None
+
+
 class Supervisor(threading.Thread):
     """Restart the embedded postmaster whenever it dies, until ``stop()``."""
 
@@ -66,19 +77,29 @@ class Supervisor(threading.Thread):
                 continue
             died_at = time.monotonic()
             self.log(f"portal: embedded PostgreSQL (pid {pid}) is not running; restarting it")
-            while not self._stopping.is_set():
-                try:
-                    with self.server._lock:  # pgserver's own inter-process lock around (re)starts
-                        self.server.ensure_postgres_running()
-                    break
-                except Exception as exc:
-                    self.log(f"portal: embedded PostgreSQL restart failed ({type(exc).__name__}: {exc}); retrying")
-                    self._stopping.wait(1.0)
-            pid = postmaster_pid(pgdata)
+            pid = self._restart(pgdata)
             if pid is not None:
                 self.restarts += 1
                 self.log(f"portal: embedded PostgreSQL restarted (pid {pid}) "
                          f"{time.monotonic() - died_at:.1f} s after it was found down")
+
+    def _restart(self, pgdata: Path) -> int | None:
+        while not self._stopping.is_set():
+            if _unreaped(pgdata):
+                # The dead postmaster is a zombie until init reaps it; PostgreSQL refuses to start
+                # while the pid in postmaster.pid still answers, and pgserver takes it for running.
+                self._stopping.wait(0.05)
+                continue
+            try:
+                with self.server._lock:  # pgserver's own inter-process lock around (re)starts
+                    self.server.ensure_postgres_running()
+            except Exception as exc:
+                self.log(f"portal: embedded PostgreSQL restart failed ({type(exc).__name__}: {exc}); retrying")
+            pid = postmaster_pid(pgdata)
+            if pid is not None:
+                return pid
+            self._stopping.wait(0.5)
+        return None
 
     def stop(self) -> None:
         self._stopping.set()
