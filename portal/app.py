@@ -16,16 +16,18 @@ from litestar.di import Provide
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 
+from portal.domain import destinations as destinations_domain
 from portal.domain import policies as policy_domain
 from portal.domain.eligibility import SnapshotSet
 from portal.domain.jwt_auth import HttpxJwksFetcher, JwtVerifier
 from portal.domain.proofs.chain import EvmChain, Web3Chain
-from portal.http import allowlist, audit, health, holders, policies, review, snapshots
+from portal.http import allowlist, audit, csp, health, holders, pages, policies, review, snapshots
 from portal.http.auth import provide_staff
 from portal.http.metrics import observe_rpc, queue_gauges
 from portal.http.openapi import openapi_config
 from portal.http.problems import problem_details_plugin
 from portal.http.request_metrics import RouteMetricsMiddleware
+from portal.http.templating import template_config
 from portal.services import Clock, Services, utc_now
 from portal.settings import Settings
 from portal.store.database import POOL_TIMEOUT_SECONDS, Database, app_role_url
@@ -43,6 +45,7 @@ ROUTE_HANDLERS = [
     allowlist.get_allowlist,
     *policies.ROUTES,
     *holders.ROUTES,
+    *pages.ROUTES,
 ]
 
 
@@ -57,6 +60,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, evm_chain: EvmChai
     app_url = settings.app_database_url or app_role_url(settings.database_url)  # type: ignore[arg-type]
 
     policy_root = policy_domain.load_root(settings.policy_root)
+    destinations = destinations_domain.load(settings.destinations_file)
     chain = evm_chain
     if chain is None and settings.evm_rpc_url:
         chain = Web3Chain.from_url(settings.evm_rpc_url, timeout_seconds=settings.rpc_timeout_seconds,
@@ -64,7 +68,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, evm_chain: EvmChai
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        snapshot_set = SnapshotSet.open(settings.snapshots)
+        snapshot_set = SnapshotSet.open(settings.snapshots, destinations)
         jwks_fetcher = HttpxJwksFetcher(settings.rpc_timeout_seconds)
         jwt_verifier = JwtVerifier(settings.jwt_issuers, jwks_fetcher, now=lambda: clock().timestamp())
         db = await Database.open(app_url, size=settings.db_pool_size, timeout=POOL_TIMEOUT_SECONDS)
@@ -86,7 +90,9 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, evm_chain: EvmChai
         route_handlers=[*ROUTE_HANDLERS, PrometheusController],
         lifespan=[lifespan, queue_gauges],
         dependencies={"staff": Provide(provide_staff, sync_to_thread=False)},
-        middleware=[prometheus.middleware, *rate_limits(settings)],
+        middleware=[prometheus.middleware, *rate_limits(settings),
+                    csp.middleware(walletconnect=settings.walletconnect_project_id is not None)],
+        template_config=template_config(),
         plugins=[problem_details_plugin()],
         openapi_config=openapi_config(),
         debug=False,
