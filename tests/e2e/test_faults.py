@@ -62,7 +62,8 @@ def test_killed_embedded_postgres_fails_fast_and_recovers(tmp_path: Path) -> Non
     assert figures["failures_not_503"] == 0 and figures["failures_without_retry_after"] == 0, figures
     assert figures["first_503"] <= 2.0 and figures["slowest_failure"] <= POOL_TIMEOUT_SECONDS + 1.0, figures
     assert figures["ready_down_answers"] > 0 and figures["ready_503_false"] == figures["ready_down_answers"], figures
-    assert figures["ready_slowest"] <= 1.0, figures
+    # the server gives /ready 0.6 s (READINESS_BUDGET_SECONDS); the rest is room for a loaded CI host
+    assert figures["ready_slowest"] <= 1.5, figures
     assert figures["recovery"] <= 2.0, figures
     log = (tmp_path / "serve.log").read_text()
     assert "embedded PostgreSQL (pid" in log and "is not running; restarting it" in log
