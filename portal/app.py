@@ -33,7 +33,7 @@ from portal.http.request_metrics import RouteMetricsMiddleware
 from portal.http.templating import template_config
 from portal.services import Clock, Services, utc_now
 from portal.settings import Settings
-from portal.store.database import Database
+from portal.store.database import POOL_TIMEOUT_SECONDS, Database, app_role_url
 
 ROUTE_HANDLERS = [
     health.health,
@@ -55,9 +55,14 @@ ROUTE_HANDLERS = [
 
 def create_app(settings: Settings, *, clock: Clock = utc_now, evm_chain: EvmChain | None = None,
                solana_chain: SolanaChain | None = None) -> Litestar:
-    """Build the app; the database at ``settings.database_url`` must already be migrated."""
-    if settings.database_url is None:
+    """Build the app; the database at ``settings.database_url`` must already be migrated.
+
+    The app connects as the ``portal_app`` role (``PORTAL_APP_DATABASE_URL``, or the owner's URL
+    with that user), never as the owner: it can append to the audit log but not rewrite it.
+    """
+    if settings.database_url is None and settings.app_database_url is None:
         raise ValueError("create_app needs settings.database_url (the CLI starts an embedded server first)")
+    app_url = settings.app_database_url or app_role_url(settings.database_url)  # type: ignore[arg-type]
 
     policy_root = policy_domain.load_root(settings.policy_root)
     destinations = destinations_domain.load(settings.destinations_file)
@@ -75,7 +80,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, evm_chain: EvmChai
         audit_domain.install_key(audit_domain.key_for(settings))
         jwks_fetcher = HttpxJwksFetcher(settings.rpc_timeout_seconds)
         jwt_verifier = JwtVerifier(settings.jwt_issuers, jwks_fetcher, now=lambda: clock().timestamp())
-        db = await Database.open(settings.database_url, size=settings.db_pool_size)  # type: ignore[arg-type]
+        db = await Database.open(app_url, size=settings.db_pool_size, timeout=POOL_TIMEOUT_SECONDS)
         services = Services(settings=settings, db=db, snapshots=snapshot_set, clock=clock,
                             jwt_verifier=jwt_verifier, policy_root=policy_root, evm_chain=chain,
                             solana_chain=solana_chain)

@@ -104,6 +104,7 @@ class PolicyRejectedError(UnprocessableError):
 # -- 503: something outside the process is down ---------------------------------------------------
 class UpstreamUnavailableError(PortalError):
     status, code, title = 503, "upstream_unavailable", "Upstream service unavailable"
+    retry_after_seconds: ClassVar[int] = 2   # sent as Retry-After: outages here last seconds (issue 10)
 
 
 class RpcUnavailableError(UpstreamUnavailableError):

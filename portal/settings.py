@@ -33,6 +33,7 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """Everything the service reads from its environment; field ``x`` comes from ``ENV[x]`` below."""
 
     database_url: str | None = None
+    app_database_url: str | None = None
     data_dir: str = ".portal"
     snapshots: tuple[str, ...] = ()
     public_url: str = "http://127.0.0.1:8000"
@@ -58,6 +59,9 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     eligibility_max_age_seconds: Annotated[int, msgspec.Meta(ge=0, le=31_536_000)] = 3600
     walletconnect_project_id: Annotated[str, msgspec.Meta(pattern=r"^[0-9a-fA-F]{32}$")] | None = None
     token_decimals: Annotated[int, msgspec.Meta(ge=0, le=36)] | None = None
+    header_read_timeout_seconds: Annotated[float, msgspec.Meta(gt=0, le=300)] = 10.0
+    keep_alive_timeout_seconds: Annotated[int, msgspec.Meta(ge=1, le=300)] = 5
+    listen_backlog: Annotated[int, msgspec.Meta(ge=16, le=65_535)] = 2048
 
     @property
     def four_eyes_threshold(self) -> int:
@@ -88,6 +92,7 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 ENV: dict[str, str] = {
     "database_url": "DATABASE_URL",
+    "app_database_url": "PORTAL_APP_DATABASE_URL",
     "data_dir": "PORTAL_DATA_DIR",
     "snapshots": "PORTAL_SNAPSHOTS",
     "public_url": "PORTAL_PUBLIC_URL",
@@ -113,6 +118,9 @@ ENV: dict[str, str] = {
     "eligibility_max_age_seconds": "PORTAL_ELIGIBILITY_MAX_AGE_SECONDS",
     "walletconnect_project_id": "PORTAL_WALLETCONNECT_PROJECT_ID",
     "token_decimals": "PORTAL_TOKEN_DECIMALS",
+    "header_read_timeout_seconds": "PORTAL_HEADER_READ_TIMEOUT_SECONDS",
+    "keep_alive_timeout_seconds": "PORTAL_KEEP_ALIVE_TIMEOUT_SECONDS",
+    "listen_backlog": "PORTAL_LISTEN_BACKLOG",
 }
 
 
@@ -145,6 +153,8 @@ def from_env(environ: Mapping[str, str] | None = None) -> Settings:
         raise SettingsError(ENV["public_url"], "must start with http:// or https://")
     if settings.solana_rpc_url is not None and not settings.solana_rpc_url.startswith(("http://", "https://")):
         raise SettingsError(ENV["solana_rpc_url"], "must start with http:// or https://")
-    if settings.database_url is not None and not settings.database_url.startswith(("postgresql://", "postgres://")):
-        raise SettingsError(ENV["database_url"], "must be a postgresql:// URL")
+    for field in ("database_url", "app_database_url"):
+        url = getattr(settings, field)
+        if url is not None and not url.startswith(("postgresql://", "postgres://")):
+            raise SettingsError(ENV[field], "must be a postgresql:// URL")
     return settings

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
+from collections.abc import Callable
 
 import msgspec
 
@@ -21,12 +22,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 @contextlib.contextmanager
-def database_url(data_dir: str, configured: str | None):
-    """The configured server, or the embedded one under ``data_dir`` for as long as the block runs."""
+def database_url(data_dir: str, configured: str | None, *, supervise: Callable[[str], None] | None = None):
+    """The owner's URL: the configured server, or the embedded one under ``data_dir`` for as long as
+    the block runs (restarted when it dies, if ``supervise`` is given: a logging function)."""
     if configured:
         yield configured
     else:
-        with embedded_postgres(data_dir) as url:
+        with embedded_postgres(data_dir, supervise=supervise) as url:
             yield url
 
 

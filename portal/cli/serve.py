@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -16,27 +18,49 @@ import msgspec
 
 from portal.cli.db import database_url
 from portal.domain import audit as audit_domain
-from portal.settings import ENV, from_env
+from portal.settings import ENV, Settings, from_env
+from portal.store.database import app_role_problem, app_role_url
 from portal.store.migrations import migrate
 
 SERVERS = ("granian", "uvicorn")
 
+# Files one worker keeps for itself (database pool, snapshot artifacts, logs) below its open-file
+# limit; the rest it may spend on client connections.
+RESERVED_FILES = 256
+
+LIMITS_HELP = """\
+connection limits (environment; see README "Operations"):
+  PORTAL_HEADER_READ_TIMEOUT_SECONDS (10)  a request head (line + headers) must arrive whole within
+        this, from connecting or from the previous response; else the connection is closed
+  PORTAL_KEEP_ALIVE_TIMEOUT_SECONDS (5)    an idle kept-alive connection is closed after this
+  PORTAL_LISTEN_BACKLOG (2048)             TCP connections the kernel queues before refusing
+  The open-file soft limit is raised to the hard limit at start (every connection is a file).
+  uvicorn (default) enforces all three; granian bounds slow headers but keeps silent connections
+  open until its per-worker connection cap (open-file limit - 256), so put a proxy in front of it."""
+
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("serve", help="run the HTTP service")
+    parser = subparsers.add_parser("serve", help="run the HTTP service", epilog=LIMITS_HELP,
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--demo", action="store_true", help="serve the shipped demo snapshots (test keys!)")
     parser.add_argument("--snapshot", action="append", default=[], metavar="PATH",
                         help="snapshot artifact to serve (repeatable; default $PORTAL_SNAPSHOTS)")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--server", choices=SERVERS, default="granian",
-                        help="ASGI server (granian measured faster here; see benchmarks/http_eligibility.py)")
+    parser.add_argument("--server", choices=SERVERS, default="uvicorn",
+                        help="ASGI server (default %(default)s: it bounds silent connections; granian answers "
+                             "eligibility faster but keeps silent connections open; see benchmarks/)")
     parser.set_defaults(func=run_serve)
 
 
 def run_serve(args: argparse.Namespace) -> int:
     settings = from_env()
+    before, after = raise_open_file_limit()
+    print(f"portal: open-file limit {after}" + (f" (raised from {before})" if after != before else ""),
+          file=sys.stderr)
+    stop_on_sigterm()
     if args.workers < 1:
         print("portal: --workers must be at least 1", file=sys.stderr)
         return 2
@@ -49,8 +73,15 @@ def run_serve(args: argparse.Namespace) -> int:
         # Messages and policy links name the address the service is really reachable at.
         settings = msgspec.structs.replace(settings, public_url=f"http://{args.host}:{args.port}")
         os.environ[ENV["public_url"]] = settings.public_url
-    with database_url(settings.data_dir, settings.database_url) as url:
+    with database_url(settings.data_dir, settings.database_url, supervise=log) as url:
         migrate(url)
+        app_url = settings.app_database_url or app_role_url(url)
+        problem = app_role_problem(app_url)
+        if problem and problem.startswith("cannot connect"):
+            print(f"portal: {problem}; set {ENV['app_database_url']} (see README, Operations)", file=sys.stderr)
+            return 2
+        if problem:
+            print(f"portal: WARNING: {problem}", file=sys.stderr)
         if args.demo:
             from portal.demo import build_demo_snapshots, publish_demo_policy
             from portal.services import utc_now
@@ -69,14 +100,48 @@ def run_serve(args: argparse.Namespace) -> int:
             os.environ.setdefault(ENV["audit_checkpoint_file"], settings.audit_checkpoint_path or "")
         os.environ.setdefault(ENV["audit_key_file"], settings.audit_key_path)
         audit_domain.key_for(settings)  # generated once here (and said so), not raced by the workers
-        os.environ[ENV["database_url"]] = url
+        # Workers get the app role's URL only; the owner's stays in this process (migrations, demo).
+        os.environ[ENV["database_url"]] = app_url
+        os.environ[ENV["app_database_url"]] = app_url
         os.environ[ENV["snapshots"]] = ",".join(snapshot_paths)
         if args.workers > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
             os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="portal-metrics-")
         base = f"http://{args.host}:{args.port}"
         print_banner(base, demo=args.demo)
-        run_server(args.server, args.host, args.port, args.workers)
+        run_server(args, settings, after)
     return 0
+
+
+def log(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def raise_open_file_limit() -> tuple[int, int]:
+    """Lift RLIMIT_NOFILE's soft limit to the hard one; ``(before, after)``.
+
+    Every connection is a file: at a stock soft limit of 1024, about a thousand silent clients made
+    the worker stop accepting (issue 10). Workers inherit the raised limit.
+    """
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = hard if hard != resource.RLIM_INFINITY else max(soft, 1 << 20)
+    if soft < target:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        except (ValueError, OSError):
+            return soft, soft
+    return soft, resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+def stop_on_sigterm() -> None:
+    """SIGTERM unwinds like Ctrl-C, so the embedded PostgreSQL is stopped on the way out.
+
+    uvicorn re-raises the signal it caught once it has shut down; with the default disposition the
+    process would die there, before ``portal serve`` stops its database.
+    """
+    def exit_cleanly(signum: int, frame: object) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, exit_cleanly)
 
 
 def print_banner(base: str, *, demo: bool) -> None:
@@ -95,15 +160,25 @@ def print_banner(base: str, *, demo: bool) -> None:
     print("\n".join(lines), file=sys.stderr, flush=True)
 
 
-def run_server(server: str, host: str, port: int, workers: int) -> None:
-    if server == "granian":
+def run_server(args: argparse.Namespace, settings: Settings, open_files: int) -> None:
+    if args.server == "granian":
         from granian import Granian
         from granian.constants import Interfaces
+        from granian.http import HTTP1Settings
 
-        Granian("portal.asgi:app_from_env", address=host, port=port, workers=workers,
-                interface=Interfaces.ASGI, factory=True, log_access=False).serve()
+        # granian stops accepting once a worker holds ``backpressure`` connections, and its
+        # header-read timeout only starts with the first byte: silent connections stay until then.
+        Granian("portal.asgi:app_from_env", address=args.host, port=args.port, workers=args.workers,
+                interface=Interfaces.ASGI, factory=True, log_access=False, backlog=settings.listen_backlog,
+                backpressure=max(64, open_files - RESERVED_FILES),
+                http1_settings=HTTP1Settings(header_read_timeout=int(settings.header_read_timeout_seconds * 1000),
+                                             keep_alive=True)).serve()
     else:
         import uvicorn
 
-        uvicorn.run("portal.asgi:app_from_env", factory=True, host=host, port=port, workers=workers,
-                    log_level="warning", access_log=False)
+        # No ``limit_concurrency``: uvicorn counts open connections against it, so an idle flood
+        # would turn every real request into a 503. The head deadline bounds the connections instead.
+        uvicorn.run("portal.asgi:app_from_env", factory=True, host=args.host, port=args.port,
+                    workers=args.workers, log_level="warning", access_log=False,
+                    http="portal.cli.uvicorn_bounded:HeadDeadlineProtocol",
+                    backlog=settings.listen_backlog, timeout_keep_alive=settings.keep_alive_timeout_seconds)

@@ -1,13 +1,22 @@
-"""Readiness: can this replica answer holders right now?"""
+"""Readiness: can this replica answer holders right now?
+
+The answer is bounded in time (issue 10): during a database outage ``/ready`` must say "no" within
+a second, not hang behind the pool. The checks run concurrently and each one that has not
+finished within ``READINESS_BUDGET_SECONDS`` counts as failed.
+"""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 import msgspec
 
 if TYPE_CHECKING:
     from portal.services import Services
+
+READINESS_BUDGET_SECONDS = 0.6
 
 
 class Check(msgspec.Struct, frozen=True):
@@ -20,12 +29,26 @@ class ReadinessReport(msgspec.Struct, frozen=True):
     checks: dict[str, Check]
 
 
+async def _database(services: Services) -> Check:
+    ok = await services.db.ping()
+    return Check(ok, "reachable" if ok else "unreachable")
+
+
+async def _bounded(name: str, check: Callable[[], Awaitable[Check]]) -> Check:
+    try:
+        async with asyncio.timeout(READINESS_BUDGET_SECONDS):
+            return await check()
+    except TimeoutError:
+        return Check(False, f"{name} check timed out after {READINESS_BUDGET_SECONDS} s")
+    except Exception as exc:
+        return Check(False, f"{name} check failed: {type(exc).__name__}")
+
+
 async def check_readiness(services: Services) -> ReadinessReport:
-    checks: dict[str, Check] = {}
-    database_ok = await services.db.ping()
-    checks["database"] = Check(database_ok, "reachable" if database_ok else "unreachable")
     count = len(services.snapshots.snapshots)
-    checks["snapshot"] = Check(count > 0, f"{count} snapshot(s) loaded")
-    for name, check in services.readiness_checks:
-        checks[name] = await check()
+    named: list[tuple[str, Callable[[], Awaitable[Check]]]] = [("database", lambda: _database(services)),
+                                                               *services.readiness_checks]
+    results = await asyncio.gather(*(_bounded(name, check) for name, check in named))
+    checks = {"database": results[0], "snapshot": Check(count > 0, f"{count} snapshot(s) loaded")}
+    checks.update({name: result for (name, _), result in zip(named[1:], results[1:], strict=True)})
     return ReadinessReport(all(check.ok for check in checks.values()), checks)

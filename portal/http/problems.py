@@ -59,7 +59,9 @@ def portal_error_to_problem(exc: PortalError) -> ProblemDetailsException:
     extra: dict[str, Any] = {key: value for key, value in exc.extra.items() if key not in _RESERVED_MEMBERS}
     if exc.field is not None:
         extra["field"] = exc.field
-    return _problem(exc.status, exc.code, exc.title, exc.detail, extra)
+    retry_after = getattr(exc, "retry_after_seconds", None)
+    headers = {"Retry-After": str(retry_after)} if retry_after else None
+    return _problem(exc.status, exc.code, exc.title, exc.detail, extra, headers=headers)
 
 
 _MESSAGE_FIELD = re.compile(r"(?:at `\$\.([^`]+)`|required field `([^`]+)`)")

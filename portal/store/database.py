@@ -3,22 +3,81 @@
 ``Database.transaction()`` is the only way the domain touches PostgreSQL: it borrows a pooled
 connection, commits when the block ends normally and rolls back when it raises, so a write is
 always whole or absent. Connection failures become ``UpstreamUnavailableError`` (503).
+
+Outages are bounded (issue 10): a request waits at most ``POOL_TIMEOUT_SECONDS`` for a connection,
+``ping`` (``/ready``) at most ``PING_TIMEOUT_SECONDS``, every lent connection is checked first (a
+broken one is replaced, not handed out), and reconnection is retried every
+``RECONNECT_DELAY_SECONDS`` instead of psycopg_pool's doubling backoff (1, 2, 4, 8 s...), which is
+what kept requests failing for 4-15 s after PostgreSQL had come back.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
+from psycopg_pool.base import AttemptWithBackoff
 
 from portal.errors import UpstreamUnavailableError
 
-POOL_TIMEOUT_SECONDS = 10.0
+APP_ROLE = "portal_app"
+POOL_TIMEOUT_SECONDS = 1.5      # longest a request waits for a connection before its 503
+BATCH_TIMEOUT_SECONDS = 10.0    # the same for CLI commands and scripts, which would rather wait
+PING_TIMEOUT_SECONDS = 0.5      # /ready answers within a second, up or down
+RECONNECT_DELAY_SECONDS = 0.25  # between attempts to replace a lost connection
+CONNECT_TIMEOUT_SECONDS = 2     # libpq's minimum; a unix socket or a refused port fails at once anyway
 
 Connection = psycopg.AsyncConnection[dict]
+
+
+class _SteadyRetry(AttemptWithBackoff):
+    """Retry at a fixed short interval: the database is back in seconds or it is not (then the
+    pool still gives up after ``reconnect_timeout``)."""
+
+    INITIAL_DELAY = RECONNECT_DELAY_SECONDS
+    DELAY_JITTER = 0.2
+    DELAY_BACKOFF = 1.0
+
+
+class _Pool(AsyncConnectionPool):
+    async def _add_connection(self, attempt: AttemptWithBackoff | None, growing: bool = False) -> None:
+        # psycopg_pool builds its backoff here when a connection is to be (re)made; ours instead.
+        await super()._add_connection(attempt or _SteadyRetry(timeout=self.reconnect_timeout), growing)
+
+
+def app_role_url(owner_url: str) -> str:
+    """The owner's URL with the user swapped for ``portal_app`` and any password dropped.
+
+    Works where the server trusts the connection (the embedded server's unix socket, peer/cert
+    auth) or finds the role's password elsewhere (``PGPASSFILE``); otherwise give
+    ``PORTAL_APP_DATABASE_URL`` with the role's password.
+    """
+    parts = urlsplit(owner_url)
+    host = parts.netloc.rsplit("@", 1)[-1]
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in ("user", "password")]
+    return urlunsplit(parts._replace(netloc=f"{APP_ROLE}@{host}", query=urlencode(query, safe="/")))
+
+
+def app_role_problem(url: str) -> str | None:
+    """Why ``url`` is not a safe connection for the app (cannot connect, or too powerful), or None."""
+    try:
+        with psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT_SECONDS) as conn:
+            row = conn.execute(
+                "SELECT rolsuper, rolbypassrls, current_user AS name, "
+                "EXISTS (SELECT FROM pg_tables WHERE schemaname = 'public' AND tableowner = current_user) AS owns "
+                "FROM pg_roles WHERE rolname = current_user").fetchone()
+    except psycopg.Error as exc:
+        return f"cannot connect as the app role: {str(exc).strip().splitlines()[0]}"
+    assert row is not None
+    superuser, bypass_rls, name, owns = row
+    if superuser or bypass_rls or owns:
+        return f"the app connects as {name!r}, which is a superuser or owns the tables; it could rewrite the audit log"
+    return None
 
 
 class Database:
@@ -28,36 +87,43 @@ class Database:
         self.pool = pool
 
     @classmethod
-    async def open(cls, url: str, *, size: int = 10) -> Database:
-        pool = AsyncConnectionPool(
+    async def open(cls, url: str, *, size: int = 10, timeout: float = BATCH_TIMEOUT_SECONDS) -> Database:
+        """Open a pool of ``size``; a unit of work waits at most ``timeout`` for a connection (the app
+        passes ``POOL_TIMEOUT_SECONDS``: in an outage, or under more load than the pool can carry, a
+        quick 503 with Retry-After beats a queue)."""
+        pool = _Pool(
             url,
             min_size=min(2, size),
             max_size=size,
-            kwargs={"row_factory": dict_row, "autocommit": False},
-            timeout=POOL_TIMEOUT_SECONDS,
+            kwargs={"row_factory": dict_row, "autocommit": False, "connect_timeout": CONNECT_TIMEOUT_SECONDS,
+                    "keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 3, "keepalives_count": 3},
+            timeout=timeout,
+            check=AsyncConnectionPool.check_connection,
+            max_lifetime=30 * 60,
             open=False,
             name="portal",
         )
-        await pool.open(wait=True, timeout=POOL_TIMEOUT_SECONDS)
+        await pool.open(wait=True, timeout=10)
         return cls(pool)
 
     async def close(self) -> None:
         await self.pool.close()
 
     @contextlib.asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Connection]:
+    async def transaction(self, *, timeout: float | None = None) -> AsyncIterator[Connection]:
         """Yield a connection inside one transaction: committed on success, rolled back on error."""
         try:
-            async with self.pool.connection() as conn:
+            async with self.pool.connection(timeout=timeout) as conn:
                 yield conn
         except (PoolTimeout, psycopg.OperationalError) as exc:
             raise UpstreamUnavailableError("the database is unavailable; try again shortly") from exc
 
     async def ping(self) -> bool:
-        """True when a round trip to the server succeeds (``/ready``)."""
+        """True when a round trip to the server succeeds within ``PING_TIMEOUT_SECONDS`` (``/ready``)."""
         try:
-            async with self.transaction() as conn:
-                await conn.execute("SELECT 1")
-        except UpstreamUnavailableError:
+            async with asyncio.timeout(PING_TIMEOUT_SECONDS):
+                async with self.transaction(timeout=PING_TIMEOUT_SECONDS) as conn:
+                    await conn.execute("SELECT 1")
+        except (UpstreamUnavailableError, TimeoutError):
             return False
         return True

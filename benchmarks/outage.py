@@ -1,0 +1,178 @@
+"""Issue 10 item 4: what holders see while the embedded PostgreSQL is killed and comes back.
+
+Start a real ``portal serve --demo`` (embedded PostgreSQL, supervised), put it under load (threads
+asking a database-backed route, ``GET /v1/policies``, over and over, and one asking ``/ready``),
+SIGKILL the postmaster, and time: the first 503 (and the slowest answer while down), how long
+``/ready`` takes to say 503 ``ready: false``, how long PostgreSQL is down (until a direct
+connection succeeds again; ``portal serve`` restarts it), and from then until the route answers
+200 again (recovery). Prints the figures of each round and their medians.
+
+    python benchmarks/outage.py [--rounds 3] [--load 4]
+
+Traffic goes to 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import json
+import os
+import signal
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _server import portal_process
+
+DB_ROUTE = "/v1/policies"
+
+
+@dataclass
+class Answer:
+    at: float           # monotonic time the answer arrived
+    took: float
+    status: int         # 0: no HTTP answer (connection error, client timeout)
+    retry_after: str | None = None
+    ready: bool | None = None
+
+
+@dataclass
+class Recorder:
+    host: str
+    port: int
+    answers: dict[str, list[Answer]] = field(default_factory=dict)
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    def ask(self, path: str) -> Answer:
+        started = time.monotonic()
+        connection = http.client.HTTPConnection(self.host, self.port, timeout=10)
+        try:
+            connection.request("GET", path)
+            response = connection.getresponse()
+            body = response.read()
+            ready = json.loads(body).get("ready") if path == "/ready" else None
+            return Answer(time.monotonic(), time.monotonic() - started, response.status,
+                          response.getheader("Retry-After"), ready)
+        except (OSError, ValueError):
+            return Answer(time.monotonic(), time.monotonic() - started, 0)
+        finally:
+            connection.close()
+
+    def loop(self, name: str, path: str, pause: float) -> None:
+        answers = self.answers.setdefault(name, [])
+        while not self.stop.is_set():
+            answers.append(self.ask(path))
+            time.sleep(pause)
+
+    @contextlib.contextmanager
+    def running(self, load: int) -> object:
+        threads = [threading.Thread(target=self.loop, args=(f"db{i}", DB_ROUTE, 0.01)) for i in range(load)]
+        threads.append(threading.Thread(target=self.loop, args=("ready", "/ready", 0.05)))
+        for thread in threads:
+            thread.start()
+        try:
+            yield self
+        finally:
+            self.stop.set()
+            for thread in threads:
+                thread.join()
+
+
+def postmaster_pid(pgdata: Path) -> int:
+    return int((pgdata / "postmaster.pid").read_text().splitlines()[0])
+
+
+def wait_database(owner_url: str, timeout: float) -> float:
+    """Poll a direct connection every 20 ms; the monotonic time it first succeeds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with psycopg.connect(owner_url, connect_timeout=2) as conn:
+                conn.execute("SELECT 1")
+            return time.monotonic()
+        except psycopg.Error:
+            time.sleep(0.02)
+    raise RuntimeError("PostgreSQL did not come back")
+
+
+def one_outage(base: str, pgdata: Path, *, load: int, settle: float = 1.0) -> dict[str, float]:
+    """Kill the postmaster under load once; the figures of that round (seconds)."""
+    host, port = "127.0.0.1", int(base.rsplit(":", 1)[1])
+    from pgserver.utils import PostmasterInfo
+
+    owner_url = PostmasterInfo.read_from_pgdata(pgdata).get_uri()  # the socket stays where it was
+    wait_database(owner_url, 5)
+    recorder = Recorder(host, port)
+    with recorder.running(load):
+        time.sleep(settle)
+        killed_at = time.monotonic()
+        os.kill(postmaster_pid(pgdata), signal.SIGKILL)
+        time.sleep(0.3)   # the kill takes the backends down; only then is "back" meaningful
+        back_at = wait_database(owner_url, 60)
+        time.sleep(3)     # long enough to see recovery
+    db = sorted((a for name, answers in recorder.answers.items() if name.startswith("db") for a in answers),
+                key=lambda a: a.at)
+    ready = recorder.answers["ready"]
+    failed = [a for a in db if a.at > killed_at and a.status != 200]
+    first_503 = next((a for a in failed if a.status == 503), None)
+    ok_after = [a for a in db if a.at > back_at and a.status == 200]
+    # recovered: from the first 200 after PostgreSQL is back, nothing but 200s
+    recovered = next((a for a in ok_after if all(b.status == 200 for b in db if b.at >= a.at)), None)
+    ready_down = [a for a in ready if killed_at < a.at and a.status != 200]
+    return {
+        "first_503": (first_503.at - killed_at) if first_503 else float("nan"),
+        "slowest_failure": max((a.took for a in failed), default=float("nan")),
+        "failures_not_503": sum(1 for a in failed if a.status != 503),
+        "failures_without_retry_after": sum(1 for a in failed if a.status == 503 and not a.retry_after),
+        "ready_slowest": max((a.took for a in ready_down), default=float("nan")),
+        "ready_503_false": sum(1 for a in ready_down if a.status == 503 and a.ready is False),
+        "ready_down_answers": len(ready_down),
+        "pg_down": back_at - killed_at,
+        "recovery": (recovered.at - back_at) if recovered else float("nan"),
+        "requests": len(db),
+    }
+
+
+@contextlib.contextmanager
+def demo_server(data_dir: Path, **kwargs: object) -> object:
+    """A supervised ``portal serve --demo``; yields (base URL, pgdata, process)."""
+    with portal_process(data_dir, [], extra_args=["--demo"], ready_timeout=120, **kwargs) as (base, process):
+        yield base, data_dir / "pg", process
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--load", type=int, default=4, help="threads asking the database-backed route")
+    parser.add_argument("--server", default=None)
+    args = parser.parse_args()
+    rounds = []
+    with tempfile.TemporaryDirectory(prefix="portal-outage-") as tmp, \
+            demo_server(Path(tmp), server=args.server) as (base, pgdata, _):
+        for number in range(1, args.rounds + 1):
+            figures = one_outage(base, pgdata, load=args.load)
+            rounds.append(figures)
+            print(f"round {number}: first 503 after {figures['first_503']:.2f} s, slowest failed request "
+                  f"{figures['slowest_failure']:.2f} s ({figures['failures_not_503']} not 503, "
+                  f"{figures['failures_without_retry_after']} without Retry-After); /ready slowest "
+                  f"{figures['ready_slowest']:.2f} s ({figures['ready_503_false']}/{figures['ready_down_answers']} "
+                  f"were 503 ready=false); PostgreSQL down {figures['pg_down']:.2f} s; recovered "
+                  f"{figures['recovery']:.2f} s after it was back; {figures['requests']} requests", flush=True)
+        log = (Path(tmp) / "serve.log").read_text(errors="replace")
+    for key in ("first_503", "slowest_failure", "ready_slowest", "pg_down", "recovery"):
+        values = [r[key] for r in rounds]
+        print(f"{key:>16}: median {statistics.median(values):.2f} s  (range {min(values):.2f}-{max(values):.2f})")
+    print("\n".join(line for line in log.splitlines() if "embedded PostgreSQL" in line))
+
+
+if __name__ == "__main__":
+    main()
