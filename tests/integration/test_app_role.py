@@ -82,7 +82,7 @@ def test_the_role_migration_runs_again_where_the_role_exists(pg_server_url: str)
     with psycopg.connect(pg_server_url, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     try:
-        assert "0006_app_role" in migrate(with_database(pg_server_url, name))  # portal_app already exists
+        assert "0008_app_role" in migrate(with_database(pg_server_url, name))  # portal_app already exists
         with psycopg.connect(app_role_url(with_database(pg_server_url, name))) as conn:
             assert conn.execute("SELECT count(*) FROM audit_events").fetchone() == (0,)
     finally:
