@@ -20,7 +20,7 @@ from portal.domain import policies as policy_domain
 from portal.domain.eligibility import SnapshotSet
 from portal.domain.jwt_auth import HttpxJwksFetcher, JwtVerifier
 from portal.domain.proofs.chain import EvmChain, Web3Chain
-from portal.http import allowlist, audit, health, holders, policies, review, snapshots
+from portal.http import allowlist, audit, health, holders, links, policies, review, snapshots
 from portal.http.auth import provide_staff
 from portal.http.metrics import observe_rpc, queue_gauges
 from portal.http.openapi import openapi_config
@@ -42,6 +42,7 @@ ROUTE_HANDLERS = [
     audit.list_audit_events,
     allowlist.get_allowlist,
     *policies.ROUTES,
+    *links.ROUTES,
     *holders.ROUTES,
 ]
 
@@ -51,7 +52,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, evm_chain: EvmChai
     if settings.database_url is None:
         raise ValueError("create_app needs settings.database_url (the CLI starts an embedded server first)")
 
-    policy_root = policy_domain.load_root(settings.policy_root)
+    policy_root = policy_domain.load_anchor(settings.policy_root)
     chain = evm_chain
     if chain is None and settings.evm_rpc_url:
         chain = Web3Chain.from_url(settings.evm_rpc_url, timeout_seconds=settings.rpc_timeout_seconds,

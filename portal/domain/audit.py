@@ -24,6 +24,7 @@ class AuditAction(StrEnum):
     STAFF_KEY_CREATED = "staff:key:created"
     STAFF_KEY_REVOKED = "staff:key:revoked"
     POLICY_PUBLISHED = "policy:version:published"
+    POLICY_ROOT_PUBLISHED = "policy:root:published"
 
 
 async def record(conn: Connection, action: AuditAction, *, at: dt.datetime, actor: str, subject: str,

@@ -99,9 +99,12 @@ def test_html_page_statement_verifies_with_plain_eth_account(policy_client: Test
     assert publish(policy_client, text, signatures).status_code == 201
     page = policy_client.get("/policy/official")
     assert page.status_code == 200
-    assert "script-src" not in page.headers["content-security-policy"]
-    assert "default-src 'none'" in page.headers["content-security-policy"]
+    csp = page.headers["content-security-policy"]
+    # Scripts only from this origin (the in-browser verifier), never inline or eval'd.
+    assert "script-src 'self';" in csp and "unsafe" not in csp
+    assert "default-src 'none'" in csp
     assert "<script>" not in page.text  # raw HTML in Markdown is escaped, never rendered
+    assert all(' src="/policy/static/' in tag for tag in re.findall(r"<script[^>]*>", page.text))
     shown = html.unescape(re.search(r"<pre>(.*?)</pre>", page.text, re.S).group(1))  # type: ignore[union-attr]
     for signature in signatures:
         recovered = Account.recover_message(encode_defunct(text=shown), signature=signature["signature"])
