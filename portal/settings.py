@@ -48,6 +48,7 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     review_lease_seconds: Annotated[int, msgspec.Meta(ge=10, le=86_400)] = 900
     jwt_issuers: tuple[JwtIssuer, ...] = ()
     policy_root: str | None = None
+    security_txt: str | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @property
@@ -79,6 +80,7 @@ ENV: dict[str, str] = {
     "review_lease_seconds": "PORTAL_REVIEW_LEASE_SECONDS",
     "jwt_issuers": "PORTAL_JWT_ISSUERS",
     "policy_root": "PORTAL_POLICY_ROOT",
+    "security_txt": "PORTAL_SECURITY_TXT",
     "log_level": "PORTAL_LOG_LEVEL",
 }
 

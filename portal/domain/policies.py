@@ -185,3 +185,12 @@ async def readiness(db: Database, now: dt.datetime) -> Check:
     if expired:
         return Check(False, "expired policy: " + ", ".join(expired))
     return Check(True, f"{len(policies)} current policy document(s)" if policies else "no policy published")
+
+
+def signed_security_txt(path: str) -> bytes:
+    """The OpenPGP-signed security.txt named by ``PORTAL_SECURITY_TXT``, read per request so a re-signed
+    file is served without a restart."""
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise NotFoundError(f"security.txt is configured but cannot be read ({exc.strerror})") from None

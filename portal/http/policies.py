@@ -16,6 +16,7 @@ from litestar import MediaType, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.params import JSONBody, Parameter
 
+from policy import security_txt as security_txt_lib
 from policy.signatures import Signature, encode_signature_file
 from portal.domain import policies, policy_roots
 from portal.domain.policies import PolicyVersion
@@ -239,18 +240,20 @@ async def policy_page(state: State, page: str = Parameter(description="`<slug>`,
 
 
 @get("/.well-known/security.txt", operation_id="securityTxt", tags=["policy"], media_type=MediaType.TEXT,
-     summary="RFC 9116 security.txt from the official policy", responses=problem_responses(404))
-async def security_txt(state: State) -> Response[str]:
+     summary="RFC 9116 security.txt: the OpenPGP-signed file of PORTAL_SECURITY_TXT, else built from the policy",
+     responses=problem_responses(404))
+async def security_txt(state: State) -> Response:
     services = _services(state)
+    if services.settings.security_txt:
+        signed = policies.signed_security_txt(services.settings.security_txt)
+        return Response(signed, media_type="text/plain; charset=utf-8")
     async with services.db.transaction() as conn:
         main = policies.main_policy(await policies.current_all(conn, services.clock()))
     if main is None:
         raise NotFoundError("no policy is published yet")
     doc = policies.parse_submitted(main.document)
-    base = services.settings.public_url.rstrip("/")
-    contacts = list(doc.contacts) or [f"{base}/policy/{main.slug}"]
-    return Response(policy_render.security_txt(base_url=base, contacts=contacts, expires=main.expires,
-                                               policy_slug=main.slug), media_type="text/plain; charset=utf-8")
+    text = security_txt_lib.security_txt_text(doc, base_url=services.settings.public_url.rstrip("/"))
+    return Response(text, media_type="text/plain; charset=utf-8")
 
 
 ROUTES = [publish_policy, publish_root, list_policies, list_roots, get_root, get_policy, list_policy_versions,

@@ -152,15 +152,3 @@ def atom_feed(*, base_url: str, entries: list[tuple[str, str, int, str, dt.datet
         ET.SubElement(entry, "link", rel="related", href=f"{base_url}/v1/policies/{slug}/versions/{version}")
         ET.SubElement(entry, "summary").text = f"Official policy {slug} version {version}, sha256 {sha256}"
     return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="utf-8")
-
-
-def security_txt(*, base_url: str, contacts: list[str], expires: dt.datetime, policy_slug: str) -> str:
-    """RFC 9116: Contact (one or more), Expires, Canonical, Policy."""
-    lines = [f"Contact: {contact}" for contact in contacts]
-    lines += [
-        f"Expires: {expires.astimezone(dt.UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}",
-        f"Canonical: {base_url}/.well-known/security.txt",
-        f"Policy: {base_url}/policy/{policy_slug}",
-        "Preferred-Languages: en",
-    ]
-    return "\n".join(lines) + "\n"
