@@ -21,7 +21,6 @@ hosts never produce domain or name rules. ``check_link`` never raises.
 
 from __future__ import annotations
 
-import functools
 import ipaddress
 import json
 import re
@@ -55,9 +54,11 @@ class OfficialLinks(msgspec.Struct, frozen=True):
     http_origins: tuple[str, ...] = ()  # "host:port" of loopback http links the policy lists (a local demo)
 
 
-@functools.cache
+_PSL = PublicSuffixList()  # loaded once at import (~0.1 s): the bundled list, no network
+
+
 def _psl() -> PublicSuffixList:
-    return PublicSuffixList()
+    return _PSL
 
 
 def _load_confusables() -> dict[str, str]:
