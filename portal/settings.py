@@ -50,6 +50,8 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     policy_root: str | None = None
     security_txt: str | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    walletconnect_project_id: Annotated[str, msgspec.Meta(pattern=r"^[0-9a-fA-F]{32}$")] | None = None
+    token_decimals: Annotated[int, msgspec.Meta(ge=0, le=36)] | None = None
 
     @property
     def four_eyes_threshold(self) -> int:
@@ -82,6 +84,8 @@ ENV: dict[str, str] = {
     "policy_root": "PORTAL_POLICY_ROOT",
     "security_txt": "PORTAL_SECURITY_TXT",
     "log_level": "PORTAL_LOG_LEVEL",
+    "walletconnect_project_id": "PORTAL_WALLETCONNECT_PROJECT_ID",
+    "token_decimals": "PORTAL_TOKEN_DECIMALS",
 }
 
 

@@ -9,12 +9,12 @@ Stable file URLs (what ``portal policy verify --url`` and the page's in-browser 
 from __future__ import annotations
 
 import re
-from importlib import resources
 
 import msgspec
 from litestar import MediaType, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.params import JSONBody, Parameter
+from litestar.response import Template
 
 from policy import security_txt as security_txt_lib
 from policy.signatures import Signature, encode_signature_file
@@ -24,16 +24,11 @@ from portal.domain.policy_roots import RootVersion
 from portal.errors import NotFoundError
 from portal.http import policy_render
 from portal.http.auth import Staff, require_role
+from portal.http.pages.layout import layout
 from portal.http.problems import problem_responses
 from portal.services import Services
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
-_STATIC = resources.files("portal.http").joinpath("static")
-STATIC_FILES = {  # name -> (bytes, media type); the policy page's own CSS and JS, same origin
-    "policy.css": (_STATIC.joinpath("policy.css").read_bytes(), "text/css"),
-    "policy-verify.js": (_STATIC.joinpath("policy-verify.js").read_bytes(), "text/javascript"),
-    "noble.js": (_STATIC.joinpath("vendor", "noble.js").read_bytes(), "text/javascript"),
-}
 _VERSION_FILE = re.compile(r"^([1-9][0-9]{0,8})\.(md|md\.sig\.json)$")
 _ROOT_FILE = re.compile(r"^([1-9][0-9]{0,8})\.(toml|sig\.json)$")
 _PAGE = re.compile(r"^([a-z0-9][a-z0-9-]{0,63})(\.md|\.md\.sig\.json)?$")
@@ -136,8 +131,11 @@ async def get_policy_version(
         return await policies.version(conn, slug, number, services.clock())
 
 
-def _html(body: str, status_code: int = 200) -> Response[str]:
-    return Response(body, media_type=MediaType.HTML, status_code=status_code, headers=policy_render.SECURITY_HEADERS)
+async def _page(state: State, template: str, title: str, view: msgspec.Struct, scripts: tuple[str, ...] = ()
+                ) -> Template:
+    """A page on the site's base layout, with the policy pages' stricter headers."""
+    return Template(template_name=template, headers=policy_render.SECURITY_HEADERS,
+                    context={"layout": await layout(state, title, scripts=scripts), "page": view})
 
 
 def _file(body: bytes, media_type: str, sha256: str | None = None) -> Response[bytes]:
@@ -153,21 +151,11 @@ def _version_files(version: PolicyVersion, kind: str) -> Response[bytes]:
 
 @get("/policy", operation_id="policyIndexPage", tags=["policy"], include_in_schema=True,
      summary="HTML index of the official policies", media_type=MediaType.HTML)
-async def policy_index(state: State) -> Response[str]:
+async def policy_index(state: State) -> Template:
     services = _services(state)
     async with services.db.transaction() as conn:
         current = await policies.current_all(conn, services.clock())
-    return _html(policy_render.index_page([(p.slug, p.title, p.version) for p in current]))
-
-
-@get("/policy/static/{name:str}", operation_id="policyStatic", tags=["policy"], include_in_schema=False,
-     sync_to_thread=False)
-def policy_static(name: str = Parameter(description="file name", max_length=40)) -> Response[bytes]:
-    if name not in STATIC_FILES:
-        raise NotFoundError(f"no static file {name!r}", field="name")
-    body, media_type = STATIC_FILES[name]
-    return Response(body, media_type=media_type, headers={"Cache-Control": "public, max-age=3600",
-                                                          "X-Content-Type-Options": "nosniff"})
+    return await _page(state, "policy_index.html", "Official policy", policy_render.index_page(current))
 
 
 @get("/policy/feed.atom", operation_id="policyFeed", tags=["policy"], summary="Atom feed: one entry per version",
@@ -222,7 +210,7 @@ async def policy_version_file(
      summary="A policy as HTML; `<slug>.md` its exact signed bytes; `<slug>.md.sig.json` its signature bundle",
      responses=problem_responses(404))
 async def policy_page(state: State, page: str = Parameter(description="`<slug>`, `<slug>.md` or `<slug>.md.sig.json`",
-                                                          max_length=80)) -> Response:
+                                                          max_length=80)) -> Template | Response[bytes]:
     services = _services(state)
     match = _PAGE.match(page)
     if match is None:
@@ -235,8 +223,9 @@ async def policy_page(state: State, page: str = Parameter(description="`<slug>`,
     if suffix:
         return _version_files(current, suffix.removeprefix("."))
     doc = policies.parse_submitted(current.document)
-    base = services.settings.public_url.rstrip("/")
-    return _html(policy_render.policy_page(current, doc, roots=roots, base_url=base, now=now))
+    view = policy_render.policy_page(current, doc, roots=roots, base_url=services.settings.public_url.rstrip("/"),
+                                     now=now)
+    return await _page(state, "policy.html", current.title, view, scripts=(policy_render.VERIFY_SCRIPT,))
 
 
 @get("/.well-known/security.txt", operation_id="securityTxt", tags=["policy"], media_type=MediaType.TEXT,
@@ -257,5 +246,5 @@ async def security_txt(state: State) -> Response:
 
 
 ROUTES = [publish_policy, publish_root, list_policies, list_roots, get_root, get_policy, list_policy_versions,
-          get_policy_version, policy_index, policy_static, policy_feed, root_file, policy_version_file, policy_page,
+          get_policy_version, policy_index, policy_feed, root_file, policy_version_file, policy_page,
           security_txt]

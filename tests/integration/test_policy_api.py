@@ -104,8 +104,9 @@ def test_html_page_statement_verifies_with_plain_eth_account(policy_client: Test
     assert "script-src 'self';" in csp and "unsafe" not in csp
     assert "default-src 'none'" in csp
     assert "<script>" not in page.text  # raw HTML in Markdown is escaped, never rendered
-    assert all(' src="/policy/static/' in tag for tag in re.findall(r"<script[^>]*>", page.text))
-    shown = html.unescape(re.search(r"<pre>(.*?)</pre>", page.text, re.S).group(1))  # type: ignore[union-attr]
+    assert all(' src="/static/' in tag for tag in re.findall(r"<script[^>]*>", page.text))
+    shown = html.unescape(re.search(r'<pre class="exact-text" id="statement"[^>]*>(.*?)</pre>',  # type: ignore[union-attr]
+                                    page.text, re.S).group(1))
     for signature in signatures:
         recovered = Account.recover_message(encode_defunct(text=shown), signature=signature["signature"])
         assert recovered == signature["signer"]
@@ -226,7 +227,9 @@ def test_page_shows_the_command_the_roots_and_the_verifier(policy_client: TestCl
     assert "portal policy verify --url https://portal.example.org/policy/official --root-sha256" in html.unescape(page)
     assert root["sha256"] in page and 'href="/policy/roots/1.toml"' in page
     assert 'data-verdict="pending"' in page
-    assert policy_client.get("/policy/static/noble.js").headers["content-type"].startswith("text/javascript")
+    script = re.search(r'<script type="module" src="(/static/js/policy-verify\.js[^"]*)"', page).group(1)  # type: ignore[union-attr]
+    assert policy_client.get(script).status_code == 200
+    assert policy_client.get("/static/vendor/noble/noble.js").status_code == 200
     assert policy_client.get("/policy/roots/1.toml").content == root["document"].encode()
     assert policy_client.get("/policy/roots/9.toml").status_code == 404
     assert policy_client.get("/policy/official/versions/1.md").content == text.encode()

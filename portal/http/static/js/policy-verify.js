@@ -9,7 +9,7 @@
 //   against the threshold of the root the version names; the policy has not expired.
 // The verdict lands in [data-verdict] (verified | failed) with the reason, and the recovered signers
 // in [data-signers], so a reader (and the browser test) can compare it with the Python verifier.
-import { keccak_256, secp256k1, sha256 } from "./noble.js";
+import { keccak_256, secp256k1, sha256 } from "../vendor/noble/noble.js";
 
 const SECP256K1_HALF_N = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n;
 const encoder = new TextEncoder();
