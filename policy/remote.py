@@ -10,7 +10,6 @@ sha256 of one: the served root with that hash is taken, never "whatever the serv
 
 from __future__ import annotations
 
-import hashlib
 import re
 import urllib.error
 import urllib.request
@@ -20,7 +19,7 @@ import msgspec
 
 from policy.chain import ServedRoot, ServedVersion
 from policy.document import parse_document
-from policy.errors import PolicyDocumentError, RootError
+from policy.errors import RootError
 from policy.root import TrustRoot, parse_root
 from policy.signatures import decode_signature_file
 
@@ -107,10 +106,7 @@ def fetch_served(url: str, *, trusted_root: TrustRoot | None = None, trusted_sha
         roots.append(served)
         version += 1
     current_raw = _required(fetch, f"{base}/policy/{slug}.md")
-    try:
-        current = parse_document(current_raw)
-    except PolicyDocumentError:
-        raise
+    current = parse_document(current_raw)
     versions = []
     for number in range(1, current.version + 2):
         raw = fetch(f"{base}/policy/{slug}/versions/{number}.md")
@@ -122,7 +118,3 @@ def fetch_served(url: str, *, trusted_root: TrustRoot | None = None, trusted_sha
         versions.append(ServedVersion(parse_document(raw), bundle.signatures,
                                       bundle.root_version if bundle.root_version is not None else 1))
     return Served(trusted_root, roots, versions, current_raw)
-
-
-def sha256_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
