@@ -16,6 +16,7 @@ from portal.errors import SettingsError
 
 PositiveInt = Annotated[int, msgspec.Meta(ge=1)]
 NonNegativeInt = Annotated[int, msgspec.Meta(ge=0)]
+DestinationChain = Literal["evm", "solana"]
 
 
 class JwtIssuer(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -38,7 +39,7 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     db_pool_size: Annotated[int, msgspec.Meta(ge=1, le=200)] = 10
     challenge_ttl_seconds: Annotated[int, msgspec.Meta(ge=30, le=86_400)] = 900
     rate_limit_per_minute: NonNegativeInt = 30
-    destination_chain: Literal["evm", "solana"] = "evm"
+    destination_chains: Annotated[tuple[DestinationChain, ...], msgspec.Meta(min_length=1)] = ("evm", "solana")
     evm_chain_id: PositiveInt = 1
     evm_rpc_url: str | None = None
     rpc_timeout_seconds: Annotated[float, msgspec.Meta(gt=0, le=120)] = 5.0
@@ -72,7 +73,7 @@ ENV: dict[str, str] = {
     "db_pool_size": "PORTAL_DB_POOL_SIZE",
     "challenge_ttl_seconds": "PORTAL_CHALLENGE_TTL_SECONDS",
     "rate_limit_per_minute": "PORTAL_RATE_LIMIT_PER_MINUTE",
-    "destination_chain": "PORTAL_DESTINATION_CHAIN",
+    "destination_chains": "PORTAL_DESTINATION_CHAINS",
     "evm_chain_id": "PORTAL_EVM_CHAIN_ID",
     "evm_rpc_url": "PORTAL_EVM_RPC_URL",
     "rpc_timeout_seconds": "PORTAL_RPC_TIMEOUT_SECONDS",
@@ -93,6 +94,8 @@ def _raw_value(field: str, text: str) -> object:
     """Turn one variable's text into what ``msgspec.convert`` expects for its field."""
     if field == "snapshots":
         return [part for part in text.replace(os.pathsep, ",").split(",") if part.strip()]
+    if field == "destination_chains":
+        return list(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
     if field == "jwt_issuers":
         try:
             return msgspec.json.decode(text)

@@ -27,6 +27,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     export = commands.add_parser("export", help="approved entries with their Merkle root and proofs")
     export.add_argument("--snapshot-id", required=True)
     export.add_argument("--format", choices=("json", "csv"), default="json")
+    export.add_argument("--destination-chain", choices=("evm", "solana"),
+                        help="requests whose destination is on this chain (default: first of "
+                             "$PORTAL_DESTINATION_CHAINS)")
     export.add_argument("--out", type=Path, help="write here instead of stdout")
     export.add_argument("--snapshot", action="append", default=[], metavar="PATH",
                         help="snapshot artifact (repeatable; default $PORTAL_SNAPSHOTS)")
@@ -49,7 +52,8 @@ def run_export(args: argparse.Namespace) -> int:
     paths = args.snapshot or list(settings.snapshots)
     with database_url(settings.data_dir, settings.database_url) as url:
         try:
-            result = asyncio.run(_export(url, paths, args.snapshot_id, settings.destination_chain))
+            result = asyncio.run(_export(url, paths, args.snapshot_id,
+                                         args.destination_chain or settings.destination_chains[0]))
         except PortalError as exc:
             print(f"portal: {exc.detail}", file=sys.stderr)
             return 1

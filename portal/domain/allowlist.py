@@ -2,7 +2,8 @@
 
 Each approved request of a snapshot becomes one value ``(snapshot address, destination, amount)``
 ABI-encoded as ``["address", "address", "uint256"]``; a Solana snapshot address is ``bytes32``
-(its public key), and so is the destination when ``PORTAL_DESTINATION_CHAIN=solana``. The tree is
+(its public key), and so is a Solana destination. One allowlist holds the approved requests of one
+destination chain (each request names its own; ``destination_chain`` of the export). The tree is
 ``snapshot.merkle.standard_tree`` (OpenZeppelin's layout), so the root and every proof equal what
 ``@openzeppelin/merkle-tree`` computes for the same values.
 
@@ -39,6 +40,7 @@ class AllowlistEntry(msgspec.Struct, frozen=True):
 
 class Allowlist(msgspec.Struct, frozen=True):
     snapshot_id: str
+    destination_chain: str
     merkle_root: str | None
     leaf_encoding: list[str]
     entries: list[AllowlistEntry]
@@ -63,7 +65,7 @@ def build(snapshot_id: str, snapshot_chain: str, destination_chain: str,
           approved: list[store.ApprovedEntry]) -> Allowlist:
     encoding = [LEAF_TYPES[snapshot_chain], LEAF_TYPES[destination_chain], "uint256"]
     if not approved:
-        return Allowlist(snapshot_id, None, encoding, [])
+        return Allowlist(snapshot_id, destination_chain, None, encoding, [])
     values = [encode_value(_raw(entry.snapshot_address, snapshot_chain, "snapshot address"),
                            _raw(entry.destination, destination_chain, "destination"), entry.amount)
               for entry in approved]
@@ -71,14 +73,15 @@ def build(snapshot_id: str, snapshot_chain: str, destination_chain: str,
     entries = [AllowlistEntry(entry.snapshot_address, entry.destination, str(entry.amount),
                               ["0x" + node.hex() for node in tree.proof(index)])
                for index, entry in enumerate(approved)]
-    return Allowlist(snapshot_id, "0x" + tree.root.hex(), encoding, entries)
+    return Allowlist(snapshot_id, destination_chain, "0x" + tree.root.hex(), encoding, entries)
 
 
 async def export(conn: Connection, snapshots: SnapshotSet, snapshot_id: str, *, destination_chain: str) -> Allowlist:
     manifest = next((m for m in snapshots.manifests if m.id == snapshot_id), None)
     if manifest is None:
         raise NotFoundError(f"no snapshot {snapshot_id!r} is loaded", field="snapshot_id")
-    approved = await store.approved_entries(conn, snapshot_id)
+    approved = [entry for entry in await store.approved_entries(conn, snapshot_id)
+                if entry.destination_chain == destination_chain]
     return build(snapshot_id, manifest.chain, destination_chain, approved)
 
 

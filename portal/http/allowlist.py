@@ -28,11 +28,14 @@ async def get_allowlist(
     state: State,
     snapshot_id: Annotated[str, Parameter(max_length=200, description="id of a loaded snapshot")],
     format: Annotated[Literal["json", "csv"], Parameter(description="json (default) or csv")] = "json",
+    destination_chain: Annotated[Literal["evm", "solana"] | None, Parameter(
+        description="the requests whose destination is on this chain (default: the first of "
+                    "PORTAL_DESTINATION_CHAINS)")] = None,
 ) -> Response[allowlist.Allowlist]:
     services: Services = state.services
     async with services.db.transaction() as conn:
         result = await allowlist.export(conn, services.snapshots, snapshot_id,
-                                        destination_chain=services.settings.destination_chain)
+                                        destination_chain=destination_chain or services.settings.destination_chains[0])
     if format == "csv":
         return Response(allowlist.to_csv(result), media_type=CSV_MEDIA_TYPE,  # type: ignore[arg-type]
                         headers={"X-Merkle-Root": result.merkle_root or ""})

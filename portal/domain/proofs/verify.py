@@ -20,7 +20,8 @@ from portal.errors import InvalidInputError
 
 
 def _wrong_kind(facts: ChallengeFacts, field: str) -> InvalidInputError:
-    expected = {"transaction": "tx_hash", "solana_tx": "signed_transaction"}.get(facts.method, "signature")
+    expected = {"transaction": "tx_hash", "solana_tx": "signed_transaction or signature"}.get(facts.method,
+                                                                                             "signature")
     return InvalidInputError(f"a {facts.method} challenge is answered with {expected}, not {field}", field=field)
 
 
@@ -34,6 +35,8 @@ def verify_signature(facts: ChallengeFacts, signature: str, *, chain: EvmChain |
         return solana.verify(facts, signature, app_domain=app_domain)
     if facts.method == "eip1271":
         return eip1271.verify(facts, signature, chain=chain)
+    if facts.method == "solana_tx":
+        return solana_tx.verify_signature(facts, signature)
     raise _wrong_kind(facts, "signature")
 
 
