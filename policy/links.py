@@ -21,6 +21,7 @@ hosts never produce domain or name rules. ``check_link`` never raises.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import re
@@ -91,19 +92,21 @@ CONFUSABLES = _load_confusables()
 def normalize_host(host: str) -> str:
     """Lowercase, no trailing dot, punycode labels decoded, compatibility forms mapped (UTS #46)."""
     host = host.strip().lower().rstrip(".")
+    if host.isascii() and "xn--" not in host:
+        return host  # the common case, without the IDNA round trip
     try:
-        host = idna.decode(idna.encode(host, uts46=True))
+        return idna.decode(idna.encode(host, uts46=True))
     except (idna.IDNAError, UnicodeError, ValueError):
-        labels = []
-        for label in host.split("."):
-            if label.startswith("xn--"):
-                try:
-                    label = idna.decode(label)
-                except (idna.IDNAError, UnicodeError, ValueError):
-                    pass
-            labels.append(label)
-        host = ".".join(labels)
-    return host
+        pass
+    labels = []
+    for label in host.split("."):
+        if label.startswith("xn--"):
+            try:
+                label = idna.decode(label)
+            except (idna.IDNAError, UnicodeError, ValueError):
+                pass
+        labels.append(label)
+    return ".".join(labels)
 
 
 def is_ip_host(host: str) -> bool:
@@ -117,6 +120,7 @@ def is_ip_host(host: str) -> bool:
     return 1 <= len(parts) <= 4 and all(re.fullmatch(r"(0x[0-9a-f]+|[0-9]+)", p) for p in parts)
 
 
+@functools.lru_cache(maxsize=4096)
 def registrable(host: str) -> str:
     """The registrable domain by the Public Suffix List (``a.b.example.co.uk`` -> ``example.co.uk``)."""
     return _psl().privatesuffix(host) or host
@@ -129,6 +133,7 @@ def name_of(registrable_domain: str) -> str:
     return registrable_domain.split(".", 1)[0]
 
 
+@functools.lru_cache(maxsize=4096)
 def skeleton(text: str) -> str:
     """Fold look-alike characters so that visually confusable names compare equal."""
     table = CONFUSABLES
@@ -137,6 +142,7 @@ def skeleton(text: str) -> str:
     return "".join(table.get(char, char) for char in folded)
 
 
+@functools.lru_cache(maxsize=1024)
 def _rule_host(host: str) -> bool:
     """Hosts that can yield domain and name rules: not an IP, not a single label like ``localhost``."""
     return not is_ip_host(host) and "." in host and _psl().privatesuffix(host) is not None
