@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -110,12 +109,13 @@ def test_add_signature_names_the_slip(tmp_path: Path, capsys: pytest.CaptureFixt
     assert not (tmp_path / "official.md.sig.json").exists()
 
 
-def test_keygen_without_a_terminal_or_passphrase_is_one_line(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k != "PORTAL_KEY_PASSPHRASE"}
-    done = subprocess.run([sys.executable, "-m", "portal", "policy", "keygen", "--out", str(tmp_path / "k.json")],
-                          stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env, timeout=60)
-    assert done.returncode == 2
-    assert done.stderr.strip() == "portal: no terminal to ask for the key passphrase: set PORTAL_KEY_PASSPHRASE"
+def test_keygen_without_a_terminal_or_passphrase_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.delenv("PORTAL_KEY_PASSPHRASE", raising=False)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))  # a pipe at its end: no terminal to prompt on
+    assert main(["policy", "keygen", "--out", str(tmp_path / "k.json")]) == 2
+    err = capsys.readouterr().err
+    assert err == "portal: no terminal to ask for the key passphrase: set PORTAL_KEY_PASSPHRASE\n"
     assert not (tmp_path / "k.json").exists()
 
 
