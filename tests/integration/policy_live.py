@@ -5,6 +5,7 @@ Shared by the third-party verification tests (terminal and browser).
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
@@ -51,12 +52,6 @@ def root_signatures(text: str, accounts: list) -> list[dict]:
     return [{"signer": a.address, "signature": sign_statement(line, a.key)} for a in accounts]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @dataclass
 class Portal:
     base: str
@@ -83,11 +78,12 @@ def portal(settings: Settings, tmp_path: Path) -> Iterator[Portal]:
     """A live portal with root 1 configured; torn down after the test."""
     root = tmp_path / "root.toml"
     root.write_text(root_text(OLD, 1))
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
+    sock = socket.socket()  # bound here and handed to uvicorn: no window for another test to take the port
+    sock.bind(("127.0.0.1", 0))
+    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
     app = create_app(msgspec.structs.replace(settings, policy_root=str(root), public_url=base))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[sock])), daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
     while not server.started:
@@ -99,6 +95,7 @@ def portal(settings: Settings, tmp_path: Path) -> Iterator[Portal]:
     finally:
         server.should_exit = True
         thread.join(timeout=15)
+        sock.close()
 
 
 def publish_history(portal: Portal) -> tuple[str, str]:
