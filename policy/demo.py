@@ -1,52 +1,49 @@
-"""DEMO policy bundle for ``portal serve --demo``: fresh random keys, a 2-of-2 root, a signed document.
+"""DEMO policy for ``portal serve --demo``: a 2-of-2 root of two DEMO keys and a signed document.
 
-The keys are generated at every start and live only in memory; they are DEMO keys and say so.
-Nothing here is for real use: a real deployment's root lists keys its maintainers hold offline.
+The keys are generated once per demo data directory and kept there in a file named DEMO-KEYS
+(unencrypted, marked DEMO): they are DEMO keys and say so. Nothing here is for real use; a real
+deployment's root lists keys its maintainers hold offline.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-import msgspec
 from eth_account import Account
 
-from policy.document import PolicyDocument, parse_document
+from policy.document import PolicyDocument, parse_document, split_front_matter
 from policy.root import TrustRoot, parse_root, root_statement
+from policy.scaffold import example_text, iso, new_document
 from policy.signatures import Signature
 from policy.statement import sign_statement, statement
 
 DEMO_POLICY_DAYS = 90
 DEMO_ROOT_DAYS = 365
+#: The realistic public address the demo policy lists besides the loopback URL, so the link rules
+#: it exports (domains, watch names) mean something.
+EXAMPLE_PUBLIC_URL = "https://migrate.example.org"
+DEMO_NOTE = ("**This is a DEMO policy signed by DEMO keys kept in this demo's data directory.** "
+             "Never trust it for anything real.\n\n")
 
 
-class DemoBundle(msgspec.Struct, frozen=True):
-    root: TrustRoot
-    root_signatures: list[Signature]
-    document: PolicyDocument
-    signatures: list[Signature]
-    signer_addresses: list[str]
+def demo_root(private_keys: list[str], now: dt.datetime) -> tuple[TrustRoot, list[Signature]]:
+    accounts = [Account.from_key(key) for key in private_keys]
+    signers = ", ".join(f'"{a.address}"' for a in accounts)
+    root = parse_root(f"version = 1\nthreshold = {len(accounts)}\nexpires = "
+                      f"{iso(now + dt.timedelta(days=DEMO_ROOT_DAYS))}\nsigners = [{signers}]\n".encode())
+    text = root_statement(root)
+    return root, [Signature(a.address, sign_statement(text, a.key)) for a in accounts]
 
 
-def _iso(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+def demo_document(*, public_url: str, now: dt.datetime, version: int, prev: str) -> PolicyDocument:
+    text = new_document(public_url=public_url, now=now, title="Official links and support policy (DEMO)",
+                        days=DEMO_POLICY_DAYS, version=version, prev=prev,
+                        extra_links=(("Migration portal (its public address)", f"{EXAMPLE_PUBLIC_URL}/"),),
+                        body="# Official links and support policy (DEMO)\n\n" + DEMO_NOTE
+                        + split_front_matter(example_text())[1].split("\n", 1)[1].lstrip("\n"))
+    return parse_document(text.encode())
 
 
-def make_demo_bundle(template: str, *, public_url: str, now: dt.datetime, version: int = 1,
-                     prev: str = "") -> DemoBundle:
-    keys = [Account.create(), Account.create()]
-    addresses = [key.address for key in keys]
-    root = parse_root((f"version = 1\nthreshold = 2\nexpires = {_iso(now + dt.timedelta(days=DEMO_ROOT_DAYS))}\n"
-                       f"signers = [\"{addresses[0]}\", \"{addresses[1]}\"]\n").encode())
-    text = (template.replace("{public_url}", public_url.rstrip("/"))
-            .replace("{effective}", _iso(now)).replace("{expires}", _iso(now + dt.timedelta(days=DEMO_POLICY_DAYS)))
-            .replace("{version}", str(version)).replace("{prev}", prev))
-    document = parse_document(text.encode())
-    doc_statement, root_text = statement(document), root_statement(root)
-    return DemoBundle(
-        root=root,
-        root_signatures=[Signature(k.address, sign_statement(root_text, k.key)) for k in keys],
-        document=document,
-        signatures=[Signature(k.address, sign_statement(doc_statement, k.key)) for k in keys],
-        signer_addresses=addresses,
-    )
+def sign_document(doc: PolicyDocument, private_keys: list[str]) -> list[Signature]:
+    text = statement(doc)
+    return [Signature(Account.from_key(k).address, sign_statement(text, k)) for k in private_keys]

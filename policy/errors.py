@@ -41,6 +41,12 @@ class NotNextVersionError(PolicyError):
     code = "not_next_version"
 
 
+class RollbackError(PolicyError):
+    """What is served is older than what this verifier already saw (or the server hides its newest version)."""
+
+    code = "rollback"
+
+
 class ExpiredError(PolicyError):
     code = "expired"
 
@@ -51,5 +57,6 @@ class RootError(PolicyError):
 
 BY_CODE: dict[str, type[PolicyError]] = {
     cls.code: cls for cls in (PolicyDocumentError, MalformedSignatureError, BadSignatureError, UnknownSignerError,
-                              BelowThresholdError, WrongPrevError, NotNextVersionError, ExpiredError, RootError)
+                              BelowThresholdError, WrongPrevError, NotNextVersionError, RollbackError, ExpiredError,
+                              RootError)
 }

@@ -23,7 +23,7 @@ from portal.domain.eligibility import SnapshotSet
 from portal.domain.jwt_auth import HttpxJwksFetcher, JwtVerifier
 from portal.domain.proofs.chain import EvmChain, Web3Chain
 from portal.domain.proofs.solana_onchain import RpcSolanaChain, SolanaChain
-from portal.http import allowlist, audit, csp, health, holders, pages, policies, review, snapshots
+from portal.http import allowlist, audit, csp, health, holders, links, pages, policies, review, snapshots
 from portal.http.auth import provide_staff
 from portal.http.input_guard import InputGuardPlugin
 from portal.http.metrics import MetricsController, observe_rpc, queue_gauges
@@ -48,6 +48,7 @@ ROUTE_HANDLERS = [
     audit.list_audit_checkpoints,
     allowlist.get_allowlist,
     *policies.ROUTES,
+    *links.ROUTES,
     *holders.ROUTES,
     *pages.ROUTES,
 ]
@@ -64,7 +65,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, evm_chain: EvmChai
         raise ValueError("create_app needs settings.database_url (the CLI starts an embedded server first)")
     app_url = settings.app_database_url or app_role_url(settings.database_url)  # type: ignore[arg-type]
 
-    policy_root = policy_domain.load_root(settings.policy_root)
+    policy_root = policy_domain.load_anchor(settings.policy_root)
     destinations = destinations_domain.load(settings.destinations_file)
     chain = evm_chain
     if chain is None and settings.evm_rpc_url:

@@ -10,9 +10,9 @@ import datetime as dt
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from policy.root import TrustRoot
 from portal.domain.eligibility import SnapshotSet
 from portal.domain.jwt_auth import JwtVerifier
+from portal.domain.policy_roots import Anchor
 from portal.domain.proofs.chain import EvmChain
 from portal.domain.proofs.solana_onchain import SolanaChain
 from portal.domain.readiness import Check
@@ -35,6 +35,6 @@ class Services:
     clock: Clock = utc_now
     readiness_checks: list[tuple[str, ReadinessCheck]] = field(default_factory=list)
     jwt_verifier: JwtVerifier | None = None
-    policy_root: TrustRoot | None = None
+    policy_root: Anchor | None = None  # PORTAL_POLICY_ROOT: where the served root history starts
     evm_chain: EvmChain | None = None
     solana_chain: SolanaChain | None = None

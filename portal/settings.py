@@ -51,6 +51,7 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     review_lease_seconds: Annotated[int, msgspec.Meta(ge=10, le=86_400)] = 900
     jwt_issuers: tuple[JwtIssuer, ...] = ()
     policy_root: str | None = None
+    security_txt: str | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     audit_key_file: str | None = None
     audit_checkpoint_file: str | None = None
@@ -110,6 +111,7 @@ ENV: dict[str, str] = {
     "review_lease_seconds": "PORTAL_REVIEW_LEASE_SECONDS",
     "jwt_issuers": "PORTAL_JWT_ISSUERS",
     "policy_root": "PORTAL_POLICY_ROOT",
+    "security_txt": "PORTAL_SECURITY_TXT",
     "log_level": "PORTAL_LOG_LEVEL",
     "audit_key_file": "PORTAL_AUDIT_KEY_FILE",
     "audit_checkpoint_file": "PORTAL_AUDIT_CHECKPOINT_FILE",

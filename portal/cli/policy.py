@@ -1,16 +1,16 @@
-"""``portal policy``: make keys, sign and verify policy documents and trust roots offline, publish.
+"""``portal policy``: write, sign and verify policy documents and trust roots, offline or from a URL.
 
 Signatures live beside the file they sign: ``<doc>.sig.json`` (and ``root.toml`` ->
-``root.sig.json``). Passphrases come from ``PORTAL_KEY_PASSPHRASE`` or a prompt, tokens from
-``--token`` or ``PORTAL_TOKEN``; neither is ever printed. Exit codes: 0 ok, 1 verification or
-publication refused, 2 bad usage or unreadable input.
+``root.sig.json``), the same files the portal serves. Passphrases come from
+``PORTAL_KEY_PASSPHRASE`` or a prompt on a terminal (never from a pipe), tokens from ``--token`` or
+``PORTAL_TOKEN``; neither is ever printed. Errors are one line on stderr. Exit codes: 0 ok,
+1 verification or publication refused, 2 bad usage or unreadable input.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import getpass
 import json
 import os
 import sys
@@ -21,25 +21,42 @@ from pathlib import Path
 import msgspec
 from eth_account import Account
 
+from policy.chain import SeenState, verify_served
 from policy.document import parse_document
 from policy.errors import PolicyError
+from policy.remote import FetchError, fetch_served
 from policy.root import parse_root, root_statement, verify_root_chain
-from policy.signatures import Signature, add_signature, dump_signatures, load_signatures
+from policy.scaffold import new_document, next_document
+from policy.signatures import Signature, add_signature, dump_signatures, load_signatures, sig_path
+from policy.slips import find_slip
 from policy.statement import recover_signer, sign_statement, statement
 from policy.verify import check_policy
+from portal.cli import policy_openpgp
+from portal.cli.passphrase import CliError, passphrase
 
-PASSPHRASE_ENV = "PORTAL_KEY_PASSPHRASE"  # noqa: S105 - the variable's name, not a secret
 TOKEN_ENV = "PORTAL_TOKEN"  # noqa: S105 - the variable's name, not a secret
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("policy", help="signed official policy: keys, signing, verification")
+    parser = subparsers.add_parser("policy", help="signed official policy: write, sign, verify, publish")
     commands = parser.add_subparsers(dest="policy_command", required=True, metavar="SUBCOMMAND")
     keygen = commands.add_parser("keygen", help="new signing key in an encrypted keystore")
     keygen.add_argument("--out", type=Path, required=True)
     keygen.set_defaults(func=run_keygen)
-    text = commands.add_parser("statement", help="print the text to sign in any wallet")
+    new = commands.add_parser("new", help="write version 1 of a policy (complete, ready to edit and sign)")
+    new.add_argument("--out", type=Path, required=True)
+    new.add_argument("--url", required=True, help="the portal's public URL, e.g. https://migrate.example.org")
+    new.add_argument("--slug", default="official")
+    new.add_argument("--days", type=int, default=90, help="days until it expires (default 90)")
+    new.set_defaults(func=run_new)
+    nxt = commands.add_parser("next", help="write the next version of DOC (version + 1, prev filled in)")
+    nxt.add_argument("doc", type=Path)
+    nxt.add_argument("--out", type=Path, required=True)
+    nxt.add_argument("--days", type=int, help="days until it expires (default: as long as DOC was valid)")
+    nxt.set_defaults(func=run_next)
+    text = commands.add_parser("statement", help="print the exact bytes to sign in any wallet (no final newline)")
     text.add_argument("doc", type=Path)
+    text.add_argument("--json", action="store_true", help="print {statement, sha256, slug, version} for scripts")
     text.set_defaults(func=run_statement)
     sign = commands.add_parser("sign", help="sign DOC with a keystore; adds to DOC.sig.json")
     sign.add_argument("doc", type=Path)
@@ -48,11 +65,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add = commands.add_parser("add-signature", help="add a signature made elsewhere (hardware wallet)")
     add.add_argument("doc", type=Path)
     add.add_argument("--signature", required=True)
+    add.add_argument("--root", type=Path, help="trust root the signer must be in (default: root.toml beside DOC)")
     add.set_defaults(func=run_add_signature)
-    verify = commands.add_parser("verify", help="verify DOC offline against a trust root")
-    verify.add_argument("doc", type=Path)
-    verify.add_argument("--root", type=Path, required=True)
-    verify.add_argument("--prev", type=Path, help="the previous version's exact file")
+    verify = commands.add_parser("verify", help="verify DOC offline, or everything a portal serves (--url)")
+    verify.add_argument("doc", type=Path, nargs="?")
+    verify.add_argument("--url", help="a policy page, e.g. https://migrate.example.org/policy/official")
+    verify.add_argument("--root", type=Path, help="the trust root you hold (a root.toml)")
+    verify.add_argument("--root-sha256", help="or the sha256 of the trust root you hold (with --url)")
+    verify.add_argument("--state", type=Path, help="with --url: remember what was verified; refuse anything older")
+    verify.add_argument("--prev", type=Path, help="the previous version's exact file (offline)")
     verify.add_argument("--now", help="ISO time to check expiry at (default: now)")
     verify.set_defaults(func=run_verify)
     publish = commands.add_parser("publish", help="POST DOC and its signatures to a portal")
@@ -76,10 +97,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     root_verify.add_argument("root", type=Path)
     root_verify.add_argument("--trusted", type=Path, required=True)
     root_verify.set_defaults(func=run_root_verify)
-
-
-def sig_path(path: Path) -> Path:
-    return path.with_suffix(".sig.json") if path.suffix == ".toml" else path.with_name(path.name + ".sig.json")
+    root_publish = root.add_parser("publish", help="POST the next root and its signatures to a portal (rotation)")
+    root_publish.add_argument("root", type=Path)
+    root_publish.add_argument("--url", required=True)
+    root_publish.add_argument("--token", help=f"publisher token (default ${TOKEN_ENV})")
+    root_publish.set_defaults(func=run_root_publish)
+    policy_openpgp.register(commands)
 
 
 def _print(value: object) -> None:
@@ -91,40 +114,88 @@ def _fail(message: str, code: int = 1) -> int:
     return code
 
 
-def _passphrase(confirm: bool) -> str:
-    if os.environ.get(PASSPHRASE_ENV):
-        return os.environ[PASSPHRASE_ENV]
-    first = getpass.getpass("keystore passphrase: ")
-    if confirm and getpass.getpass("again: ") != first:
-        raise PolicyError("the passphrases differ")
-    return first
+def _one_line(func):
+    """Turn the expected failures of a command into one line on stderr and an exit code."""
+    def run(args: argparse.Namespace, **kwargs: object) -> int:
+        try:
+            return func(args, **kwargs)
+        except CliError as exc:
+            return _fail(str(exc), exc.exit_code)
+        except PolicyError as exc:
+            return _fail(f"{exc.code}: {exc}", 2)
+        except (OSError, msgspec.DecodeError, msgspec.ValidationError) as exc:
+            return _fail(str(exc), 2)
+    run.__doc__ = func.__doc__
+    return run
 
 
 def _key_from(keystore: Path) -> bytes:
-    return Account.decrypt(json.loads(keystore.read_text()), _passphrase(confirm=False))
+    data = json.loads(keystore.read_text())
+    secret = passphrase(confirm=False)
+    try:
+        return Account.decrypt(data, secret)
+    except ValueError as exc:
+        if "MAC mismatch" in str(exc):
+            raise CliError(f"wrong passphrase for {keystore}") from None
+        raise CliError(f"{keystore}: not a keystore this tool can read ({exc})") from None
 
 
+@_one_line
 def run_keygen(args: argparse.Namespace, *, kdf_iterations: int | None = None) -> int:
     if args.out.exists():
         return _fail(f"{args.out} exists; refusing to overwrite a keystore", 2)
+    secret = passphrase(confirm=True)
     account = Account.create()
-    passphrase = _passphrase(confirm=True)
-    keystore = Account.encrypt(account.key, passphrase, iterations=kdf_iterations)
+    keystore = Account.encrypt(account.key, secret, iterations=kdf_iterations)
     args.out.write_text(json.dumps(keystore))
     args.out.chmod(0o600)
     _print({"address": account.address, "keystore": str(args.out)})
     return 0
 
 
-def _load_doc(path: Path):
-    return parse_document(path.read_bytes())
+def _now(text: str | None) -> dt.datetime:
+    if not text:
+        return dt.datetime.now(dt.UTC)
+    moment = dt.datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise CliError("--now: give a timezone (e.g. 2027-01-01T00:00:00Z)")
+    return moment
 
 
+def _write_new(path: Path, text: str) -> None:
+    if path.exists():
+        raise CliError(f"{path} exists; refusing to overwrite it")
+    path.write_text(text, encoding="utf-8", newline="")
+
+
+@_one_line
+def run_new(args: argparse.Namespace) -> int:
+    text = new_document(public_url=args.url, now=_now(None), slug=args.slug, days=args.days)
+    _write_new(args.out, text)
+    _print({"document": str(args.out), "version": 1, "next": f"edit it, then: portal policy statement {args.out}"})
+    return 0
+
+
+@_one_line
+def run_next(args: argparse.Namespace) -> int:
+    previous = parse_document(args.doc.read_bytes())
+    text = next_document(previous, now=_now(None), days=args.days)
+    _write_new(args.out, text)
+    _print({"document": str(args.out), "version": previous.version + 1, "prev": previous.sha256})
+    return 0
+
+
+@_one_line
 def run_statement(args: argparse.Namespace) -> int:
-    try:
-        sys.stdout.write(statement(_load_doc(args.doc)) + "\n")
-    except (OSError, PolicyError) as exc:
-        return _fail(str(exc), 2)
+    doc = parse_document(args.doc.read_bytes())
+    text = statement(doc)
+    if args.json:
+        _print({"statement": text, "sha256": doc.sha256, "slug": doc.slug, "version": doc.version})
+        return 0
+    sys.stdout.write(text)  # the exact signed bytes: no newline at the end
+    sys.stdout.flush()
+    if sys.stdout.isatty():
+        sys.stderr.write("\n")  # keeps the prompt off the last line without adding to what is piped
     return 0
 
 
@@ -137,98 +208,133 @@ def _sign_file(path: Path, text: str, keystore: Path) -> int:
     return 0
 
 
+@_one_line
 def run_sign(args: argparse.Namespace) -> int:
-    try:
-        return _sign_file(args.doc, statement(_load_doc(args.doc)), args.keystore)
-    except (OSError, ValueError, PolicyError) as exc:
-        return _fail(str(exc), 2)
+    return _sign_file(args.doc, statement(parse_document(args.doc.read_bytes())), args.keystore)
 
 
+@_one_line
 def run_add_signature(args: argparse.Namespace) -> int:
-    try:
-        text = statement(_load_doc(args.doc))
-        signer = recover_signer(text, args.signature)
-    except (OSError, PolicyError) as exc:
-        return _fail(str(exc), 2)
+    """Record a signature only when it recovers to a signer of the root, over the exact statement."""
+    text = statement(parse_document(args.doc.read_bytes()))
+    root_path = args.root or args.doc.with_name("root.toml")
+    if not root_path.exists():
+        raise CliError(f"no trust root at {root_path}: pass --root root.toml (the signer must be in it)")
+    root = parse_root(root_path.read_bytes())
+    signer = recover_signer(text, args.signature)
+    if not root.holds(signer):
+        slip = find_slip(text, args.signature, root)
+        if slip is not None:
+            raise CliError(f"not recorded: this is {slip[1]}'s signature over the statement with {slip[0]}; "
+                           "sign the exact output of `portal policy statement` (three lines, no newline at the end)",
+                           1)
+        raise CliError(f"not recorded: the signature recovers to {signer}, which is not a signer of trust root "
+                       f"version {root.version} ({', '.join(root.signers)}); was it made over this statement, with "
+                       "one of the root's keys?", 1)
     dump_signatures(sig_path(args.doc), add_signature(load_signatures(sig_path(args.doc)),
                                                       Signature(signer, args.signature)))
     _print({"signer": signer, "file": str(sig_path(args.doc))})
     return 0
 
 
+@_one_line
 def run_verify(args: argparse.Namespace) -> int:
-    try:
-        doc = _load_doc(args.doc)
-        root = parse_root(args.root.read_bytes())
-        previous = _load_doc(args.prev) if args.prev else None
-        now = dt.datetime.fromisoformat(args.now) if args.now else dt.datetime.now(dt.UTC)
-        signatures = load_signatures(sig_path(args.doc))
-    except (OSError, ValueError, PolicyError, msgspec.DecodeError) as exc:
-        return _fail(str(exc), 2)
+    if args.url:
+        return _verify_url(args)
+    if args.doc is None or args.root is None:
+        raise CliError("give DOC and --root root.toml, or --url https://host/policy/<slug> with --root-sha256")
+    doc = parse_document(args.doc.read_bytes())
+    root = parse_root(args.root.read_bytes())
+    previous = parse_document(args.prev.read_bytes()) if args.prev else None
+    signatures = load_signatures(sig_path(args.doc))
     if previous is None and doc.version > 1:
         print("portal: note: no --prev given; the version chain is checked only from version 1", file=sys.stderr)
-    result = check_policy(doc, signatures, root, previous=previous, now=now)
+    result = check_policy(doc, signatures, root, previous=previous, now=_now(args.now))
     _print(result)
     if not result.ok:
         return _fail("; ".join(f"{p.code}: {p.message}" for p in result.problems))
     return 0
 
 
-def run_publish(args: argparse.Namespace) -> int:
-    token = args.token or os.environ.get(TOKEN_ENV)
-    if not token:
-        return _fail(f"no publisher token: pass --token or set {TOKEN_ENV}", 2)
+def _verify_url(args: argparse.Namespace) -> int:
+    """Fetch everything from the portal, then verify it from the root the user holds (TUF-style walk)."""
+    if (args.root is None) == (args.root_sha256 is None):
+        raise CliError("with --url, give exactly one of --root root.toml or --root-sha256 HEX")
+    trusted = parse_root(args.root.read_bytes()) if args.root else None
+    seen = None
+    if args.state and args.state.exists():
+        seen = msgspec.json.decode(args.state.read_bytes(), type=SeenState)
     try:
-        body = {"document": args.doc.read_text(encoding="utf-8"),
-                "signatures": msgspec.to_builtins(load_signatures(sig_path(args.doc)))}
-    except (OSError, msgspec.DecodeError) as exc:
-        return _fail(str(exc), 2)
-    if not args.url.startswith(("https://", "http://")):
-        return _fail("--url must be an http(s) URL", 2)
+        served = fetch_served(args.url, trusted_root=trusted, trusted_sha256=args.root_sha256)
+        result = verify_served(served.trusted, served.roots, served.versions, parse_document(served.current_raw),
+                               now=_now(args.now), seen=seen)
+    except FetchError as exc:
+        raise CliError(str(exc)) from None
+    except PolicyError as exc:
+        raise CliError(f"{exc.code}: {exc}", 1) from None
+    if args.state:
+        args.state.write_bytes(msgspec.json.encode(result.state))
+    _print(result)
+    return 0
+
+
+def _post(url: str, path: str, body: dict, token: str | None) -> int:
+    token = token or os.environ.get(TOKEN_ENV)
+    if not token:
+        raise CliError(f"no publisher token: pass --token or set {TOKEN_ENV}")
+    if not url.startswith(("https://", "http://")):
+        raise CliError("--url must be an http(s) URL")
     request = urllib.request.Request(  # noqa: S310 - scheme checked above
-        args.url.rstrip("/") + "/v1/policies", data=json.dumps(body).encode(),
-                                     method="POST", headers={"Content-Type": "application/json",
-                                                             "Authorization": f"Bearer {token}"})
+        url.rstrip("/") + path, data=json.dumps(body).encode(), method="POST",
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
     try:
         with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - operator-given URL
             sys.stdout.write(response.read().decode() + "\n")
             return 0
     except urllib.error.HTTPError as exc:
-        problem = exc.read().decode(errors="replace")
-        return _fail(f"refused ({exc.code}): {problem}")
+        raise CliError(f"refused ({exc.code}): {exc.read().decode(errors='replace')}", 1) from None
     except urllib.error.URLError as exc:
-        return _fail(f"cannot reach {args.url}: {exc.reason}", 2)
+        raise CliError(f"cannot reach {url}: {exc.reason}") from None
 
 
+@_one_line
+def run_publish(args: argparse.Namespace) -> int:
+    body = {"document": args.doc.read_bytes().decode("utf-8"),
+            "signatures": msgspec.to_builtins(load_signatures(sig_path(args.doc)))}
+    return _post(args.url, "/v1/policies", body, args.token)
+
+
+@_one_line
+def run_root_publish(args: argparse.Namespace) -> int:
+    body = {"root": args.root.read_bytes().decode("utf-8"),
+            "signatures": msgspec.to_builtins(load_signatures(sig_path(args.root)))}
+    return _post(args.url, "/v1/policies/roots", body, args.token)
+
+
+@_one_line
 def run_root_init(args: argparse.Namespace) -> int:
     signers = ", ".join(f'"{s}"' for s in args.signer)
     text = (f"version = {args.version}\nthreshold = {args.threshold}\nexpires = {args.expires}\n"
             f"signers = [{signers}]\n")
-    try:
-        parse_root(text.encode())
-    except PolicyError as exc:
-        return _fail(str(exc), 2)
+    parse_root(text.encode())
     args.out.write_text(text)
     _print({"root": str(args.out), "signers": args.signer, "threshold": args.threshold})
     return 0
 
 
+@_one_line
 def run_root_sign(args: argparse.Namespace) -> int:
-    try:
-        return _sign_file(args.root, root_statement(parse_root(args.root.read_bytes())), args.keystore)
-    except (OSError, ValueError, PolicyError) as exc:
-        return _fail(str(exc), 2)
+    return _sign_file(args.root, root_statement(parse_root(args.root.read_bytes())), args.keystore)
 
 
+@_one_line
 def run_root_verify(args: argparse.Namespace) -> int:
+    trusted = parse_root(args.trusted.read_bytes())
+    candidate = parse_root(args.root.read_bytes())
     try:
-        trusted = parse_root(args.trusted.read_bytes())
-        candidate = parse_root(args.root.read_bytes())
         newest = verify_root_chain(trusted, [(candidate, load_signatures(sig_path(args.root)))],
                                    dt.datetime.now(dt.UTC))
     except PolicyError as exc:
-        return _fail(f"{exc.code}: {exc}")
-    except (OSError, msgspec.DecodeError) as exc:
-        return _fail(str(exc), 2)
+        raise CliError(f"{exc.code}: {exc}", 1) from None
     _print({"ok": True, "version": newest.version, "threshold": newest.threshold, "signers": newest.signers})
     return 0

@@ -73,6 +73,13 @@ def run_serve(args: argparse.Namespace) -> int:
         # Messages and policy links name the address the service is really reachable at.
         settings = msgspec.structs.replace(settings, public_url=f"http://{args.host}:{args.port}")
         os.environ[ENV["public_url"]] = settings.public_url
+    from portal.demo.guard import DemoRefusedError, check_data_dir
+
+    try:  # the demo and real data stay apart: its own database and root, never a real data dir
+        settings = check_data_dir(settings, demo=args.demo)
+    except DemoRefusedError as exc:
+        print(f"portal: {exc}", file=sys.stderr)
+        return 2
     with database_url(settings.data_dir, settings.database_url, supervise=log) as url:
         migrate(url)
         app_url = settings.app_database_url or app_role_url(url)
@@ -83,14 +90,9 @@ def run_serve(args: argparse.Namespace) -> int:
         if problem:
             print(f"portal: WARNING: {problem}", file=sys.stderr)
         if args.demo:
-            from portal.demo import build_demo_snapshots, publish_demo_policy
-            from portal.services import utc_now
+            from portal.demo.demo_policy import start_demo
 
-            snapshot_paths += [str(p) for p in build_demo_snapshots(Path(settings.data_dir) / "snapshots")]
-            root = publish_demo_policy(url, Path(settings.data_dir), public_url=settings.public_url, now=utc_now())
-            os.environ[ENV["policy_root"]] = str(root)
-            print(f"DEMO policy published, signed by two DEMO keys generated just now (2-of-2 root at {root}); "
-                  "they are discarded on exit and must never be trusted for anything real.", file=sys.stderr)
+            snapshot_paths += start_demo(url, settings)
         if not snapshot_paths:
             print("portal: no snapshot to serve: pass --snapshot PATH, set PORTAL_SNAPSHOTS, or use --demo",
                   file=sys.stderr)

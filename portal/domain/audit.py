@@ -35,6 +35,7 @@ class AuditAction(StrEnum):
     STAFF_KEY_CREATED = "staff:key:created"
     STAFF_KEY_REVOKED = "staff:key:revoked"
     POLICY_PUBLISHED = "policy:version:published"
+    POLICY_ROOT_PUBLISHED = "policy:root:published"
 
 
 def key_for(settings: Settings) -> AuditKey:

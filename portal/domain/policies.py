@@ -1,8 +1,8 @@
 """Publishing and reading signed policy; the lookalike-link checker over the published links.
 
-Invariant: a stored version passed ``policy.verify.check_policy`` against the configured trust root
-and the slug's previous stored version, under a per-slug lock, in the same transaction that
-stores it and appends its audit event. Verification is the library's, unchanged: the server
+Invariant: a stored version passed ``policy.verify.check_policy`` against the newest stored trust
+root (``portal.domain.policy_roots``) and the slug's previous stored version, under a per-slug lock,
+in the same transaction that stores it and appends its audit event. Verification is the library's, unchanged: the server
 accepts exactly what ``portal policy verify`` accepts offline.
 """
 
@@ -16,11 +16,14 @@ import msgspec
 from policy.document import PolicyDocument, parse_document
 from policy.errors import PolicyError
 from policy.links import LinkVerdict, OfficialLinks, check_link, export_rules, official_links
-from policy.root import TrustRoot, parse_root
-from policy.signatures import Signature
+from policy.root import parse_root
+from policy.scan import ScanResult, scan_text
+from policy.signatures import Signature, encode_signature_file, load_signatures, sig_path
 from policy.statement import statement
 from policy.verify import check_policy
+from portal.domain import policy_roots
 from portal.domain.audit import AuditAction, record
+from portal.domain.policy_roots import Anchor
 from portal.domain.readiness import Check
 from portal.errors import NotFoundError, PolicyRejectedError, SettingsError
 from portal.store import policies as store
@@ -44,18 +47,24 @@ class PolicyVersion(msgspec.Struct, frozen=True):
     document: str
     signatures: list[Signature]
     published_at: dt.datetime
+    root_version: int
 
 
-def load_root(path: str | None) -> TrustRoot | None:
-    """The trust root named by ``PORTAL_POLICY_ROOT``; a bad file stops start-up naming the variable."""
+def load_anchor(path: str | None) -> Anchor | None:
+    """The trust root named by ``PORTAL_POLICY_ROOT`` and its ``.sig.json`` beside it, if any.
+
+    A bad file stops start-up naming the variable.
+    """
     if path is None:
         return None
     try:
-        return parse_root(Path(path).read_bytes())
+        return Anchor(parse_root(Path(path).read_bytes()), load_signatures(sig_path(Path(path))))
     except OSError as exc:
         raise SettingsError("PORTAL_POLICY_ROOT", f"cannot read {path}: {exc.strerror}") from None
     except PolicyError as exc:
         raise SettingsError("PORTAL_POLICY_ROOT", str(exc)) from None
+    except msgspec.DecodeError as exc:
+        raise SettingsError("PORTAL_POLICY_ROOT", f"{sig_path(Path(path))}: {exc}") from None
 
 
 def _document(stored: store.StoredPolicy) -> PolicyDocument:
@@ -68,7 +77,12 @@ def view(stored: store.StoredPolicy, now: dt.datetime) -> PolicyVersion:
                          effective=doc.effective, expires=doc.expires, expired=now >= doc.expires,
                          statement=statement(doc), document=stored.document.decode("utf-8"),
                          signatures=[Signature(s.signer, s.signature) for s in stored.signatures],
-                         published_at=stored.published_at)
+                         published_at=stored.published_at, root_version=stored.root_version)
+
+
+def signature_file(stored: PolicyVersion) -> bytes:
+    """The ``.sig.json`` served next to a version's exact bytes: what ``portal policy verify`` reads."""
+    return encode_signature_file(stored.signatures, stored.root_version)
 
 
 def parse_submitted(document_text: str) -> PolicyDocument:
@@ -78,14 +92,12 @@ def parse_submitted(document_text: str) -> PolicyDocument:
         raise PolicyRejectedError(str(exc), field="document", code=exc.code) from None
 
 
-async def publish(db: Database, *, document_text: str, signatures: list[Signature], root: TrustRoot | None,
+async def publish(db: Database, *, document_text: str, signatures: list[Signature], anchor: Anchor | None,
                   actor: str, client: str | None, now: dt.datetime) -> PolicyVersion:
-    """Verify against the root and the previous version, then store and audit, in one transaction."""
-    if root is None:
-        raise PolicyRejectedError("no trust root is configured on this server (PORTAL_POLICY_ROOT)",
-                                  code="no_trust_root")
+    """Verify against the newest root and the previous version, then store and audit, in one transaction."""
     doc = parse_submitted(document_text)
     async with db.transaction() as conn:
+        root = await policy_roots.for_write(conn, anchor, now)
         await store.lock_slug(conn, doc.slug)
         latest = await store.latest(conn, doc.slug)
         previous = _document(latest) if latest else None
@@ -98,10 +110,12 @@ async def publish(db: Database, *, document_text: str, signatures: list[Signatur
         stored = store.StoredPolicy(
             slug=doc.slug, version=doc.version, document=doc.raw, sha256=doc.sha256, prev=doc.prev,
             signatures=[store.StoredSignature(s.signer, s.signature) for s in signatures],
-            effective=doc.effective, expires=doc.expires, published_by=actor, published_at=now)
+            effective=doc.effective, expires=doc.expires, published_by=actor, published_at=now,
+            root_version=root.version)
         await store.insert(conn, stored)
         await record(conn, AuditAction.POLICY_PUBLISHED, at=now, actor=actor, subject=f"policy:{doc.slug}",
-                     data={"version": doc.version, "sha256": doc.sha256, "signers": result.signers}, client=client)
+                     data={"version": doc.version, "sha256": doc.sha256, "signers": result.signers,
+                           "root_version": root.version}, client=client)
     return view(stored, now)
 
 
@@ -117,6 +131,10 @@ async def version(conn: Connection, slug: str, number: int, now: dt.datetime) ->
     if stored is None:
         raise NotFoundError(f"policy {slug!r} has no version {number}", field="version")
     return view(stored, now)
+
+
+async def history(conn: Connection, slug: str, now: dt.datetime) -> list[PolicyVersion]:
+    return [view(stored, now) for stored in await store.versions(conn, slug)]
 
 
 async def current_all(conn: Connection, now: dt.datetime) -> list[PolicyVersion]:
@@ -146,6 +164,12 @@ async def check_url(db: Database, url: str) -> LinkVerdict:
     return check_link(url, official)
 
 
+async def scan(db: Database, text: str) -> ScanResult:
+    async with db.transaction() as conn:
+        official = await links(conn)
+    return scan_text(text, official or OfficialLinks(hosts=(), registrable=(), names=()))
+
+
 async def link_rules(db: Database) -> dict:
     async with db.transaction() as conn:
         official = await links(conn)
@@ -161,3 +185,12 @@ async def readiness(db: Database, now: dt.datetime) -> Check:
     if expired:
         return Check(False, "expired policy: " + ", ".join(expired))
     return Check(True, f"{len(policies)} current policy document(s)" if policies else "no policy published")
+
+
+def signed_security_txt(path: str) -> bytes:
+    """The OpenPGP-signed security.txt named by ``PORTAL_SECURITY_TXT``, read per request so a re-signed
+    file is served without a restart."""
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise NotFoundError(f"security.txt is configured but cannot be read ({exc.strerror})") from None

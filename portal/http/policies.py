@@ -1,28 +1,40 @@
-"""Policy routes: signed versions as JSON, HTML pages for people, Atom, security.txt, link checks."""
+"""Policy routes: signed versions and trust roots as JSON and as the exact files a verifier reads,
+HTML pages for people, Atom, security.txt.
+
+Stable file URLs (what ``portal policy verify --url`` and the page's in-browser check read):
+``/policy/<slug>.md`` + ``.md.sig.json`` (current), ``/policy/<slug>/versions/<n>.md`` + ``.md.sig.json``,
+``/policy/roots/<n>.toml`` + ``/policy/roots/<n>.sig.json``.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from importlib import resources
 
 import msgspec
 from litestar import MediaType, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, OpenAPIType, Operation, Schema
 from litestar.params import JSONBody, Parameter
+from litestar.response import Template
 
-from policy.links import LinkVerdict
-from policy.signatures import Signature
-from portal.domain import policies
+from policy import security_txt as security_txt_lib
+from policy.signatures import Signature, encode_signature_file
+from portal.domain import policies, policy_roots
 from portal.domain.policies import PolicyVersion
+from portal.domain.policy_roots import RootVersion
 from portal.errors import NotFoundError
 from portal.http import policy_render
 from portal.http.auth import Staff, require_role
+from portal.http.pages.layout import layout
 from portal.http.problems import problem_responses
 from portal.services import Services
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
-_CSS = resources.files("portal.http").joinpath("static", "policy.css").read_bytes()
+_VERSION_FILE = re.compile(r"^([1-9][0-9]{0,8})\.(md|md\.sig\.json)$")
+_ROOT_FILE = re.compile(r"^([1-9][0-9]{0,8})\.(toml|sig\.json)$")
+_PAGE = re.compile(r"^([a-z0-9][a-z0-9-]{0,63})(\.md|\.md\.sig\.json)?$")
+_FILE_HEADERS = {"X-Content-Type-Options": "nosniff", "Access-Control-Allow-Origin": "*"}
 
 
 class PolicyPublish(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -34,27 +46,50 @@ class PolicyPublish(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 @dataclass
 class PolicyPageOperation(Operation):
-    """Documents the ``<slug>.md`` form (the exact signed bytes) beside the HTML page."""
+    """Documents the ``<slug>.md`` form (the exact signed bytes) and its ``.md.sig.json`` bundle beside the page."""
 
     def __post_init__(self) -> None:
         ok = (self.responses or {}).get("200")
         if isinstance(ok, OpenAPIResponse):
             ok.content = {**(ok.content or {}), "text/markdown": OpenAPIMediaType(schema=Schema(
-                type=OpenAPIType.STRING, description="the signed document, byte for byte (`<slug>.md`)"))}
+                type=OpenAPIType.STRING, description="the signed document, byte for byte (`<slug>.md`)")),
+                "application/json": OpenAPIMediaType(schema=Schema(
+                    type=OpenAPIType.OBJECT, description="its signature bundle (`<slug>.md.sig.json`)"))}
+
+
+class RootPublish(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """The exact ``root.toml`` text of the next root and the signatures over its statement."""
+
+    root: str
+    signatures: list[Signature]
 
 
 def _services(state: State) -> Services:
     return state.services
 
 
+def _client(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
 @post("/v1/policies", operation_id="publishPolicy", tags=["policy"], guards=[require_role("publisher")],
-      summary="Publish a signed policy version (verified against the trust root and the previous version)",
+      summary="Publish a signed policy version (verified against the newest trust root and the previous version)",
       responses=problem_responses(400, 401, 403, 409, 422))
 async def publish_policy(state: State, request: Request, staff: Staff, data: JSONBody[PolicyPublish]) -> PolicyVersion:
     services = _services(state)
     return await policies.publish(services.db, document_text=data.document, signatures=data.signatures,
-                                  root=services.policy_root, actor=f"staff:{staff.name}",
-                                  client=request.client.host if request.client else None, now=services.clock())
+                                  anchor=services.policy_root, actor=f"staff:{staff.name}", client=_client(request),
+                                  now=services.clock())
+
+
+@post("/v1/policies/roots", operation_id="publishPolicyRoot", tags=["policy"], guards=[require_role("publisher")],
+      summary="Rotate the trust root: the next root, signed by the current root's threshold and its own",
+      responses=problem_responses(400, 401, 403, 409, 422))
+async def publish_root(state: State, request: Request, staff: Staff, data: JSONBody[RootPublish]) -> RootVersion:
+    services = _services(state)
+    return await policy_roots.publish(services.db, root_text=data.root, signatures=data.signatures,
+                                      anchor=services.policy_root, actor=f"staff:{staff.name}",
+                                      client=_client(request), now=services.clock())
 
 
 @get("/v1/policies", operation_id="listPolicies", tags=["policy"], summary="Current version of every policy")
@@ -64,6 +99,23 @@ async def list_policies(state: State) -> list[PolicyVersion]:
         return await policies.current_all(conn, services.clock())
 
 
+@get("/v1/policies/roots", operation_id="listPolicyRoots", tags=["policy"],
+     summary="Every trust root, oldest first, each with the signatures that rotated it in")
+async def list_roots(state: State) -> list[RootVersion]:
+    services = _services(state)
+    async with services.db.transaction() as conn:
+        return [policy_roots.view(r, services.clock()) for r in await policy_roots.served(conn, services.policy_root)]
+
+
+@get("/v1/policies/roots/{number:int}", operation_id="getPolicyRoot", tags=["policy"],
+     summary="One trust root version (JSON equivalent of /policy/roots/{n}.toml)", responses=problem_responses(404))
+async def get_root(state: State, number: int = Parameter(description="root version (1, 2, ...)", ge=1)
+                   ) -> RootVersion:
+    services = _services(state)
+    async with services.db.transaction() as conn:
+        return policy_roots.view(await policy_roots.one(conn, services.policy_root, number), services.clock())
+
+
 @get("/v1/policies/{slug:str}", operation_id="getPolicy", tags=["policy"], summary="Current version of a policy",
      responses=problem_responses(404))
 async def get_policy(state: State, slug: str = Parameter(description="policy slug", pattern=SLUG_PATTERN)
@@ -71,6 +123,15 @@ async def get_policy(state: State, slug: str = Parameter(description="policy slu
     services = _services(state)
     async with services.db.transaction() as conn:
         return await policies.current(conn, slug, services.clock())
+
+
+@get("/v1/policies/{slug:str}/versions", operation_id="listPolicyVersions", tags=["policy"],
+     summary="Every version of a policy, oldest first")
+async def list_policy_versions(state: State, slug: str = Parameter(description="policy slug", pattern=SLUG_PATTERN)
+                               ) -> list[PolicyVersion]:
+    services = _services(state)
+    async with services.db.transaction() as conn:
+        return await policies.history(conn, slug, services.clock())
 
 
 @get("/v1/policies/{slug:str}/versions/{number:int}", operation_id="getPolicyVersion", tags=["policy"],
@@ -85,23 +146,31 @@ async def get_policy_version(
         return await policies.version(conn, slug, number, services.clock())
 
 
-def _html(body: str, status_code: int = 200) -> Response[str]:
-    return Response(body, media_type=MediaType.HTML, status_code=status_code, headers=policy_render.SECURITY_HEADERS)
+async def _page(state: State, template: str, title: str, view: msgspec.Struct, scripts: tuple[str, ...] = ()
+                ) -> Template:
+    """A page on the site's base layout, with the policy pages' stricter headers."""
+    return Template(template_name=template, headers=policy_render.SECURITY_HEADERS,
+                    context={"layout": await layout(state, title, scripts=scripts), "page": view})
+
+
+def _file(body: bytes, media_type: str, sha256: str | None = None) -> Response[bytes]:
+    headers = {**_FILE_HEADERS, **({"X-Content-SHA256": sha256} if sha256 else {})}
+    return Response(body, media_type=media_type, headers=headers)
+
+
+def _version_files(version: PolicyVersion, kind: str) -> Response[bytes]:
+    if kind == "md":
+        return _file(version.document.encode("utf-8"), "text/markdown", version.sha256)
+    return _file(policies.signature_file(version), "application/json")
 
 
 @get("/policy", operation_id="policyIndexPage", tags=["policy"], include_in_schema=True,
      summary="HTML index of the official policies", media_type=MediaType.HTML)
-async def policy_index(state: State) -> Response[str]:
+async def policy_index(state: State) -> Template:
     services = _services(state)
     async with services.db.transaction() as conn:
         current = await policies.current_all(conn, services.clock())
-    return _html(policy_render.index_page([(p.slug, p.title, p.version) for p in current]))
-
-
-@get("/policy/static/policy.css", operation_id="policyStylesheet", tags=["policy"], include_in_schema=False,
-     media_type="text/css", sync_to_thread=False)
-def policy_css() -> Response[bytes]:
-    return Response(_CSS, media_type="text/css", headers={"Cache-Control": "public, max-age=3600"})
+    return await _page(state, "policy_index.html", "Official policy", policy_render.index_page(current))
 
 
 @get("/policy/feed.atom", operation_id="policyFeed", tags=["policy"], summary="Atom feed: one entry per version",
@@ -118,57 +187,79 @@ async def policy_feed(state: State) -> Response[bytes]:
     return Response(feed, media_type="application/atom+xml; charset=utf-8")
 
 
-@get("/policy/{page:str}", operation_id="policyPage", tags=["policy"], media_type=MediaType.HTML,
-     summary="A policy as HTML with its signature block, or `<slug>.md` for the exact signed bytes",
-     operation_class=PolicyPageOperation, responses=problem_responses(404))
-async def policy_page(state: State, page: str = Parameter(description="`<slug>` or `<slug>.md`", max_length=80)
-                      ) -> Response:
+@get("/policy/roots/{file:str}", operation_id="policyRootFile", tags=["policy"],
+     summary="A trust root's exact bytes (`<n>.toml`) or its rotation signatures (`<n>.sig.json`)",
+     responses=problem_responses(404))
+async def root_file(state: State, file: str = Parameter(description="`<n>.toml` or `<n>.sig.json`", max_length=40)
+                    ) -> Response[bytes]:
     services = _services(state)
-    raw = page.endswith(".md")
-    slug = page.removesuffix(".md")
+    match = _ROOT_FILE.match(file)
+    if match is None:
+        raise NotFoundError(f"no root file {file!r}: expected <n>.toml or <n>.sig.json", field="file")
+    async with services.db.transaction() as conn:
+        stored = await policy_roots.one(conn, services.policy_root, int(match.group(1)))
+    if match.group(2) == "toml":
+        return _file(stored.document, "application/toml; charset=utf-8", stored.sha256)
+    return _file(encode_signature_file([Signature(s.signer, s.signature) for s in stored.signatures]),
+                 "application/json")
+
+
+@get("/policy/{slug:str}/versions/{file:str}", operation_id="policyVersionFile", tags=["policy"],
+     summary="One version's exact bytes (`<n>.md`) or its signature bundle (`<n>.md.sig.json`)",
+     responses=problem_responses(404))
+async def policy_version_file(
+    state: State,
+    slug: str = Parameter(description="policy slug", pattern=SLUG_PATTERN),
+    file: str = Parameter(description="`<n>.md` or `<n>.md.sig.json`", max_length=40),
+) -> Response[bytes]:
+    services = _services(state)
+    match = _VERSION_FILE.match(file)
+    if match is None:
+        raise NotFoundError(f"no version file {file!r}: expected <n>.md or <n>.md.sig.json", field="file")
+    async with services.db.transaction() as conn:
+        version = await policies.version(conn, slug, int(match.group(1)), services.clock())
+    return _version_files(version, match.group(2))
+
+
+@get("/policy/{page:str}", operation_id="policyPage", tags=["policy"], media_type=MediaType.HTML,
+     summary="A policy as HTML; `<slug>.md` its exact signed bytes; `<slug>.md.sig.json` its signature bundle",
+     operation_class=PolicyPageOperation, responses=problem_responses(404))
+async def policy_page(state: State, page: str = Parameter(description="`<slug>`, `<slug>.md` or `<slug>.md.sig.json`",
+                                                          max_length=80)) -> Template | Response[bytes]:
+    services = _services(state)
+    match = _PAGE.match(page)
+    if match is None:
+        raise NotFoundError(f"no policy page {page!r}", field="page")
+    slug, suffix = match.group(1), match.group(2)
     now = services.clock()
     async with services.db.transaction() as conn:
         current = await policies.current(conn, slug, now)
-    if raw:
-        return Response(current.document.encode("utf-8"), media_type="text/markdown",
-                        headers={"X-Content-SHA256": current.sha256, **policy_render.SECURITY_HEADERS})
+        roots = [policy_roots.view(r, now) for r in await policy_roots.served(conn, services.policy_root)]
+    if suffix:
+        return _version_files(current, suffix.removeprefix("."))
     doc = policies.parse_submitted(current.document)
-    threshold = services.policy_root.threshold if services.policy_root else None
-    return _html(policy_render.policy_page(
-        title=current.title, slug=slug, version=current.version, body_markdown=doc.body, statement=current.statement,
-        sha256=current.sha256, prev=current.prev, effective=current.effective, expires=current.expires,
-        signatures=[(s.signer, s.signature) for s in current.signatures], threshold=threshold, now=now,
-        links=[(link.label, link.url) for link in doc.links],
-        contracts=[(c.chain, c.address, c.label) for c in doc.contracts]))
+    view = policy_render.policy_page(current, doc, roots=roots, base_url=services.settings.public_url.rstrip("/"),
+                                     now=now)
+    return await _page(state, "policy.html", current.title, view, scripts=(policy_render.VERIFY_SCRIPT,))
 
 
 @get("/.well-known/security.txt", operation_id="securityTxt", tags=["policy"], media_type=MediaType.TEXT,
-     summary="RFC 9116 security.txt from the official policy", responses=problem_responses(404))
-async def security_txt(state: State) -> Response[str]:
+     summary="RFC 9116 security.txt: the OpenPGP-signed file of PORTAL_SECURITY_TXT, else built from the policy",
+     responses=problem_responses(404))
+async def security_txt(state: State) -> Response:
     services = _services(state)
+    if services.settings.security_txt:
+        signed = policies.signed_security_txt(services.settings.security_txt)
+        return Response(signed, media_type=MediaType.TEXT)
     async with services.db.transaction() as conn:
         main = policies.main_policy(await policies.current_all(conn, services.clock()))
     if main is None:
         raise NotFoundError("no policy is published yet")
     doc = policies.parse_submitted(main.document)
-    base = services.settings.public_url.rstrip("/")
-    contacts = list(doc.contacts) or [f"{base}/policy/{main.slug}"]
-    return Response(policy_render.security_txt(base_url=base, contacts=contacts, expires=main.expires,
-                                               policy_slug=main.slug), media_type=MediaType.TEXT)
+    text = security_txt_lib.security_txt_text(doc, base_url=services.settings.public_url.rstrip("/"))
+    return Response(text, media_type=MediaType.TEXT)
 
 
-@get("/v1/links/check", operation_id="checkLink", tags=["policy"],
-     summary="Is this URL official, a lookalike, or unknown (against the signed policy's links)")
-async def check_link(state: State, url: str = Parameter(description="the URL to check", max_length=2048)
-                     ) -> LinkVerdict:
-    return await policies.check_url(_services(state).db, url)
-
-
-@get("/v1/links/rules", operation_id="linkRules", tags=["policy"],
-     summary="Official hosts and lookalike patterns for chat auto-moderation", responses=problem_responses(404))
-async def link_rules(state: State) -> dict:
-    return await policies.link_rules(_services(state).db)
-
-
-ROUTES = [publish_policy, list_policies, get_policy, get_policy_version, policy_index, policy_css, policy_feed,
-          policy_page, security_txt, check_link, link_rules]
+ROUTES = [publish_policy, publish_root, list_policies, list_roots, get_root, get_policy, list_policy_versions,
+          get_policy_version, policy_index, policy_feed, root_file, policy_version_file, policy_page,
+          security_txt]

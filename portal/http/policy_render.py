@@ -1,91 +1,111 @@
-"""HTML, Atom and security.txt renderings of signed policy.
+"""What the policy pages show (Structs for ``policy.html`` / ``policy_index.html`` on the base
+layout) and the Atom feed.
 
 The pages are for people checking a link someone sent them, so they show what is needed to verify
 the policy without trusting this server: the exact statement that was signed, each signer and
-signature, the document's sha256, and a command to check it offline. Markdown is rendered with
-raw HTML disabled (a policy author cannot inject script) and pages carry a CSP without inline
-script or style.
+signature, the document's sha256, the trust roots, the ``portal policy verify --url`` command, and
+an in-browser check (``static/js/policy-verify.js``). Markdown is rendered with raw HTML disabled
+(a policy author cannot inject script); the pages carry the site CSP with ``form-action 'none'``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from html import escape
 from xml.etree import ElementTree as ET
 
+import msgspec
 from markdown_it import MarkdownIt
 
-CONTENT_SECURITY_POLICY = ("default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; "
-                           "form-action 'none'; frame-ancestors 'none'")
-SECURITY_HEADERS = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "X-Frame-Options": "DENY",
-}
+from policy.document import PolicyDocument
+from policy.signatures import Signature
+from portal.domain.policies import PolicyVersion
+from portal.domain.policy_roots import RootVersion
+from portal.http import csp
+
+#: The site CSP (``portal.http.csp``) with forms switched off: a policy page posts nothing.
+CONTENT_SECURITY_POLICY = csp.content_security_policy(walletconnect=False).replace("form-action 'self'",
+                                                                                 "form-action 'none'")
+SECURITY_HEADERS = {**csp.security_headers(walletconnect=False), "Content-Security-Policy": CONTENT_SECURITY_POLICY}
+VERIFY_SCRIPT = "js/policy-verify.js"
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+
+
+class LinkView(msgspec.Struct, frozen=True):
+    label: str
+    url: str
+
+
+class ContractView(msgspec.Struct, frozen=True):
+    chain: str
+    address: str
+    label: str
+
+
+class RootView(msgspec.Struct, frozen=True):
+    version: int
+    sha256: str
+    threshold: int
+    signers: int
+    expires: str
+
+
+class PolicyPage(msgspec.Struct, frozen=True):
+    """What ``policy.html`` shows: everything needed to verify the policy without trusting this server."""
+
+    slug: str
+    version: int
+    effective: str
+    expires: str
+    expired: bool
+    links: tuple[LinkView, ...]
+    contracts: tuple[ContractView, ...]
+    body_html: str  # Markdown rendered with raw HTML disabled: a policy author cannot inject markup
+    statement: str
+    sha256: str
+    prev: str
+    signatures: tuple[Signature, ...]
+    threshold_text: str
+    verify_command: str
+    roots: tuple[RootView, ...]
+
+
+class IndexItem(msgspec.Struct, frozen=True):
+    slug: str
+    title: str
+    version: int
+
+
+class PolicyIndexPage(msgspec.Struct, frozen=True):
+    policies: tuple[IndexItem, ...]
 
 
 def render_markdown(body: str) -> str:
     return _markdown.render(body)
 
 
-def _page(title: str, main: str) -> str:
-    return (
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-        f"<title>{escape(title)}</title><link rel=\"stylesheet\" href=\"/policy/static/policy.css\">"
-        "<link rel=\"alternate\" type=\"application/atom+xml\" href=\"/policy/feed.atom\"></head>"
-        f"<body>{main}<footer><p>Official support never asks for funds, seed phrases or private keys, and "
-        "never contacts you first by direct message.</p></footer></body></html>\n"
-    )
+def verify_command(base_url: str, slug: str) -> str:
+    return f"portal policy verify --url {base_url}/policy/{slug} --root-sha256 <sha256 of the trust root you hold>"
 
 
-def policy_page(*, title: str, slug: str, version: int, body_markdown: str, statement: str, sha256: str,
-                prev: str, effective: dt.datetime, expires: dt.datetime, signatures: list[tuple[str, str]],
-                threshold: int | None, now: dt.datetime, links: Sequence[tuple[str, str]] = (),
-                contracts: Sequence[tuple[str, str, str]] = ()) -> str:
-    expired = now >= expires
-    rows = "".join(f"<tr><td><code>{escape(signer)}</code></td><td><code>{escape(signature)}</code></td></tr>"
-                   for signer, signature in signatures)
-    warning = ("<p class=\"warning\"><strong>This policy has expired.</strong> Do not rely on it; ask through the "
-               "official links for the current version.</p>") if expired else ""
-    threshold_text = f" (the trust root requires {threshold})" if threshold else ""
-    main = (
-        f"<header><p>Official policy <code>{escape(slug)}</code>, version {version} · effective "
-        f"{effective.isoformat()} · expires {expires.isoformat()} · <a href=\"/policy/{escape(slug)}.md\">exact "
-        f"signed bytes</a></p></header>{warning}{_official(links, contracts)}"
-        f"<main>{render_markdown(body_markdown)}</main>"
-        f"<section class=\"signatures{' expired' if expired else ''}\"><h2>Signatures</h2>"
-        f"<p>{len(signatures)} signature(s){escape(threshold_text)} over this exact statement, made with "
-        "EIP-191 <code>personal_sign</code>. Paste it with a signature into any wallet's or block explorer's "
-        "“verify signature” tool, or run <code>portal policy verify</code> on the <code>.md</code> file.</p>"
-        f"<pre>{escape(statement)}</pre><table><tr><th>signer</th><th>signature</th></tr>{rows}</table>"
-        f"<p>sha256 <code>{escape(sha256)}</code><br>prev <code>{escape(prev) or '(none: first version)'}</code>"
-        "</p></section>"
-    )
-    return _page(title, main)
+def policy_page(current: PolicyVersion, doc: PolicyDocument, *, roots: Sequence[RootVersion], base_url: str,
+                now: dt.datetime) -> PolicyPage:
+    root = next((r for r in roots if r.version == current.root_version), None)
+    threshold_text = (f" (trust root version {root.version} requires {root.threshold} of its "
+                      f"{len(root.signers)} keys)") if root else ""
+    return PolicyPage(
+        slug=current.slug, version=current.version, effective=current.effective.isoformat(),
+        expires=current.expires.isoformat(), expired=now >= current.expires,
+        links=tuple(LinkView(k.label, k.url) for k in doc.links),
+        contracts=tuple(ContractView(c.chain, c.address, c.label) for c in doc.contracts),
+        body_html=render_markdown(doc.body), statement=current.statement, sha256=current.sha256, prev=current.prev,
+        signatures=tuple(current.signatures), threshold_text=threshold_text,
+        verify_command=verify_command(base_url, current.slug),
+        roots=tuple(RootView(r.version, r.sha256, r.threshold, len(r.signers), r.expires.isoformat()) for r in roots))
 
 
-def _official(links: Sequence[tuple[str, str]], contracts: Sequence[tuple[str, str, str]]) -> str:
-    """The signed front matter's links and contracts: the part a reader compares a link against."""
-    if not links and not contracts:
-        return ""
-    items = "".join(f"<li>{escape(label)}: <code>{escape(url)}</code></li>" for label, url in links)
-    rows = "".join(f"<tr><td>{escape(chain)}</td><td><code>{escape(address)}</code></td><td>{escape(label)}</td></tr>"
-                   for chain, address, label in contracts)
-    table = f"<table><tr><th>chain</th><th>contract</th><th></th></tr>{rows}</table>" if rows else ""
-    return (f"<section class=\"signatures\"><h2>Official links and contracts (signed)</h2><ul>{items}</ul>{table}"
-            "</section>")
-
-
-def index_page(policies: list[tuple[str, str, int]]) -> str:
-    """``policies``: (slug, title, version) of the current version of each policy."""
-    items = "".join(f"<li><a href=\"/policy/{escape(slug)}\">{escape(title)}</a> (version {version})</li>"
-                    for slug, title, version in policies)
-    return _page("Official policy", f"<main><h1>Official policy</h1><ul>{items or '<li>none published</li>'}</ul>"
-                                    "<p><a href=\"/policy/feed.atom\">Atom feed</a> of every version.</p></main>")
+def index_page(policies: Sequence[PolicyVersion]) -> PolicyIndexPage:
+    return PolicyIndexPage(tuple(IndexItem(p.slug, p.title, p.version) for p in policies))
 
 
 def atom_feed(*, base_url: str, entries: list[tuple[str, str, int, str, dt.datetime]], updated: dt.datetime) -> bytes:
@@ -107,15 +127,3 @@ def atom_feed(*, base_url: str, entries: list[tuple[str, str, int, str, dt.datet
         ET.SubElement(entry, "link", rel="related", href=f"{base_url}/v1/policies/{slug}/versions/{version}")
         ET.SubElement(entry, "summary").text = f"Official policy {slug} version {version}, sha256 {sha256}"
     return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="utf-8")
-
-
-def security_txt(*, base_url: str, contacts: list[str], expires: dt.datetime, policy_slug: str) -> str:
-    """RFC 9116: Contact (one or more), Expires, Canonical, Policy."""
-    lines = [f"Contact: {contact}" for contact in contacts]
-    lines += [
-        f"Expires: {expires.astimezone(dt.UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}",
-        f"Canonical: {base_url}/.well-known/security.txt",
-        f"Policy: {base_url}/policy/{policy_slug}",
-        "Preferred-Languages: en",
-    ]
-    return "\n".join(lines) + "\n"

@@ -99,10 +99,14 @@ def test_html_page_statement_verifies_with_plain_eth_account(policy_client: Test
     assert publish(policy_client, text, signatures).status_code == 201
     page = policy_client.get("/policy/official")
     assert page.status_code == 200
-    assert "script-src" not in page.headers["content-security-policy"]
-    assert "default-src 'none'" in page.headers["content-security-policy"]
+    csp = page.headers["content-security-policy"]
+    # Scripts only from this origin (the in-browser verifier), never inline or eval'd.
+    assert "script-src 'self';" in csp and "unsafe" not in csp
+    assert "default-src 'none'" in csp
     assert "<script>" not in page.text  # raw HTML in Markdown is escaped, never rendered
-    shown = html.unescape(re.search(r"<pre>(.*?)</pre>", page.text, re.S).group(1))  # type: ignore[union-attr]
+    assert all(' src="/static/' in tag for tag in re.findall(r"<script[^>]*>", page.text))
+    shown = html.unescape(re.search(r'<pre class="exact-text" id="statement"[^>]*>(.*?)</pre>',  # type: ignore[union-attr]
+                                    page.text, re.S).group(1))
     for signature in signatures:
         recovered = Account.recover_message(encode_defunct(text=shown), signature=signature["signature"])
         assert recovered == signature["signer"]
@@ -198,3 +202,58 @@ def test_ready_fails_when_the_policy_has_expired(settings: Settings, keys: Keys,
         ready = client.get("/ready")
         assert ready.status_code == 503
         assert ready.json()["checks"]["policy"]["ok"] is False
+
+
+def test_scan_endpoint_flags_the_markdown_trick(policy_client: TestClient, keys: Keys) -> None:
+    text = document(1, "")
+    publish(policy_client, text, keys.signatures(text, keys.a, keys.b))
+    message = ("Support here! Claim at [https://portal.example.org/claim](https://portal-example.org.claims.io/) "
+               "or read https://docs.example.org/migration.")
+    response = policy_client.post("/v1/links/scan", json={"text": message})
+    assert response.status_code == 200, response.text
+    links = response.json()["links"]
+    assert [(link["url"], link["verdict"]) for link in links] == [
+        ("https://portal-example.org.claims.io/", "lookalike"), ("https://docs.example.org/migration", "official")]
+    assert links[0]["shown"] == "https://portal.example.org/claim" and response.json()["lookalikes"] == 1
+    too_long = policy_client.post("/v1/links/scan", json={"text": "x" * 100_001})
+    assert too_long.status_code == 400 and too_long.json()["field"]
+
+
+def test_page_shows_the_command_the_roots_and_the_verifier(policy_client: TestClient, keys: Keys) -> None:
+    text = document(1, "")
+    publish(policy_client, text, keys.signatures(text, keys.a, keys.b))
+    page = policy_client.get("/policy/official").text
+    root = policy_client.get("/v1/policies/roots").json()[0]
+    assert "portal policy verify --url https://portal.example.org/policy/official --root-sha256" in html.unescape(page)
+    assert root["sha256"] in page and 'href="/policy/roots/1.toml"' in page
+    assert 'data-verdict="pending"' in page
+    script = re.search(r'<script type="module" src="(/static/js/policy-verify\.js[^"]*)"', page).group(1)  # type: ignore[union-attr]
+    assert policy_client.get(script).status_code == 200
+    assert policy_client.get("/static/vendor/noble/noble.js").status_code == 200
+    assert policy_client.get("/policy/roots/1.toml").content == root["document"].encode()
+    assert policy_client.get("/policy/roots/9.toml").status_code == 404
+    assert policy_client.get("/policy/official/versions/1.md").content == text.encode()
+    assert policy_client.get("/policy/official/versions/x.md").status_code == 404
+
+
+def test_a_server_started_with_another_root_refuses_to_publish(settings: Settings, keys: Keys, tmp_path: Path,
+                                                               policy_client: TestClient) -> None:
+    text = document(1, "")
+    assert publish(policy_client, text, keys.signatures(text, keys.a, keys.b)).status_code == 201
+    other = tmp_path / "other-root.toml"
+    other.write_text(f'version = 1\nthreshold = 1\nexpires = 2027-12-31T00:00:00Z\n'
+                     f'signers = ["{keys.outsider.address}"]\n')
+    app = create_app(msgspec.structs.replace(settings, policy_root=str(other)), clock=lambda: NOW)
+    with TestClient(app=app) as client:
+        v2 = document(2, parse_document(text.encode()).sha256)
+        response = client.post("/v1/policies", json={"document": v2, "signatures": keys.signatures(v2, keys.outsider)},
+                               headers={"Authorization": policy_client.headers["Authorization"]})
+        assert response.status_code == 422 and response.json()["code"] == "root_mismatch"
+
+
+def test_signed_security_txt_is_served_verbatim(settings: Settings, tmp_path: Path) -> None:
+    signed = tmp_path / "security.txt"
+    signed.write_bytes(b"-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\nContact: mailto:a@example.org\n")
+    app = create_app(msgspec.structs.replace(settings, security_txt=str(signed)), clock=lambda: NOW)
+    with TestClient(app=app) as client:
+        assert client.get("/.well-known/security.txt").content == signed.read_bytes()

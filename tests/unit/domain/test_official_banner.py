@@ -7,8 +7,8 @@ from importlib import resources
 from portal.domain.official import never_rules
 
 
-def test_demo_policy_rules() -> None:
-    body = resources.files("portal.demo").joinpath("policy", "official.md").read_text().split("+++", 2)[2]
+def test_example_policy_rules() -> None:
+    body = resources.files("policy").joinpath("example-official.md").read_text().split("+++", 2)[2]
     rules = never_rules(body)
     assert len(rules) == 4
     assert rules[1] == "Support never asks for your seed phrase, recovery words, private key, PIN or card backup."

@@ -1,0 +1,96 @@
+"""Publishing the DEMO policy into the demo's own database, once, not on every restart.
+
+Keys: two DEMO keys made on first start and kept in ``<data dir>/demo-policy/DEMO-KEYS.json``
+(0600, marked DEMO); the 2-of-2 root made from them is written once beside them, so restarts keep
+the same root and its sha256. The root goes into the demo database as its trust root (passed as
+the anchor of this one publish, never through ``PORTAL_POLICY_ROOT``). A new version is published
+only when none exists, when the one published lists other links (another ``--port``), or when it
+expires within ``REPUBLISH_DAYS``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+from eth_account import Account
+
+from policy.demo import demo_document, demo_root, sign_document
+from policy.document import parse_document
+from policy.root import parse_root
+from policy.signatures import dump_signatures, load_signatures
+from portal.demo import build_demo_snapshots
+from portal.domain import policies
+from portal.domain.policy_roots import Anchor
+from portal.services import utc_now
+from portal.settings import Settings
+from portal.store import policies as policy_store
+from portal.store.database import Database
+
+REPUBLISH_DAYS = 7
+
+
+def _keys(folder: Path) -> list[str]:
+    path = folder / "DEMO-KEYS.json"
+    if path.exists():
+        return json.loads(path.read_text())["demo_private_keys"]
+    keys = ["0x" + Account.create().key.hex().removeprefix("0x") for _ in range(2)]
+    path.write_text(json.dumps({"warning": "DEMO keys of portal serve --demo; never use them for anything real",
+                                "demo_private_keys": keys}, indent=2))
+    path.chmod(0o600)
+    return keys
+
+
+def _anchor(folder: Path, keys: list[str], now: dt.datetime) -> Anchor:
+    root_path = folder / "root.toml"
+    if not root_path.exists():
+        root, signatures = demo_root(keys, now)
+        root_path.write_bytes(root.raw)
+        dump_signatures(folder / "root.sig.json", signatures)
+    return Anchor(parse_root(root_path.read_bytes()), load_signatures(folder / "root.sig.json"))
+
+
+def publish_demo_policy(database_url: str, data_dir: Path, *, public_url: str, now: dt.datetime) -> Path:
+    """Ensure the demo database serves a current DEMO policy; return the demo root's path."""
+    folder = data_dir / "demo-policy"
+    folder.mkdir(parents=True, exist_ok=True)
+    keys = _keys(folder)
+    anchor = _anchor(folder, keys, now)
+
+    async def publish() -> None:
+        db = await Database.open(database_url, size=1)
+        try:
+            async with db.transaction() as conn:
+                latest = await policy_store.latest(conn, "official")
+            if latest is not None:
+                current = parse_document(latest.document)
+                fresh = current.expires - now > dt.timedelta(days=REPUBLISH_DAYS)
+                if fresh and any(link.url == f"{public_url.rstrip('/')}/" for link in current.links):
+                    return
+            version, prev = (1, "") if latest is None else (latest.version + 1, latest.sha256)
+            doc = demo_document(public_url=public_url, now=now, version=version, prev=prev)
+            (folder / "official.md").write_bytes(doc.raw)
+            dump_signatures(folder / "official.md.sig.json", sign_document(doc, keys))
+            await policies.publish(db, document_text=doc.raw.decode(), signatures=sign_document(doc, keys),
+                                   anchor=anchor, actor="demo", client=None, now=now)
+        finally:
+            await db.close()
+
+    asyncio.run(publish())
+    return folder / "root.toml"
+
+
+def start_demo(database_url: str, settings: Settings) -> list[str]:
+    """Build the demo snapshots and make sure the DEMO policy is published; return the snapshot paths."""
+    data_dir = Path(settings.data_dir)
+    paths = [str(p) for p in build_demo_snapshots(data_dir / "snapshots")]
+    root_path = publish_demo_policy(database_url, data_dir, public_url=settings.public_url, now=utc_now())
+    root = parse_root(root_path.read_bytes())
+    print(f"DEMO policy in the demo's own database ({data_dir}), signed by two DEMO keys kept in "
+          f"{root_path.parent}/DEMO-KEYS.json (2-of-2 root sha256 {root.sha256}); never trust them for anything "
+          f"real. Try: portal policy verify --url {settings.public_url.rstrip('/')}/policy/official "
+          f"--root-sha256 {root.sha256}", file=sys.stderr)
+    return paths

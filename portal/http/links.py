@@ -1,0 +1,44 @@
+"""Link routes: check one URL, scan a text for every URL, export the rules for chat moderation bots."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+from litestar import get, post
+from litestar.datastructures import State
+from litestar.params import JSONBody, Parameter
+
+from policy.links import LinkVerdict
+from policy.scan import MAX_SCAN_CHARS, ScanResult
+from portal.domain import policies
+from portal.http.problems import problem_responses
+
+
+class LinkScan(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A chat message or issue text (Markdown or plain)."""
+
+    text: Annotated[str, msgspec.Meta(max_length=MAX_SCAN_CHARS)]
+
+
+@get("/v1/links/check", operation_id="checkLink", tags=["policy"],
+     summary="Is this URL official, a lookalike, or unknown (against the signed policy's links)")
+async def check_link(state: State, url: str = Parameter(description="the URL to check", max_length=2048)
+                     ) -> LinkVerdict:
+    return await policies.check_url(state.services.db, url)
+
+
+@post("/v1/links/scan", operation_id="scanLinks", tags=["policy"], status_code=200,
+      summary="Every URL in a text with its verdict; a Markdown link showing one host but going to another "
+              "is a lookalike", responses=problem_responses(400))
+async def scan_links(state: State, data: JSONBody[LinkScan]) -> ScanResult:
+    return await policies.scan(state.services.db, data.text)
+
+
+@get("/v1/links/rules", operation_id="linkRules", tags=["policy"],
+     summary="Official hosts and lookalike patterns for chat auto-moderation", responses=problem_responses(404))
+async def link_rules(state: State) -> dict:
+    return await policies.link_rules(state.services.db)
+
+
+ROUTES = [check_link, scan_links, link_rules]
