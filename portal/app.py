@@ -20,12 +20,13 @@ from portal.domain import policies as policy_domain
 from portal.domain.eligibility import SnapshotSet
 from portal.domain.jwt_auth import HttpxJwksFetcher, JwtVerifier
 from portal.domain.proofs.chain import EvmChain, Web3Chain
-from portal.http import allowlist, audit, health, holders, policies, review, snapshots
+from portal.http import allowlist, audit, csp, health, holders, pages, policies, review, snapshots
 from portal.http.auth import provide_staff
 from portal.http.metrics import observe_rpc, queue_gauges
 from portal.http.openapi import openapi_config
 from portal.http.problems import problem_details_plugin
 from portal.http.request_metrics import RouteMetricsMiddleware
+from portal.http.templating import template_config
 from portal.services import Clock, Services, utc_now
 from portal.settings import Settings
 from portal.store.database import Database
@@ -43,6 +44,7 @@ ROUTE_HANDLERS = [
     allowlist.get_allowlist,
     *policies.ROUTES,
     *holders.ROUTES,
+    *pages.ROUTES,
 ]
 
 
@@ -81,7 +83,9 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, evm_chain: EvmChai
         route_handlers=[*ROUTE_HANDLERS, PrometheusController],
         lifespan=[lifespan, queue_gauges],
         dependencies={"staff": Provide(provide_staff, sync_to_thread=False)},
-        middleware=[prometheus.middleware, *rate_limits(settings)],
+        middleware=[prometheus.middleware, *rate_limits(settings),
+                    csp.middleware(walletconnect=settings.walletconnect_project_id is not None)],
+        template_config=template_config(),
         plugins=[problem_details_plugin()],
         openapi_config=openapi_config(),
         debug=False,

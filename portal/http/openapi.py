@@ -5,9 +5,9 @@ from __future__ import annotations
 import yaml
 from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
 
 import portal
+from portal.http.pages.assets import OfflineSwaggerRenderPlugin
 
 
 def openapi_config() -> OpenAPIConfig:
@@ -17,7 +17,7 @@ def openapi_config() -> OpenAPIConfig:
         description=(portal.__doc__ or "").strip()
         + "\n\nErrors are RFC 9457 application/problem+json with a stable machine `code`.",
         path="/schema",
-        render_plugins=[SwaggerRenderPlugin()],
+        render_plugins=[OfflineSwaggerRenderPlugin()],
         use_handler_docstrings=False,
     )
 

@@ -1,0 +1,69 @@
+"""What every page shows from the signed policy: the official links and the "support never" rules.
+
+The banner is read from the current main policy (``policies.main_policy``: ``official`` when
+published) and nothing else, so a page never states a link or a rule that is not signed. The
+rules are the list items of the policy body's section whose heading says "never" (the demo
+policy's "What support will never do"); a policy without such a section shows only its links.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import msgspec
+from markdown_it import MarkdownIt
+
+from portal.domain import policies
+from portal.store.database import Connection
+
+_markdown = MarkdownIt("commonmark", {"html": False})
+_TEXT_TOKENS = ("text", "code_inline")
+
+
+class OfficialLink(msgspec.Struct, frozen=True):
+    label: str
+    url: str
+
+
+class OfficialBanner(msgspec.Struct, frozen=True):
+    """``published`` is false before any policy exists; then the page says so instead of links."""
+
+    published: bool
+    policy_url: str
+    title: str = ""
+    version: int = 0
+    expired: bool = False
+    links: tuple[OfficialLink, ...] = ()
+    never_rules: tuple[str, ...] = ()
+
+
+def never_rules(body_markdown: str) -> tuple[str, ...]:
+    """The plain text of each list item under the first heading containing "never"."""
+    rules: list[str] = []
+    inside = heading = False
+    depth = 0
+    for token in _markdown.parse(body_markdown):
+        if token.type == "heading_open":
+            if inside:
+                break
+            heading = True
+        elif token.type == "inline" and heading:
+            inside = "never" in token.content.lower()
+            heading = False
+        elif inside and token.type == "list_item_open":
+            depth += 1
+        elif inside and token.type == "list_item_close":
+            depth -= 1
+        elif inside and token.type == "inline" and depth == 1:
+            rules.append("".join(child.content for child in token.children or () if child.type in _TEXT_TOKENS))
+    return tuple(rules)
+
+
+async def banner(conn: Connection, now: dt.datetime) -> OfficialBanner:
+    main = policies.main_policy(await policies.current_all(conn, now))
+    if main is None:
+        return OfficialBanner(published=False, policy_url="/policy")
+    doc = policies.parse_submitted(main.document)
+    return OfficialBanner(published=True, policy_url=f"/policy/{main.slug}", title=main.title, version=main.version,
+                          expired=main.expired, links=tuple(OfficialLink(link.label, link.url) for link in doc.links),
+                          never_rules=never_rules(doc.body))

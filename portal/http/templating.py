@@ -1,0 +1,40 @@
+"""Jinja2 through Litestar's ``TemplateConfig``: the page templates and their static assets.
+
+Templates live in ``portal/http/templates`` (installed with the package) and are autoescaped;
+undefined names raise instead of rendering blank, so a handler that forgets a field fails its
+test. Templates stay dumb: a handler passes ``layout`` (the banner every page shows) and ``page``
+(one Struct for that page) and nothing else. ``static_url`` appends a content hash, so assets can
+be cached long and still change the moment a file does.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from importlib import resources
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.template.config import TemplateConfig
+
+STATIC_DIRECTORY = Path(str(resources.files("portal.http").joinpath("static")))
+STATIC_PATH = "/static"
+
+
+@functools.cache
+def static_url(path: str) -> str:
+    """``/static/<path>?v=<first 12 hex of its sha256>``; a missing file is an error at render time."""
+    digest = hashlib.sha256((STATIC_DIRECTORY / path).read_bytes()).hexdigest()[:12]
+    return f"{STATIC_PATH}/{path}?v={digest}"
+
+
+def environment() -> Environment:
+    env = Environment(loader=PackageLoader("portal.http", "templates"), autoescape=select_autoescape(default=True),
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.globals["static_url"] = static_url
+    return env
+
+
+def template_config() -> TemplateConfig[JinjaTemplateEngine]:
+    return TemplateConfig(engine=JinjaTemplateEngine.from_environment(environment()))
