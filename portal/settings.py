@@ -14,9 +14,12 @@ import msgspec
 
 from portal.errors import SettingsError
 
-PositiveInt = Annotated[int, msgspec.Meta(ge=1)]
 NonNegativeInt = Annotated[int, msgspec.Meta(ge=0)]
 DestinationChain = Literal["evm", "solana"]
+# Bounds that keep every challenge text within what wallets take (the one-line Solana challenge must
+# fit format 0 of the off-chain message spec: see ``messages.build_solana_one_line``).
+MAX_PUBLIC_URL_CHARS = 300
+MAX_EVM_CHAIN_ID = 2**53 - 1  # the largest integer a JavaScript wallet handles exactly
 
 
 class JwtIssuer(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -36,12 +39,12 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     app_database_url: str | None = None
     data_dir: str = ".portal"
     snapshots: tuple[str, ...] = ()
-    public_url: str = "http://127.0.0.1:8000"
+    public_url: Annotated[str, msgspec.Meta(max_length=MAX_PUBLIC_URL_CHARS)] = "http://127.0.0.1:8000"
     db_pool_size: Annotated[int, msgspec.Meta(ge=1, le=200)] = 10
     challenge_ttl_seconds: Annotated[int, msgspec.Meta(ge=30, le=86_400)] = 900
     rate_limit_per_minute: NonNegativeInt = 30
     destination_chains: Annotated[tuple[DestinationChain, ...], msgspec.Meta(min_length=1)] = ("evm", "solana")
-    evm_chain_id: PositiveInt = 1
+    evm_chain_id: Annotated[int, msgspec.Meta(ge=1, le=MAX_EVM_CHAIN_ID)] = 1
     evm_rpc_url: str | None = None
     solana_rpc_url: str | None = None
     rpc_timeout_seconds: Annotated[float, msgspec.Meta(gt=0, le=120)] = 5.0
@@ -153,6 +156,8 @@ def from_env(environ: Mapping[str, str] | None = None) -> Settings:
         raise SettingsError(ENV.get(field, "environment"), reason) from None
     if not settings.public_url.startswith(("http://", "https://")):
         raise SettingsError(ENV["public_url"], "must start with http:// or https://")
+    if not (settings.public_url.isascii() and settings.public_url.isprintable()) or " " in settings.public_url:
+        raise SettingsError(ENV["public_url"], "must be printable ASCII (write an IDN host in punycode, xn--...)")
     if settings.solana_rpc_url is not None and not settings.solana_rpc_url.startswith(("http://", "https://")):
         raise SettingsError(ENV["solana_rpc_url"], "must start with http:// or https://")
     for field in ("database_url", "app_database_url"):

@@ -17,6 +17,7 @@ from typing import Any
 
 import msgspec
 
+import snapshot
 from portal.domain.eligibility import SnapshotSet, parse_address
 from portal.domain.proofs import messages, solana_tx
 from portal.domain.proofs.chain import EvmChain
@@ -56,7 +57,7 @@ class Challenge(msgspec.Struct, frozen=True):
     unsigned_transaction: str | None
 
 
-def _destination(destination: str, destination_chain: DestinationChain | None, settings: Settings):
+def _destination(destination: str, destination_chain: DestinationChain | None, settings: Settings) -> snapshot.Address:
     """Parse the destination; its chain defaults to its address form, and must be one we migrate to."""
     target = parse_address(destination, field="destination")
     if destination_chain is not None and destination_chain != target.chain:

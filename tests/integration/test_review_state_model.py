@@ -1,4 +1,5 @@
-"""Hypothesis stateful test: claim / decide / lease-expiry sequences against a model of the queue.
+"""Hypothesis stateful test: claim / decide / holder answer / lease-expiry sequences against a model
+of the queue.
 
 The domain runs against a real database with an injected clock; the model is a few dicts. After
 every step the statuses, leases and first approvers in the database must equal the model's, and
@@ -15,10 +16,12 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
-from portal.domain import review
+from portal.domain import answers, review
+from portal.domain.challenges import RequestMeta
 from portal.domain.eligibility import SnapshotSet
 from portal.domain.staff import StaffPrincipal
 from portal.errors import PortalError
+from portal.settings import Settings
 from portal.store.database import Database
 from tests.integration.staff_helpers import EPOCH, seed_requests
 
@@ -38,10 +41,13 @@ def test_review_queue_matches_its_model(database_url: str) -> None:
         @initialize()
         def fresh_queue(self) -> None:
             with psycopg.connect(database_url) as conn:
+                conn.execute("DELETE FROM request_answers")
                 conn.execute("DELETE FROM requests")
                 conn.execute("DELETE FROM challenges")
-            self.ids = [seed_requests(database_url, 1, amount=amount, start=EPOCH + dt.timedelta(seconds=i))[0]
-                        .request_id for i, amount in enumerate(AMOUNTS)]
+            seeded = [seed_requests(database_url, 1, amount=amount, start=EPOCH + dt.timedelta(seconds=i))[0]
+                      for i, amount in enumerate(AMOUNTS)]
+            self.ids = [s.request_id for s in seeded]
+            self.tokens = {s.request_id: s.status_token for s in seeded}
             self.now = EPOCH + dt.timedelta(days=1)
             self.status = {i: "pending_review" for i in self.ids}
             self.lease: dict = {i: None for i in self.ids}  # (actor, expires)
@@ -104,6 +110,20 @@ def test_review_queue_matches_its_model(database_url: str) -> None:
                 self.first[request_id] = actor.actor
             self.status[request_id] = str(target)
             self.lease[request_id] = None
+
+        @rule(index=st.integers(0, len(AMOUNTS) - 1))
+        def holder_answers(self, index: int) -> None:
+            request_id = self.ids[index]
+            target = review.HOLDER_TRANSITIONS.get((review.Status(self.status[request_id]), "answer"))
+            try:
+                loop.run_until_complete(answers.answer(
+                    db, request_id, self.tokens[request_id], answers.AnswerSubmission("more info"),
+                    settings=Settings(), chain=None, now=self.now, meta=RequestMeta(None, None)))
+            except PortalError as exc:
+                assert target is None and exc.code == "illegal_transition", exc.code
+                return
+            assert target is review.Status.PENDING_REVIEW
+            self.status[request_id], self.lease[request_id], self.first[request_id] = str(target), None, None
 
         @rule(seconds=st.sampled_from([1, LEASE_SECONDS // 2, LEASE_SECONDS]))
         def time_passes(self, seconds: int) -> None:

@@ -6,7 +6,14 @@ import itertools
 
 import pytest
 
-from portal.domain.review import TRANSITIONS, Status, next_status, role_needed
+from portal.domain.review import (
+    HOLDER_TRANSITIONS,
+    TRANSITIONS,
+    Status,
+    next_status,
+    next_status_by_holder,
+    role_needed,
+)
 from portal.errors import IllegalTransitionError
 
 DECISIONS = ("approve", "reject", "needs_info")
@@ -40,3 +47,15 @@ def test_roles_needed() -> None:
     assert role_needed("approve", four_eyes=True) == "approver"
     assert role_needed("approve", four_eyes=False) == "reviewer"
     assert role_needed("reject", four_eyes=True) == "reviewer"
+
+
+def test_the_holders_answer_reopens_only_a_needs_info_request() -> None:
+    assert next_status_by_holder("needs_info") is Status.PENDING_REVIEW
+    for status in set(Status) - {Status.NEEDS_INFO}:
+        with pytest.raises(IllegalTransitionError, match="only a request that needs information"):
+            next_status_by_holder(status)
+
+
+def test_holder_table_is_exactly_the_one_documented_edge() -> None:
+    assert HOLDER_TRANSITIONS == {(Status.NEEDS_INFO, "answer"): Status.PENDING_REVIEW}
+    assert not any(status is Status.NEEDS_INFO for status, _, _ in TRANSITIONS)  # staff cannot reopen it
