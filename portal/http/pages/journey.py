@@ -142,16 +142,18 @@ def _check_page(answers: Answers) -> CheckPage:
 async def prove(state: State, request: Request, address: str = Parameter(default="", max_length=200),
                 chain: str = Parameter(default="", max_length=20), wallet: str = Parameter(default="", max_length=20),
                 destination: str = Parameter(default="", max_length=200),
-                change: str = Parameter(default="", max_length=20)) -> Template:
+                change: str = Parameter(default="", max_length=20),
+                asked: str = Parameter(default="", max_length=20)) -> Template:
     services: Services = state.services
     chains = destination_chains(services)
     answers = Answers(address.strip(), chain.strip() or (chains[0] if len(chains) == 1 else ""), wallet.strip(),
                       destination.strip())
-    asked = set(request.query_params)
+    # A question counts as answered (so its error shows) when its field or its form was sent.
+    sent = set(request.query_params) | {asked}
     for name in QUESTIONS:
         error = _check(services, answers, name)
         if error is not None or name == change:
-            shown = error if name in asked and name != change else None
+            shown = error if name in sent and name != change else None
             question = _question(services, answers, name, shown)
             return await page(state, "question.html", question.question, question,
                               status_code=400 if shown else 200, scripts=words.QUESTION_SCRIPTS)
