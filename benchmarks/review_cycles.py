@@ -48,15 +48,16 @@ WITH ids AS (
            now() - interval '1 hour' + i * interval '1 millisecond' AS created_at
     FROM generate_series(1, %(count)s) AS i
 ), challenges_in AS (
-    INSERT INTO challenges (id, method, chain, snapshot_id, snapshot_address, destination, amount, nonce,
-                            message, issued_at, expires_at, used_at, client_address)
-    SELECT challenge_id, 'eip191', 'evm', 'bench', address, address, 1000, md5(random()::text || i),
+    INSERT INTO challenges (id, method, chain, snapshot_id, snapshot_address, destination, destination_chain,
+                            amount, nonce, message, issued_at, expires_at, used_at, client_address)
+    SELECT challenge_id, 'eip191', 'evm', 'bench', address, address, 'evm', 1000, md5(random()::text || i),
            'bench', created_at, created_at + interval '15 minutes', created_at, '198.51.100.' || (i %% 250)
     FROM ids
 )
-INSERT INTO requests (id, challenge_id, snapshot_id, snapshot_address, chain, destination, amount, method,
-                      message, proof, recovered_signer, status_token_hash, client_address, created_at, updated_at)
-SELECT request_id, challenge_id, 'bench', address, 'evm', address, 1000, 'eip191', 'bench', '0x', address,
+INSERT INTO requests (id, challenge_id, snapshot_id, snapshot_address, chain, destination, destination_chain,
+                      amount, method, message, proof, recovered_signer, status_token_hash, client_address,
+                      created_at, updated_at)
+SELECT request_id, challenge_id, 'bench', address, 'evm', address, 'evm', 1000, 'eip191', 'bench', '0x', address,
        sha256(request_id::text::bytea), '198.51.100.' || (i %% 250), created_at, created_at
 FROM ids
 """

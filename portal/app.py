@@ -16,10 +16,12 @@ from litestar.di import Provide
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 
+from portal.domain import destinations as destinations_domain
 from portal.domain import policies as policy_domain
 from portal.domain.eligibility import SnapshotSet
 from portal.domain.jwt_auth import HttpxJwksFetcher, JwtVerifier
 from portal.domain.proofs.chain import EvmChain, Web3Chain
+from portal.domain.proofs.solana_onchain import RpcSolanaChain, SolanaChain
 from portal.http import allowlist, audit, csp, health, holders, pages, policies, review, snapshots
 from portal.http.auth import provide_staff
 from portal.http.metrics import observe_rpc, queue_gauges
@@ -48,25 +50,31 @@ ROUTE_HANDLERS = [
 ]
 
 
-def create_app(settings: Settings, *, clock: Clock = utc_now, evm_chain: EvmChain | None = None) -> Litestar:
+def create_app(settings: Settings, *, clock: Clock = utc_now, evm_chain: EvmChain | None = None,
+               solana_chain: SolanaChain | None = None) -> Litestar:
     """Build the app; the database at ``settings.database_url`` must already be migrated."""
     if settings.database_url is None:
         raise ValueError("create_app needs settings.database_url (the CLI starts an embedded server first)")
 
     policy_root = policy_domain.load_root(settings.policy_root)
+    destinations = destinations_domain.load(settings.destinations_file)
     chain = evm_chain
     if chain is None and settings.evm_rpc_url:
         chain = Web3Chain.from_url(settings.evm_rpc_url, timeout_seconds=settings.rpc_timeout_seconds,
                                    on_call=observe_rpc)
+    if solana_chain is None and settings.solana_rpc_url:
+        solana_chain = RpcSolanaChain(settings.solana_rpc_url, timeout_seconds=settings.rpc_timeout_seconds,
+                                      on_call=observe_rpc)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        snapshot_set = SnapshotSet.open(settings.snapshots)
+        snapshot_set = SnapshotSet.open(settings.snapshots, destinations)
         jwks_fetcher = HttpxJwksFetcher(settings.rpc_timeout_seconds)
         jwt_verifier = JwtVerifier(settings.jwt_issuers, jwks_fetcher, now=lambda: clock().timestamp())
         db = await Database.open(settings.database_url, size=settings.db_pool_size)  # type: ignore[arg-type]
         services = Services(settings=settings, db=db, snapshots=snapshot_set, clock=clock,
-                            jwt_verifier=jwt_verifier, policy_root=policy_root, evm_chain=chain)
+                            jwt_verifier=jwt_verifier, policy_root=policy_root, evm_chain=chain,
+                            solana_chain=solana_chain)
         services.readiness_checks.append(("policy", lambda: policy_domain.readiness(db, clock())))
         app.state.services = services
         try:

@@ -14,6 +14,7 @@ from policy.root import TrustRoot
 from portal.domain.eligibility import SnapshotSet
 from portal.domain.jwt_auth import JwtVerifier
 from portal.domain.proofs.chain import EvmChain
+from portal.domain.proofs.solana_onchain import SolanaChain
 from portal.domain.readiness import Check
 from portal.settings import Settings
 from portal.store.database import Database
@@ -36,3 +37,4 @@ class Services:
     jwt_verifier: JwtVerifier | None = None
     policy_root: TrustRoot | None = None
     evm_chain: EvmChain | None = None
+    solana_chain: SolanaChain | None = None

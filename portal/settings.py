@@ -16,6 +16,7 @@ from portal.errors import SettingsError
 
 PositiveInt = Annotated[int, msgspec.Meta(ge=1)]
 NonNegativeInt = Annotated[int, msgspec.Meta(ge=0)]
+DestinationChain = Literal["evm", "solana"]
 
 
 class JwtIssuer(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -38,9 +39,10 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     db_pool_size: Annotated[int, msgspec.Meta(ge=1, le=200)] = 10
     challenge_ttl_seconds: Annotated[int, msgspec.Meta(ge=30, le=86_400)] = 900
     rate_limit_per_minute: NonNegativeInt = 30
-    destination_chain: Literal["evm", "solana"] = "evm"
+    destination_chains: Annotated[tuple[DestinationChain, ...], msgspec.Meta(min_length=1)] = ("evm", "solana")
     evm_chain_id: PositiveInt = 1
     evm_rpc_url: str | None = None
+    solana_rpc_url: str | None = None
     rpc_timeout_seconds: Annotated[float, msgspec.Meta(gt=0, le=120)] = 5.0
     min_confirmations: NonNegativeInt = 1
     expected_review_hours: NonNegativeInt = 48
@@ -49,6 +51,8 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     jwt_issuers: tuple[JwtIssuer, ...] = ()
     policy_root: str | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    destinations_file: str | None = None
+    eligibility_max_age_seconds: Annotated[int, msgspec.Meta(ge=0, le=31_536_000)] = 3600
     walletconnect_project_id: Annotated[str, msgspec.Meta(pattern=r"^[0-9a-fA-F]{32}$")] | None = None
     token_decimals: Annotated[int, msgspec.Meta(ge=0, le=36)] | None = None
 
@@ -71,9 +75,10 @@ ENV: dict[str, str] = {
     "db_pool_size": "PORTAL_DB_POOL_SIZE",
     "challenge_ttl_seconds": "PORTAL_CHALLENGE_TTL_SECONDS",
     "rate_limit_per_minute": "PORTAL_RATE_LIMIT_PER_MINUTE",
-    "destination_chain": "PORTAL_DESTINATION_CHAIN",
+    "destination_chains": "PORTAL_DESTINATION_CHAINS",
     "evm_chain_id": "PORTAL_EVM_CHAIN_ID",
     "evm_rpc_url": "PORTAL_EVM_RPC_URL",
+    "solana_rpc_url": "PORTAL_SOLANA_RPC_URL",
     "rpc_timeout_seconds": "PORTAL_RPC_TIMEOUT_SECONDS",
     "min_confirmations": "PORTAL_MIN_CONFIRMATIONS",
     "expected_review_hours": "PORTAL_EXPECTED_REVIEW_HOURS",
@@ -82,6 +87,8 @@ ENV: dict[str, str] = {
     "jwt_issuers": "PORTAL_JWT_ISSUERS",
     "policy_root": "PORTAL_POLICY_ROOT",
     "log_level": "PORTAL_LOG_LEVEL",
+    "destinations_file": "PORTAL_DESTINATIONS_FILE",
+    "eligibility_max_age_seconds": "PORTAL_ELIGIBILITY_MAX_AGE_SECONDS",
     "walletconnect_project_id": "PORTAL_WALLETCONNECT_PROJECT_ID",
     "token_decimals": "PORTAL_TOKEN_DECIMALS",
 }
@@ -91,6 +98,8 @@ def _raw_value(field: str, text: str) -> object:
     """Turn one variable's text into what ``msgspec.convert`` expects for its field."""
     if field == "snapshots":
         return [part for part in text.replace(os.pathsep, ",").split(",") if part.strip()]
+    if field == "destination_chains":
+        return list(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
     if field == "jwt_issuers":
         try:
             return msgspec.json.decode(text)
@@ -112,6 +121,8 @@ def from_env(environ: Mapping[str, str] | None = None) -> Settings:
         raise SettingsError(ENV.get(field, "environment"), reason) from None
     if not settings.public_url.startswith(("http://", "https://")):
         raise SettingsError(ENV["public_url"], "must start with http:// or https://")
+    if settings.solana_rpc_url is not None and not settings.solana_rpc_url.startswith(("http://", "https://")):
+        raise SettingsError(ENV["solana_rpc_url"], "must start with http:// or https://")
     if settings.database_url is not None and not settings.database_url.startswith(("postgresql://", "postgres://")):
         raise SettingsError(ENV["database_url"], "must be a postgresql:// URL")
     return settings

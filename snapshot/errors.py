@@ -50,3 +50,8 @@ class HolderListError(SnapshotError):
 
 class ArtifactError(SnapshotError):
     """A snapshot artifact that cannot be read or fails verification; the message names what is wrong."""
+
+
+class ChainError(SnapshotError):
+    """A node that cannot be reached, answers garbage, or holds state that refutes the snapshot being built
+    (another chain, a balance that does not match the replayed logs); the message names what and where."""

@@ -16,6 +16,7 @@ from portal.store.database import Connection
 
 class AuditAction(StrEnum):
     PROOF_ACCEPTED = "request:proof:accepted"
+    ANSWER_SUBMITTED = "request:answer:submitted"
     REVIEW_CLAIMED = "review:request:claimed"
     DECISION_APPROVED = "review:decision:approved"
     DECISION_FIRST_APPROVAL = "review:decision:first_approval"

@@ -7,6 +7,7 @@ States and transitions (``TRANSITIONS``; anything else is ``IllegalTransitionErr
     awaiting_second_approval ──approve (another approver)──────▶ approved
     pending_review | awaiting_second_approval ──reject─────────▶ rejected
     pending_review | awaiting_second_approval ──needs_info─────▶ needs_info
+    needs_info ──holder answers (status token)─────────────────▶ pending_review   (HOLDER_TRANSITIONS)
 
 Invariants:
 - only the holder of a live lease decides, and every decision ends the lease;
@@ -20,10 +21,12 @@ Invariants:
 
 ``needs_info`` parks a request outside the queue: it is not claimable, the holder reads the
 reviewer's ``public_note`` in their status view, and staff find parked requests with
-``GET /v1/review/requests?status=needs_info``. How the holder supplies more information, and the
-re-open transition that goes with it, belong to the holder-side flow and are not built here; until
-then a parked request (like an approved one) also keeps the address from filing a second request.
-``approved`` and ``rejected`` are final.
+``GET /v1/review/requests?status=needs_info``. The holder answers with
+``POST /v1/requests/{id}/answer`` (``portal.domain.answers``): text, and a new proof if asked; that
+is the one edge not taken by staff (``HOLDER_TRANSITIONS``), it puts the request back into the
+queue with no lease and no first approval (the review starts over with the new information), and
+it appends ``request:answer:submitted``. A parked request (like an approved one) keeps the address
+from filing a second request; the answer is how it moves on. ``approved`` and ``rejected`` are final.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ from portal.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
+from portal.store import requests as requests_store
 from portal.store import review as store
 from portal.store.database import Connection
 from snapshot.addresses import parse_address
@@ -73,6 +77,12 @@ TRANSITIONS: dict[tuple[Status, Decision, bool], Status] = {
        for status in (Status.PENDING_REVIEW, Status.AWAITING_SECOND_APPROVAL) for big in (False, True)},
 }
 
+HolderAction = Literal["answer"]
+# (status, holder action) -> new status: the holder's one edge, taken with the status token
+HOLDER_TRANSITIONS: dict[tuple[Status, HolderAction], Status] = {
+    (Status.NEEDS_INFO, "answer"): Status.PENDING_REVIEW,
+}
+
 AUDIT_ACTIONS: dict[tuple[Decision, Status], AuditAction] = {
     ("approve", Status.APPROVED): AuditAction.DECISION_APPROVED,
     ("approve", Status.AWAITING_SECOND_APPROVAL): AuditAction.DECISION_FIRST_APPROVAL,
@@ -87,6 +97,15 @@ def next_status(status: str, decision: Decision, *, four_eyes: bool) -> Status:
     if target is None:
         raise IllegalTransitionError(f"cannot {decision.replace('_', ' ')} a request that is {status}",
                                      extra={"status": status, "decision": decision})
+    return target
+
+
+def next_status_by_holder(status: str, action: HolderAction = "answer") -> Status:
+    """The status after the holder's ``action``; ``IllegalTransitionError`` (409) from any other state."""
+    target = HOLDER_TRANSITIONS.get((Status(status), action))
+    if target is None:
+        raise IllegalTransitionError(f"only a request that needs information can be answered; this one is {status}",
+                                     extra={"status": status})
     return target
 
 
@@ -109,6 +128,7 @@ class RequestDetail(msgspec.Struct, frozen=True):
     snapshot_address: str
     chain: str
     destination: str
+    destination_chain: str
     amount: str
     method: str
     message: str
@@ -128,6 +148,7 @@ class RequestDetail(msgspec.Struct, frozen=True):
     updated_at: dt.datetime
     four_eyes_required: bool
     risk_flags: list[RiskFlag]
+    answers: list[dict[str, Any]] = msgspec.field(default_factory=list)  # the holder's, oldest first
 
 
 class QueueItem(msgspec.Struct, frozen=True):
@@ -172,10 +193,20 @@ def risk_flags(row: store.RequestRow, *, snapshots: SnapshotSet, threshold: int)
     return flags
 
 
+async def _with_answers(conn: Connection, detail: RequestDetail) -> RequestDetail:
+    """The holder's answers to ``needs_info`` (text and any new proof), for the reviewer."""
+    rows = await requests_store.answers_of(conn, detail.request_id)
+    if not rows:
+        return detail
+    return msgspec.structs.replace(detail, answers=[{"at": row["at"].isoformat(), "text": row["text"],
+                                                     "proof": row["proof"]} for row in rows])
+
+
 def detail_of(row: store.RequestRow, *, snapshots: SnapshotSet, threshold: int) -> RequestDetail:
     return RequestDetail(
         request_id=row.id, status=row.status, snapshot_id=row.snapshot_id, snapshot_address=row.snapshot_address,
-        chain=row.chain, destination=row.destination, amount=str(row.amount), method=row.method,
+        chain=row.chain, destination=row.destination, destination_chain=row.destination_chain,
+        amount=str(row.amount), method=row.method,
         message=row.message, proof=row.proof, recovered_signer=row.recovered_signer, evidence=row.evidence,
         client_address=row.client_address, user_agent=row.user_agent, public_note=row.public_note,
         lease_holder=row.lease_holder, lease_expires_at=row.lease_expires_at, first_approver=row.first_approver,
@@ -195,7 +226,7 @@ async def claim_next(conn: Connection, principal: StaffPrincipal, *, at: dt.date
         return None
     await record(conn, AuditAction.REVIEW_CLAIMED, at=at, actor=principal.actor, subject=f"request:{row.id}",
                  data={"status": row.status, "lease_expires_at": lease_expires_at.isoformat()}, client=client)
-    return detail_of(row, snapshots=snapshots, threshold=threshold)
+    return await _with_answers(conn, detail_of(row, snapshots=snapshots, threshold=threshold))
 
 
 async def request_detail(conn: Connection, request_id: uuid.UUID, *, snapshots: SnapshotSet,
@@ -203,7 +234,7 @@ async def request_detail(conn: Connection, request_id: uuid.UUID, *, snapshots: 
     row = await store.request_detail(conn, request_id)
     if row is None:
         raise NotFoundError(f"no request {request_id}")
-    return detail_of(row, snapshots=snapshots, threshold=threshold)
+    return await _with_answers(conn, detail_of(row, snapshots=snapshots, threshold=threshold))
 
 
 async def decide(conn: Connection, principal: StaffPrincipal, request_id: uuid.UUID, decision: Decision, *,

@@ -1,4 +1,9 @@
-"""Holders' ownership-proof routes: challenge, proof, and the holder's own view of the request."""
+"""Holders' ownership-proof routes: challenge, proof, the holder's own view of the request, and the
+holder's answer when staff asked for more information.
+
+The status token travels only in the ``Authorization: Bearer`` header, never in a path or query
+string, so it never lands in access logs, browser history or ``Referer`` headers.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +16,9 @@ from litestar.datastructures import State
 from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from portal.domain import challenges, requests
+from portal.domain import answers, challenges, requests
 from portal.domain.challenges import Challenge, RequestMeta
-from portal.domain.proofs.facts import Method
+from portal.domain.proofs.facts import DestinationChain, MessageStyle, Method
 from portal.domain.requests import HolderView, ProofOutcome, ProofSubmission
 from portal.errors import InvalidInputError
 from portal.http.problems import problem_responses
@@ -24,19 +29,61 @@ ProofText = Annotated[str, msgspec.Meta(max_length=8192)]
 PROOF_FIELDS = ("signature", "tx_hash", "signed_transaction")
 
 
+AnswerText = Annotated[str, msgspec.Meta(min_length=1, max_length=answers.MAX_ANSWER_CHARS)]
+
+
 class ChallengeCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """``destination_chain`` defaults to the chain of the destination's address form; ``message_style``
+    ``one_line`` (``solana`` only) asks for one printable-ASCII line a Ledger clear-signs."""
+
     address: Address
     destination: Address
     method: Method
+    destination_chain: DestinationChain | None = None
+    message_style: MessageStyle = "standard"
 
 
 class ProofCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """``challenge_id`` and exactly one of ``signature``, ``tx_hash`` or ``signed_transaction``."""
+    """``challenge_id`` and exactly one of ``signature``, ``tx_hash`` or ``signed_transaction``.
+
+    A ``solana_tx`` challenge takes ``signature`` (the fee payer's signature over the challenge's
+    ``unsigned_transaction``, as Tangem's ``solana_signTransaction`` answers) or ``signed_transaction``."""
 
     challenge_id: uuid.UUID
     signature: ProofText | None = None
     tx_hash: ProofText | None = None
     signed_transaction: ProofText | None = None
+
+
+class AnswerCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """What staff asked for: ``text``, and when they asked for a new proof, ``challenge_id`` (of a fresh
+    challenge for the same address and destination) with exactly one of the proof fields."""
+
+    text: AnswerText
+    challenge_id: uuid.UUID | None = None
+    signature: ProofText | None = None
+    tx_hash: ProofText | None = None
+    signed_transaction: ProofText | None = None
+
+
+def proof_of(data: ProofCreate | AnswerCreate, challenge_id: uuid.UUID) -> ProofSubmission:
+    given = [name for name in PROOF_FIELDS if getattr(data, name) is not None]
+    if len(given) != 1:
+        raise InvalidInputError("send exactly one of signature, tx_hash or signed_transaction",
+                                field=given[1] if len(given) > 1 else "signature")
+    return ProofSubmission(challenge_id, data.signature, data.tx_hash, data.signed_transaction)
+
+
+def bearer_token(request: Request[Any, Any, Any]) -> str | None:
+    scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else None
+
+
+def request_uuid(request_id: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(request_id)
+    except ValueError:
+        return uuid.UUID(int=0)  # answered exactly like an unknown id
 
 
 def meta_of(request: Request[Any, Any, Any]) -> RequestMeta:
@@ -45,28 +92,29 @@ def meta_of(request: Request[Any, Any, Any]) -> RequestMeta:
 
 
 @post("/v1/challenges", operation_id="createChallenge", tags=["holders"], status_code=HTTP_201_CREATED,
-      summary="A message (or transaction recipe) to sign with the snapshot address's key",
-      responses=problem_responses(400, 422, 429))
+      summary="A message (or transaction) to sign with the snapshot address's key",
+      description="eip1271 and transaction need the EVM node: without PORTAL_EVM_RPC_URL they are refused "
+                  "here with 503 rpc_unavailable, before the holder signs anything; solana_onchain likewise needs "
+                  "PORTAL_SOLANA_RPC_URL.",
+      responses=problem_responses(400, 422, 429, 503))
 async def create_challenge(state: State, request: Request, data: JSONBody[ChallengeCreate]) -> Challenge:
     services: Services = state.services
     return await challenges.issue(services.db, snapshots=services.snapshots, settings=services.settings,
                                   now=services.clock(), address=data.address, destination=data.destination,
-                                  method=data.method, meta=meta_of(request))
+                                  method=data.method, meta=meta_of(request), destination_chain=data.destination_chain,
+                                  message_style=data.message_style, chain=services.evm_chain,
+                                  solana_chain=services.solana_chain)
 
 
 @post("/v1/proofs", operation_id="submitProof", tags=["holders"],
       summary="Submit the signed challenge: creates the request (201) or answers the address's live one (200)",
       responses=problem_responses(400, 404, 409, 410, 422, 429, 503))
 async def submit_proof(state: State, request: Request, data: JSONBody[ProofCreate]) -> Response[ProofOutcome]:
-    given = [name for name in PROOF_FIELDS if getattr(data, name) is not None]
-    if len(given) != 1:
-        raise InvalidInputError("send exactly one of signature, tx_hash or signed_transaction",
-                                field=given[1] if len(given) > 1 else "signature")
     services: Services = state.services
     outcome = await requests.submit(
-        services.db, ProofSubmission(data.challenge_id, data.signature, data.tx_hash, data.signed_transaction),
+        services.db, proof_of(data, data.challenge_id),
         snapshots=services.snapshots, settings=services.settings, chain=services.evm_chain, now=services.clock(),
-        meta=meta_of(request))
+        meta=meta_of(request), solana_chain=services.solana_chain)
     return Response(outcome, status_code=HTTP_201_CREATED if outcome.created else HTTP_200_OK)
 
 
@@ -78,13 +126,32 @@ async def get_own_request(
     request_id: str = Parameter(description="request id returned by POST /v1/proofs"),
 ) -> HolderView:
     services: Services = state.services
-    scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
-    try:
-        parsed = uuid.UUID(request_id)
-    except ValueError:
-        parsed = uuid.UUID(int=0)  # answered exactly like an unknown id
-    return await requests.holder_view(services.db, parsed, token.strip() if scheme.lower() == "bearer" else None)
+    return await requests.holder_view(services.db, request_uuid(request_id), bearer_token(request),
+                                      settings=services.settings)
 
 
-ROUTES = [create_challenge, submit_proof, get_own_request]
+@post("/v1/requests/{request_id:str}/answer", operation_id="answerOwnRequest", tags=["holders"],
+      status_code=HTTP_200_OK,
+      summary="Answer staff's question on a needs_info request (Authorization: Bearer <status_token>)",
+      description="Puts the request back into the review queue (pending_review). Only a needs_info request "
+                  "can be answered (409 otherwise). A new proof, when staff asked for one, is challenge_id "
+                  "(of a fresh challenge for the same address and destination) plus exactly one of "
+                  "signature, tx_hash or signed_transaction.",
+      responses=problem_responses(400, 404, 409, 410, 422, 429, 503))
+async def answer_own_request(
+    state: State, request: Request, data: JSONBody[AnswerCreate],
+    request_id: str = Parameter(description="request id returned by POST /v1/proofs"),
+) -> HolderView:
+    services: Services = state.services
+    proof = None
+    if data.challenge_id is not None:
+        proof = proof_of(data, data.challenge_id)
+    elif any(getattr(data, name) is not None for name in PROOF_FIELDS):
+        raise InvalidInputError("a new proof needs the challenge_id it answers", field="challenge_id")
+    return await answers.answer(services.db, request_uuid(request_id), bearer_token(request),
+                                answers.AnswerSubmission(data.text, proof), settings=services.settings,
+                                chain=services.evm_chain, now=services.clock(), meta=meta_of(request))
+
+
+ROUTES = [create_challenge, submit_proof, get_own_request, answer_own_request]
 RATE_LIMITED_PATHS = frozenset({"/v1/challenges", "/v1/proofs"})

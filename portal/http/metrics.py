@@ -67,7 +67,7 @@ async def queue_gauges(app: Litestar) -> AsyncIterator[None]:
             await task
 
 
-RPC_LATENCY = Histogram("portal_rpc_latency_seconds", "EVM RPC call latency by method", ["method"],
+RPC_LATENCY = Histogram("portal_rpc_latency_seconds", "RPC call latency by method (EVM and Solana)", ["method"],
                         buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
 
 

@@ -56,3 +56,28 @@ async def insert_request(conn: Connection, values: dict[str, Any]) -> bool:
 
 async def holder_view(conn: Connection, request_id: uuid.UUID) -> dict[str, Any] | None:
     return await (await conn.execute(QUERIES["holder_view"], {"id": request_id})).fetchone()
+
+
+async def lock_holder_request(conn: Connection, request_id: uuid.UUID) -> dict[str, Any] | None:
+    """The holder's row under a row lock until the caller's transaction ends (answers serialize here)."""
+    return await (await conn.execute(QUERIES["lock_holder_request"], {"id": request_id})).fetchone()
+
+
+async def reopen_request(conn: Connection, request_id: uuid.UUID, *, status: str, at: dt.datetime) -> dict[str, Any]:
+    params = {"id": request_id, "status": status, "at": at}
+    row = await (await conn.execute(QUERIES["reopen_request"], params)).fetchone()
+    assert row is not None  # the caller holds the row's lock
+    return row
+
+
+async def insert_answer(conn: Connection, *, request_id: uuid.UUID, at: dt.datetime, text: str,
+                        proof: dict[str, Any] | None) -> int:
+    row = await (await conn.execute(QUERIES["insert_answer"], {
+        "request_id": request_id, "at": at, "text": text, "proof": Jsonb(proof) if proof is not None else None,
+    })).fetchone()
+    assert row is not None
+    return int(row["id"])
+
+
+async def answers_of(conn: Connection, request_id: uuid.UUID) -> list[dict[str, Any]]:
+    return await (await conn.execute(QUERIES["answers_of"], {"request_id": request_id})).fetchall()

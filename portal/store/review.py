@@ -31,6 +31,7 @@ class RequestRow(msgspec.Struct, frozen=True):
     snapshot_address: str
     chain: str
     destination: str
+    destination_chain: str
     amount: int
     method: str
     message: str
@@ -85,6 +86,7 @@ class ApprovedEntry(msgspec.Struct, frozen=True):
     snapshot_address: str
     destination: str
     amount: int
+    destination_chain: str
 
 
 def _convert(row: dict[str, Any], kind: type[Any]) -> Any:

@@ -86,21 +86,27 @@ def seed_requests(database_url: str, count: int, *, amount: int = 10**18, snapsh
             address = (snapshot_addresses[index] if snapshot_addresses
                        else random_evm_address() if chain == "evm" else random_solana_address())
             target = destination or random_evm_address()
+            destination_chain = "evm" if target.startswith("0x") else "solana"
             token = secrets.token_urlsafe(32)
             created_at = start + dt.timedelta(milliseconds=index)
             message = f"test challenge for {address} -> {target}"
             conn.execute(
-                """INSERT INTO challenges (id, method, chain, snapshot_id, snapshot_address, destination, amount,
-                                           nonce, message, issued_at, expires_at, used_at, client_address)
-                   VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
-                (challenge_id, method, chain, snapshot_id, address, target, amount, secrets.token_hex(16), message,
-                 created_at, created_at + dt.timedelta(minutes=15), created_at, client_address))
+                """INSERT INTO challenges (id, method, chain, snapshot_id, snapshot_address, destination,
+                                           destination_chain, amount, nonce, message, issued_at, expires_at, used_at,
+                                           client_address)
+                   VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+                (challenge_id, method, chain, snapshot_id, address, target, destination_chain, amount,
+                 secrets.token_hex(16), message, created_at, created_at + dt.timedelta(minutes=15), created_at,
+                 client_address))
             conn.execute(
-                """INSERT INTO requests (id, challenge_id, snapshot_id, snapshot_address, chain, destination, amount,
-                                         method, message, proof, recovered_signer, evidence, status_token_hash,
-                                         client_address, user_agent, created_at, updated_at)
-                   VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, '{}'::jsonb, %s, %s, 'test-agent', %s, %s)""",
-                (request_id, challenge_id, snapshot_id, address, chain, target, amount, method, message,
+                """INSERT INTO requests (id, challenge_id, snapshot_id, snapshot_address, chain, destination,
+                                         destination_chain, amount, method, message, proof, recovered_signer,
+                                         evidence, status_token_hash, client_address, user_agent, created_at,
+                                         updated_at)
+                   VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, '{}'::jsonb, %s, %s, 'test-agent', %s,
+                           %s)""",
+                (request_id, challenge_id, snapshot_id, address, chain, target, destination_chain, amount, method,
+                 message,
                  "0x" + "ab" * 65, address, hashlib.sha256(token.encode()).digest(), client_address,
                  created_at, created_at))
             seeded.append(Seeded(request_id, address, target, amount, token))

@@ -106,6 +106,7 @@ def test_cli_export_matches_http(client: TestClient, database_url: str, settings
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("PORTAL_SNAPSHOTS", ",".join(settings.snapshots))
     out = tmp_path / "allowlist.json"
-    code = allowlist_cli.run_export(argparse.Namespace(snapshot_id=evm["id"], format="json", out=out, snapshot=[]))
+    code = allowlist_cli.run_export(argparse.Namespace(snapshot_id=evm["id"], format="json", out=out, snapshot=[],
+                                                       destination_chain=None))
     assert code == 0
     assert json.loads(out.read_text()) == over_http

@@ -26,13 +26,16 @@ def test_values_are_read_and_converted() -> None:
     [
         ("PORTAL_RATE_LIMIT_PER_MINUTE", "many"),
         ("PORTAL_RATE_LIMIT_PER_MINUTE", "-1"),
-        ("PORTAL_DESTINATION_CHAIN", "bitcoin"),
+        ("PORTAL_DESTINATION_CHAINS", "bitcoin"),
+        ("PORTAL_DESTINATION_CHAINS", "evm,bitcoin"),
+        ("PORTAL_DESTINATION_CHAINS", ", ,"),
         ("PORTAL_PUBLIC_URL", "portal.example.org"),
         ("DATABASE_URL", "mysql://x"),
         ("PORTAL_FOUR_EYES_AMOUNT", "1e6"),
         ("PORTAL_JWT_ISSUERS", "{not json"),
         ("PORTAL_JWT_ISSUERS", '[{"issuer": "x"}]'),
         ("PORTAL_CHALLENGE_TTL_SECONDS", "1"),
+        ("PORTAL_SOLANA_RPC_URL", "solana-rpc.example"),
     ],
 )
 def test_bad_value_names_the_variable(variable: str, value: str) -> None:
@@ -50,3 +53,9 @@ def test_cli_exits_2_with_one_line(monkeypatch: pytest.MonkeyPatch, capsys: pyte
     assert main(["db", "migrate"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "PORTAL_EVM_CHAIN_ID" in err[0]
+
+
+def test_destination_chains_are_a_comma_list_without_repeats() -> None:
+    assert from_env({}).destination_chains == ("evm", "solana")
+    assert from_env({"PORTAL_DESTINATION_CHAINS": " solana , solana"}).destination_chains == ("solana",)
+    assert from_env({"PORTAL_DESTINATION_CHAINS": "solana,evm"}).destination_chains == ("solana", "evm")

@@ -7,16 +7,20 @@ from typing import Any, Literal
 
 import msgspec
 
-Method = Literal["eip191", "eip712", "eip1271", "solana", "solana_tx", "transaction"]
+Method = Literal["eip191", "eip712", "eip1271", "solana", "solana_tx", "solana_onchain", "transaction"]
+MessageStyle = Literal["standard", "one_line"]
+DestinationChain = Literal["evm", "solana"]
 EVM_METHODS: frozenset[str] = frozenset({"eip191", "eip712", "eip1271", "transaction"})
-SOLANA_METHODS: frozenset[str] = frozenset({"solana", "solana_tx"})
+SOLANA_METHODS: frozenset[str] = frozenset({"solana", "solana_tx", "solana_onchain"})
+RPC_METHODS: frozenset[str] = frozenset({"eip1271", "transaction"})  # need the EVM node to verify
 
 
 class ChallengeFacts(msgspec.Struct, frozen=True):
     """What a challenge stored: the verifiers check proofs against these, never against client text.
 
     ``snapshot_address`` is canonical text (EIP-55 for EVM, base58 for Solana); ``message`` is the
-    exact text shown to the holder; ``typed_data`` the exact EIP-712 JSON (``eip712`` only).
+    exact text shown to the holder; ``typed_data`` the exact EIP-712 JSON (``eip712`` only);
+    ``unsigned_transaction`` the base64 legacy transaction handed out (``solana_tx`` only).
     """
 
     method: Method
@@ -29,6 +33,8 @@ class ChallengeFacts(msgspec.Struct, frozen=True):
     message: str
     typed_data: dict[str, Any] | None
     chain_id: int
+    unsigned_transaction: str | None = None
+    destination_chain: DestinationChain = "evm"
 
 
 class ProvenSigner(msgspec.Struct, frozen=True):

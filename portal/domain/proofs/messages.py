@@ -20,6 +20,8 @@ import datetime as dt
 import hashlib
 from typing import Any
 
+from portal.domain.proofs.solana import FORMAT0_MAX_BODY_BYTES, is_restricted_ascii
+
 NONCE_PREFIX = "migration-portal nonce: "
 TYPED_DATA_NAME = "migration-portal"
 TYPED_DATA_VERSION = "1"
@@ -34,9 +36,17 @@ def _iso(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def statement_text(destination: str) -> str:
-    return (f"I own this snapshot address and ask that its migrated allocation be sent to {destination}. "
-            "Official support never asks for funds, seed phrases or private keys, and never DMs first.")
+SUPPORT_WARNING = "Official support never asks for funds, seed phrases or private keys, and never DMs first."
+
+
+def chain_label(destination_chain: str, chain_id: int) -> str:
+    """How the destination chain is named in words: ``Solana`` or ``EVM chain <id>``."""
+    return "Solana" if destination_chain == "solana" else f"EVM chain {chain_id}"
+
+
+def statement_text(destination: str, destination_chain: str = "evm", chain_id: int = 1) -> str:
+    return (f"I own this snapshot address and ask that its migrated allocation be sent to {destination} "
+            f"on {chain_label(destination_chain, chain_id)}. {SUPPORT_WARNING}")
 
 
 def application_domain(host: str) -> bytes:
@@ -50,19 +60,25 @@ def _require_nonce(nonce: str) -> None:
 
 
 def _body(*, domain: str, account_kind: str, address: str, destination: str, uri: str, chain_id: str, nonce: str,
-          issued_at: dt.datetime, expires_at: dt.datetime, request_id: str, resource: str) -> str:
+          issued_at: dt.datetime, expires_at: dt.datetime, request_id: str, resource: str, statement: str) -> str:
     _require_nonce(nonce)
     return (
         f"{domain} wants you to sign in with your {account_kind} account:\n{address}\n\n"
-        f"{statement_text(destination)}\n\n"
+        f"{statement}\n\n"
         f"URI: {uri}\nVersion: 1\nChain ID: {chain_id}\nNonce: {nonce}\n"
         f"Issued At: {_iso(issued_at)}\nExpiration Time: {_iso(expires_at)}\nRequest ID: {request_id}\n"
         f"Resources:\n- {resource}"
     )
 
 
+def destination_namespace(destination_chain: str, chain_id: int) -> str:
+    """The CAIP-2 chain id of the destination: ``eip155:<id>`` or ``solana:mainnet``."""
+    return f"eip155:{chain_id}" if destination_chain == "evm" else "solana:mainnet"
+
+
 def destination_resource(destination: str, destination_chain: str, chain_id: int) -> str:
-    return f"eip155:{chain_id}:{destination}" if destination_chain == "evm" else f"solana:mainnet:{destination}"
+    """The destination as a CAIP-10 account id (the EIP-4361 resource line)."""
+    return f"{destination_namespace(destination_chain, chain_id)}:{destination}"
 
 
 def build_evm_message(*, domain: str, uri: str, address: str, destination: str, chain_id: int, nonce: str,
@@ -70,7 +86,8 @@ def build_evm_message(*, domain: str, uri: str, address: str, destination: str, 
                       destination_chain: str = "evm") -> str:
     return _body(domain=domain, account_kind="Ethereum", address=address, destination=destination, uri=uri,
                  chain_id=str(chain_id), nonce=nonce, issued_at=issued_at, expires_at=expires_at,
-                 request_id=request_id, resource=destination_resource(destination, destination_chain, chain_id))
+                 request_id=request_id, resource=destination_resource(destination, destination_chain, chain_id),
+                 statement=statement_text(destination, destination_chain, chain_id))
 
 
 def build_solana_message(*, domain: str, uri: str, address: str, destination: str, nonce: str,
@@ -78,7 +95,38 @@ def build_solana_message(*, domain: str, uri: str, address: str, destination: st
                          destination_chain: str = "evm", chain_id: int = 1) -> str:
     return _body(domain=domain, account_kind="Solana", address=address, destination=destination, uri=uri,
                  chain_id=cluster, nonce=nonce, issued_at=issued_at, expires_at=expires_at,
-                 request_id=request_id, resource=destination_resource(destination, destination_chain, chain_id))
+                 request_id=request_id, resource=destination_resource(destination, destination_chain, chain_id),
+                 statement=statement_text(destination, destination_chain, chain_id))
+
+
+ONE_LINE_FORBIDDEN = frozenset('"' + "'`$\\!")  # shell-special: the line pastes safely inside quotes
+
+
+def build_solana_one_line(*, domain: str, address: str, destination: str, nonce: str, issued_at: dt.datetime,
+                          expires_at: dt.datetime, request_id: str, destination_chain: str, chain_id: int = 1) -> str:
+    """The ``one_line`` Solana challenge: one printable-ASCII line a Ledger clear-signs.
+
+    Solana off-chain message format 0 (restricted ASCII) admits bytes 0x20-0x7e only, so no line
+    feed; a Ledger shows format 0 in clear and blind-signs format 1. The line binds the same facts
+    as the CAIP-122 text (portal domain, snapshot address, destination with its CAIP-2 chain, nonce,
+    issue and expiry times, request id) and carries the support warning. It contains none of
+    ``" ' ` $ \\ !`` so it pastes unchanged between quotes on a shell command line
+    (``solana sign-offchain-message``). Raises ``ValueError`` when a field would break format 0 or
+    push the line past ``solana.FORMAT0_MAX_BODY_BYTES`` (settings bound the domain, so a valid
+    configuration never does: see ``tests/unit/proofs/test_one_line_message.py``).
+    """
+    _require_nonce(nonce)
+    line = (f"{domain} migration request: I own Solana account {address} and ask that its migrated allocation "
+            f"be sent to {destination} on {chain_label(destination_chain, chain_id)} "
+            f"({destination_namespace(destination_chain, chain_id)}). Nonce: {nonce}. "
+            f"Issued At: {_iso(issued_at)}. Expiration Time: {_iso(expires_at)}. Request ID: {request_id}. "
+            f"{SUPPORT_WARNING}")
+    raw = line.encode("utf-8")
+    if not is_restricted_ascii(raw) or ONE_LINE_FORBIDDEN & set(line):
+        raise ValueError("a one-line challenge must be printable ASCII without quotes, $, ! or backslashes")
+    if len(raw) > FORMAT0_MAX_BODY_BYTES:
+        raise ValueError(f"a one-line challenge is at most {FORMAT0_MAX_BODY_BYTES} bytes, this one {len(raw)}")
+    return line
 
 
 TYPES = {

@@ -47,14 +47,63 @@ def parse_signature(text: str) -> bytes:
 ZERO_DOMAIN = bytes(32)
 MAX_BODY_BYTES = 0xFFFF  # the u16 length field
 
+# The off-chain message spec (agave docs/src/proposals/off-chain-message-signing.md; solana-sdk
+# ``offchain_message.rs``): formats 0 and 1 must fit, preamble and body together, in one packet,
+# ``PACKET_DATA_SIZE`` = 1280 (IPv6 minimum MTU) - 40 (IPv6 header) - 8 (fragment header) = 1232
+# bytes, which is also the most a Ledger takes. Field sizes of the preamble, in bytes:
+PACKET_DATA_SIZE = 1280 - 40 - 8
+SIGNING_DOMAIN_BYTES = len(SIGNING_DOMAIN)  # 16
+VERSION_BYTES = 1
+APPLICATION_DOMAIN_BYTES = 32
+FORMAT_BYTES = 1
+SIGNER_COUNT_BYTES = 1
+SIGNER_BYTES = 32
+LENGTH_BYTES = 2
+
+
+def preamble_bytes(layout: str, signer_count: int = 1) -> int:
+    """Bytes before the message body in a version-0 envelope of ``layout``.
+
+    ``v0`` (the spec's header, what current SDKs, the Ledger app and Wallet-Standard tools build):
+    signing domain + version + application domain + format + signer count + 32 per signer + length,
+    which is 53 + 32 x signers (85 for our single signer). ``v0_legacy`` (solana-sdk before 3.0 and
+    the Solana CLI built on it): signing domain + version + format + length = 20.
+    """
+    if layout == "v0":
+        return (SIGNING_DOMAIN_BYTES + VERSION_BYTES + APPLICATION_DOMAIN_BYTES + FORMAT_BYTES
+                + SIGNER_COUNT_BYTES + SIGNER_BYTES * signer_count + LENGTH_BYTES)
+    if layout == "v0_legacy":
+        return SIGNING_DOMAIN_BYTES + VERSION_BYTES + FORMAT_BYTES + LENGTH_BYTES
+    raise ValueError(f"unknown off-chain layout {layout!r}")
+
+
+def format0_max_body_bytes(layout: str = "v0", signer_count: int = 1) -> int:
+    """The longest format-0 body that still fits ``PACKET_DATA_SIZE`` with ``layout``'s preamble."""
+    return PACKET_DATA_SIZE - preamble_bytes(layout, signer_count)
+
+
+# The binding limit for a one-line challenge: the smallest over every layout we accept with our one
+# signer, i.e. the spec's v0 header: 1232 - 85 = 1147 bytes (the legacy header would allow 1212).
+FORMAT0_MAX_BODY_BYTES = min(format0_max_body_bytes("v0"), format0_max_body_bytes("v0_legacy"))
+
+
+def is_restricted_ascii(message: bytes) -> bool:
+    """Format 0's alphabet: printable ASCII 0x20-0x7e, no line feed."""
+    return all(0x20 <= b <= 0x7E for b in message)
+
 
 def allowed_formats(message: bytes) -> tuple[int, ...]:
     """Message-format bytes a signer may have put in the envelope for this text, commonest first.
 
-    0 (restricted ASCII) is printable ASCII 0x20-0x7e; the Solana SDK and @solana/kit read it without
-    line feeds, so they mark our multi-line text 1 (limited UTF-8), while Ledger's app also shows
-    0 with line feeds: for ASCII text both are accepted. 2 (extended UTF-8) is any UTF-8 text.
+    0 (restricted ASCII) is printable ASCII 0x20-0x7e: every tool marks a one-line challenge 0, so
+    it comes first there. The Solana SDK and @solana/kit read 0 without line feeds, so they mark
+    our multi-line text 1 (limited UTF-8), while Ledger's app also shows 0 with line feeds: for
+    ASCII text all of 0, 1 and 2 are accepted. 2 (extended UTF-8) is any UTF-8 text. The format
+    byte is inside the signed bytes and only changes how a device displays the same text, so
+    accepting each of them proves the same thing.
     """
+    if is_restricted_ascii(message):
+        return (0, 1, 2)
     if message.isascii() and all(0x20 <= b <= 0x7E or b == 0x0A for b in message):
         return (1, 0, 2)
     return (1, 2)

@@ -1,27 +1,48 @@
 """``solana_tx``: a signed, never-broadcast Solana transaction carrying the nonce line in a memo.
 
-For wallets that sign transactions but not messages (older Ledger apps, some card wallets). It is
-verified offline: the fee payer must be the snapshot key and its ed25519 signature must cover the
-serialized message; the only instructions allowed are one Memo (with exactly our nonce line) and
-ComputeBudget ones, so the transaction could not move anything even if someone broadcast it. Its
-blockhash does not matter. Legacy and v0 messages are accepted; the text may be base64 or base58
-(both readings are tried, since a base58 text can also be valid base64).
+For wallets that sign transactions but not messages (older Ledger apps, card wallets through
+WalletConnect). The challenge hands out the exact transaction to sign (``build_unsigned``): legacy
+format, the snapshot key as fee payer and only signer, one SPL Memo v2 instruction whose data is
+the nonce line and which lists the snapshot key as its signer, and a blockhash derived from the
+nonce. It is 226 bytes on the wire (``MAX_UNSIGNED_TRANSACTION_BYTES`` bounds it), small enough for
+a card to sign without a lookup table.
+
+Two answers are accepted, both verified offline:
+
+- ``signature`` alone (base58 or hex): the ed25519 signature of the snapshot key over the stored
+  message bytes. This is what the Tangem app's ``solana_signTransaction`` answers (``{signature}``).
+- ``signed_transaction`` (base64 or base58; both readings are tried, since a base58 text can also be
+  valid base64): when its message is byte-for-byte the stored one, the fee payer's signature over it
+  is checked (``layout: exact``). Otherwise it is still accepted when it is a well-formed memo
+  transaction (``layout: rebuilt``: legacy or v0, fee payer = the snapshot key, exactly one Memo with
+  our nonce line, nothing else but ComputeBudget instructions), because some wallets rewrite what
+  they sign (add priority-fee ComputeBudget instructions, refresh the blockhash) and the holder
+  should not be turned away for it. That proves the same thing: the nonce is single-use and bound to
+  this challenge's snapshot address, destination and expiry, and the snapshot key signed it. The
+  reviewer sees which layout it was.
+
+Either way the transaction cannot move anything if someone broadcast it: a memo and the fee payer's
+signature are all it holds.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 
 import base58
 from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
-from solders.instruction import CompiledInstruction
+from solders.hash import Hash
+from solders.instruction import AccountMeta, CompiledInstruction, Instruction
 from solders.message import Message, to_bytes_versioned
-from solders.transaction import VersionedTransaction
+from solders.pubkey import Pubkey
+from solders.transaction import Transaction, VersionedTransaction
 
 from portal.domain.proofs.facts import ChallengeFacts, ProvenSigner
 from portal.domain.proofs.messages import nonce_line
+from portal.domain.proofs.solana import parse_signature
 from portal.errors import MalformedSignatureError, SignatureMismatchError, UnprocessableError
 
 MEMO_PROGRAMS = frozenset({
@@ -31,6 +52,39 @@ MEMO_PROGRAMS = frozenset({
 COMPUTE_BUDGET = "ComputeBudget111111111111111111111111111111"
 FIELD = "signed_transaction"
 MAX_TRANSACTION_BYTES = 1232  # the Solana packet limit
+MAX_UNSIGNED_TRANSACTION_BYTES = 256  # what we hand out: measured 226, far below a card's limits
+MEMO_V2 = Pubkey.from_string("MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr")
+BLOCKHASH_DOMAIN = b"migration-portal solana_tx blockhash v1:"
+
+
+def placeholder_blockhash(nonce: str) -> Hash:
+    """The "recent blockhash" of the transaction we hand out: sha256 of a fixed prefix and the nonce.
+
+    The transaction is never broadcast, so it needs no real blockhash; a real one would also expire
+    in about a minute, long before a holder signs on a card. Deriving it from the nonce makes the
+    stored transaction reproducible from the challenge alone and different for every challenge. It
+    is harmless: no block has this hash, so a cluster refuses the transaction (``BlockhashNotFound``)
+    if anyone ever sent it.
+    """
+    return Hash(hashlib.sha256(BLOCKHASH_DOMAIN + nonce.encode()).digest())
+
+
+def build_unsigned(snapshot_address: str, nonce: str) -> str:
+    """The base64 wire form of the legacy transaction a ``solana_tx`` challenge asks to sign.
+
+    Fee payer and only signer: the snapshot key; one SPL Memo v2 instruction, data = the nonce line,
+    the snapshot key listed as the memo's signer; the signature slot is 64 zero bytes.
+    """
+    payer = Pubkey.from_string(snapshot_address)
+    memo = Instruction(MEMO_V2, nonce_line(nonce).encode(), [AccountMeta(payer, is_signer=True, is_writable=True)])
+    wire = bytes(Transaction.new_unsigned(Message.new_with_blockhash([memo], payer, placeholder_blockhash(nonce))))
+    assert len(wire) <= MAX_UNSIGNED_TRANSACTION_BYTES, len(wire)
+    return base64.b64encode(wire).decode()
+
+
+def unsigned_message(unsigned_transaction: str) -> bytes:
+    """The message bytes (what the fee payer signs) of a transaction ``build_unsigned`` made."""
+    return bytes(Transaction.from_bytes(base64.b64decode(unsigned_transaction)).message)
 
 
 def _candidates(text: str) -> list[bytes]:
@@ -83,9 +137,32 @@ def _check_instructions(keys: list[str], instructions: list[CompiledInstruction]
                                  f"{expected_memo.decode()!r}, found {memos}", field=FIELD, code="transaction_mismatch")
 
 
+def _stored_message(facts: ChallengeFacts) -> bytes:
+    if facts.unsigned_transaction is None:  # every solana_tx challenge stores one (migration 0005)
+        raise UnprocessableError("this challenge has no transaction to sign; ask for a new one",
+                                 field="challenge_id", code="transaction_mismatch")
+    return unsigned_message(facts.unsigned_transaction)
+
+
+def verify_signature(facts: ChallengeFacts, signature: str) -> ProvenSigner:
+    """A bare signature (Tangem's ``solana_signTransaction`` answer) over the stored message."""
+    raw = parse_signature(signature)
+    message = _stored_message(facts)
+    try:
+        VerifyKey(bytes(Pubkey.from_string(facts.snapshot_address))).verify(message, raw)
+    except BadSignatureError:
+        raise SignatureMismatchError(f"the signature does not verify for {facts.snapshot_address} over this "
+                                     "challenge's unsigned_transaction; sign exactly that transaction with the "
+                                     "snapshot address's key", field="signature") from None
+    return ProvenSigner(facts.snapshot_address, "solana_tx", {"layout": "signature_only",
+                                                              "memo": nonce_line(facts.nonce), "version": "legacy"})
+
+
 def verify(facts: ChallengeFacts, signed_transaction: str) -> ProvenSigner:
     tx = _parse(signed_transaction)
     message = tx.message
+    if facts.unsigned_transaction is not None and to_bytes_versioned(message) == _stored_message(facts):
+        return _verify_exact(facts, tx)
     keys = [str(key) for key in message.account_keys]
     if not keys or not tx.signatures or message.header.num_required_signatures < 1:
         raise MalformedSignatureError("signed_transaction has no fee payer signature", field=FIELD)
@@ -100,6 +177,18 @@ def verify(facts: ChallengeFacts, signed_transaction: str) -> ProvenSigner:
     except BadSignatureError:
         raise SignatureMismatchError(f"the fee payer's signature does not verify for {facts.snapshot_address}; "
                                      "sign the transaction with the snapshot address's key", field=FIELD) from None
-    return ProvenSigner(facts.snapshot_address, "solana_tx", {"memo": expected_memo.decode(),
+    return ProvenSigner(facts.snapshot_address, "solana_tx", {"layout": "rebuilt", "memo": expected_memo.decode(),
                                                               "version": "legacy" if isinstance(message, Message)
                                                               else "v0"})
+
+
+def _verify_exact(facts: ChallengeFacts, tx: VersionedTransaction) -> ProvenSigner:
+    if not tx.signatures:
+        raise MalformedSignatureError("signed_transaction has no fee payer signature", field=FIELD)
+    try:
+        VerifyKey(bytes(tx.message.account_keys[0])).verify(to_bytes_versioned(tx.message), bytes(tx.signatures[0]))
+    except BadSignatureError:
+        raise SignatureMismatchError(f"the fee payer's signature does not verify for {facts.snapshot_address}; "
+                                     "sign the transaction with the snapshot address's key", field=FIELD) from None
+    return ProvenSigner(facts.snapshot_address, "solana_tx", {"layout": "exact", "memo": nonce_line(facts.nonce),
+                                                              "version": "legacy"})

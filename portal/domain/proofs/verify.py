@@ -8,19 +8,22 @@ the signer when it is known); ``UnprocessableError`` (422 ``not_a_contract``, ``
 ``transaction_mismatch``, ``transaction_failed``, ``not_confirmed``); ``InvalidInputError`` (400) for a
 proof of the wrong kind for the challenge's method; ``RpcUnavailableError`` (503) when the EVM node
 is unconfigured, unreachable or slow. Expiry and single use are the caller's checks.
-The chain-backed methods (``eip1271``, ``transaction``) block on the node: call them off the event loop.
+The chain-backed methods (``eip1271``, ``transaction``, ``solana_onchain``) block on the node: call them
+off the event loop.
 """
 
 from __future__ import annotations
 
-from portal.domain.proofs import eip191, eip712, eip1271, solana, solana_tx, transaction
+from portal.domain.proofs import eip191, eip712, eip1271, solana, solana_onchain, solana_tx, transaction
 from portal.domain.proofs.chain import EvmChain
 from portal.domain.proofs.facts import ChallengeFacts, ProvenSigner
+from portal.domain.proofs.solana_onchain import SolanaChain
 from portal.errors import InvalidInputError
 
 
 def _wrong_kind(facts: ChallengeFacts, field: str) -> InvalidInputError:
-    expected = {"transaction": "tx_hash", "solana_tx": "signed_transaction"}.get(facts.method, "signature")
+    expected = {"transaction": "tx_hash", "solana_onchain": "tx_hash",
+                "solana_tx": "signed_transaction or signature"}.get(facts.method, "signature")
     return InvalidInputError(f"a {facts.method} challenge is answered with {expected}, not {field}", field=field)
 
 
@@ -34,6 +37,8 @@ def verify_signature(facts: ChallengeFacts, signature: str, *, chain: EvmChain |
         return solana.verify(facts, signature, app_domain=app_domain)
     if facts.method == "eip1271":
         return eip1271.verify(facts, signature, chain=chain)
+    if facts.method == "solana_tx":
+        return solana_tx.verify_signature(facts, signature)
     raise _wrong_kind(facts, "signature")
 
 
@@ -44,7 +49,9 @@ def verify_solana_transaction(facts: ChallengeFacts, signed_transaction: str) ->
 
 
 def verify_transaction(facts: ChallengeFacts, tx_hash: str, *, chain: EvmChain | None,
-                       min_confirmations: int) -> ProvenSigner:
+                       min_confirmations: int, solana_chain: SolanaChain | None = None) -> ProvenSigner:
+    if facts.method == "solana_onchain":
+        return solana_onchain.verify(facts, tx_hash, chain=solana_chain)
     if facts.method != "transaction":
         raise _wrong_kind(facts, "tx_hash")
     return transaction.verify(facts, tx_hash, chain=chain, min_confirmations=min_confirmations)

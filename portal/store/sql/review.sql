@@ -16,7 +16,8 @@ UPDATE requests AS r
 SET lease_holder = %(actor)s, lease_expires_at = %(lease_expires_at)s, updated_at = %(now)s
 FROM next
 WHERE r.id = next.id
-RETURNING r.id, r.status, r.snapshot_id, r.snapshot_address, r.chain, r.destination, r.amount, r.method,
+RETURNING r.id, r.status, r.snapshot_id, r.snapshot_address, r.chain, r.destination, r.destination_chain, r.amount,
+          r.method,
           r.message, r.proof, r.recovered_signer, r.evidence, r.client_address, r.user_agent, r.public_note,
           r.lease_holder, r.lease_expires_at, r.first_approver, r.decided_by, r.decided_at, r.decision_reason,
           r.created_at, r.updated_at,
@@ -25,7 +26,8 @@ RETURNING r.id, r.status, r.snapshot_id, r.snapshot_address, r.chain, r.destinat
               AS client_requests
 
 -- request_detail --
-SELECT r.id, r.status, r.snapshot_id, r.snapshot_address, r.chain, r.destination, r.amount, r.method,
+SELECT r.id, r.status, r.snapshot_id, r.snapshot_address, r.chain, r.destination, r.destination_chain, r.amount,
+       r.method,
        r.message, r.proof, r.recovered_signer, r.evidence, r.client_address, r.user_agent, r.public_note,
        r.lease_holder, r.lease_expires_at, r.first_approver, r.decided_by, r.decided_at, r.decision_reason,
        r.created_at, r.updated_at,
@@ -58,6 +60,6 @@ LIMIT %(limit)s
 SELECT status, count(*) AS depth, min(created_at) AS oldest_created_at FROM requests GROUP BY status
 
 -- approved_entries --
-SELECT snapshot_address, destination, amount FROM requests
+SELECT snapshot_address, destination, amount, destination_chain FROM requests
 WHERE snapshot_id = %(snapshot_id)s AND status = 'approved'
 ORDER BY snapshot_address

@@ -54,7 +54,7 @@ def test_legacy_memo_transaction_base64(payer: Keypair, program: Pubkey) -> None
     facts = facts_for(payer)
     proven = verify_solana_transaction(facts, legacy(payer, memo(facts, program)))
     assert (proven.address, proven.method) == (str(payer.pubkey()), "solana_tx")
-    assert proven.detail == {"memo": nonce_line(facts.nonce), "version": "legacy"}
+    assert proven.detail == {"layout": "rebuilt", "memo": nonce_line(facts.nonce), "version": "legacy"}
 
 
 def test_v0_memo_transaction_base58(payer: Keypair) -> None:

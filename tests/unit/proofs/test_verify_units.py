@@ -17,7 +17,7 @@ from proof_facts import evm_facts, solana_facts
 from portal.domain.proofs import eip712, solana
 from portal.domain.proofs.messages import build_typed_data
 from portal.domain.proofs.verify import verify_signature, verify_solana_transaction, verify_transaction
-from portal.errors import InvalidInputError, PortalError
+from portal.errors import InvalidInputError, PortalError, UnprocessableError
 
 NOW = dt.datetime(2026, 11, 24, tzinfo=dt.UTC)
 ACCOUNT = Account.from_key(b"\x77" * 32)
@@ -77,8 +77,10 @@ def test_arbitrary_proofs_raise_only_portal_errors(text: str) -> None:
 def test_dispatchers_refuse_the_other_kinds_of_proof() -> None:
     with pytest.raises(InvalidInputError, match="answered with tx_hash"):
         verify_signature(FACTS["transaction"], "0x" + "ab" * 65)
-    with pytest.raises(InvalidInputError, match="answered with signed_transaction"):
-        verify_signature(SOLANA_TX, "0x" + "ab" * 65)
+    with pytest.raises(InvalidInputError, match="answered with signed_transaction or signature"):
+        verify_transaction(SOLANA_TX, "0x" + "ab" * 32, chain=CHAIN, min_confirmations=1)
+    with pytest.raises(UnprocessableError, match="no transaction to sign"):  # a solana_tx challenge stores one
+        verify_signature(SOLANA_TX, "0x" + "ab" * 64)
     with pytest.raises(InvalidInputError, match="answered with signature"):
         verify_transaction(FACTS["eip191"], "0x" + "ab" * 32, chain=CHAIN, min_confirmations=1)
     with pytest.raises(InvalidInputError, match="answered with signature"):

@@ -1,0 +1,194 @@
+"""``solana_onchain``: ownership proven by a transaction executed on chain, for accounts that cannot sign messages.
+
+A Squads multisig vault is a PDA: it has no key, so it can neither sign a message nor a transaction
+of its own; it acts only through an executed vault transaction, in which the Squads program signs
+for it with ``invoke_signed``. So the challenge asks for a transaction really executed from the
+snapshot address whose Memo is exactly the nonce line, and the holder submits its signature
+(``tx_hash``, base58). The server reads it from ``PORTAL_SOLANA_RPC_URL`` (``getTransaction`` at
+``finalized`` commitment, base64, ``maxSupportedTransactionVersion: 0``) and accepts it when:
+
+- it succeeded (``meta.err`` is null), and the node's transaction carries the submitted signature;
+- a Memo instruction's data is exactly the nonce line, and either
+  - it is a top-level instruction and the snapshot address signed the transaction, or
+  - it is an inner instruction of the Memo v2 program (which fails unless every account passed to it
+    signed) that names the snapshot address: a PDA that signed through its program's invocation;
+- its block time is not before the challenge was issued (allowing ``CLOCK_SKEW_SECONDS``, since a
+  block time is the cluster's estimate). The nonce is random and first shown by the challenge, so a
+  transaction carrying it cannot be older anyway; the check guards against a node's wrong answer.
+
+Errors: not base58 of 64 bytes 400 ``malformed_signature``; unknown 422 ``transaction_not_found``;
+seen but not finalized 422 ``not_confirmed``; failed 422 ``transaction_failed``; no memo with the
+nonce line, or too old 422 ``transaction_mismatch``; not signed by the snapshot address 422
+``signature_mismatch`` naming the signers; no node, or a node that fails 503 ``rpc_unavailable``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+from typing import Any, Protocol
+
+import base58
+from solders.transaction import VersionedTransaction
+
+from portal.domain.proofs.facts import ChallengeFacts, ProvenSigner
+from portal.domain.proofs.messages import nonce_line
+from portal.domain.proofs.solana_tx import MEMO_PROGRAMS
+from portal.errors import MalformedSignatureError, RpcUnavailableError, SignatureMismatchError, UnprocessableError
+from snapshot.errors import ChainError
+from snapshot.from_chain.rpc import JsonRpcClient, OnCall
+
+FIELD = "tx_hash"
+MEMO_V2 = "MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr"
+CLOCK_SKEW_SECONDS = 60
+SIGNATURE_BYTES = 64
+
+
+class SolanaChain(Protocol):
+    """The two Solana node reads the ``solana_onchain`` verifier needs."""
+
+    def get_transaction(self, signature: str) -> dict[str, Any] | None:
+        """``getTransaction`` at finalized commitment, base64 encoding, or None when the node has none."""
+        ...
+
+    def signature_status(self, signature: str) -> dict[str, Any] | None:
+        """``getSignatureStatuses`` (searching history) for one signature, or None when unknown."""
+        ...
+
+
+def require_solana_chain(chain: SolanaChain | None) -> SolanaChain:
+    if chain is None:
+        raise RpcUnavailableError("no Solana RPC is configured on this server (PORTAL_SOLANA_RPC_URL); "
+                                  "use another method or try again later")
+    return chain
+
+
+class RpcSolanaChain:
+    """``SolanaChain`` over JSON-RPC: one attempt per call, bounded by ``timeout_seconds``, timed by ``on_call``."""
+
+    def __init__(self, url: str, *, timeout_seconds: float, on_call: OnCall | None = None) -> None:
+        self.client = JsonRpcClient(url, timeout_seconds=timeout_seconds, retries=0, on_call=on_call)
+
+    def _call(self, method: str, params: list[Any]) -> Any:
+        try:
+            return self.client.call(method, params)
+        except ChainError as exc:
+            raise RpcUnavailableError(f"the Solana node did not answer {method} ({exc}); "
+                                      "try again in a few minutes") from None
+
+    def get_transaction(self, signature: str) -> dict[str, Any] | None:
+        answer = self._call("getTransaction", [signature, {"encoding": "base64", "commitment": "finalized",
+                                                           "maxSupportedTransactionVersion": 0}])
+        if answer is not None and not isinstance(answer, dict):
+            raise RpcUnavailableError("the Solana node answered getTransaction with something that is no transaction")
+        return answer
+
+    def signature_status(self, signature: str) -> dict[str, Any] | None:
+        answer = self._call("getSignatureStatuses", [[signature], {"searchTransactionHistory": True}])
+        values = answer.get("value") if isinstance(answer, dict) else None
+        if not isinstance(values, list) or len(values) != 1:
+            raise RpcUnavailableError("the Solana node answered getSignatureStatuses with something unexpected")
+        return values[0] if isinstance(values[0], dict) else None
+
+
+def _signature(text: str) -> str:
+    try:
+        raw = base58.b58decode(text) if isinstance(text, str) and 80 <= len(text) <= 90 else b""
+    except ValueError:
+        raw = b""
+    if len(raw) != SIGNATURE_BYTES:
+        raise MalformedSignatureError("tx_hash must be the transaction signature in base58 (64 bytes)", field=FIELD)
+    return base58.b58encode(raw).decode()
+
+
+def _mismatch(reason: str) -> UnprocessableError:
+    return UnprocessableError(reason, field=FIELD, code="transaction_mismatch")
+
+
+def _transaction(answer: dict[str, Any], signature: str) -> VersionedTransaction:
+    encoded = answer.get("transaction")
+    try:
+        if not (isinstance(encoded, list) and len(encoded) == 2 and encoded[1] == "base64"):
+            raise ValueError("not base64")
+        tx = VersionedTransaction.from_bytes(base64.b64decode(encoded[0], validate=True))
+    except (ValueError, binascii.Error, TypeError):
+        raise RpcUnavailableError("the Solana node answered getTransaction with an undecodable transaction") from None
+    if not tx.signatures or str(tx.signatures[0]) != signature:
+        raise RpcUnavailableError("the Solana node answered getTransaction with another transaction")
+    return tx
+
+
+def _account_keys(tx: VersionedTransaction, meta: dict[str, Any]) -> list[str]:
+    """Static keys, then the lookup tables' writable and read-only ones: the order instruction indexes use."""
+    loaded = meta.get("loadedAddresses")
+    loaded = loaded if isinstance(loaded, dict) else {}
+    extra = [key for part in ("writable", "readonly") for key in (loaded.get(part) or [])]
+    if not all(isinstance(key, str) for key in extra):
+        raise RpcUnavailableError("the Solana node answered getTransaction with malformed loaded addresses")
+    return [str(key) for key in tx.message.account_keys] + extra
+
+
+def _inner_memos(meta: dict[str, Any], keys: list[str]) -> list[tuple[str, list[str], bytes]]:
+    """(invoking program, accounts, data) of every inner instruction of a Memo program."""
+    found = []
+    groups = meta.get("innerInstructions")
+    for group in groups if isinstance(groups, list) else []:
+        steps = group.get("instructions") if isinstance(group, dict) else None
+        for instruction in steps if isinstance(steps, list) else []:
+            if not isinstance(instruction, dict) or not isinstance(instruction.get("accounts", []), list):
+                continue
+            index = instruction.get("programIdIndex")
+            if isinstance(index, int) and index < len(keys) and keys[index] in MEMO_PROGRAMS:
+                try:
+                    data = base58.b58decode(instruction.get("data", ""))
+                except ValueError:
+                    continue
+                accounts = [keys[i] for i in instruction.get("accounts", []) if isinstance(i, int) and i < len(keys)]
+                found.append((keys[index], accounts, data))
+    return found
+
+
+def verify(facts: ChallengeFacts, tx_hash: str, *, chain: SolanaChain | None) -> ProvenSigner:
+    signature = _signature(tx_hash)
+    chain = require_solana_chain(chain)
+    answer = chain.get_transaction(signature)
+    if answer is None:
+        status = chain.signature_status(signature)
+        if status is not None and status.get("confirmationStatus") != "finalized":
+            raise UnprocessableError(f"the transaction is {status.get('confirmationStatus') or 'seen'} but not "
+                                     "finalized yet; try again in a minute", field=FIELD, code="not_confirmed")
+        raise UnprocessableError("no such finalized transaction on the configured Solana cluster", field=FIELD,
+                                 code="transaction_not_found")
+    tx = _transaction(answer, signature)
+    meta = answer.get("meta") if isinstance(answer.get("meta"), dict) else {}
+    if meta.get("err") is not None:
+        raise UnprocessableError(f"the transaction failed on chain ({meta['err']}); send a new one", field=FIELD,
+                                 code="transaction_failed")
+    expected = nonce_line(facts.nonce).encode()
+    keys = _account_keys(tx, meta)
+    signers = keys[: tx.message.header.num_required_signatures]
+    outer = [bytes(ix.data) for ix in tx.message.instructions
+             if ix.program_id_index < len(keys) and keys[ix.program_id_index] in MEMO_PROGRAMS]
+    inner = _inner_memos(meta, keys)
+    how = None
+    if expected in outer and facts.snapshot_address in signers:
+        how = "signer"
+    elif any(program == MEMO_V2 and data == expected and facts.snapshot_address in accounts
+             for program, accounts, data in inner):
+        how = "program-derived address (signed through its program's invocation)"
+    if how is None:
+        if expected not in outer and not any(data == expected for _, _, data in inner):
+            raise _mismatch(f"the transaction carries no memo that is exactly {expected.decode()!r}")
+        raise SignatureMismatchError(f"the memo is right but it was signed by {', '.join(signers)}, not by the "
+                                     f"snapshot address {facts.snapshot_address}", field=FIELD)
+    block_time = answer.get("blockTime")
+    if not isinstance(block_time, int):
+        raise _mismatch("the node does not say when the transaction was executed (no block time)")
+    executed_at = dt.datetime.fromtimestamp(block_time, dt.UTC)
+    if executed_at < facts.issued_at - dt.timedelta(seconds=CLOCK_SKEW_SECONDS):
+        raise _mismatch(f"the transaction was executed at {executed_at.isoformat()}, before the challenge was "
+                        f"issued ({facts.issued_at.isoformat()})")
+    return ProvenSigner(facts.snapshot_address, "solana_onchain", {
+        "signature": signature, "slot": answer.get("slot"), "block_time": block_time, "signed_as": how,
+        "memo": expected.decode(), "signers": signers})

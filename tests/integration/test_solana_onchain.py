@@ -1,0 +1,194 @@
+"""``solana_onchain`` end to end: a Memo transaction really executed on LiteSVM proves ownership.
+
+The server reads transactions through ``PORTAL_SOLANA_RPC_URL`` pointed at ``tests/chains/solana_front.py``,
+a loopback JSON-RPC front standing in for a Solana RPC node, answering ``getTransaction`` and
+``getSignatureStatuses`` from what LiteSVM executed. The Squads vault case is the one exception: the
+Squads v4 program cannot be loaded into LiteSVM here (no program binary is available offline), so
+that test hands the front the ``getTransaction`` answer a vault execution has (a member's signed
+transaction whose inner Memo instruction names the vault PDA, which Squads signs for with
+``invoke_signed``); the test says so where it does it.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import base58
+import msgspec
+import pytest
+from litestar.testing import TestClient
+from solders.instruction import AccountMeta, Instruction
+from solders.keypair import Keypair
+from solders.message import Message
+from solders.pubkey import Pubkey
+from solders.transaction import VersionedTransaction
+
+import snapshot
+from portal.app import create_app
+from portal.settings import Settings
+from tests.chains.solana_front import SolanaFront
+from tests.chains.spl import MEMO, TOKEN, Ledger, memo, transfer
+
+DESTINATION = "0x1111111111111111111111111111111111111111"
+SQUADS = Pubkey.from_string("SQDS4ep65T869zMMBKyuUq6aD6EgTu8psMjkvj52pCf")
+NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
+
+
+class World:
+    def __init__(self, client: TestClient, ledger: Ledger, front: SolanaFront, holder: Keypair, vault: Pubkey,
+                 member: Keypair) -> None:
+        self.client, self.ledger, self.front = client, ledger, front
+        self.holder, self.vault, self.member = holder, vault, member
+
+    def challenge(self, address: str) -> dict:
+        response = self.client.post("/v1/challenges", json={"address": address, "destination": DESTINATION,
+                                                            "method": "solana_onchain"})
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    def prove(self, challenge_id: str, signature: str):
+        return self.client.post("/v1/proofs", json={"challenge_id": challenge_id, "tx_hash": signature})
+
+
+@pytest.fixture
+def world(settings: Settings, tmp_path: Path) -> Iterator[World]:
+    ledger = Ledger(unix_time=int(NOW.timestamp()) + 30)
+    holder, member = Keypair(), Keypair()
+    for key in (holder, member):
+        ledger.svm.airdrop(key.pubkey(), 10**9)
+    vault, _ = Pubkey.find_program_address([b"multisig", bytes(member.pubkey()), b"vault", b"\0"], SQUADS)
+    holders = tmp_path / "holders.csv"
+    holders.write_text(f"address,amount\n{holder.pubkey()},1000\n{vault},5000\n")
+    manifest = snapshot.build_artifact(holders, tmp_path / "snap")
+    with SolanaFront(ledger) as front:
+        app_settings = msgspec.structs.replace(settings, snapshots=(manifest.path,), solana_rpc_url=front.url,
+                                               rpc_timeout_seconds=2.0)
+        with TestClient(app=create_app(app_settings, clock=lambda: NOW)) as client:
+            yield World(client, ledger, front, holder, vault, member)
+
+
+def test_a_memo_executed_by_the_snapshot_address_proves_it(world: World) -> None:
+    body = world.challenge(str(world.holder.pubkey()))
+    assert body["nonce_line"].endswith(body["nonce"])
+    signature = world.ledger.send([memo(body["nonce_line"], world.holder.pubkey())], world.holder, payer=world.holder)
+    response = world.prove(body["challenge_id"], signature)
+    assert response.status_code == 201, response.text
+    assert response.json()["status"] == "pending_review"
+
+
+def test_the_same_memo_signed_by_another_key_is_refused(world: World) -> None:
+    body = world.challenge(str(world.holder.pubkey()))
+    stranger = Keypair()
+    world.ledger.svm.airdrop(stranger.pubkey(), 10**9)
+    signature = world.ledger.send([memo(body["nonce_line"], stranger.pubkey())], stranger, payer=stranger)
+    response = world.prove(body["challenge_id"], signature)
+    assert response.status_code == 422 and response.json()["code"] == "signature_mismatch"
+    assert str(stranger.pubkey()) in response.json()["detail"] and response.json()["field"] == "tx_hash"
+
+
+def test_wrong_memo_failed_unfinalized_unknown_and_malformed(world: World) -> None:
+    body = world.challenge(str(world.holder.pubkey()))
+    holder = world.holder
+    wrong = world.ledger.send([memo("migration-portal nonce: 0000", holder.pubkey())], holder, payer=holder)
+    assert world.prove(body["challenge_id"], wrong).json()["code"] == "transaction_mismatch"
+    failing = [memo(body["nonce_line"], holder.pubkey()), transfer(TOKEN, MEMO, MEMO, holder.pubkey(), 1)]
+    failed = world.ledger.send(failing, holder, payer=holder, expect_failure=True)
+    assert world.prove(body["challenge_id"], failed).json()["code"] == "transaction_failed"
+    world.front.finalized_lag = 10
+    recent = world.ledger.send([memo(body["nonce_line"], holder.pubkey())], holder, payer=holder)
+    assert world.prove(body["challenge_id"], recent).json()["code"] == "not_confirmed"
+    assert world.prove(body["challenge_id"], str(Keypair().sign_message(b"x"))).json()["code"] \
+        == "transaction_not_found"
+    malformed = world.prove(body["challenge_id"], "0x" + "ab" * 32)
+    assert malformed.status_code == 400 and malformed.json()["field"] == "tx_hash"
+    world.front.finalized_lag = 0
+    assert world.prove(body["challenge_id"], recent).status_code == 201  # finalized now
+
+
+def test_a_transaction_executed_before_the_challenge_is_refused(world: World) -> None:
+    body = world.challenge(str(world.holder.pubkey()))
+    clock = world.ledger.svm.get_clock()
+    clock.unix_timestamp = int(NOW.timestamp()) - 3600  # the node's block time says an hour before the challenge
+    world.ledger.svm.set_clock(clock)
+    signature = world.ledger.send([memo(body["nonce_line"], world.holder.pubkey())], world.holder,
+                                  payer=world.holder)
+    response = world.prove(body["challenge_id"], signature)
+    assert response.json()["code"] == "transaction_mismatch" and "before the challenge" in response.json()["detail"]
+
+
+def _vault_execution(world: World, memo_account: Pubkey, nonce_line: str) -> str:
+    """The getTransaction answer of a Squads v4 ``vault_transaction_execute`` (NOT executed: Squads cannot be
+    loaded here). The member signs the outer instruction; the Squads program invokes Memo v2 with the vault
+    PDA as signer through ``invoke_signed``, which shows as an inner instruction naming the vault."""
+    multisig, proposal, transaction = Pubkey.new_unique(), Pubkey.new_unique(), Pubkey.new_unique()
+    outer = Instruction(SQUADS, bytes(8), [AccountMeta(multisig, False, False), AccountMeta(proposal, False, True),
+                                           AccountMeta(transaction, False, False),
+                                           AccountMeta(world.member.pubkey(), True, False),
+                                           AccountMeta(memo_account, False, False), AccountMeta(MEMO, False, False)])
+    message = Message.new_with_blockhash([outer], world.member.pubkey(), world.ledger.svm.latest_blockhash())
+    tx = VersionedTransaction(message, [world.member])
+    keys = [str(key) for key in message.account_keys]
+    signature = str(tx.signatures[0])
+    world.front.injected[signature] = {
+        "slot": world.ledger.slot, "blockTime": int(NOW.timestamp()) + 60, "version": "legacy",
+        "transaction": [base64.b64encode(bytes(tx)).decode(), "base64"],
+        "meta": {"err": None, "fee": 5000, "loadedAddresses": {"writable": [], "readonly": []},
+                 "innerInstructions": [{"index": 0, "instructions": [{
+                     "programIdIndex": keys.index(str(MEMO)), "accounts": [keys.index(str(memo_account))],
+                     "data": base58.b58encode(nonce_line.encode()).decode(), "stackHeight": 2}]}]}}
+    return signature
+
+
+def test_a_squads_vault_pda_proves_through_its_multisig(world: World) -> None:
+    body = world.challenge(str(world.vault))
+    assert not world.vault.is_on_curve()  # a PDA: it could never sign a message
+    someone_else = _vault_execution(world, Pubkey.new_unique(), body["nonce_line"])
+    assert world.prove(body["challenge_id"], someone_else).json()["code"] == "signature_mismatch"
+    response = world.prove(body["challenge_id"], _vault_execution(world, world.vault, body["nonce_line"]))
+    assert response.status_code == 201, response.text
+
+
+def test_no_solana_rpc_is_503_at_challenge_time(settings: Settings, tmp_path: Path) -> None:
+    holder = Keypair()
+    holders = tmp_path / "holders.csv"
+    holders.write_text(f"address,amount\n{holder.pubkey()},1000\n")
+    manifest = snapshot.build_artifact(holders, tmp_path / "snap")
+    app_settings = msgspec.structs.replace(settings, snapshots=(manifest.path,), solana_rpc_url=None)
+    with TestClient(app=create_app(app_settings)) as client:
+        response = client.post("/v1/challenges", json={"address": str(holder.pubkey()), "destination": DESTINATION,
+                                                       "method": "solana_onchain"})
+    assert response.status_code == 503 and response.json()["code"] == "rpc_unavailable"
+    assert "PORTAL_SOLANA_RPC_URL" in response.json()["detail"]
+
+
+def test_a_node_answering_garbage_is_503_at_proof_time(world: World) -> None:
+    body = world.challenge(str(world.holder.pubkey()))
+    signature = world.ledger.send([memo(body["nonce_line"], world.holder.pubkey())], world.holder,
+                                  payer=world.holder)
+    world.front.garbage = True
+    response = world.prove(body["challenge_id"], signature)
+    assert response.status_code == 503 and response.json()["code"] == "rpc_unavailable"
+    world.front.garbage = False
+    assert world.prove(body["challenge_id"], signature).status_code == 201  # the challenge was not consumed
+
+
+def test_snapshots_route_shows_the_source_of_a_from_chain_snapshot(settings: Settings, tmp_path: Path) -> None:
+    from snapshot.from_chain import JsonRpcClient, from_solana
+    from tests.chains.spl import mint_to
+
+    ledger = Ledger()
+    authority = Keypair()
+    ledger.svm.airdrop(authority.pubkey(), 10**9)
+    mint = ledger.create_mint(authority)
+    account = ledger.create_account(mint, authority.pubkey())
+    ledger.send([mint_to(TOKEN, mint, account, authority.pubkey(), 42)], authority)
+    with SolanaFront(ledger) as front, JsonRpcClient(front.url, retries=0) as rpc:
+        built = from_solana(rpc, mint=str(mint), out_dir=tmp_path / "snap", csv_path=tmp_path / "holders.csv")
+    app_settings = msgspec.structs.replace(settings, snapshots=(built.manifest.path,))
+    with TestClient(app=create_app(app_settings)) as client:
+        [listed] = client.get("/v1/snapshots").json()
+    assert listed["source"]["mint"] == str(mint) and listed["source"]["slot"] == listed["block"] == ledger.slot
+    assert listed["source"]["method"] == "spl-token-accounts" and listed["source"]["chain"] == "solana"
