@@ -42,11 +42,11 @@ def test_every_page_at_phone_width_with_the_keyboard_alone(browser, live_server)
 
     tab_to(page, "link", "prove you own this address another way")
     page.keyboard.press("Enter")
-    if page.get_by_role("heading", name="Where do you want to receive the new token?").count():
-        check_page(page, "375-question-chain")
-        tab_to(page, "radio", "Ethereum (an 0x… address)")
-        page.keyboard.press("Space")
-        page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Where do you want to receive the new token?")).to_be_visible()
+    check_page(page, "375-question-chain")
+    tab_to(page, "radio", "Ethereum (an 0x… address)")
+    page.keyboard.press("Space")
+    page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="What kind of wallet holds the snapshot address?")).to_be_visible()
     tab_to(page, "button", "Continue")  # nothing chosen: an error, not a guess
     page.keyboard.press("Enter")
