@@ -120,7 +120,8 @@ def rate_limits(settings: Settings) -> list:
         return []
 
     def throttled(request: Request) -> bool:
-        return request.method == "POST" and request.url.path in holders.RATE_LIMITED_PATHS
+        return request.method == "POST" and (request.url.path in holders.RATE_LIMITED_PATHS
+                                             or request.url.path in pages.RATE_LIMITED_PATHS)
 
     config = RateLimitConfig(rate_limit=("minute", settings.rate_limit_per_minute),
                              check_throttle_handler=throttled)

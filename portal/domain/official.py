@@ -35,11 +35,13 @@ class OfficialBanner(msgspec.Struct, frozen=True):
     expired: bool = False
     links: tuple[OfficialLink, ...] = ()
     never_rules: tuple[str, ...] = ()
+    not_eligible: tuple[str, ...] = ()
 
 
-def never_rules(body_markdown: str) -> tuple[str, ...]:
-    """The plain text of each list item under the first heading containing "never"."""
-    rules: list[str] = []
+def section_text(body_markdown: str, keyword: str, *, paragraphs: bool) -> tuple[str, ...]:
+    """The plain text of each top-level list item (and paragraph, if asked) under the first heading
+    whose text contains ``keyword`` (case-insensitive), up to the next heading."""
+    found: list[str] = []
     inside = heading = False
     depth = 0
     for token in _markdown.parse(body_markdown):
@@ -48,15 +50,26 @@ def never_rules(body_markdown: str) -> tuple[str, ...]:
                 break
             heading = True
         elif token.type == "inline" and heading:
-            inside = "never" in token.content.lower()
+            inside = keyword in token.content.lower()
             heading = False
         elif inside and token.type == "list_item_open":
             depth += 1
         elif inside and token.type == "list_item_close":
             depth -= 1
-        elif inside and token.type == "inline" and depth == 1:
-            rules.append("".join(child.content for child in token.children or () if child.type in _TEXT_TOKENS))
-    return tuple(rules)
+        elif inside and token.type == "inline" and (depth == 1 or (paragraphs and depth == 0)):
+            found.append("".join(child.content if child.type in _TEXT_TOKENS else " " if child.type == "softbreak"
+                                 else "" for child in token.children or ()))
+    return tuple(found)
+
+
+def never_rules(body_markdown: str) -> tuple[str, ...]:
+    """The list items of the section whose heading says "never" ("What support will never do")."""
+    return section_text(body_markdown, "never", paragraphs=False)
+
+
+def not_eligible_text(body_markdown: str) -> tuple[str, ...]:
+    """What the policy says to a holder whose address is not in the snapshot, if it has such a section."""
+    return section_text(body_markdown, "not in the snapshot", paragraphs=True)
 
 
 async def banner(conn: Connection, now: dt.datetime) -> OfficialBanner:
@@ -66,4 +79,4 @@ async def banner(conn: Connection, now: dt.datetime) -> OfficialBanner:
     doc = policies.parse_submitted(main.document)
     return OfficialBanner(published=True, policy_url=f"/policy/{main.slug}", title=main.title, version=main.version,
                           expired=main.expired, links=tuple(OfficialLink(link.label, link.url) for link in doc.links),
-                          never_rules=never_rules(doc.body))
+                          never_rules=never_rules(doc.body), not_eligible=not_eligible_text(doc.body))

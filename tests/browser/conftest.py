@@ -140,9 +140,11 @@ class PageWatch:
     foreign_requests: list[str] = field(default_factory=list)
     console_errors: list[str] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
+    failed_assets: list[str] = field(default_factory=list)
 
     def assert_clean(self) -> None:
         assert self.foreign_requests == [], f"requests to another origin: {self.foreign_requests}"
+        assert self.failed_assets == [], f"assets that failed to load: {self.failed_assets}"
         assert self.page_errors == [], f"uncaught errors: {self.page_errors}"
         assert self.console_errors == [], f"console errors (CSP violations among them): {self.console_errors}"
 
@@ -163,8 +165,19 @@ def open_context(browser, live_server: LiveServer, *, width: int = 1024, height:
 
     context.route("**/*", route)
 
+    def on_console(msg) -> None:
+        # A page answered 4xx on purpose (a form with errors) logs "Failed to load resource"; assets that
+        # fail are caught by on_response instead, so every other console error is a real one.
+        if msg.type == "error" and not msg.text.startswith("Failed to load resource"):
+            watch.console_errors.append(msg.text)
+
+    def on_response(response) -> None:
+        if response.status >= 400 and response.request.resource_type != "document":
+            watch.failed_assets.append(f"{response.status} {response.url}")
+
     def on_page(page) -> None:
-        page.on("console", lambda msg: watch.console_errors.append(msg.text) if msg.type == "error" else None)
+        page.on("console", on_console)
+        page.on("response", on_response)
         page.on("pageerror", lambda exc: watch.page_errors.append(str(exc)))
 
     context.on("page", on_page)
@@ -212,3 +225,45 @@ def axe_violations(page, *, impacts: tuple[str, ...] = ("serious", "critical")) 
 def assert_accessible(page) -> None:
     violations = axe_violations(page)
     assert violations == [], json.dumps(violations, indent=1)
+
+
+_FOCUSABLE = ("a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), textarea, select, "
+              "[tabindex]:not([tabindex='-1'])")
+
+
+def unreachable_by_tab(page, limit: int = 100) -> list[str]:
+    """The visible controls that pressing Tab from the top of the page never reaches (a radio group is
+    one stop: arrow keys move inside it). Empty when the page works with the keyboard alone."""
+    page.evaluate(f"""() => {{
+        let n = 0;
+        for (const e of document.querySelectorAll("{_FOCUSABLE}")) {{
+            if (e.offsetParent === null || e.closest('[hidden]')) continue;
+            e.dataset.tabStop = e.type === 'radio' ? 'radio:' + e.name : String(n++);
+        }}
+        const start = document.createElement('span'); start.id = '__tab_start'; start.tabIndex = 0;
+        document.body.prepend(start); start.focus();
+    }}""")
+    reached: set[str] = set()
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        stop = page.evaluate("document.activeElement.id === '__tab_start' ? '' : "
+                             "(document.activeElement.dataset.tabStop || null)")
+        if stop == "":
+            break
+        if stop is not None:
+            reached.add(stop)
+    return page.evaluate("""(reached) => { document.getElementById('__tab_start').remove();
+        return Array.from(document.querySelectorAll('[data-tab-stop]'))
+            .filter(e => !reached.includes(e.dataset.tabStop)).map(e => e.outerHTML.slice(0, 120)); }""",
+                         sorted(reached))
+
+
+def check_page(page, name: str, *, width: int | None = None) -> None:
+    """What every page must pass: fits the viewport, every control reachable by Tab, no serious or
+    critical axe-core violation; and a screenshot for the record."""
+    page.wait_for_load_state("load")  # the page's own scripts (which may move the focus) have run
+    viewport = width or page.viewport_size["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport, f"{name} scrolls sideways"
+    assert unreachable_by_tab(page) == [], f"{name}: controls Tab does not reach"
+    assert_accessible(page)
+    screenshot(page, name)

@@ -21,3 +21,141 @@ class Choice(msgspec.Struct, frozen=True):
 class HomePage(msgspec.Struct, frozen=True):
     address: str = ""
     errors: tuple[FieldError, ...] = ()
+
+
+class EligibilityPage(msgspec.Struct, frozen=True):
+    """The answer to "am I in the snapshot?" in words; ``amount_tokens`` is None without known decimals."""
+
+    address: str
+    eligible: bool
+    chain: str
+    snapshot_name: str
+    amount_base_units: str
+    amount_tokens: str | None
+    decimals: int | None
+    proof_json: str
+    proof_url: str
+    prove_url: str
+
+
+class Answers(msgspec.Struct, frozen=True):
+    """The guided flow's answers so far ("" when not yet given), carried from page to page in the form."""
+
+    address: str = ""
+    chain: str = ""
+    wallet: str = ""
+    destination: str = ""
+
+    def hidden(self, *, without: str = "") -> tuple[tuple[str, str], ...]:
+        """The answers as hidden form fields, except ``without`` (the question being asked)."""
+        return tuple((name, value) for name, value in msgspec.structs.asdict(self).items()
+                     if value and name != without)
+
+
+class Summary(msgspec.Struct, frozen=True):
+    """One row of "check your answers": the question, the answer in words, and where to change it."""
+
+    question: str
+    answer: str
+    change_url: str
+
+
+class QuestionPage(msgspec.Struct, frozen=True):
+    """One question of the guided flow: ``kind`` is "text" or "radios"."""
+
+    name: str
+    question: str
+    hint: str
+    kind: str
+    value: str
+    options: tuple[Choice, ...]
+    hidden: tuple[tuple[str, str], ...]
+    back_url: str
+    errors: tuple[FieldError, ...] = ()
+
+
+class StopPage(msgspec.Struct, frozen=True):
+    """A dead end said plainly (tokens on an exchange): what cannot be done here and what to do instead."""
+
+    heading: str
+    paragraphs: tuple[str, ...]
+    back_url: str
+
+
+class CheckPage(msgspec.Struct, frozen=True):
+    summary: tuple[Summary, ...]
+    method_name: str
+    method_words: tuple[str, ...]
+    hidden: tuple[tuple[str, str], ...]
+    back_url: str
+    errors: tuple[FieldError, ...] = ()
+
+
+class Command(msgspec.Struct, frozen=True):
+    label: str
+    text: str
+
+
+class SignPage(msgspec.Struct, frozen=True):
+    """The challenge exactly as it will be signed, and every way offered to sign it."""
+
+    challenge_id: str
+    method: str
+    method_name: str
+    message: str
+    typed_data_json: str | None
+    unsigned_transaction: str | None
+    expires_at: str
+    address: str
+    destination: str
+    destination_chain: str
+    sign_ways: tuple[str, ...]
+    walletconnect_project_id: str | None
+    commands: tuple[Command, ...]
+    proof_label: str
+    proof_hint: str
+    challenge_data: dict
+    hidden: tuple[tuple[str, str], ...]
+    errors: tuple[FieldError, ...] = ()
+
+
+class RetryPage(msgspec.Struct, frozen=True):
+    """A proof that was not accepted: the sentence, and a button for a fresh message with the same answers."""
+
+    message: str
+    hidden: tuple[tuple[str, str], ...]
+    errors: tuple[FieldError, ...] = ()
+
+
+class ConfirmationPage(msgspec.Struct, frozen=True):
+    request_id: str
+    status_token: str | None
+    status_url: str
+    bookmark_url: str | None
+    expected_review_hours: int
+    token_file: str
+
+
+class AnswerRow(msgspec.Struct, frozen=True):
+    at: str
+    text: str
+
+
+class StatusPage(msgspec.Struct, frozen=True):
+    """The holder's own request, or (``status`` empty) the form asking for its status token."""
+
+    request_id: str
+    status: str = ""
+    status_words: str = ""
+    destination: str = ""
+    amount: str = ""
+    created_at: str = ""
+    review_by: str = ""
+    public_note: str | None = None
+    answers: tuple[AnswerRow, ...] = ()
+    can_answer: bool = False
+    status_token: str = ""
+    answered: bool = False
+    answer_text: str = ""
+    ask_reference: bool = False
+    errors: tuple[FieldError, ...] = ()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from importlib import resources
 
-from portal.domain.official import never_rules
+from portal.domain.official import never_rules, not_eligible_text
 
 
 def test_example_policy_rules() -> None:
@@ -22,3 +22,9 @@ def test_only_the_never_section_and_plain_text() -> None:
 
 def test_no_never_section() -> None:
     assert never_rules("# Policy\n\n- a link\n") == ()
+
+
+def test_not_eligible_section_paragraphs() -> None:
+    body = resources.files("portal.demo").joinpath("policy", "official.md").read_text().split("+++", 2)[2]
+    (text,) = not_eligible_text(body)
+    assert text.startswith("The snapshot lists every address") and "\n" not in text

@@ -1,0 +1,54 @@
+"""``/eligibility?address=``: the eligibility answer as a page (a GET form, so it works without JavaScript).
+
+The answer is ``SnapshotSet.eligibility``, the function behind ``GET /v1/eligibility/{address}``; a
+malformed address re-renders the home page with the domain's error as a sentence beside the field.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlencode
+
+import msgspec
+from litestar import get
+from litestar.datastructures import State
+from litestar.params import Parameter
+from litestar.response import Template
+
+from portal.errors import InvalidAddressError
+from portal.http.pages.layout import page
+from portal.http.pages.sentences import sentence
+from portal.http.pages.units import token_units
+from portal.http.pages.views import EligibilityPage, FieldError, HomePage
+from portal.services import Services
+
+
+def _decimals(services: Services, snapshot_id: str | None) -> int | None:
+    manifest = next((m for m in services.snapshots.manifests if m.id == snapshot_id), None)
+    from_manifest = getattr(manifest, "decimals", None)
+    return from_manifest if from_manifest is not None else services.settings.token_decimals
+
+
+@get("/eligibility", operation_id="eligibilityPage", include_in_schema=False)
+async def eligibility_page(state: State, address: str = Parameter(default="", max_length=200)) -> Template:
+    services: Services = state.services
+    typed = address.strip()
+    if not typed:
+        errors = (FieldError("address", "Enter the address that held the old token."),)
+        return await page(state, "home.html", "Check your address", HomePage(typed, errors), status_code=400)
+    try:
+        answer = services.snapshots.eligibility(typed)
+    except InvalidAddressError as exc:
+        errors = (FieldError("address", sentence(exc)),)
+        return await page(state, "home.html", "Check your address", HomePage(typed, errors), status_code=400)
+    manifest = next((m for m in services.snapshots.manifests if m.id == answer.snapshot_id), None)
+    decimals = _decimals(services, answer.snapshot_id)
+    amount = int(answer.amount) if answer.amount is not None else 0
+    view = EligibilityPage(
+        address=answer.address, eligible=answer.eligible, chain="Solana" if typed[:2] != "0x" else "Ethereum",
+        snapshot_name=manifest.name if manifest else "", amount_base_units=f"{amount}",
+        amount_tokens=token_units(amount, decimals) if decimals is not None else None, decimals=decimals,
+        proof_json=msgspec.json.format(msgspec.json.encode(answer), indent=2).decode(),
+        proof_url=f"/v1/eligibility/{quote(answer.address)}",
+        prove_url="/prove?" + urlencode({"address": answer.address}))
+    title = "You are in the snapshot" if answer.eligible else "This address is not in the snapshot"
+    return await page(state, "eligibility.html", title, view)

@@ -1,0 +1,140 @@
+"""``/requests/{id}``: the holder's own request, behind its status token, and the ``needs_info`` answer.
+
+The token travels only in a POST body (typed in, or moved there by JS from the URL fragment, which
+browsers never send): never in a query string, a cookie or a log line. Each POST calls the same
+domain function as the JSON API (``requests.holder_view``, ``answers.answer``); an unknown id and
+a wrong token give the same sentence, so nobody learns which requests exist.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import msgspec
+from litestar import Request, get, post
+from litestar.datastructures import State
+from litestar.params import Parameter, URLEncodedBody
+from litestar.response import Template
+
+from portal.domain.requests import HolderView
+from portal.errors import PortalError
+from portal.http.holders import meta_of
+from portal.http.pages import holder_calls
+from portal.http.pages.journey import NO_STORE
+from portal.http.pages.layout import page
+from portal.http.pages.sentences import sentence
+from portal.http.pages.views import AnswerRow, FieldError, StatusPage
+from portal.services import Services
+
+STATUS_SCRIPTS = ("js/main.js", "js/status.js")
+STATUS_WORDS = {
+    "pending_review": "Waiting for review",
+    "in_review": "Being reviewed",
+    "needs_info": "Staff need more information from you",
+    "awaiting_second_approval": "Approved by one reviewer, waiting for a second",
+    "approved": "Approved: your destination is on the allowlist",
+    "rejected": "Not approved",
+}
+_TIME = "%H:%M UTC on %d %B %Y"
+
+
+class TokenForm(msgspec.Struct, frozen=True):
+    status_token: str = ""
+    request_id: str = ""
+
+
+class AnswerForm(msgspec.Struct, frozen=True):
+    status_token: str = ""
+    text: str = ""
+
+
+def _uuid(text: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(text.strip())
+    except ValueError:
+        return uuid.UUID(int=0)  # answered exactly like an unknown id
+
+
+def _view(view: HolderView, token: str, **extra: object) -> StatusPage:
+    hours = getattr(view, "expected_review_hours", 48)
+    review_by = view.updated_at + dt.timedelta(hours=hours)
+    return StatusPage(
+        request_id=str(view.request_id), status=view.status, status_words=STATUS_WORDS.get(view.status, view.status),
+        destination=view.destination, amount=view.amount, created_at=view.created_at.strftime(_TIME),
+        review_by=review_by.strftime(_TIME), public_note=view.public_note,
+        answers=tuple(AnswerRow(a.at.strftime(_TIME), a.text) for a in getattr(view, "answers", ())),
+        can_answer=view.status == "needs_info", status_token=token, **extra)  # type: ignore[arg-type]
+
+
+async def _render(state: State, view: StatusPage, status_code: int = 200) -> Template:
+    title = "Your request" if view.status else "See your request"
+    template = await page(state, "status.html", title, view, scripts=STATUS_SCRIPTS, status_code=status_code)
+    template.headers.update(NO_STORE)
+    return template
+
+
+async def _lookup(state: State, request_id: str, token: str, *, ask_reference: bool) -> Template:
+    services: Services = state.services
+    try:
+        view = await holder_calls.holder_view(services, _uuid(request_id), token.strip() or None)
+    except PortalError as exc:
+        field = "request_id" if ask_reference else "status_token"
+        return await _render(state, StatusPage(request_id, ask_reference=ask_reference,
+                                               errors=(FieldError(field, sentence(exc)),)), exc.status)
+    return await _render(state, _view(view, token.strip()))
+
+
+@get("/requests", operation_id="requestLookupPage", include_in_schema=False)
+async def lookup_form(state: State) -> Template:
+    return await _render(state, StatusPage("", ask_reference=True))
+
+
+@post("/requests", operation_id="requestLookupSubmit", include_in_schema=False, status_code=200)
+async def lookup(state: State, data: URLEncodedBody[TokenForm]) -> Template:
+    return await _lookup(state, data.request_id, data.status_token, ask_reference=True)
+
+
+@get("/requests/{request_id:str}", operation_id="requestPage", include_in_schema=False)
+async def token_form(state: State, request_id: str = Parameter(max_length=64)) -> Template:
+    return await _render(state, StatusPage(request_id))
+
+
+@post("/requests/{request_id:str}", operation_id="requestPageSubmit", include_in_schema=False, status_code=200)
+async def show(state: State, data: URLEncodedBody[TokenForm], request_id: str = Parameter(max_length=64)
+               ) -> Template:
+    return await _lookup(state, request_id, data.status_token, ask_reference=False)
+
+
+@post("/requests/{request_id:str}/answer", operation_id="requestAnswerSubmit", include_in_schema=False,
+      status_code=200)
+async def answer(state: State, request: Request, data: URLEncodedBody[AnswerForm],
+                 request_id: str = Parameter(max_length=64)) -> Template:
+    services: Services = state.services
+    token = data.status_token.strip()
+    try:
+        view = await holder_calls.answer(services, _uuid(request_id), token or None, data.text, meta_of(request))
+    except PortalError as exc:
+        if exc.field != "text":
+            return await _lookup_with_error(state, request_id, token, exc)
+        current = await holder_calls.holder_view(services, _uuid(request_id), token)
+        return await _render(state, _view(current, token, answer_text=data.text,
+                                          errors=(FieldError("text", sentence_for_text(exc)),)), exc.status)
+    return await _render(state, _view(view, token, answered=True))
+
+
+def sentence_for_text(exc: PortalError) -> str:
+    return f"Write your answer: {exc.detail}." if "empty" not in exc.detail else "Write your answer before sending it."
+
+
+async def _lookup_with_error(state: State, request_id: str, token: str, exc: PortalError) -> Template:
+    services: Services = state.services
+    try:
+        current = await holder_calls.holder_view(services, _uuid(request_id), token or None)
+    except PortalError:
+        return await _render(state, StatusPage(request_id, errors=(FieldError("status_token", sentence(exc)),)),
+                             exc.status)
+    return await _render(state, _view(current, token, errors=(FieldError("text", sentence(exc)),)), exc.status)
+
+
+ROUTES = [lookup_form, lookup, token_form, show, answer]
