@@ -20,7 +20,7 @@ from portal.domain import policies as policy_domain
 from portal.domain.eligibility import SnapshotSet
 from portal.domain.jwt_auth import HttpxJwksFetcher, JwtVerifier
 from portal.domain.proofs.chain import EvmChain, Web3Chain
-from portal.http import allowlist, audit, csp, health, holders, pages, policies, review, snapshots
+from portal.http import allowlist, audit, console, csp, health, holders, pages, policies, review, snapshots
 from portal.http.auth import provide_staff
 from portal.http.metrics import observe_rpc, queue_gauges
 from portal.http.openapi import openapi_config
@@ -45,6 +45,11 @@ ROUTE_HANDLERS = [
     *policies.ROUTES,
     *holders.ROUTES,
     *pages.ROUTES,
+    review.claim_chosen,
+    review.release,
+    review.escalate,
+    review.reopen,
+    *console.ROUTES,
 ]
 
 
@@ -83,9 +88,10 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, evm_chain: EvmChai
         route_handlers=[*ROUTE_HANDLERS, PrometheusController],
         lifespan=[lifespan, queue_gauges],
         dependencies={"staff": Provide(provide_staff, sync_to_thread=False)},
-        middleware=[prometheus.middleware, *rate_limits(settings),
+        middleware=[prometheus.middleware, *rate_limits(settings), *console.sign_in_rate_limit(settings),
                     csp.middleware(walletconnect=settings.walletconnect_project_id is not None)],
         template_config=template_config(),
+        csrf_config=console.csrf_config(settings),
         plugins=[problem_details_plugin()],
         openapi_config=openapi_config(),
         debug=False,

@@ -52,6 +52,10 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     walletconnect_project_id: Annotated[str, msgspec.Meta(pattern=r"^[0-9a-fA-F]{32}$")] | None = None
     token_decimals: Annotated[int, msgspec.Meta(ge=0, le=36)] | None = None
+    staff_session_idle_seconds: Annotated[int, msgspec.Meta(ge=60, le=86_400)] = 1800
+    staff_session_absolute_seconds: Annotated[int, msgspec.Meta(ge=300, le=7 * 86_400)] = 12 * 3600
+    staff_sign_in_per_minute: NonNegativeInt = 10
+    csrf_secret: Annotated[str, msgspec.Meta(min_length=32)] | None = None
 
     @property
     def four_eyes_threshold(self) -> int:
@@ -85,6 +89,10 @@ ENV: dict[str, str] = {
     "log_level": "PORTAL_LOG_LEVEL",
     "walletconnect_project_id": "PORTAL_WALLETCONNECT_PROJECT_ID",
     "token_decimals": "PORTAL_TOKEN_DECIMALS",
+    "staff_session_idle_seconds": "PORTAL_STAFF_SESSION_IDLE_SECONDS",
+    "staff_session_absolute_seconds": "PORTAL_STAFF_SESSION_ABSOLUTE_SECONDS",
+    "staff_sign_in_per_minute": "PORTAL_STAFF_SIGN_IN_PER_MINUTE",
+    "csrf_secret": "PORTAL_CSRF_SECRET",
 }
 
 

@@ -47,11 +47,16 @@ class StaffPrincipal(msgspec.Struct, frozen=True):
     source: Literal["api_key", "jwt"]
     issuer: str | None = None
     also: tuple[Role, ...] = ()
+    session: str | None = None  # the console session's public ref, written beside the actor in audit events
 
     @property
     def actor(self) -> str:
         """Unambiguous across sources: ``key:alice`` or ``jwt:https://idp.example#alice``."""
         return f"key:{self.name}" if self.source == "api_key" else f"jwt:{self.issuer}#{self.name}"
+
+    def audit_data(self) -> dict[str, str]:
+        """What every audited action adds about how the actor signed in (the console session, if any)."""
+        return {"session": self.session} if self.session else {}
 
     def holds(self, role: str) -> bool:
         return any(role in ROLE_IMPLIES[held] for held in (self.role, *self.also))
@@ -97,6 +102,19 @@ async def revoke_key(conn: Connection, *, name: str, actor: str, at: dt.datetime
     await record(conn, AuditAction.STAFF_KEY_REVOKED, at=at, actor=actor, subject=f"staff:{name}",
                  data={"role": revoked.role})
     return revoked
+
+
+async def change_role(conn: Connection, *, name: str, role: str, actor: str, at: dt.datetime,
+                      audit_data: dict[str, str] | None = None) -> store.StaffKeyRow:
+    """Give an active key another role; it counts from the holder's next request (sessions read it)."""
+    if role not in ROLES:
+        raise InvalidInputError(f"role must be one of {', '.join(ROLES)}", field="role")
+    changed = await store.change_role(conn, name=name, role=role)
+    if changed is None:
+        raise NotFoundError(f"no active staff key named {name!r}", field="name")
+    await record(conn, AuditAction.STAFF_KEY_ROLE_CHANGED, at=at, actor=actor, subject=f"staff:{name}",
+                 data={"from": changed.previous_role, "role": role, **(audit_data or {})})
+    return changed.row
 
 
 async def principal_for_key(conn: Connection, token: str) -> StaffPrincipal | None:
