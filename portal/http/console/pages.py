@@ -21,7 +21,7 @@ from portal.domain.staff import StaffPrincipal
 from portal.domain.text import clean_text
 from portal.errors import PortalError
 from portal.http.console.session import SessionEndedError, cleared_cookie
-from portal.http.pages.layout import layout
+from portal.http.pages.layout import cached_layout, layout
 from portal.http.pages.views import FieldError
 
 MAX_FORM_FIELD_CHARS = 4000
@@ -76,19 +76,28 @@ def parse_uuid(text: str) -> uuid.UUID | None:
         return None
 
 
-async def error_page(request: Request, exc: Exception) -> Template:
-    """The console's exception handler: the sign-in page for an ended session, else an error page."""
+def error_page(request: Request, exc: Exception) -> Template:
+    """The console's exception handler: the sign-in page for an ended session, else an error page.
+
+    Litestar calls exception handlers synchronously, so the layout comes from the banner cache that
+    ``provide_console`` warmed (``cached_layout``)."""
     state = request.app.state
+
+    def render_now(template: str, title: str, page: msgspec.Struct, status_code: int,
+                   cookies: list[Cookie] | None = None) -> Template:
+        return Template(template_name=f"console/{template}", status_code=status_code, cookies=cookies,
+                        context={"layout": cached_layout(state, title), "page": page, "user": None})
+
     if isinstance(exc, SessionEndedError):
-        return await render(state, "sign_in.html", "Sign in", SignInPage(notice=exc.detail), None,
-                            status_code=exc.status, cookies=[cleared_cookie(state.services.settings)])
+        return render_now("sign_in.html", "Sign in", SignInPage(notice=exc.detail), exc.status,
+                          [cleared_cookie(state.services.settings)])
     if isinstance(exc, PortalError):
         page = ErrorPage(exc.status, exc.detail, exc.field)
     elif isinstance(exc, ValidationException):
         page = ErrorPage(400, "a value in the address bar or the form is not one this page accepts")
     else:  # pragma: no cover - only the types registered in EXCEPTION_HANDLERS arrive here
         raise exc
-    return await render(state, "error.html", "Problem", page, None, status_code=page.status)
+    return render_now("error.html", "Problem", page, page.status)
 
 
 EXCEPTION_HANDLERS = {PortalError: error_page, ValidationException: error_page}
