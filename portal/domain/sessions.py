@@ -83,6 +83,6 @@ async def sign_out(conn: Connection, session_id: str, *, at: dt.datetime, actor:
 
 async def revoke_key(conn: Connection, principal: StaffPrincipal, name: str, *, at: dt.datetime):
     """Revoke a key and end its sessions in one transaction (they would be refused anyway)."""
-    revoked = await staff.revoke_key(conn, name=name, actor=principal.actor, at=at)
+    revoked = await staff.revoke_key(conn, name=name, actor=principal.actor, at=at, audit_data=principal.audit_data())
     await store.end_sessions_of_key(conn, name=name, now=at)
     return revoked

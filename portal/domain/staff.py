@@ -80,14 +80,15 @@ def _check_name(name: str) -> None:
                                 field="name")
 
 
-async def create_key(conn: Connection, *, name: str, role: str, actor: str, at: dt.datetime) -> CreatedKey:
+async def create_key(conn: Connection, *, name: str, role: str, actor: str, at: dt.datetime,
+                     audit_data: dict[str, str] | None = None) -> CreatedKey:
     _check_name(name)
     if role not in ROLES:
         raise InvalidInputError(f"role must be one of {', '.join(ROLES)}", field="role")
     token = secrets.token_urlsafe(TOKEN_BYTES)
     await store.insert_key(conn, name=name, role=role, token_hash=token_hash(token), created_at=at)
     await record(conn, AuditAction.STAFF_KEY_CREATED, at=at, actor=actor, subject=f"staff:{name}",
-                 data={"role": role})
+                 data={"role": role, **(audit_data or {})})
     return CreatedKey(name, role, token)
 
 
@@ -95,12 +96,13 @@ async def list_keys(conn: Connection) -> list[store.StaffKeyRow]:
     return await store.list_keys(conn)
 
 
-async def revoke_key(conn: Connection, *, name: str, actor: str, at: dt.datetime) -> store.StaffKeyRow:
+async def revoke_key(conn: Connection, *, name: str, actor: str, at: dt.datetime,
+                     audit_data: dict[str, str] | None = None) -> store.StaffKeyRow:
     revoked = await store.revoke_key(conn, name=name, revoked_at=at)
     if revoked is None:
         raise NotFoundError(f"no active staff key named {name!r}", field="name")
     await record(conn, AuditAction.STAFF_KEY_REVOKED, at=at, actor=actor, subject=f"staff:{name}",
-                 data={"role": revoked.role})
+                 data={"role": revoked.role, **(audit_data or {})})
     return revoked
 
 

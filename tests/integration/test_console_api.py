@@ -218,3 +218,48 @@ def test_console_refuses_control_characters_with_a_message(api: TestClient, data
     assert too_long.status_code == 400 and "at most" in too_long.text
     with psycopg.connect(database_url) as conn:
         assert conn.execute("SELECT status FROM requests").fetchone()[0] == "pending_review"
+
+
+def test_an_admins_day(api: TestClient, database_url: str, keys: dict[str, str]) -> None:
+    request_id = seed_requests(database_url, 1)[0].request_id
+    sign_in(api, keys["ada"])
+    page = api.get("/staff/admin/staff")
+    assert page.status_code == 200 and "rita" in page.text
+    added = api.post("/staff/admin/staff", data={"_csrf_token": csrf_of(page), "name": "nora", "role": "reviewer"})
+    token = re.search(r'id="new-token"[^>]*>([^<]+)<', added.text).group(1)  # type: ignore[union-attr]
+    assert added.headers["cache-control"] == "no-store"
+    assert token not in api.get("/staff/admin/staff").text  # shown once
+    taken = api.post("/staff/admin/staff", data={"_csrf_token": csrf_of(page), "name": "nora", "role": "reviewer"})
+    assert taken.status_code == 409 and "never reused" in taken.text
+    nora = TestClient(app=api.app, base_url="https://testserver.local")  # a second browser; the app is running
+    sign_in(nora, token)
+    assert nora.get("/staff/admin/staff").status_code == 403  # reviewers are not admins
+    api.post("/staff/admin/staff/nora/role", data={"_csrf_token": csrf_of(page), "role": "admin"})
+    assert nora.get("/staff/admin/staff").status_code == 200  # the new role counts at the next click
+    api.post("/staff/admin/staff/nora/revoke", data={"_csrf_token": csrf_of(page)})
+    assert nora.get("/staff/queue").status_code == 401
+    # reopen a rejected request from its evidence page
+    api.post(f"/v1/review/requests/{request_id}/claim", headers=bearer(keys["rita"]))
+    api.post(f"/v1/review/requests/{request_id}/decision", headers=bearer(keys["rita"]),
+             json={"decision": "reject", "reason": "unclear"})
+    evidence = api.get(f"/staff/requests/{request_id}")
+    assert "Reopen request" in evidence.text
+    reopened = api.post(f"/staff/requests/{request_id}/reopen",
+                        data={"_csrf_token": csrf_of(evidence), "reopen_reason": "holder called back"})
+    assert reopened.status_code == 200 and "Reopened" in reopened.text
+    verified = api.post("/staff/admin/audit/verify", data={"_csrf_token": csrf_of(page)})
+    assert "Chain verified" in verified.text
+    with psycopg.connect(database_url) as conn:
+        conn.execute("ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update_delete")
+        conn.execute("UPDATE audit_events SET actor = 'mallory' WHERE seq = 2")
+    broken = api.post("/staff/admin/audit/verify", data={"_csrf_token": csrf_of(page)})
+    assert "Chain broken" in broken.text and "at event 2" in broken.text
+    with psycopg.connect(database_url) as conn:
+        sessions = {row[0]: row[1] for row in conn.execute(
+            "SELECT action, data->>'session' FROM audit_events WHERE actor = 'key:ada' AND action IN "
+            "('staff:key:created', 'staff:key:role_changed', 'staff:key:revoked', 'review:request:reopened')")}
+    assert len(sessions) == 4 and len(set(sessions.values())) == 1 and None not in sessions.values()
+    snapshot_id = next(m.id for m in api.app.state.services.snapshots.manifests if m.chain == "evm")
+    assert snapshot_id in api.get("/staff/admin/allowlist").text
+    download = api.get("/staff/admin/allowlist/download", params={"snapshot_id": snapshot_id, "format": "csv"})
+    assert download.status_code == 200 and "attachment" in download.headers["content-disposition"]

@@ -76,7 +76,7 @@ async def add_member(state: State, request: Request, console: ConsoleStaff) -> T
         role = form_text(form, "role", max_chars=20, required="Choose a role")
         async with services.db.transaction() as conn:
             created = await staff.create_key(conn, name=name or "", role=role or "", actor=console.actor,
-                                             at=services.clock())
+                                             at=services.clock(), audit_data=console.audit_data())
     except (InvalidInputError, ConflictError) as exc:
         return await _staff_page(state, console, status_code=exc.status, form=kept,
                                  errors=(FieldError(exc.field or "name", exc.detail),))
