@@ -1,4 +1,6 @@
-"""Issue 2: GET /v1/eligibility/{address} throughput against GET /health on the same server.
+"""Issues 2 and 14: GET /v1/eligibility/{address} throughput against GET /health on the same server,
+and (issue 14) what a CDN's revalidation costs: the same lookups sent with ``If-None-Match`` (the
+answer's current ETag), answered 304 with no body, against full answers in the same run.
 
 For each ASGI server (granian, uvicorn) start ``portal serve`` on loopback with a snapshot of
 random EVM holders, then alternate wrk runs of /health and of eligibility lookups (random holders,
@@ -25,6 +27,8 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -32,6 +36,8 @@ from _server import portal_server
 from eth_utils import to_checksum_address
 
 import snapshot
+from portal.domain.eligibility import SnapshotSet
+from portal.http.encoded_json import strong_etag
 
 WORK = Path(__file__).resolve().parent / ".work"
 
@@ -67,15 +73,44 @@ def wrk(url: str, seconds: int, connections: int, script: Path | None = None) ->
     return rps, p99_ms
 
 
-def lua_script(name: str, paths_list: list[str]) -> Path:
-    """A request generator cycling through ``paths_list``; both routes use one, so wrk's own cost is alike."""
+def lua_script(name: str, paths_list: list[str], etags: list[str] | None = None) -> Path:
+    """A request generator cycling through ``paths_list``; every route uses one, so wrk's own cost is
+    alike. With ``etags`` each request carries ``If-None-Match`` with its path's ETag."""
     script = WORK / f"{name}.lua"
     paths = ",".join(f'"{p}"' for p in paths_list)
-    script.write_text(
-        f"local paths = {{{paths}}}\nlocal i = 0\n"
-        "request = function()\n  i = i + 1\n  return wrk.format('GET', paths[(i % #paths) + 1])\nend\n"
-    )
+    if etags is None:
+        script.write_text(
+            f"local paths = {{{paths}}}\nlocal i = 0\n"
+            "request = function()\n  i = i + 1\n  return wrk.format('GET', paths[(i % #paths) + 1])\nend\n"
+        )
+    else:
+        tags = ",".join("'" + tag + "'" for tag in etags)
+        script.write_text(
+            f"local paths = {{{paths}}}\nlocal etags = {{{tags}}}\nlocal i = 0\n"
+            "request = function()\n  i = i + 1\n  local k = (i % #paths) + 1\n"
+            "  return wrk.format('GET', paths[k], {['If-None-Match'] = etags[k]})\nend\n"
+        )
     return script
+
+
+def current_etags(artifact: Path, addresses: list[str]) -> list[str]:
+    """The ETags the server sends for these addresses (same artifact, no destinations), computed here."""
+    snapshots = SnapshotSet.open([artifact])
+    try:
+        return [strong_etag(snapshots.etag_key, snapshots.eligibility_json(a)).decode() for a in addresses]
+    finally:
+        snapshots.close()
+
+
+def check_304(base: str, path: str, etag: str) -> None:
+    request = urllib.request.Request(base + path, headers={"If-None-Match": etag})  # noqa: S310 - loopback
+    try:
+        urllib.request.urlopen(request, timeout=5)  # noqa: S310 - loopback
+    except urllib.error.HTTPError as exc:
+        if exc.code == 304:
+            return
+        raise
+    raise RuntimeError(f"{path}: expected 304 for its ETag")
 
 
 def main() -> int:
@@ -92,7 +127,10 @@ def main() -> int:
         print("wrk not found: apt-get install wrk", file=sys.stderr)
         return 2
     artifact, addresses = make_snapshot(args.entries, max(1, min(args.addresses, 50_000)))
-    script = lua_script("eligibility", [f"/v1/eligibility/{a}" for a in addresses])
+    paths = [f"/v1/eligibility/{a}" for a in addresses]
+    script = lua_script("eligibility", paths)
+    etags = current_etags(artifact, addresses)
+    revalidate_script = lua_script("eligibility-304", paths, etags)
     health_script = lua_script("health", ["/health"] * len(addresses))
     print(f"snapshot: {args.entries} entries, {len(addresses)} distinct holders asked for; "
           f"{args.connections} connections; {args.seconds}s x {args.repeats}")
@@ -102,10 +140,12 @@ def main() -> int:
                               env={"PORTAL_RATE_LIMIT_PER_MINUTE": "0"}) as base:
             wrk(base + "/", 2, args.connections, health_script)  # warm-up
             wrk(base + "/", 2, args.connections, script)
-            health, eligibility = [], []
+            check_304(base, paths[0], etags[0])
+            health, eligibility, revalidated = [], [], []
             for _ in range(args.repeats):
                 health.append(wrk(base + "/", args.seconds, args.connections, health_script))
                 eligibility.append(wrk(base + "/", args.seconds, args.connections, script))
+                revalidated.append(wrk(base + "/", args.seconds, args.connections, revalidate_script))
         h_rps = statistics.median(r for r, _ in health)
         e_rps = statistics.median(r for r, _ in eligibility)
         pairs = sorted(e / h for (h, _), (e, _) in zip(health, eligibility, strict=True))
@@ -113,6 +153,12 @@ def main() -> int:
               f"{statistics.median(p for _, p in health):6.2f} ms | /v1/eligibility {e_rps:8.0f} req/s p99 "
               f"{statistics.median(p for _, p in eligibility):6.2f} ms | ratio {e_rps / h_rps:.2f} (target >= 0.75); "
               f"per back-to-back pair: median {statistics.median(pairs):.2f}, range {pairs[0]:.2f}-{pairs[-1]:.2f}")
+        r_rps = statistics.median(r for r, _ in revalidated)
+        r_pairs = sorted(r / e for (e, _), (r, _) in zip(eligibility, revalidated, strict=True))
+        r_p99 = statistics.median(p for _, p in revalidated)
+        print(f"{server:8s} 304 revalidation {r_rps:8.0f} req/s p99 {r_p99:6.2f} ms"
+              f" | full answers {e_rps:8.0f} req/s | ratio 304/full {r_rps / e_rps:.2f}; per back-to-back pair: "
+              f"median {statistics.median(r_pairs):.2f}, range {r_pairs[0]:.2f}-{r_pairs[-1]:.2f}")
     return 0
 
 

@@ -16,6 +16,7 @@ from litestar.di import Provide
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 
+from portal.domain import destinations as destinations_domain
 from portal.domain import policies as policy_domain
 from portal.domain.eligibility import SnapshotSet
 from portal.domain.jwt_auth import HttpxJwksFetcher, JwtVerifier
@@ -59,6 +60,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, evm_chain: EvmChai
         raise ValueError("create_app needs settings.database_url (the CLI starts an embedded server first)")
 
     policy_root = policy_domain.load_root(settings.policy_root)
+    destinations = destinations_domain.load(settings.destinations_file)
     chain = evm_chain
     if chain is None and settings.evm_rpc_url:
         chain = Web3Chain.from_url(settings.evm_rpc_url, timeout_seconds=settings.rpc_timeout_seconds,
@@ -66,7 +68,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, evm_chain: EvmChai
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        snapshot_set = SnapshotSet.open(settings.snapshots)
+        snapshot_set = SnapshotSet.open(settings.snapshots, destinations)
         jwks_fetcher = HttpxJwksFetcher(settings.rpc_timeout_seconds)
         jwt_verifier = JwtVerifier(settings.jwt_issuers, jwks_fetcher, now=lambda: clock().timestamp())
         db = await Database.open(settings.database_url, size=settings.db_pool_size)  # type: ignore[arg-type]

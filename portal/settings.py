@@ -50,6 +50,8 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     jwt_issuers: tuple[JwtIssuer, ...] = ()
     policy_root: str | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    destinations_file: str | None = None
+    eligibility_max_age_seconds: Annotated[int, msgspec.Meta(ge=0, le=31_536_000)] = 3600
     walletconnect_project_id: Annotated[str, msgspec.Meta(pattern=r"^[0-9a-fA-F]{32}$")] | None = None
     token_decimals: Annotated[int, msgspec.Meta(ge=0, le=36)] | None = None
     staff_session_idle_seconds: Annotated[int, msgspec.Meta(ge=60, le=86_400)] = 1800
@@ -87,6 +89,8 @@ ENV: dict[str, str] = {
     "jwt_issuers": "PORTAL_JWT_ISSUERS",
     "policy_root": "PORTAL_POLICY_ROOT",
     "log_level": "PORTAL_LOG_LEVEL",
+    "destinations_file": "PORTAL_DESTINATIONS_FILE",
+    "eligibility_max_age_seconds": "PORTAL_ELIGIBILITY_MAX_AGE_SECONDS",
     "walletconnect_project_id": "PORTAL_WALLETCONNECT_PROJECT_ID",
     "token_decimals": "PORTAL_TOKEN_DECIMALS",
     "staff_session_idle_seconds": "PORTAL_STAFF_SESSION_IDLE_SECONDS",

@@ -1,4 +1,5 @@
-"""Snapshot library: holder lists, OpenZeppelin-compatible Merkle trees, mmap'd artifacts.
+"""Snapshot library: holder lists, Merkle trees (OpenZeppelin's, ``merkle``; the Solana
+merkle-distributor's, ``distributor``), mmap'd artifacts, exact amount conversion (``conversion``).
 
 Pure: imports nothing from ``portal``. See ``snapshot.artifact`` for the file format.
 """

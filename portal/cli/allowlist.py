@@ -1,7 +1,9 @@
-"""``portal allowlist export --snapshot-id ID [--format json|csv] [--out FILE]``.
+"""``portal allowlist export --snapshot-id ID [--destination-chain evm|solana] [--format json|csv|distributor-json]``.
 
-The same document as ``GET /v1/allowlist`` (OpenZeppelin StandardMerkleTree root and proofs of the
-approved requests). The snapshot artifacts come from ``$PORTAL_SNAPSHOTS`` or ``--snapshot``.
+The same document as ``GET /v1/allowlist``: the approved requests to one destination chain as an
+OpenZeppelin StandardMerkleTree (EVM) or the merkle-distributor's tree (Solana), amounts converted
+as the destinations file says (the remainders go to stderr). The snapshot artifacts come from
+``$PORTAL_SNAPSHOTS`` or ``--snapshot``.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from pathlib import Path
 import msgspec
 
 from portal.cli.db import database_url
-from portal.domain import allowlist
+from portal.domain import allowlist, destinations
 from portal.domain.eligibility import SnapshotSet
 from portal.errors import PortalError
 from portal.settings import from_env
@@ -26,7 +28,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     commands = parser.add_subparsers(dest="allowlist_command", required=True, metavar="SUBCOMMAND")
     export = commands.add_parser("export", help="approved entries with their Merkle root and proofs")
     export.add_argument("--snapshot-id", required=True)
-    export.add_argument("--format", choices=("json", "csv"), default="json")
+    export.add_argument("--format", choices=("json", "csv", "distributor-json"), default="json",
+                        help="distributor-json: jup-ag's AirdropMerkleTree file (Solana destinations only)")
+    export.add_argument("--destinations", metavar="FILE",
+                        help="destinations TOML: decimals and ratio per chain (default $PORTAL_DESTINATIONS_FILE)")
     export.add_argument("--destination-chain", choices=("evm", "solana"),
                         help="requests whose destination is on this chain (default: first of "
                              "$PORTAL_DESTINATION_CHAINS)")
@@ -36,8 +41,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     export.set_defaults(func=run_export)
 
 
-async def _export(url: str, paths: list[str], snapshot_id: str, destination_chain: str) -> allowlist.Allowlist:
-    snapshots = SnapshotSet.open(paths)
+async def _export(url: str, paths: list[str], snapshot_id: str, destination_chain: str,
+                  targets: destinations.Destinations) -> allowlist.Allowlist | allowlist.DistributorAllowlist:
+    snapshots = SnapshotSet.open(paths, targets)
     db = await Database.open(url, size=1)
     try:
         async with db.transaction() as conn:
@@ -50,14 +56,29 @@ async def _export(url: str, paths: list[str], snapshot_id: str, destination_chai
 def run_export(args: argparse.Namespace) -> int:
     settings = from_env()
     paths = args.snapshot or list(settings.snapshots)
+    chain = args.destination_chain or settings.destination_chains[0]
+    if args.format == "distributor-json" and chain != "solana":
+        print("portal: --format distributor-json is the Solana claim program's tree; add --destination-chain solana",
+              file=sys.stderr)
+        return 2
+    targets = destinations.load(getattr(args, "destinations", None) or settings.destinations_file)
     with database_url(settings.data_dir, settings.database_url) as url:
         try:
-            result = asyncio.run(_export(url, paths, args.snapshot_id,
-                                         args.destination_chain or settings.destination_chains[0]))
+            result = asyncio.run(_export(url, paths, args.snapshot_id, chain, targets))
+            if args.format == "distributor-json":
+                assert isinstance(result, allowlist.DistributorAllowlist)
+                text = allowlist.to_distributor_json(result).decode()
+            elif args.format == "csv":
+                text = allowlist.to_csv(result)
+            else:
+                text = msgspec.json.encode(result).decode() + "\n"
         except PortalError as exc:
             print(f"portal: {exc.detail}", file=sys.stderr)
             return 1
-    text = allowlist.to_csv(result) if args.format == "csv" else msgspec.json.encode(result).decode() + "\n"
+    if result.conversion is not None:
+        print(f"portal: converted {result.conversion.total} -> {result.conversion.converted} (rounding dropped "
+              f"{result.conversion.remainder_units} whole base units, exactly {result.conversion.remainder})",
+              file=sys.stderr)
     if args.out:
         args.out.write_text(text, encoding="utf-8")
         print(f"portal: wrote {len(result.entries)} entries, root {result.merkle_root} to {args.out}", file=sys.stderr)

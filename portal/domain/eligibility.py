@@ -6,27 +6,54 @@ any number of concurrent requests and cheap enough to sit on the hot path.
 
 ``eligibility_json`` is that hot path: the answer's JSON, byte for byte what encoding
 ``eligibility`` gives (a property test holds the two together), built with one hex call for the
-whole proof instead of a list of twenty strings and an encoder pass over them.
+whole proof instead of a list of twenty strings and an encoder pass over them. Everything in an
+answer that depends only on the snapshot (its id, tree, decimals, root, and each destination's
+conversion factor) is encoded once at load; per request only the amount, its conversions (one
+multiply and divide each) and the proof are.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Literal
 
 import msgspec
 
 import snapshot
-from portal.errors import InvalidAddressError, InvalidChecksumError
+from portal.domain import destinations as destinations_domain
+from portal.errors import InvalidAddressError, InvalidChecksumError, UnprocessableError
+from snapshot.addresses import b58encode, to_checksum_address
+from snapshot.conversion import Conversion
+
+
+class ClaimAmount(msgspec.Struct, frozen=True):
+    """The amount on one destination chain, in the new token's base units (rounded down)."""
+
+    destination_chain: str
+    amount: str
+    decimals: int
 
 
 class Eligibility(msgspec.Struct, frozen=True):
-    """What a holder learns about one address; ``proof`` is OpenZeppelin's ``getProof`` output."""
+    """What a holder learns about one address.
+
+    ``tree`` names the snapshot's Merkle tree and so the form of ``leaf_index`` and ``proof``:
+    ``oz`` is OpenZeppelin's ``treeIndex`` and ``getProof``; ``distributor`` is the entry's
+    position in the holder list and the merkle-distributor's ``get_proof`` (claimed with
+    ``amount_unlocked = amount``, ``amount_locked = 0``). ``amount`` is in the snapshot token's
+    base units (``decimals`` of them a token, None when the snapshot does not say);
+    ``claim_amounts`` converts it for each configured destination.
+    """
 
     address: str
     eligible: bool
     snapshot_id: str | None
+    tree: Literal["oz", "distributor"] | None
     amount: str | None
+    decimals: int | None
+    claim_amounts: list[ClaimAmount]
     leaf_index: int | None
     proof: list[str]
     merkle_root: str | None
@@ -57,21 +84,52 @@ _encode = msgspec.json.Encoder().encode
 
 
 class SnapshotSet:
-    """The snapshots a process serves, searched in load order per chain."""
+    """The snapshots a process serves, searched in load order per chain, and the destinations their
+    amounts convert to."""
 
-    def __init__(self, snapshots: Iterable[snapshot.Snapshot]) -> None:
+    def __init__(self, snapshots: Iterable[snapshot.Snapshot],
+                 destinations: destinations_domain.Destinations | None = None) -> None:
         self.snapshots = list(snapshots)
+        self.destinations = dict(destinations or {})
         self._by_chain: dict[str, list[snapshot.Snapshot]] = {}
         for item in self.snapshots:
             self._by_chain.setdefault(item.manifest.chain, []).append(item)
+        self._conversions = {item: self._convertible(item) for item in self.snapshots}
         # The parts of an eligible answer that depend only on the snapshot, JSON-ready.
-        self._json_parts = {item: (f'","eligible":true,"snapshot_id":"{item.manifest.id}","amount":"'.encode(),
-                                f'],"merkle_root":"{item.manifest.merkle_root}"}}'.encode())
-                            for item in self.snapshots}
+        self._json_parts = {item: self._parts(item) for item in self.snapshots}
+        # Key of the answers' ETags: the answers change when the snapshots or the destinations do.
+        state = b"".join(item.manifest.sha256.encode() for item in self.snapshots)
+        state += msgspec.json.encode(self.destinations)
+        self.etag_key = hashlib.sha256(state).digest()
+
+    def _convertible(self, item: snapshot.Snapshot) -> list[tuple[str, Conversion]]:
+        """The destinations ``item``'s amounts convert to (none without the snapshot's decimals)."""
+        found = []
+        for chain in self.destinations:
+            try:
+                conversion = destinations_domain.conversion(self.destinations, chain, item.manifest.decimals)
+            except UnprocessableError:
+                continue
+            if conversion is not None:
+                found.append((chain, conversion))
+        return found
+
+    def _parts(self, item: snapshot.Snapshot) -> tuple[bytes, bytes, list[tuple[int, int, bytes, bytes]], bytes]:
+        manifest = item.manifest
+        decimals = "null" if manifest.decimals is None else str(manifest.decimals)
+        head = (f'","eligible":true,"snapshot_id":"{manifest.id}","tree":"{manifest.tree}","amount":"').encode()
+        middle = f'","decimals":{decimals},"claim_amounts":['.encode()
+        claims = [(conversion.numerator, conversion.denominator,
+                   f'{{"destination_chain":"{chain}","amount":"'.encode(),
+                   f'","decimals":{conversion.to_decimals}}}'.encode())
+                  for chain, conversion in self._conversions[item]]
+        tail = f'],"merkle_root":"{manifest.merkle_root}"}}'.encode()
+        return head, middle, claims, tail
 
     @classmethod
-    def open(cls, paths: Iterable[str | Path]) -> SnapshotSet:
-        return cls(snapshot.Snapshot.open(path) for path in paths)
+    def open(cls, paths: Iterable[str | Path],
+             destinations: destinations_domain.Destinations | None = None) -> SnapshotSet:
+        return cls((snapshot.Snapshot.open(path) for path in paths), destinations)
 
     def close(self) -> None:
         for item in self.snapshots:
@@ -90,19 +148,29 @@ class SnapshotSet:
                                      entry.leaf_index, entry.proof, manifest.merkle_root)
         return None
 
+    def _snapshot(self, snapshot_id: str) -> snapshot.Snapshot:
+        return next(item for item in self.snapshots if item.manifest.id == snapshot_id)
+
+    def claim_amounts(self, snapshot_id: str, amount: int) -> list[ClaimAmount]:
+        """``amount`` of snapshot ``snapshot_id`` converted for each destination it converts to."""
+        return [ClaimAmount(chain, str(conversion.convert(amount)), conversion.to_decimals)
+                for chain, conversion in self._conversions[self._snapshot(snapshot_id)]]
+
     def eligibility(self, address_text: str) -> Eligibility:
         address = parse_address(address_text)
         found = self.find(address)
         if found is not None:
-            return Eligibility(found.address, True, found.snapshot_id, str(found.amount), found.leaf_index,
-                               found.proof, found.merkle_root)
+            manifest = self._snapshot(found.snapshot_id).manifest
+            return Eligibility(found.address, True, found.snapshot_id, manifest.tree, str(found.amount),
+                               manifest.decimals, self.claim_amounts(found.snapshot_id, found.amount),
+                               found.leaf_index, found.proof, found.merkle_root)
         return self._not_eligible(address)
 
     def _not_eligible(self, address: snapshot.Address) -> Eligibility:
         candidates = self._by_chain.get(address.chain, ())
         only = candidates[0].manifest if len(candidates) == 1 else None
-        return Eligibility(address.text, False, only.id if only else None, None, None, [],
-                           only.merkle_root if only else None)
+        return Eligibility(address.text, False, only.id if only else None, only.tree if only else None, None,
+                           None, [], None, [], only.merkle_root if only else None)
 
     def eligibility_json(self, address_text: str) -> bytes:
         """``msgspec.json.encode(self.eligibility(address_text))``, faster; see the module docstring."""
@@ -110,8 +178,31 @@ class SnapshotSet:
         for item in self._by_chain.get(address.chain, ()):
             number = item.find(address.raw)
             if number >= 0:
-                amount, tree_index = item.value_at(number)
-                head, tail = self._json_parts[item]
-                return b'{"address":"%s%s%d","leaf_index":%d,"proof":[%s%s' % (
-                    address.text.encode(), head, amount, tree_index, item.proof_json(tree_index), tail)
+                return self._eligible_json(item, number, address.text.encode())
         return _encode(self._not_eligible(address))
+
+    def _eligible_json(self, item: snapshot.Snapshot, number: int, address_text: bytes) -> bytes:
+        amount, tree_index = item.value_at(number)
+        head, middle, claims, tail = self._json_parts[item]
+        converted = b",".join([b"%s%d%s" % (prefix, amount * numerator // denominator, suffix)
+                               for numerator, denominator, prefix, suffix in claims]) if claims else b""
+        return b'{"address":"%s%s%d%s%s],"leaf_index":%d,"proof":[%s%s' % (
+            address_text, head, amount, middle, converted, tree_index, item.proof_json(tree_index), tail)
+
+    def answers(self) -> Iterable[tuple[str, bytes]]:
+        """Every listed address (canonical text) with its answer, ``eligibility_json`` byte for byte:
+        what a static export writes. An address in two snapshots of a chain is answered once, by the
+        first (as the API answers it). Records are read in key order, which is also the order that
+        touches the mapped index sequentially."""
+        seen: set[bytes] = set()
+        several = len(self.snapshots) > 1
+        for item in self.snapshots:
+            text_of = to_checksum_address if item.chain == "evm" else b58encode
+            for number in range(item.manifest.entries):
+                key = item.key_at(number)
+                if several:
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                text = text_of(key)
+                yield text, self._eligible_json(item, number, text.encode())

@@ -12,7 +12,7 @@ from litestar.openapi.spec import Parameter as OpenAPIParameter
 
 import snapshot
 from portal.domain.eligibility import Eligibility
-from portal.http.encoded_json import EncodedJson
+from portal.http.encoded_json import CacheableJson, cache_control, strong_etag
 from portal.http.problems import problem_responses
 
 ADDRESS_DESCRIPTION = ("EVM address (0x + 40 hex; mixed case must be EIP-55) or Solana public key (base58 of "
@@ -41,12 +41,20 @@ def list_snapshots(state: State) -> list[snapshot.Manifest]:
 @get("/v1/eligibility/{address:str}", operation_id="getEligibility", tags=["holders"], sync_to_thread=False,
      summary="Is this address in a snapshot, for how much, with which Merkle proof",
      operation_class=EligibilityOperation,
+     description=("Immutable for the loaded snapshots: sent with a strong ETag and `Cache-Control: public, "
+                  "max-age=N, immutable`; a request with a matching `If-None-Match` gets 304 with no body."),
      responses={200: ResponseSpec(Eligibility, description="Request fulfilled, document follows",
                                  generate_examples=False),
+                304: ResponseSpec(None, description="Not modified: the ETag in If-None-Match is current"),
                 **problem_responses(400)})
-def get_eligibility(request: Request) -> EncodedJson:
+def get_eligibility(request: Request) -> CacheableJson:
     # The hot path: no database, no dependency resolution, no signature model (the address is read
     # from the path parameters as text; the domain parses it and bounds its length), and the body
     # arrives already encoded (eligibility_json is byte-identical to encoding Eligibility), so it is
-    # sent as is rather than through Litestar's serialisation and response classes.
-    return EncodedJson(request.app.state.services.snapshots.eligibility_json(request.path_params["address"]))
+    # sent as is rather than through Litestar's serialisation and response classes. An answer is
+    # fixed by the loaded snapshots and destinations, so it is cacheable: strong ETag, immutable.
+    services = request.app.state.services
+    snapshots = services.snapshots
+    body = snapshots.eligibility_json(request.path_params["address"])
+    return CacheableJson(body, strong_etag(snapshots.etag_key, body),
+                         cache_control(services.settings.eligibility_max_age_seconds))

@@ -16,15 +16,19 @@ from hypothesis import strategies as st
 
 import snapshot
 import snapshot.artifact
+from portal.domain.destinations import Destination
 from portal.domain.eligibility import SnapshotSet
 from portal.errors import InvalidAddressError
 from snapshot.addresses import b58encode, to_checksum_address
 
 
-def _build(tmp: Path, name: str, rows: dict[str, int]) -> Path:
+def _build(tmp: Path, name: str, rows: dict[str, int], **options) -> Path:
     source = tmp / f"{name}.csv"
     source.write_text("address,amount\n" + "".join(f"{address},{amount}\n" for address, amount in rows.items()))
-    return Path(snapshot.build_artifact(source, tmp / "out", name=name).path)
+    return Path(snapshot.build_artifact(source, tmp / "out", name=name, **options).path)
+
+
+DESTINATIONS = {"solana": Destination(decimals=6, ratio="3/2"), "evm": Destination(decimals=18, ratio="1/7")}
 
 
 def _evm(raw: bytes) -> str:
@@ -33,15 +37,19 @@ def _evm(raw: bytes) -> str:
 
 @pytest.fixture(scope="module")
 def snapshot_set(tmp_path_factory: pytest.TempPathFactory):
-    """Two EVM snapshots (one of a single holder: an empty proof) and one Solana snapshot."""
+    """Two EVM snapshots (one of a single holder: an empty proof; one declaring no decimals, so it
+    converts to nothing), a Solana OZ snapshot and a Solana distributor snapshot (odd levels), with
+    destinations that convert."""
     tmp = tmp_path_factory.mktemp("eligibility")
     rng = random.Random(11)
     evm = {_evm(rng.randbytes(20)): rng.randrange(1, 2**256) for _ in range(300)}
     solana = {b58encode(rng.randbytes(32)): rng.randrange(1, 10**20) for _ in range(50)}
     single = {_evm(rng.randbytes(20)): 7}
-    paths = [_build(tmp, "evm", evm), _build(tmp, "single", single), _build(tmp, "solana", solana)]
-    opened = SnapshotSet.open(paths)
-    yield opened, [*evm, *single, *solana]
+    claims = {b58encode(rng.randbytes(32)): rng.randrange(1, 2**58) for _ in range(45)}
+    paths = [_build(tmp, "evm", evm, decimals=18), _build(tmp, "single", single), _build(tmp, "solana", solana),
+             _build(tmp, "claims", claims, tree="distributor", decimals=9)]
+    opened = SnapshotSet.open(paths, DESTINATIONS)
+    yield opened, [*evm, *single, *solana, *claims]
     opened.close()
 
 
@@ -64,6 +72,22 @@ def test_single_holder_snapshot_answers_an_empty_proof(snapshot_set) -> None:
     opened, listed = snapshot_set
     answer = msgspec.json.decode(opened.eligibility_json(listed[300]))
     assert answer["eligible"] is True and answer["proof"] == [] and answer["leaf_index"] == 0
+    assert answer["decimals"] is None and answer["claim_amounts"] == [] and answer["tree"] == "oz"
+
+
+def test_answers_name_the_tree_and_give_both_amounts_with_their_decimals(snapshot_set) -> None:
+    opened, listed = snapshot_set
+    evm = msgspec.json.decode(opened.eligibility_json(listed[0]))
+    assert evm["tree"] == "oz" and evm["decimals"] == 18
+    amount = int(evm["amount"])  # 18 decimals -> solana: 6 decimals at 3/2; -> evm: 18 decimals at 1/7
+    assert evm["claim_amounts"] == [
+        {"destination_chain": "solana", "amount": str(amount * 3 // (2 * 10**12)), "decimals": 6},
+        {"destination_chain": "evm", "amount": str(amount // 7), "decimals": 18}]
+    distributor_answer = msgspec.json.decode(opened.eligibility_json(listed[-1]))
+    assert distributor_answer["tree"] == "distributor" and distributor_answer["leaf_index"] == 44
+    amount = int(distributor_answer["amount"])
+    assert distributor_answer["claim_amounts"][0] == {"destination_chain": "solana",
+                                                      "amount": str(amount * 3 // 2000), "decimals": 6}
 
 
 def test_hot_path_refuses_junk_like_the_model() -> None:

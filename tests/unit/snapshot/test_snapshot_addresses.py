@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from solders.pubkey import Pubkey
 
 import snapshot
+from snapshot import addresses as snapshot_addresses
 from snapshot.addresses import b58encode
 
 # https://eips.ethereum.org/EIPS/eip-55#test-cases
@@ -102,6 +103,7 @@ def _cased(raw: bytes, form: str, flip: int) -> str:
     return "0x" + digits
 
 
+@settings(deadline=None)  # a timing deadline only flakes on a loaded machine; the assertions are the test
 @given(st.binary(min_size=20, max_size=20), st.sampled_from(["checksum", "flipped", "lower", "upper", "random"]),
        st.integers(0, 39))
 def test_any_case_of_an_evm_address_is_judged_like_eth_utils(raw: bytes, form: str, flip: int) -> None:
@@ -116,3 +118,39 @@ def test_any_case_of_an_evm_address_is_judged_like_eth_utils(raw: bytes, form: s
         with pytest.raises(snapshot.InvalidAddressError) as caught:
             snapshot.parse_address(text)
         assert caught.value.code == "invalid_checksum"
+
+
+BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+base58_texts = st.one_of(
+    st.text(alphabet=BASE58, min_size=28, max_size=48),
+    st.text(alphabet=BASE58 + "0OIl +-/é", min_size=28, max_size=48),
+    st.binary(min_size=25, max_size=34).map(lambda raw: b58encode_python(raw)),
+    st.tuples(st.integers(0, 4), st.binary(min_size=28, max_size=32)).map(
+        lambda z: "1" * z[0] + b58encode_python(z[1])),
+)
+
+
+def b58encode_python(raw: bytes) -> str:
+    number, digits = int.from_bytes(raw), []
+    while number:
+        number, remainder = divmod(number, 58)
+        digits.append(BASE58[remainder])
+    return "1" * (len(raw) - len(raw.lstrip(b"\0"))) + "".join(reversed(digits))
+
+
+@settings(max_examples=300, deadline=None)
+@given(base58_texts)
+def test_fast_base58_decoding_is_the_python_decoding(text: str) -> None:
+    """solders decodes what it accepts; what it accepts must decode to the same key in Python, and
+    what Python accepts must be accepted (so the fast path never changes an answer)."""
+    try:
+        expected: bytes | None = snapshot_addresses.b58decode_pubkey_python(text)
+    except snapshot.InvalidAddressError:
+        expected = None
+    try:
+        fast: bytes | None = snapshot_addresses.b58decode_pubkey(text)
+    except snapshot.InvalidAddressError:
+        fast = None
+    assert fast == expected
+    if expected is not None:
+        assert b58encode(expected) == b58encode_python(expected)

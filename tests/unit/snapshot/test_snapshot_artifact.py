@@ -116,7 +116,7 @@ def test_renamed_copy_opens_with_its_real_id_but_fails_verify(artifact: Path, tm
 def test_artifact_of_another_format_version_is_refused_with_a_rebuild_hint(artifact: Path, tmp_path: Path) -> None:
     older = tmp_path / "older.snap"
     data = bytearray(artifact.read_bytes())
-    data[7] = 1  # format 1: interleaved records without a bucket table
+    data[7] = 2  # format 2: no tree, decimals or source in the header
     older.write_bytes(bytes(data))
-    with pytest.raises(snapshot.ArtifactError, match=r"format 1 is not 2.*rebuild"):
+    with pytest.raises(snapshot.ArtifactError, match=r"format 2 is not 3.*rebuild"):
         snapshot.Snapshot.open(older)
