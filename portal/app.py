@@ -23,7 +23,7 @@ from portal.domain.eligibility import SnapshotSet
 from portal.domain.jwt_auth import HttpxJwksFetcher, JwtVerifier
 from portal.domain.proofs.chain import EvmChain, Web3Chain
 from portal.domain.proofs.solana_onchain import RpcSolanaChain, SolanaChain
-from portal.http import allowlist, audit, csp, health, holders, links, pages, policies, review, snapshots
+from portal.http import allowlist, audit, console, csp, health, holders, links, pages, policies, review, snapshots
 from portal.http.auth import provide_staff
 from portal.http.input_guard import InputGuardPlugin
 from portal.http.metrics import MetricsController, observe_rpc, queue_gauges
@@ -51,6 +51,11 @@ ROUTE_HANDLERS = [
     *links.ROUTES,
     *holders.ROUTES,
     *pages.ROUTES,
+    review.claim_chosen,
+    review.release,
+    review.escalate,
+    review.reopen,
+    *console.ROUTES,
 ]
 
 
@@ -101,9 +106,10 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, evm_chain: EvmChai
         route_handlers=[*ROUTE_HANDLERS, MetricsController],
         lifespan=[lifespan, queue_gauges, audit.checkpointer],
         dependencies={"staff": Provide(provide_staff, sync_to_thread=False)},
-        middleware=[prometheus.middleware, *rate_limits(settings),
+        middleware=[prometheus.middleware, *rate_limits(settings), *console.sign_in_rate_limit(settings),
                     csp.middleware(walletconnect=settings.walletconnect_project_id is not None)],
         template_config=template_config(),
+        csrf_config=console.csrf_config(settings),
         plugins=[problem_details_plugin(), InputGuardPlugin()],
         openapi_config=openapi_config(),
         debug=False,

@@ -34,6 +34,12 @@ class AuditAction(StrEnum):
     DECISION_NEEDS_INFO = "review:decision:needs_info"
     STAFF_KEY_CREATED = "staff:key:created"
     STAFF_KEY_REVOKED = "staff:key:revoked"
+    STAFF_KEY_ROLE_CHANGED = "staff:key:role_changed"
+    SESSION_STARTED = "staff:session:started"
+    SESSION_ENDED = "staff:session:ended"
+    REVIEW_RELEASED = "review:request:released"
+    REVIEW_ESCALATED = "review:request:escalated"
+    REVIEW_REOPENED = "review:request:reopened"
     POLICY_PUBLISHED = "policy:version:published"
     POLICY_ROOT_PUBLISHED = "policy:root:published"
 

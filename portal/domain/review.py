@@ -8,11 +8,18 @@ States and transitions (``TRANSITIONS``; anything else is ``IllegalTransitionErr
     pending_review | awaiting_second_approval ──reject─────────▶ rejected
     pending_review | awaiting_second_approval ──needs_info─────▶ needs_info
     needs_info ──holder answers (status token)─────────────────▶ pending_review   (HOLDER_TRANSITIONS)
+    rejected | needs_info ──admin reopens, with a reason────────▶ pending_review   (REOPEN_TRANSITIONS)
+
+Leases (``portal.domain.leases``): claim the next or a chosen request, release it, escalate it to
+the approvers; none of them changes the status. No state is a dead end: pending and awaiting
+requests are decided, parked ones are answered by the holder or reopened by an admin, a rejected
+one is reopened by an admin (or the holder files a new proof); only ``approved`` is final.
 
 Invariants:
 - only the holder of a live lease decides, and every decision ends the lease;
 - a claim leases the oldest claimable request (``store.review.claim_next``): ``pending_review``
-  to any reviewer, ``awaiting_second_approval`` only to approvers other than the first approver,
+  below the four-eyes threshold and not escalated to any reviewer, every pending one to approvers,
+  ``awaiting_second_approval`` only to approvers other than the first approver,
   so nobody approves one request twice; an expired lease returns the request to the queue;
 - ``reviewer`` claims, rejects, asks for info and approves below the threshold; ``approver`` also
   approves at or above it; ``admin`` holds every role;
@@ -41,6 +48,7 @@ import msgspec
 from portal.domain.audit import AuditAction, record
 from portal.domain.eligibility import SnapshotSet
 from portal.domain.staff import StaffPrincipal
+from portal.domain.text import clean_text
 from portal.errors import (
     ConflictError,
     IllegalTransitionError,
@@ -109,6 +117,22 @@ def next_status_by_holder(status: str, action: HolderAction = "answer") -> Statu
     return target
 
 
+# (status, staff action) -> new status: an admin puts a rejected or parked request back into the queue
+REOPEN_TRANSITIONS: dict[Status, Status] = {
+    Status.REJECTED: Status.PENDING_REVIEW,
+    Status.NEEDS_INFO: Status.PENDING_REVIEW,
+}
+
+
+def next_status_on_reopen(status: str) -> Status:
+    """The status after an admin reopens; ``IllegalTransitionError`` (409) from any other state."""
+    target = REOPEN_TRANSITIONS.get(Status(status))
+    if target is None:
+        raise IllegalTransitionError(f"only a rejected or parked request can be reopened; this one is {status}",
+                                     extra={"status": status, "decision": "reopen"})
+    return target
+
+
 def role_needed(decision: Decision, *, four_eyes: bool) -> str:
     return "approver" if decision == "approve" and four_eyes else "reviewer"
 
@@ -149,6 +173,9 @@ class RequestDetail(msgspec.Struct, frozen=True):
     four_eyes_required: bool
     risk_flags: list[RiskFlag]
     answers: list[dict[str, Any]] = msgspec.field(default_factory=list)  # the holder's, oldest first
+    escalated_by: str | None = None
+    escalated_at: dt.datetime | None = None
+    escalation_reason: str | None = None
 
 
 class QueueItem(msgspec.Struct, frozen=True):
@@ -163,6 +190,9 @@ class QueueItem(msgspec.Struct, frozen=True):
     lease_holder: str | None
     lease_expires_at: dt.datetime | None
     first_approver: str | None
+    chain: str = "evm"
+    destination_chain: str = "evm"
+    escalated_at: dt.datetime | None = None
 
 
 class QueuePage(msgspec.Struct, frozen=True):
@@ -213,6 +243,7 @@ def detail_of(row: store.RequestRow, *, snapshots: SnapshotSet, threshold: int) 
         decided_by=row.decided_by, decided_at=row.decided_at, decision_reason=row.decision_reason,
         created_at=row.created_at, updated_at=row.updated_at, four_eyes_required=row.amount >= threshold,
         risk_flags=risk_flags(row, snapshots=snapshots, threshold=threshold),
+        escalated_by=row.escalated_by, escalated_at=row.escalated_at, escalation_reason=row.escalation_reason,
     )
 
 
@@ -221,11 +252,12 @@ async def claim_next(conn: Connection, principal: StaffPrincipal, *, at: dt.date
     """Lease the oldest claimable request to ``principal``; None when the queue has nothing for them."""
     lease_expires_at = at + dt.timedelta(seconds=lease_seconds)
     row = await store.claim_next(conn, actor=principal.actor, may_second_approve=principal.holds("approver"),
-                                 now=at, lease_expires_at=lease_expires_at)
+                                 threshold=threshold, now=at, lease_expires_at=lease_expires_at)
     if row is None:
         return None
     await record(conn, AuditAction.REVIEW_CLAIMED, at=at, actor=principal.actor, subject=f"request:{row.id}",
-                 data={"status": row.status, "lease_expires_at": lease_expires_at.isoformat()}, client=client)
+                 data={"status": row.status, "lease_expires_at": lease_expires_at.isoformat(),
+                       **principal.audit_data()}, client=client)
     return await _with_answers(conn, detail_of(row, snapshots=snapshots, threshold=threshold))
 
 
@@ -241,9 +273,9 @@ async def decide(conn: Connection, principal: StaffPrincipal, request_id: uuid.U
                  reason: str | None, public_note: str | None, at: dt.datetime, threshold: int,
                  client: str | None = None) -> Status:
     """Apply one decision by the lease holder; return the new status."""
-    reason = (reason or "").strip() or None
-    if decision != "approve" and reason is None:
-        raise InvalidInputError(f"a reason is required to {decision.replace('_', ' ')}", field="reason")
+    reason = clean_text(reason, field="reason", required=None if decision == "approve" else
+                        f"a reason is required to {decision.replace('_', ' ')}")
+    public_note = clean_text(public_note, field="public_note")
     locked = await store.lock_request(conn, request_id)
     if locked is None:
         raise NotFoundError(f"no request {request_id}")
@@ -265,7 +297,7 @@ async def decide(conn: Connection, principal: StaffPrincipal, request_id: uuid.U
     await record(conn, AUDIT_ACTIONS[(decision, target)], at=at, actor=principal.actor,
                  subject=f"request:{request_id}", client=client,
                  data={"from": locked.status, "to": str(target), "reason": reason, "amount": str(locked.amount),
-                       "first_approver": first_approver, "public_note": public_note})
+                       "first_approver": first_approver, "public_note": public_note, **principal.audit_data()})
     return target
 
 
@@ -284,18 +316,6 @@ def decode_cursor(cursor: str | None) -> tuple[dt.datetime, uuid.UUID]:
         return at, uuid.UUID(id_text)
     except ValueError:
         raise InvalidInputError("cursor is not one this service handed out", field="cursor") from None
-
-
-async def queue_page(conn: Connection, *, status: str | None, limit: int, cursor: str | None) -> QueuePage:
-    """Oldest first; ``status`` omitted means every open status (pending, awaiting second, needs info)."""
-    statuses = [str(s) for s in OPEN_STATUSES] if status is None else [str(Status(status))]
-    rows = await store.queue_page(conn, statuses=statuses, after=decode_cursor(cursor), limit=limit + 1)
-    items = [QueueItem(request_id=row.id, status=row.status, snapshot_id=row.snapshot_id,
-                       snapshot_address=row.snapshot_address, destination=row.destination, amount=str(row.amount),
-                       method=row.method, created_at=row.created_at, lease_holder=row.lease_holder,
-                       lease_expires_at=row.lease_expires_at, first_approver=row.first_approver)
-             for row in rows[:limit]]
-    return QueuePage(items, encode_cursor(rows[limit - 1]) if len(rows) > limit else None)
 
 
 async def queue_stats(conn: Connection) -> list[store.QueueStat]:

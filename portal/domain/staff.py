@@ -47,11 +47,16 @@ class StaffPrincipal(msgspec.Struct, frozen=True):
     source: Literal["api_key", "jwt"]
     issuer: str | None = None
     also: tuple[Role, ...] = ()
+    session: str | None = None  # the console session's public ref, written beside the actor in audit events
 
     @property
     def actor(self) -> str:
         """Unambiguous across sources: ``key:alice`` or ``jwt:https://idp.example#alice``."""
         return f"key:{self.name}" if self.source == "api_key" else f"jwt:{self.issuer}#{self.name}"
+
+    def audit_data(self) -> dict[str, str]:
+        """What every audited action adds about how the actor signed in (the console session, if any)."""
+        return {"session": self.session} if self.session else {}
 
     def holds(self, role: str) -> bool:
         return any(role in ROLE_IMPLIES[held] for held in (self.role, *self.also))
@@ -75,14 +80,15 @@ def _check_name(name: str) -> None:
                                 field="name")
 
 
-async def create_key(conn: Connection, *, name: str, role: str, actor: str, at: dt.datetime) -> CreatedKey:
+async def create_key(conn: Connection, *, name: str, role: str, actor: str, at: dt.datetime,
+                     audit_data: dict[str, str] | None = None) -> CreatedKey:
     _check_name(name)
     if role not in ROLES:
         raise InvalidInputError(f"role must be one of {', '.join(ROLES)}", field="role")
     token = secrets.token_urlsafe(TOKEN_BYTES)
     await store.insert_key(conn, name=name, role=role, token_hash=token_hash(token), created_at=at)
     await record(conn, AuditAction.STAFF_KEY_CREATED, at=at, actor=actor, subject=f"staff:{name}",
-                 data={"role": role})
+                 data={"role": role, **(audit_data or {})})
     return CreatedKey(name, role, token)
 
 
@@ -90,13 +96,27 @@ async def list_keys(conn: Connection) -> list[store.StaffKeyRow]:
     return await store.list_keys(conn)
 
 
-async def revoke_key(conn: Connection, *, name: str, actor: str, at: dt.datetime) -> store.StaffKeyRow:
+async def revoke_key(conn: Connection, *, name: str, actor: str, at: dt.datetime,
+                     audit_data: dict[str, str] | None = None) -> store.StaffKeyRow:
     revoked = await store.revoke_key(conn, name=name, revoked_at=at)
     if revoked is None:
         raise NotFoundError(f"no active staff key named {name!r}", field="name")
     await record(conn, AuditAction.STAFF_KEY_REVOKED, at=at, actor=actor, subject=f"staff:{name}",
-                 data={"role": revoked.role})
+                 data={"role": revoked.role, **(audit_data or {})})
     return revoked
+
+
+async def change_role(conn: Connection, *, name: str, role: str, actor: str, at: dt.datetime,
+                      audit_data: dict[str, str] | None = None) -> store.StaffKeyRow:
+    """Give an active key another role; it counts from the holder's next request (sessions read it)."""
+    if role not in ROLES:
+        raise InvalidInputError(f"role must be one of {', '.join(ROLES)}", field="role")
+    changed = await store.change_role(conn, name=name, role=role)
+    if changed is None:
+        raise NotFoundError(f"no active staff key named {name!r}", field="name")
+    await record(conn, AuditAction.STAFF_KEY_ROLE_CHANGED, at=at, actor=actor, subject=f"staff:{name}",
+                 data={"from": changed.previous_role, "role": role, **(audit_data or {})})
+    return changed.row
 
 
 async def principal_for_key(conn: Connection, token: str) -> StaffPrincipal | None:

@@ -1,9 +1,13 @@
-"""Staff routes of the review queue: list, claim, evidence, decide (see ``portal.domain.review``)."""
+"""Staff routes of the review queue: list and search, claim (next or chosen), release, escalate, evidence,
+decide, reopen (see ``portal.domain.review``, ``portal.domain.leases``, ``portal.domain.queue``).
+
+The console (``portal.http.console``) calls the same domain functions; nothing here holds a rule.
+"""
 
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 from litestar import Request, Response, get, post
@@ -12,7 +16,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
-from portal.domain import review
+from portal.domain import leases, queue, review
 from portal.http.auth import Staff, require_role
 from portal.http.problems import problem_responses
 from portal.services import Services
@@ -43,22 +47,41 @@ def _client(request: Request) -> str | None:
 
 
 @get("/v1/review/requests", operation_id="listReviewQueue", tags=["staff"], guards=[require_role("reviewer")],
-     summary="The review queue, oldest first, keyset-paginated", responses=problem_responses(400, 401, 403))
+     summary="The review queue, oldest first, filtered or searched, keyset-paginated",
+     responses=problem_responses(400, 401, 403))
 async def list_queue(
     state: State,
-    status: Annotated[review.Status | None, Parameter(description="one status; default: every open one")] = None,
+    status: Annotated[review.Status | None, Parameter(
+        description="one status; default: every open one (every status when searching)")] = None,
+    method: Annotated[Literal["eip191", "eip712", "eip1271", "solana", "solana_tx", "transaction"] | None,
+                      Parameter(description="proof method")] = None,
+    chain: Annotated[Literal["evm", "solana"] | None, Parameter(description="the snapshot address's chain")] = None,
+    risk: Annotated[queue.RiskFilter | None, Parameter(description="only requests with this risk flag")] = None,
+    older_than_hours: Annotated[int | None, Parameter(ge=0, le=queue.MAX_AGE_HOURS,
+                                                      description="only requests older than this")] = None,
+    q: Annotated[str | None, Parameter(max_length=queue.MAX_SEARCH_CHARS,
+                                       description="search: snapshot address, destination or request id")] = None,
     limit: Annotated[int, Parameter(ge=1, le=500, description="page size")] = 50,
     cursor: Annotated[str | None, Parameter(max_length=200, description="next_cursor of the previous page")] = None,
 ) -> review.QueuePage:
     services: Services = state.services
+    query = queue.QueueQuery(status=status, method=method, chain=chain, risk=risk,
+                             older_than_hours=older_than_hours, search=q)
     async with services.db.transaction() as conn:
-        return await review.queue_page(conn, status=status, limit=limit, cursor=cursor)
+        return await queue.queue_page(conn, query, limit=limit, cursor=cursor,
+                                      threshold=services.settings.four_eyes_threshold, now=services.clock())
+
+
+CLAIM_RESPONSES = {
+    HTTP_200_OK: ResponseSpec(data_container=review.RequestDetail, description="the leased request"),
+    HTTP_204_NO_CONTENT: ResponseSpec(data_container=None, description="nothing in the queue for the caller"),
+    **problem_responses(401, 403),
+}
 
 
 @post("/v1/review/claim", operation_id="claimReviewRequest", tags=["staff"], guards=[require_role("reviewer")],
-      summary="Lease the oldest claimable request to the caller (204 when none)", status_code=HTTP_200_OK,
-      responses={204: ResponseSpec(None, description="no request is waiting to be claimed", generate_examples=False),
-                 **problem_responses(401, 403)})
+      status_code=HTTP_200_OK, summary="Lease the oldest claimable request to the caller: 200 with it, 204 when none",
+      responses=CLAIM_RESPONSES)
 async def claim(state: State, request: Request, staff: Staff) -> Response[review.RequestDetail | None]:
     services: Services = state.services
     settings = services.settings
@@ -69,6 +92,60 @@ async def claim(state: State, request: Request, staff: Staff) -> Response[review
     if detail is None:
         return Response(None, status_code=HTTP_204_NO_CONTENT)
     return Response(detail, status_code=HTTP_200_OK)
+
+
+@post("/v1/review/requests/{request_id:uuid}/claim", operation_id="claimChosenReviewRequest", tags=["staff"],
+      guards=[require_role("reviewer")], status_code=HTTP_200_OK,
+      summary="Lease this request to the caller (409 when another holds it; 403 above the four-eyes "
+              "threshold or escalated, for non-approvers)",
+      responses=problem_responses(401, 403, 404, 409))
+async def claim_chosen(state: State, request: Request, staff: Staff, request_id: RequestId) -> review.RequestDetail:
+    services: Services = state.services
+    settings = services.settings
+    async with services.db.transaction() as conn:
+        return await leases.claim(conn, staff, request_id, at=services.clock(),
+                                  lease_seconds=settings.review_lease_seconds, snapshots=services.snapshots,
+                                  threshold=settings.four_eyes_threshold, client=_client(request))
+
+
+class ReasonCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Why: written to the audit log."""
+
+    reason: Text
+
+
+@post("/v1/review/requests/{request_id:uuid}/release", operation_id="releaseReviewRequest", tags=["staff"],
+      guards=[require_role("reviewer")], status_code=HTTP_204_NO_CONTENT,
+      summary="Give back the caller's lease: the request returns to the queue",
+      responses=problem_responses(401, 403, 404, 409))
+async def release(state: State, request: Request, staff: Staff, request_id: RequestId) -> None:
+    services: Services = state.services
+    async with services.db.transaction() as conn:
+        await leases.release(conn, staff, request_id, at=services.clock(), client=_client(request))
+
+
+@post("/v1/review/requests/{request_id:uuid}/escalate", operation_id="escalateReviewRequest", tags=["staff"],
+      guards=[require_role("reviewer")], status_code=HTTP_204_NO_CONTENT,
+      summary="Hand a pending request to the approvers (only they are offered it from now on)",
+      responses=problem_responses(400, 401, 403, 404, 409))
+async def escalate(state: State, request: Request, staff: Staff, data: JSONBody[ReasonCreate],
+                   request_id: RequestId) -> None:
+    services: Services = state.services
+    async with services.db.transaction() as conn:
+        await leases.escalate(conn, staff, request_id, data.reason, at=services.clock(), client=_client(request))
+
+
+@post("/v1/review/requests/{request_id:uuid}/reopen", operation_id="reopenReviewRequest", tags=["staff"],
+      guards=[require_role("admin")], status_code=HTTP_200_OK,
+      summary="Put a rejected or parked (needs_info) request back into the queue (admin)",
+      responses=problem_responses(400, 401, 403, 404, 409))
+async def reopen(state: State, request: Request, staff: Staff, data: JSONBody[ReasonCreate],
+                 request_id: RequestId) -> DecisionResult:
+    services: Services = state.services
+    async with services.db.transaction() as conn:
+        status = await leases.reopen(conn, staff, request_id, data.reason, at=services.clock(),
+                                     client=_client(request))
+    return DecisionResult(request_id, str(status))
 
 
 @get("/v1/review/requests/{request_id:uuid}", operation_id="getReviewRequest", tags=["staff"],

@@ -14,7 +14,10 @@ from decimal import Decimal
 from typing import Any
 
 import msgspec
+import psycopg
 
+from portal.errors import ConflictError
+from portal.store.audit import AuditEvent
 from portal.store.database import Connection
 from portal.store.queries import load_queries
 
@@ -49,6 +52,9 @@ class RequestRow(msgspec.Struct, frozen=True):
     decision_reason: str | None
     created_at: dt.datetime
     updated_at: dt.datetime
+    escalated_by: str | None
+    escalated_at: dt.datetime | None
+    escalation_reason: str | None
     destination_uses: int
     client_requests: int
 
@@ -60,6 +66,7 @@ class LockedRequest(msgspec.Struct, frozen=True):
     lease_holder: str | None
     lease_expires_at: dt.datetime | None
     first_approver: str | None
+    escalated_at: dt.datetime | None
 
 
 class QueueRow(msgspec.Struct, frozen=True):
@@ -67,13 +74,40 @@ class QueueRow(msgspec.Struct, frozen=True):
     status: str
     snapshot_id: str
     snapshot_address: str
+    chain: str
     destination: str
+    destination_chain: str
     amount: int
     method: str
     created_at: dt.datetime
     lease_holder: str | None
     lease_expires_at: dt.datetime | None
     first_approver: str | None
+    escalated_at: dt.datetime | None
+
+
+class QueueFilter(msgspec.Struct, frozen=True):
+    """The SQL-side filters of ``queue_page``; None / False means "not filtered by this"."""
+
+    statuses: list[str]
+    method: str | None = None
+    chain: str | None = None
+    created_before: dt.datetime | None = None
+    min_amount: int | None = None
+    escalated: bool = False
+    destination_reused: bool = False
+    client_many: bool = False
+    search: str | None = None
+    search_id: uuid.UUID | None = None
+
+
+class RelatedRow(msgspec.Struct, frozen=True):
+    id: uuid.UUID
+    status: str
+    snapshot_address: str
+    destination: str
+    client_address: str | None
+    created_at: dt.datetime
 
 
 class QueueStat(msgspec.Struct, frozen=True):
@@ -95,10 +129,11 @@ def _convert(row: dict[str, Any], kind: type[Any]) -> Any:
     return msgspec.convert(row, kind, from_attributes=False, strict=False)
 
 
-async def claim_next(conn: Connection, *, actor: str, may_second_approve: bool, now: dt.datetime,
+async def claim_next(conn: Connection, *, actor: str, may_second_approve: bool, threshold: int, now: dt.datetime,
                      lease_expires_at: dt.datetime) -> RequestRow | None:
     cursor = await conn.execute(QUERIES["claim_next"], {"actor": actor, "may_second_approve": may_second_approve,
-                                                         "now": now, "lease_expires_at": lease_expires_at})
+                                                         "threshold": threshold, "now": now,
+                                                         "lease_expires_at": lease_expires_at})
     row = await cursor.fetchone()
     return None if row is None else _convert(row, RequestRow)
 
@@ -121,12 +156,51 @@ async def apply_decision(conn: Connection, *, request_id: uuid.UUID, status: str
     })
 
 
-async def queue_page(conn: Connection, *, statuses: list[str], after: tuple[dt.datetime, uuid.UUID],
+async def queue_page(conn: Connection, *, filters: QueueFilter, after: tuple[dt.datetime, uuid.UUID],
                      limit: int) -> list[QueueRow]:
-    rows = await (await conn.execute(QUERIES["queue_page"], {
-        "statuses": statuses, "after_created_at": after[0], "after_id": after[1], "limit": limit,
-    })).fetchall()
+    params = {**msgspec.structs.asdict(filters), "after_created_at": after[0], "after_id": after[1], "limit": limit}
+    rows = await (await conn.execute(QUERIES["queue_page"], params, prepare=False)).fetchall()
     return [_convert(row, QueueRow) for row in rows]
+
+
+async def lease_request(conn: Connection, *, request_id: uuid.UUID, actor: str, now: dt.datetime,
+                        lease_expires_at: dt.datetime) -> None:
+    await conn.execute(QUERIES["lease_request"], {"id": request_id, "actor": actor, "now": now,
+                                                  "lease_expires_at": lease_expires_at})
+
+
+async def release_lease(conn: Connection, *, request_id: uuid.UUID, now: dt.datetime) -> None:
+    await conn.execute(QUERIES["release_lease"], {"id": request_id, "now": now})
+
+
+async def escalate(conn: Connection, *, request_id: uuid.UUID, actor: str, reason: str, now: dt.datetime) -> None:
+    await conn.execute(QUERIES["escalate"], {"id": request_id, "actor": actor, "reason": reason, "now": now})
+
+
+async def reopen(conn: Connection, *, request_id: uuid.UUID, status: str, now: dt.datetime) -> None:
+    """Back into the queue; ``ConflictError`` when the address has filed another live request since."""
+    try:
+        async with conn.transaction():
+            await conn.execute(QUERIES["reopen"], {"id": request_id, "status": status, "now": now})
+    except psycopg.errors.UniqueViolation as exc:
+        if exc.diag.constraint_name == "requests_one_live_per_address":
+            raise ConflictError("this address has another live request; decide that one instead",
+                                code="address_has_live_request") from None
+        raise
+
+
+async def related_requests(conn: Connection, *, request_id: uuid.UUID, destination: str,
+                           client_address: str | None, limit: int) -> list[RelatedRow]:
+    rows = await (await conn.execute(QUERIES["related_requests"], {
+        "id": request_id, "destination": destination, "client_address": client_address, "limit": limit,
+    })).fetchall()
+    return [msgspec.convert(row, RelatedRow) for row in rows]
+
+
+async def request_audit(conn: Connection, request_id: uuid.UUID, limit: int) -> list[AuditEvent]:
+    rows = await (await conn.execute(QUERIES["request_audit"], {"subject": f"request:{request_id}",
+                                                                "limit": limit})).fetchall()
+    return [msgspec.convert(row, AuditEvent) for row in rows]
 
 
 async def queue_stats(conn: Connection) -> list[QueueStat]:

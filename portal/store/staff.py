@@ -57,3 +57,16 @@ async def list_keys(conn: Connection) -> list[StaffKeyRow]:
 async def revoke_key(conn: Connection, *, name: str, revoked_at: dt.datetime) -> StaffKeyRow | None:
     row = await (await conn.execute(QUERIES["revoke_key"], {"name": name, "revoked_at": revoked_at})).fetchone()
     return None if row is None else msgspec.convert(row, StaffKeyRow)
+
+
+class RoleChange(msgspec.Struct, frozen=True):
+    row: StaffKeyRow
+    previous_role: str
+
+
+async def change_role(conn: Connection, *, name: str, role: str) -> RoleChange | None:
+    row = await (await conn.execute(QUERIES["change_role"], {"name": name, "role": role})).fetchone()
+    if row is None:
+        return None
+    previous = row.pop("previous_role")
+    return RoleChange(msgspec.convert(row, StaffKeyRow), previous)

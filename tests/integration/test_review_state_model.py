@@ -1,5 +1,5 @@
-"""Hypothesis stateful test: claim / decide / holder answer / lease-expiry sequences against a model
-of the queue.
+"""Hypothesis stateful test: claim (next or chosen) / release / escalate / decide / holder answer /
+reopen / lease-expiry sequences against a model of the queue.
 
 The domain runs against a real database with an injected clock; the model is a few dicts. After
 every step the statuses, leases and first approvers in the database must equal the model's, and
@@ -16,7 +16,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
-from portal.domain import answers, review
+from portal.domain import answers, leases, review
 from portal.domain.challenges import RequestMeta
 from portal.domain.eligibility import SnapshotSet
 from portal.domain.staff import StaffPrincipal
@@ -29,7 +29,7 @@ THRESHOLD = 1000
 LEASE_SECONDS = 60
 AMOUNTS = [10, THRESHOLD, 10, THRESHOLD]
 STAFF = {name: StaffPrincipal(name=name, role=role, source="api_key")  # type: ignore[arg-type]
-         for name, role in [("rita", "reviewer"), ("alma", "approver"), ("abel", "approver")]}
+         for name, role in [("rita", "reviewer"), ("alma", "approver"), ("abel", "approver"), ("ada", "admin")]}
 
 
 def test_review_queue_matches_its_model(database_url: str) -> None:
@@ -53,6 +53,7 @@ def test_review_queue_matches_its_model(database_url: str) -> None:
             self.lease: dict = {i: None for i in self.ids}  # (actor, expires)
             self.first: dict = {i: None for i in self.ids}
             self.amount = dict(zip(self.ids, AMOUNTS, strict=True))
+            self.escalated = {i: False for i in self.ids}
 
         def live(self, request_id) -> tuple[str, dt.datetime] | None:  # type: ignore[no-untyped-def]
             lease = self.lease[request_id]
@@ -61,8 +62,10 @@ def test_review_queue_matches_its_model(database_url: str) -> None:
         def expected_claim(self, actor: StaffPrincipal):  # type: ignore[no-untyped-def]
             for request_id in self.ids:  # created in this order
                 status = self.status[request_id]
-                claimable = status == "pending_review" or (
-                    status == "awaiting_second_approval" and actor.holds("approver")
+                approver = actor.holds("approver")
+                offered = approver or (self.amount[request_id] < THRESHOLD and not self.escalated[request_id])
+                claimable = (status == "pending_review" and offered) or (
+                    status == "awaiting_second_approval" and approver
                     and self.first[request_id] != actor.actor)
                 if claimable and self.live(request_id) is None:
                     return request_id
@@ -125,6 +128,74 @@ def test_review_queue_matches_its_model(database_url: str) -> None:
             assert target is review.Status.PENDING_REVIEW
             self.status[request_id], self.lease[request_id], self.first[request_id] = str(target), None, None
 
+        def expected_chosen_claim_error(self, actor: StaffPrincipal, request_id) -> str | None:  # type: ignore[no-untyped-def]
+            lease, status, approver = self.live(request_id), self.status[request_id], actor.holds("approver")
+            if lease is not None and lease[0] != actor.actor:
+                return "lease_held"
+            if status == "pending_review":
+                big = self.amount[request_id] >= THRESHOLD
+                return "forbidden" if not approver and (big or self.escalated[request_id]) else None
+            if status == "awaiting_second_approval":
+                if not approver:
+                    return "forbidden"
+                return "second_approver_required" if self.first[request_id] == actor.actor else None
+            return "not_claimable"
+
+        def attempt(self, work, expected_error: str | None) -> bool:  # type: ignore[no-untyped-def]
+            try:
+                self.run(work)
+            except PortalError as exc:
+                assert exc.code == expected_error, (exc.code, expected_error)
+                return False
+            assert expected_error is None, f"expected {expected_error}"
+            return True
+
+        @rule(name=st.sampled_from(sorted(STAFF)), index=st.integers(0, len(AMOUNTS) - 1))
+        def claim_chosen(self, name: str, index: int) -> None:
+            actor, request_id = STAFF[name], self.ids[index]
+            if self.attempt(lambda conn: leases.claim(conn, actor, request_id, at=self.now, lease_seconds=LEASE_SECONDS,
+                                                      snapshots=snapshots, threshold=THRESHOLD),
+                            self.expected_chosen_claim_error(actor, request_id)):
+                self.lease[request_id] = (actor.actor, self.now + dt.timedelta(seconds=LEASE_SECONDS))
+
+        @rule(name=st.sampled_from(sorted(STAFF)), index=st.integers(0, len(AMOUNTS) - 1))
+        def release(self, name: str, index: int) -> None:
+            actor, request_id = STAFF[name], self.ids[index]
+            lease = self.live(request_id)
+            expected = None if lease is not None and lease[0] == actor.actor else "lease_not_held"
+            if self.attempt(lambda conn: leases.release(conn, actor, request_id, at=self.now), expected):
+                self.lease[request_id] = None
+
+        @rule(name=st.sampled_from(sorted(STAFF)), index=st.integers(0, len(AMOUNTS) - 1))
+        def escalate(self, name: str, index: int) -> None:
+            actor, request_id = STAFF[name], self.ids[index]
+            lease = self.live(request_id)
+            if lease is not None and lease[0] != actor.actor:
+                expected: str | None = "lease_held"
+            elif self.status[request_id] != "pending_review":
+                expected = "not_escalatable"
+            elif self.escalated[request_id]:
+                expected = "already_escalated"
+            else:
+                expected = None
+            if self.attempt(lambda conn: leases.escalate(conn, actor, request_id, "model", at=self.now), expected):
+                self.escalated[request_id] = True
+                self.lease[request_id] = None
+
+        @rule(name=st.sampled_from(sorted(STAFF)), index=st.integers(0, len(AMOUNTS) - 1))
+        def reopen(self, name: str, index: int) -> None:
+            actor, request_id = STAFF[name], self.ids[index]
+            if not actor.holds("admin"):
+                expected: str | None = "forbidden"
+            elif self.status[request_id] not in ("rejected", "needs_info"):
+                expected = "illegal_transition"
+            else:
+                expected = None
+            if self.attempt(lambda conn: leases.reopen(conn, actor, request_id, "model", at=self.now), expected):
+                self.status[request_id] = "pending_review"
+                self.lease[request_id] = None
+                self.first[request_id] = None
+
         @rule(seconds=st.sampled_from([1, LEASE_SECONDS // 2, LEASE_SECONDS]))
         def time_passes(self, seconds: int) -> None:
             self.now += dt.timedelta(seconds=seconds)
@@ -135,9 +206,11 @@ def test_review_queue_matches_its_model(database_url: str) -> None:
                 return
             with psycopg.connect(database_url) as conn:
                 rows = {row[0]: row[1:] for row in conn.execute(
-                    "SELECT id, status, lease_holder, lease_expires_at, first_approver FROM requests")}
+                    "SELECT id, status, lease_holder, lease_expires_at, first_approver, escalated_at IS NOT NULL"
+                    " FROM requests")}
             for request_id in self.ids:
-                status, holder, expires, first = rows[request_id]
+                status, holder, expires, first, escalated = rows[request_id]
+                assert escalated == self.escalated[request_id]
                 assert status == self.status[request_id]
                 assert first == self.first[request_id]
                 lease = self.lease[request_id]

@@ -35,6 +35,10 @@ class BannerCache:
         self._fetched_at = 0.0
         self._lock = asyncio.Lock()
 
+    def peek(self) -> OfficialBanner | None:
+        """The last banner fetched, without a query (for synchronous exception handlers)."""
+        return self._value
+
     async def get(self, services: Services) -> OfficialBanner:
         if self._value is not None and time.monotonic() - self._fetched_at < BANNER_TTL_SECONDS:
             return self._value
@@ -51,6 +55,13 @@ async def layout(state: State, title: str, *, scripts: tuple[str, ...] = ()) -> 
     if cache is None:
         cache = state["page_banner_cache"] = BannerCache()
     return Layout(title=title, banner=await cache.get(state.services), scripts=scripts)
+
+
+def cached_layout(state: State, title: str) -> Layout:
+    """``layout`` without awaiting: the cached banner, or an unpublished one before the first fetch."""
+    cache = state.get("page_banner_cache")
+    banner = cache.peek() if cache is not None else None
+    return Layout(title=title, banner=banner or OfficialBanner(published=False, policy_url="/policy"))
 
 
 async def page(state: State, template: str, title: str, page_data: msgspec.Struct | None = None, *,

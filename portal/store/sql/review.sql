@@ -1,12 +1,15 @@
 -- claim_next --
 -- One statement: pick the oldest claimable row nobody else has locked, and lease it. A row is
 -- claimable when pending review, or awaiting its second approval and the caller may give it (an
--- approver who did not give the first); a live lease hides it, an expired one does not.
+-- approver who did not give the first); a live lease hides it, an expired one does not. A request
+-- at or above the four-eyes threshold, or escalated, is offered only to approvers
+-- (``review.may_claim`` states the same rule for a claim by id).
 WITH next AS (
     SELECT id FROM requests
     WHERE status IN ('pending_review', 'awaiting_second_approval')
       AND (status = 'pending_review'
            OR (%(may_second_approve)s AND first_approver IS DISTINCT FROM %(actor)s))
+      AND (%(may_second_approve)s OR (amount < %(threshold)s AND escalated_at IS NULL))
       AND (lease_expires_at IS NULL OR lease_expires_at <= %(now)s)
     ORDER BY created_at, id
     LIMIT 1
@@ -20,7 +23,7 @@ RETURNING r.id, r.status, r.snapshot_id, r.snapshot_address, r.chain, r.destinat
           r.method,
           r.message, r.proof, r.recovered_signer, r.evidence, r.client_address, r.user_agent, r.public_note,
           r.lease_holder, r.lease_expires_at, r.first_approver, r.decided_by, r.decided_at, r.decision_reason,
-          r.created_at, r.updated_at,
+          r.created_at, r.updated_at, r.escalated_by, r.escalated_at, r.escalation_reason,
           (SELECT count(*) FROM requests o WHERE o.destination = r.destination AND o.id <> r.id) AS destination_uses,
           (SELECT count(*) FROM requests o WHERE o.client_address = r.client_address AND o.id <> r.id)
               AS client_requests
@@ -30,7 +33,7 @@ SELECT r.id, r.status, r.snapshot_id, r.snapshot_address, r.chain, r.destination
        r.method,
        r.message, r.proof, r.recovered_signer, r.evidence, r.client_address, r.user_agent, r.public_note,
        r.lease_holder, r.lease_expires_at, r.first_approver, r.decided_by, r.decided_at, r.decision_reason,
-       r.created_at, r.updated_at,
+       r.created_at, r.updated_at, r.escalated_by, r.escalated_at, r.escalation_reason,
        (SELECT count(*) FROM requests o WHERE o.destination = r.destination AND o.id <> r.id) AS destination_uses,
        (SELECT count(*) FROM requests o WHERE o.client_address = r.client_address AND o.id <> r.id)
            AS client_requests
@@ -38,7 +41,7 @@ FROM requests AS r
 WHERE r.id = %(id)s
 
 -- lock_request --
-SELECT id, status, amount, lease_holder, lease_expires_at, first_approver
+SELECT id, status, amount, lease_holder, lease_expires_at, first_approver, escalated_at
 FROM requests WHERE id = %(id)s FOR UPDATE
 
 -- apply_decision --
@@ -49,12 +52,58 @@ SET status = %(status)s, lease_holder = NULL, lease_expires_at = NULL, first_app
 WHERE id = %(id)s
 
 -- queue_page --
-SELECT id, status, snapshot_id, snapshot_address, destination, amount, method, created_at,
-       lease_holder, lease_expires_at, first_approver
-FROM requests
+-- The queue with its filters and the search, keyset-paginated in queue order. Run unprepared
+-- (``prepare=False``), so each call is planned with its values: an absent filter's ``IS NULL`` arm
+-- folds away and the planner picks the index of the filters present (benchmarks/console.py
+-- prints the plans).
+SELECT id, status, snapshot_id, snapshot_address, chain, destination, destination_chain, amount, method,
+       created_at, lease_holder, lease_expires_at, first_approver, escalated_at
+FROM requests AS r
 WHERE status = ANY(%(statuses)s) AND (created_at, id) > (%(after_created_at)s, %(after_id)s)
+  AND (%(method)s::text IS NULL OR method = %(method)s::text)
+  AND (%(chain)s::text IS NULL OR chain = %(chain)s::text)
+  AND (%(created_before)s::timestamptz IS NULL OR created_at < %(created_before)s::timestamptz)
+  AND (%(min_amount)s::numeric IS NULL OR amount >= %(min_amount)s::numeric)
+  AND (NOT %(escalated)s OR escalated_at IS NOT NULL)
+  AND (NOT %(destination_reused)s
+       OR EXISTS (SELECT 1 FROM requests o WHERE o.destination = r.destination AND o.id <> r.id))
+  AND (NOT %(client_many)s
+       OR EXISTS (SELECT 1 FROM requests o WHERE o.client_address = r.client_address AND o.id <> r.id))
+  AND (%(search)s::text IS NULL OR snapshot_address = %(search)s::text OR destination = %(search)s::text
+       OR id = %(search_id)s::uuid)
 ORDER BY created_at, id
 LIMIT %(limit)s
+
+-- lease_request --
+UPDATE requests SET lease_holder = %(actor)s, lease_expires_at = %(lease_expires_at)s, updated_at = %(now)s
+WHERE id = %(id)s
+
+-- release_lease --
+UPDATE requests SET lease_holder = NULL, lease_expires_at = NULL, updated_at = %(now)s
+WHERE id = %(id)s
+
+-- escalate --
+UPDATE requests
+SET escalated_by = %(actor)s, escalated_at = %(now)s, escalation_reason = %(reason)s,
+    lease_holder = NULL, lease_expires_at = NULL, updated_at = %(now)s
+WHERE id = %(id)s
+
+-- reopen --
+UPDATE requests
+SET status = %(status)s, lease_holder = NULL, lease_expires_at = NULL, first_approver = NULL, updated_at = %(now)s
+WHERE id = %(id)s
+
+-- related_requests --
+-- Other requests naming the same destination or sent from the same client address.
+SELECT id, status, snapshot_address, destination, client_address, created_at
+FROM requests
+WHERE id <> %(id)s AND (destination = %(destination)s OR client_address = %(client_address)s)
+ORDER BY created_at DESC, id
+LIMIT %(limit)s
+
+-- request_audit --
+SELECT seq, at, actor, action, subject, data, client, prev_hash, hash
+FROM audit_events WHERE subject = %(subject)s ORDER BY seq LIMIT %(limit)s
 
 -- queue_stats --
 SELECT status, count(*) AS depth, min(created_at) AS oldest_created_at FROM requests GROUP BY status

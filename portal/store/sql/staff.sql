@@ -13,3 +13,9 @@ SELECT name, role, created_at, revoked_at FROM staff_keys ORDER BY name
 UPDATE staff_keys SET revoked_at = %(revoked_at)s
 WHERE name = %(name)s AND revoked_at IS NULL
 RETURNING name, role, created_at, revoked_at
+
+-- change_role --
+UPDATE staff_keys AS k SET role = %(role)s
+FROM (SELECT id, role FROM staff_keys WHERE name = %(name)s AND revoked_at IS NULL FOR UPDATE) AS old
+WHERE k.id = old.id
+RETURNING k.name, k.role, k.created_at, k.revoked_at, old.role AS previous_role

@@ -1,0 +1,134 @@
+"""The review queue as staff browse it: filters, search, keyset pages, and what the evidence page adds.
+
+Invariants: one function (``queue_page``) serves ``GET /v1/review/requests`` and the console's
+queue, so both filter and search the same way; every filter is evaluated in SQL over an index
+(``store/sql/review.sql`` ``queue_page``), oldest first, with an opaque ``created_at_id`` cursor.
+Without a search only open requests are listed; a search (snapshot address, destination or
+request id, exact match, EVM addresses in any case) looks at every status.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import Literal
+
+import msgspec
+
+from portal.domain.review import OPEN_STATUSES, QueueItem, QueuePage, Status, decode_cursor, encode_cursor
+from portal.domain.text import clean_text
+from portal.errors import InvalidInputError
+from portal.store import review as store
+from portal.store.audit import AuditEvent
+from portal.store.database import Connection
+from snapshot.addresses import parse_address
+from snapshot.errors import InvalidAddressError as BadAddressError
+
+RiskFilter = Literal["destination_reused", "client_many_requests", "contract_wallet", "four_eyes_amount",
+                     "escalated"]
+RISK_FILTERS: dict[str, str] = {
+    "destination_reused": "another request names the same destination",
+    "client_many_requests": "another request came from the same client address",
+    "contract_wallet": "the signer is a contract wallet (EIP-1271)",
+    "four_eyes_amount": "the amount needs two approvers",
+    "escalated": "a reviewer handed it to the approvers",
+}
+METHODS = ("eip191", "eip712", "eip1271", "solana", "solana_tx", "transaction")
+CHAINS = ("evm", "solana")
+MAX_SEARCH_CHARS = 200
+MAX_AGE_HOURS = 24 * 365
+RELATED_LIMIT = 20
+AUDIT_TRAIL_LIMIT = 200
+
+
+class QueueQuery(msgspec.Struct, frozen=True):
+    """What a caller filters by; every field is optional."""
+
+    status: Status | None = None
+    method: str | None = None
+    chain: str | None = None
+    risk: RiskFilter | None = None
+    older_than_hours: int | None = None
+    search: str | None = None
+
+
+def _search_terms(search: str | None) -> tuple[str | None, uuid.UUID | None]:
+    text = clean_text(search, field="q", max_chars=MAX_SEARCH_CHARS)
+    if text is None:
+        return None, None
+    try:
+        return text, uuid.UUID(text)
+    except ValueError:
+        pass
+    try:
+        return parse_address(text).text, None
+    except BadAddressError:
+        return text, None
+
+
+def sql_filter(query: QueueQuery, *, threshold: int, now: dt.datetime) -> store.QueueFilter:
+    if query.method is not None and query.method not in METHODS:
+        raise InvalidInputError(f"method must be one of {', '.join(METHODS)}", field="method")
+    if query.chain is not None and query.chain not in CHAINS:
+        raise InvalidInputError(f"chain must be one of {', '.join(CHAINS)}", field="chain")
+    if query.older_than_hours is not None and not 0 <= query.older_than_hours <= MAX_AGE_HOURS:
+        raise InvalidInputError(f"older_than_hours is between 0 and {MAX_AGE_HOURS}", field="older_than_hours")
+    search, search_id = _search_terms(query.search)
+    if query.status is not None:
+        statuses = [str(Status(query.status))]
+    else:
+        statuses = [str(s) for s in (Status if search else OPEN_STATUSES)]
+    method = query.method
+    if query.risk == "contract_wallet":
+        if method not in (None, "eip1271"):
+            statuses = []  # a contract wallet signs with eip1271 only: nothing matches both
+        method = "eip1271"
+    created_before = (None if query.older_than_hours is None
+                      else now - dt.timedelta(hours=query.older_than_hours))
+    return store.QueueFilter(
+        statuses=statuses, method=method, chain=query.chain, created_before=created_before,
+        min_amount=threshold if query.risk == "four_eyes_amount" else None, escalated=query.risk == "escalated",
+        destination_reused=query.risk == "destination_reused", client_many=query.risk == "client_many_requests",
+        search=search, search_id=search_id)
+
+
+async def queue_page(conn: Connection, query: QueueQuery, *, limit: int, cursor: str | None, threshold: int,
+                     now: dt.datetime) -> QueuePage:
+    filters = sql_filter(query, threshold=threshold, now=now)
+    rows = await store.queue_page(conn, filters=filters, after=decode_cursor(cursor), limit=limit + 1)
+    items = [QueueItem(request_id=row.id, status=row.status, snapshot_id=row.snapshot_id,
+                       snapshot_address=row.snapshot_address, destination=row.destination, amount=str(row.amount),
+                       method=row.method, created_at=row.created_at, lease_holder=row.lease_holder,
+                       lease_expires_at=row.lease_expires_at, first_approver=row.first_approver, chain=row.chain,
+                       destination_chain=row.destination_chain, escalated_at=row.escalated_at)
+             for row in rows[:limit]]
+    return QueuePage(items, encode_cursor(rows[limit - 1]) if len(rows) > limit else None)
+
+
+async def related_requests(conn: Connection, request_id: uuid.UUID, *, destination: str,
+                           client_address: str | None) -> list[store.RelatedRow]:
+    """Other requests sharing the destination or the client address (newest first, at most 20)."""
+    return await store.related_requests(conn, request_id=request_id, destination=destination,
+                                        client_address=client_address, limit=RELATED_LIMIT)
+
+
+async def audit_trail(conn: Connection, request_id: uuid.UUID) -> list[AuditEvent]:
+    return await store.request_audit(conn, request_id, AUDIT_TRAIL_LIMIT)
+
+
+def token_units(amount: str | int, decimals: int | None) -> str:
+    """Base units as a decimal string of token units (exact; no float): ``1500000, 6 -> "1.5"``."""
+    if decimals is None:
+        return f"{amount} (base units)"
+    value = Decimal(int(amount)).scaleb(-decimals)
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def lease_seconds_left(lease_expires_at: dt.datetime | None, now: dt.datetime) -> int:
+    if lease_expires_at is None:
+        return 0
+    return max(0, int((lease_expires_at - now).total_seconds()))

@@ -1,0 +1,167 @@
+"""``/staff/admin``: staff keys (add, change role, revoke), the audit log and its check, the allowlist."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import anyio.to_thread
+import msgspec
+from litestar import Request, Response, get, post
+from litestar.datastructures import State
+from litestar.params import Parameter
+from litestar.response import Redirect, Template
+
+from portal.cli.audit import verify_url
+from portal.domain import allowlist, sessions, staff
+from portal.domain.audit import events_after
+from portal.domain.staff import ROLES
+from portal.errors import ConflictError, InvalidInputError, NotFoundError
+from portal.http.console.pages import EXCEPTION_HANDLERS, form_text, render, user_of
+from portal.http.console.session import require_admin
+from portal.http.console.sign_in import CONSOLE, ConsoleStaff, MemberName
+from portal.http.pages.views import Choice, FieldError
+from portal.services import Services
+from portal.store.audit import AuditEvent
+from portal.store.staff import StaffKeyRow
+
+AUDIT_PAGE_SIZE = 100
+CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+NOTICES = {"revoked": "Key revoked: its sessions ended at once.", "role": "Role changed."}
+
+
+class StaffView(msgspec.Struct, frozen=True):
+    keys: list[StaffKeyRow]
+    roles: list[Choice]
+    created: staff.CreatedKey | None = None
+    notice: str = ""
+    errors: tuple[FieldError, ...] = ()
+    form: dict[str, str] = msgspec.field(default_factory=dict)
+
+
+class AuditView(msgspec.Struct, frozen=True):
+    events: list[AuditEvent]
+    next_after: int | None
+    verify: dict[str, object] | None = None
+
+
+class AllowlistView(msgspec.Struct, frozen=True):
+    snapshots: list[str]
+    chains: list[str]
+
+
+async def _staff_page(state: State, console: ConsoleStaff, *, status_code: int = 200, **fields) -> Template:
+    services: Services = state.services
+    async with services.db.transaction() as conn:
+        keys = await staff.list_keys(conn)
+    view = StaffView(keys, [Choice(r, r) for r in ROLES], **fields)
+    return await render(state, "staff.html", "Staff", view, user_of(console), status_code=status_code)
+
+
+@get("/staff/admin/staff", include_in_schema=False, cache_control=None, dependencies=CONSOLE,
+     exception_handlers=EXCEPTION_HANDLERS)
+async def staff_page(state: State, console: ConsoleStaff,
+                     notice: Annotated[str | None, Parameter(max_length=20)] = None) -> Template:
+    require_admin(console)
+    return await _staff_page(state, console, notice=NOTICES.get(notice or "", ""))
+
+
+@post("/staff/admin/staff", include_in_schema=False, dependencies=CONSOLE, exception_handlers=EXCEPTION_HANDLERS)
+async def add_member(state: State, request: Request, console: ConsoleStaff) -> Template:
+    require_admin(console)
+    services: Services = state.services
+    form = await request.form()
+    kept = {"name": str(form.get("name") or "")[:staff.MAX_NAME_CHARS], "role": str(form.get("role") or "")[:20]}
+    try:
+        name = form_text(form, "name", max_chars=staff.MAX_NAME_CHARS, required="Enter a name for the new member")
+        role = form_text(form, "role", max_chars=20, required="Choose a role")
+        async with services.db.transaction() as conn:
+            created = await staff.create_key(conn, name=name or "", role=role or "", actor=console.actor,
+                                             at=services.clock(), audit_data=console.audit_data())
+    except (InvalidInputError, ConflictError) as exc:
+        return await _staff_page(state, console, status_code=exc.status, form=kept,
+                                 errors=(FieldError(exc.field or "name", exc.detail),))
+    response = await _staff_page(state, console, created=created)
+    response.headers["Cache-Control"] = "no-store"  # the token is shown once; keep it out of every cache
+    return response
+
+
+@post("/staff/admin/staff/{name:str}/role", include_in_schema=False, dependencies=CONSOLE,
+      exception_handlers=EXCEPTION_HANDLERS)
+async def change_role(state: State, request: Request, console: ConsoleStaff, name: MemberName) -> Redirect:
+    require_admin(console)
+    services: Services = state.services
+    form = await request.form()
+    role = form_text(form, "role", max_chars=20, required="Choose a role")
+    async with services.db.transaction() as conn:
+        await staff.change_role(conn, name=name, role=role or "", actor=console.actor, at=services.clock(),
+                                audit_data=console.audit_data())
+    return Redirect("/staff/admin/staff?notice=role", status_code=303)
+
+
+@post("/staff/admin/staff/{name:str}/revoke", include_in_schema=False, dependencies=CONSOLE,
+      exception_handlers=EXCEPTION_HANDLERS)
+async def revoke(state: State, console: ConsoleStaff, name: MemberName) -> Redirect:
+    require_admin(console)
+    services: Services = state.services
+    async with services.db.transaction() as conn:
+        await sessions.revoke_key(conn, console, name, at=services.clock())
+    return Redirect("/staff/admin/staff?notice=revoked", status_code=303)
+
+
+@get("/staff/admin/audit", include_in_schema=False, cache_control=None, dependencies=CONSOLE,
+     exception_handlers=EXCEPTION_HANDLERS)
+async def audit_page(state: State, console: ConsoleStaff,
+                     after: Annotated[int, Parameter(ge=0, le=2**62)] = 0) -> Template:
+    require_admin(console)
+    services: Services = state.services
+    async with services.db.transaction() as conn:
+        events = await events_after(conn, after, AUDIT_PAGE_SIZE + 1)
+    next_after = events[AUDIT_PAGE_SIZE - 1].seq if len(events) > AUDIT_PAGE_SIZE else None
+    return await render(state, "audit.html", "Audit log", AuditView(events[:AUDIT_PAGE_SIZE], next_after),
+                        user_of(console))
+
+
+@post("/staff/admin/audit/verify", include_in_schema=False, dependencies=CONSOLE,
+      exception_handlers=EXCEPTION_HANDLERS)
+async def verify_audit(state: State, console: ConsoleStaff) -> Template:
+    require_admin(console)
+    services: Services = state.services
+    # the very function ``portal audit verify`` runs: the whole chain from seq 1, on its own connection
+    result = await anyio.to_thread.run_sync(verify_url, services.settings.database_url)
+    async with services.db.transaction() as conn:
+        events = await events_after(conn, 0, AUDIT_PAGE_SIZE + 1)
+    next_after = events[AUDIT_PAGE_SIZE - 1].seq if len(events) > AUDIT_PAGE_SIZE else None
+    return await render(state, "audit.html", "Audit log", AuditView(events[:AUDIT_PAGE_SIZE], next_after, result),
+                        user_of(console))
+
+
+@get("/staff/admin/allowlist", include_in_schema=False, cache_control=None, dependencies=CONSOLE,
+     exception_handlers=EXCEPTION_HANDLERS)
+async def allowlist_page(state: State, console: ConsoleStaff) -> Template:
+    services: Services = state.services
+    view = AllowlistView([m.id for m in services.snapshots.manifests], list(services.settings.destination_chains))
+    return await render(state, "allowlist.html", "Allowlist", view, user_of(console))
+
+
+@get("/staff/admin/allowlist/download", include_in_schema=False, cache_control=None, dependencies=CONSOLE,
+     exception_handlers=EXCEPTION_HANDLERS)
+async def allowlist_download(
+    state: State, console: ConsoleStaff,
+    snapshot_id: Annotated[str, Parameter(max_length=200)],
+    destination_chain: Annotated[str, Parameter(max_length=10)] = "evm",
+    format: Annotated[str, Parameter(max_length=4)] = "json",
+) -> Response:
+    services: Services = state.services
+    if destination_chain not in services.settings.destination_chains:
+        raise NotFoundError(f"destination chain {destination_chain!r} is not served here", field="destination_chain")
+    async with services.db.transaction() as conn:
+        result = await allowlist.export(conn, services.snapshots, snapshot_id, destination_chain=destination_chain)
+    name = f"allowlist-{snapshot_id}-{destination_chain}"
+    if format == "csv":
+        return Response(allowlist.to_csv(result), media_type=CSV_MEDIA_TYPE,
+                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    return Response(msgspec.json.encode(result), media_type="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.json"'})
+
+
+ROUTES = [staff_page, add_member, change_role, revoke, audit_page, verify_audit, allowlist_page, allowlist_download]

@@ -1,0 +1,103 @@
+"""What every console page shares: the signed-in user in the layout, form reading, errors as pages.
+
+Forms are read field by field with a bound on each (``form_text``); a refused value becomes a
+``FieldError`` on the page it came from. Errors raised by domain functions (``PortalError``) and
+Litestar's validation errors become an HTML page with the same status the JSON API would answer
+(409, 403, 404, ...), never a 500 and never JSON in the browser.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import msgspec
+from litestar import Request
+from litestar.datastructures import Cookie, State
+from litestar.exceptions import ValidationException
+from litestar.response import Template
+
+from portal.domain.staff import StaffPrincipal
+from portal.domain.text import clean_text
+from portal.errors import PortalError
+from portal.http.console.session import SessionEndedError, cleared_cookie
+from portal.http.pages.layout import cached_layout, layout
+from portal.http.pages.views import FieldError
+
+MAX_FORM_FIELD_CHARS = 4000
+
+
+class ConsoleUser(msgspec.Struct, frozen=True):
+    name: str
+    role: str
+    session: str
+    is_admin: bool
+    may_approve: bool
+
+
+def user_of(principal: StaffPrincipal) -> ConsoleUser:
+    return ConsoleUser(principal.name, principal.role, principal.session or "", principal.holds("admin"),
+                       principal.holds("approver"))
+
+
+class ErrorPage(msgspec.Struct, frozen=True):
+    status: int
+    message: str
+    field: str | None = None
+
+
+class SignInPage(msgspec.Struct, frozen=True):
+    errors: tuple[FieldError, ...] = ()
+    notice: str = ""
+
+
+async def render(state: State, template: str, title: str, page: msgspec.Struct, user: ConsoleUser | None, *,
+                 status_code: int = 200, cookies: list[Cookie] | None = None) -> Template:
+    return Template(template_name=f"console/{template}", status_code=status_code, cookies=cookies,
+                    context={"layout": await layout(state, title), "page": page, "user": user})
+
+
+def form_text(form: Any, name: str, *, max_chars: int = MAX_FORM_FIELD_CHARS,
+              required: str | None = None) -> str | None:
+    """One form field, stripped; ``InvalidInputError`` (field ``name``) when too long or holding control chars."""
+    values = form.getall(name, []) if hasattr(form, "getall") else [form.get(name)]
+    if len(values) > 1:
+        values = values[:1]
+    value = values[0] if values else None
+    if value is not None and not isinstance(value, str):
+        value = None
+    return clean_text(value, field=name, max_chars=max_chars, required=required)
+
+
+def parse_uuid(text: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        return None
+
+
+def error_page(request: Request, exc: Exception) -> Template:
+    """The console's exception handler: the sign-in page for an ended session, else an error page.
+
+    Litestar calls exception handlers synchronously, so the layout comes from the banner cache that
+    ``provide_console`` warmed (``cached_layout``)."""
+    state = request.app.state
+
+    def render_now(template: str, title: str, page: msgspec.Struct, status_code: int,
+                   cookies: list[Cookie] | None = None) -> Template:
+        return Template(template_name=f"console/{template}", status_code=status_code, cookies=cookies,
+                        context={"layout": cached_layout(state, title), "page": page, "user": None})
+
+    if isinstance(exc, SessionEndedError):
+        return render_now("sign_in.html", "Sign in", SignInPage(notice=exc.detail), exc.status,
+                          [cleared_cookie(state.services.settings)])
+    if isinstance(exc, PortalError):
+        page = ErrorPage(exc.status, exc.detail, exc.field)
+    elif isinstance(exc, ValidationException):
+        page = ErrorPage(400, "a value in the address bar or the form is not one this page accepts")
+    else:  # pragma: no cover - only the types registered in EXCEPTION_HANDLERS arrive here
+        raise exc
+    return render_now("error.html", "Problem", page, page.status)
+
+
+EXCEPTION_HANDLERS = {PortalError: error_page, ValidationException: error_page}

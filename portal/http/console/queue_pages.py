@@ -1,0 +1,142 @@
+"""``/staff/queue``: the filtered, searchable queue, and the claim buttons (next, or a chosen one)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+from urllib.parse import urlencode
+
+import msgspec
+from litestar import Request, get, post
+from litestar.datastructures import State
+from litestar.params import Parameter
+from litestar.response import Redirect, Template
+
+from portal.domain import leases, queue, review
+from portal.errors import InvalidInputError
+from portal.http.console.pages import EXCEPTION_HANDLERS, render, user_of
+from portal.http.console.sign_in import CONSOLE, ConsoleStaff, RequestId, _client
+from portal.http.pages.views import Choice, FieldError
+from portal.services import Services
+
+PAGE_SIZE = 50
+NOTICES = {
+    "empty": "Nothing in the queue for you right now.",
+    "decided": "Decision saved.",
+    "released": "Lease released: the request is back in the queue.",
+    "escalated": "Escalated: the request is now offered to approvers only.",
+    "reopened": "Reopened: the request is back in the queue.",
+}
+Short = Annotated[str | None, Parameter(max_length=queue.MAX_SEARCH_CHARS)]
+
+
+class QueueRowView(msgspec.Struct, frozen=True):
+    request_id: str
+    status: str
+    snapshot_address: str
+    destination: str
+    amount: str
+    method: str
+    chain: str
+    age: str
+    lease: str
+    escalated: bool
+
+
+class QueueView(msgspec.Struct, frozen=True):
+    rows: list[QueueRowView]
+    next_url: str | None
+    filters: dict[str, str]
+    statuses: list[Choice]
+    methods: list[Choice]
+    chains: list[Choice]
+    risks: list[Choice]
+    notice: str
+    errors: tuple[FieldError, ...] = ()
+
+
+def _age(created_at: dt.datetime, now: dt.datetime) -> str:
+    seconds = max(0, int((now - created_at).total_seconds()))
+    if seconds < 3600:
+        return f"{seconds // 60} min"
+    if seconds < 86_400:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 86_400} d"
+
+
+def _lease(item: review.QueueItem, now: dt.datetime) -> str:
+    left = queue.lease_seconds_left(item.lease_expires_at, now)
+    if item.lease_holder is None or left == 0:
+        return ""
+    return f"{item.lease_holder} ({left // 60} min {left % 60} s left)"
+
+
+def _choices(values: tuple[str, ...] | list[str], labels: dict[str, str] | None = None) -> list[Choice]:
+    return [Choice("", "Any"), *(Choice(v, (labels or {}).get(v, v.replace("_", " "))) for v in values)]
+
+
+@get("/staff/queue", include_in_schema=False, cache_control=None, dependencies=CONSOLE,
+     exception_handlers=EXCEPTION_HANDLERS)
+async def queue_page(state: State, console: ConsoleStaff, status: Short = None, method: Short = None,
+                     chain: Short = None, risk: Short = None, older_than_hours: Short = None, q: Short = None,
+                     cursor: Short = None, notice: Short = None) -> Template:
+    services: Services = state.services
+    now = services.clock()
+    filters = {k: v for k, v in {"status": status, "method": method, "chain": chain, "risk": risk,
+                                 "older_than_hours": older_than_hours, "q": q}.items() if v}
+    errors: tuple[FieldError, ...] = ()
+    page = review.QueuePage([], None)
+    try:
+        if status and status not in review.Status.__members__.values():
+            raise InvalidInputError("choose a status from the list", field="status")
+        if risk and risk not in queue.RISK_FILTERS:
+            raise InvalidInputError("choose a risk flag from the list", field="risk")
+        if older_than_hours and not older_than_hours.isdigit():
+            raise InvalidInputError("age is a whole number of hours", field="older_than_hours")
+        query = queue.QueueQuery(status=review.Status(status) if status else None, method=method or None,
+                                 chain=chain or None, risk=risk or None,  # type: ignore[arg-type]
+                                 older_than_hours=int(older_than_hours) if older_than_hours else None, search=q)
+        async with services.db.transaction() as conn:
+            page = await queue.queue_page(conn, query, limit=PAGE_SIZE, cursor=cursor,
+                                          threshold=services.settings.four_eyes_threshold, now=now)
+    except InvalidInputError as exc:
+        errors = (FieldError(exc.field or "q", exc.detail),)
+    rows = [QueueRowView(str(i.request_id), i.status, i.snapshot_address, i.destination,
+                         queue.token_units(i.amount, services.settings.token_decimals), i.method, i.chain,
+                         _age(i.created_at, now), _lease(i, now), i.escalated_at is not None) for i in page.items]
+    next_url = None
+    if page.next_cursor:
+        next_url = "/staff/queue?" + urlencode({**filters, "cursor": page.next_cursor})
+    view = QueueView(rows, next_url, filters, _choices([str(s) for s in review.Status]), _choices(queue.METHODS),
+                     _choices(queue.CHAINS), _choices(list(queue.RISK_FILTERS)), NOTICES.get(notice or "", ""),
+                     errors)
+    return await render(state, "queue.html", "Review queue", view, user_of(console),
+                        status_code=400 if errors else 200)
+
+
+@post("/staff/claim-next", include_in_schema=False, dependencies=CONSOLE, exception_handlers=EXCEPTION_HANDLERS)
+async def claim_next(state: State, request: Request, console: ConsoleStaff) -> Redirect:
+    services: Services = state.services
+    settings = services.settings
+    async with services.db.transaction() as conn:
+        detail = await review.claim_next(conn, console, at=services.clock(),
+                                         lease_seconds=settings.review_lease_seconds, snapshots=services.snapshots,
+                                         threshold=settings.four_eyes_threshold, client=_client(request))
+    if detail is None:
+        return Redirect("/staff/queue?notice=empty", status_code=303)
+    return Redirect(f"/staff/requests/{detail.request_id}", status_code=303)
+
+
+@post("/staff/requests/{request_id:uuid}/claim", include_in_schema=False, dependencies=CONSOLE,
+      exception_handlers=EXCEPTION_HANDLERS)
+async def claim_chosen(state: State, request: Request, console: ConsoleStaff, request_id: RequestId) -> Redirect:
+    services: Services = state.services
+    settings = services.settings
+    async with services.db.transaction() as conn:
+        await leases.claim(conn, console, request_id, at=services.clock(), lease_seconds=settings.review_lease_seconds,
+                           snapshots=services.snapshots, threshold=settings.four_eyes_threshold,
+                           client=_client(request))
+    return Redirect(f"/staff/requests/{request_id}", status_code=303)
+
+
+ROUTES = [queue_page, claim_next, claim_chosen]

@@ -1,0 +1,107 @@
+"""Console sessions at the HTTP edge: the cookie, the ``console`` dependency, CSRF and sign-in limits.
+
+Cookie rules: ``HttpOnly``, ``SameSite=Strict``, path ``/``; when ``PORTAL_PUBLIC_URL`` is https it
+is also ``Secure`` and named with the ``__Host-`` prefix (no domain, so no sibling host can set it).
+The cookie holds the session id; the database holds its hash. A request without a live session
+gets the sign-in page with 401 (``SessionEndedError`` handled in ``pages.py``), never a redirect
+loop and never a half-done action.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from litestar import Request
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import Cookie
+from litestar.middleware.rate_limit import RateLimitConfig
+
+from portal.domain import sessions
+from portal.domain.staff import StaffPrincipal
+from portal.errors import AuthenticationError, PermissionDeniedError
+from portal.http.pages.layout import layout
+from portal.services import Services
+from portal.settings import Settings
+
+CONSOLE_PATH = "/staff"
+SIGN_IN_PATH = "/staff/sign-in"
+MAX_SESSION_ID_CHARS = 100
+
+
+class SessionEndedError(AuthenticationError):
+    code = "session_ended"
+
+
+def is_secure(settings: Settings) -> bool:
+    return settings.public_url.startswith("https://")
+
+
+def cookie_name(settings: Settings) -> str:
+    return "__Host-portal_staff" if is_secure(settings) else "portal_staff"
+
+
+def timeouts(settings: Settings) -> sessions.SessionTimeouts:
+    return sessions.SessionTimeouts(settings.staff_session_idle_seconds, settings.staff_session_absolute_seconds)
+
+
+def session_cookie(settings: Settings, session_id: str) -> Cookie:
+    return Cookie(key=cookie_name(settings), value=session_id, path="/", httponly=True, samesite="strict",
+                  secure=is_secure(settings), max_age=settings.staff_session_absolute_seconds)
+
+
+def cleared_cookie(settings: Settings) -> Cookie:
+    return Cookie(key=cookie_name(settings), value="", path="/", httponly=True, samesite="strict",
+                  secure=is_secure(settings), max_age=0)
+
+
+def session_id_of(request: Request) -> str | None:
+    value = request.cookies.get(cookie_name(request.app.state.services.settings))
+    if not value or len(value) > MAX_SESSION_ID_CHARS:
+        return None
+    return value
+
+
+async def provide_console(request: Request) -> StaffPrincipal:
+    """The ``console`` dependency: the principal of the request's live session (its idle clock restarted)."""
+    services: Services = request.app.state.services
+    await layout(request.app.state, "")  # warm the banner cache: the error pages render synchronously
+    session_id = session_id_of(request)
+    if session_id is None:
+        raise SessionEndedError("sign in to use the staff console")
+    async with services.db.transaction() as conn:
+        principal = await sessions.principal_for_session(conn, session_id, at=services.clock(),
+                                                         timeouts=timeouts(services.settings))
+    if principal is None:
+        raise SessionEndedError("your session has ended (signed out, timed out, or the key was revoked); "
+                                "sign in again")
+    if not principal.holds("reviewer"):
+        raise PermissionDeniedError(f"the console is for reviewers, approvers and admins; {principal.name} "
+                                    f"holds {principal.role}")
+    return principal
+
+
+def require_admin(principal: StaffPrincipal) -> None:
+    if not principal.holds("admin"):
+        raise PermissionDeniedError(f"this page is for admins; {principal.name} holds {principal.role}")
+
+
+def csrf_config(settings: Settings) -> CSRFConfig:
+    """Double-submit CSRF tokens on every console form; everything outside ``/staff`` is excluded, so
+    the JSON API (bearer tokens, no cookies) never needs one. Set ``PORTAL_CSRF_SECRET`` when several
+    replicas serve the console; without it each app makes its own."""
+    return CSRFConfig(secret=settings.csrf_secret or secrets.token_urlsafe(32), cookie_name="portal_csrf",
+                      cookie_path=CONSOLE_PATH, cookie_secure=is_secure(settings), cookie_httponly=True,
+                      cookie_samesite="strict", exclude=[r"^/(?!staff(/|$)).+"])
+
+
+def sign_in_rate_limit(settings: Settings) -> list:
+    """Sign-in attempts per client per minute (a separate store from the holders' limits); 0 turns it off."""
+    if settings.staff_sign_in_per_minute == 0:
+        return []
+
+    def throttled(request: Request) -> bool:
+        return request.method == "POST" and request.url.path == SIGN_IN_PATH
+
+    config = RateLimitConfig(rate_limit=("minute", settings.staff_sign_in_per_minute),
+                             check_throttle_handler=throttled, store="staff_sign_in_rate_limit")
+    return [config.middleware]

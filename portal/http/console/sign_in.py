@@ -1,0 +1,83 @@
+"""``/staff``: sign in with an API key, sign out."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from litestar import Request, get, post
+from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
+from litestar.params import Parameter
+from litestar.response import Redirect, Template
+
+from portal.domain import sessions
+from portal.domain.staff import StaffPrincipal
+from portal.errors import AuthenticationError, InvalidInputError
+from portal.http.auth import MAX_TOKEN_CHARS
+from portal.http.console.pages import EXCEPTION_HANDLERS, SignInPage, form_text, render
+from portal.http.console.session import (
+    cleared_cookie,
+    provide_console,
+    session_cookie,
+    session_id_of,
+    timeouts,
+)
+from portal.http.pages.views import FieldError
+from portal.services import Services
+
+ConsoleStaff = NamedDependency[StaffPrincipal]
+"""A console handler's ``console: ConsoleStaff`` receives the principal of the live session."""
+RequestId = Annotated[uuid.UUID, Parameter(description="the request's id")]
+MemberName = Annotated[str, Parameter(max_length=64, description="a staff key's name")]
+NOTICES = {"signed_out": "You are signed out."}
+CONSOLE = {"console": Provide(provide_console)}
+
+
+def _client(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+@get("/staff", include_in_schema=False, cache_control=None, exception_handlers=EXCEPTION_HANDLERS)
+async def console_home(state: State, request: Request,
+                       notice: Annotated[str | None, Parameter(max_length=20)] = None) -> Template | Redirect:
+    services: Services = state.services
+    session_id = session_id_of(request)
+    if session_id is not None:
+        async with services.db.transaction() as conn:
+            principal = await sessions.principal_for_session(conn, session_id, at=services.clock(),
+                                                             timeouts=timeouts(services.settings))
+        if principal is not None:
+            return Redirect("/staff/queue")
+    return await render(state, "sign_in.html", "Sign in", SignInPage(notice=NOTICES.get(notice or "", "")), None)
+
+
+@post("/staff/sign-in", include_in_schema=False, exception_handlers=EXCEPTION_HANDLERS)
+async def sign_in(state: State, request: Request) -> Template | Redirect:
+    services: Services = state.services
+    form = await request.form()
+    try:
+        api_key = form_text(form, "api_key", max_chars=MAX_TOKEN_CHARS, required="Enter your staff API key")
+        assert api_key is not None
+        async with services.db.transaction() as conn:
+            started = await sessions.sign_in(conn, api_key, at=services.clock(), timeouts=timeouts(services.settings),
+                                             client=_client(request))
+    except (InvalidInputError, AuthenticationError) as exc:
+        errors = (FieldError("api_key", exc.detail if isinstance(exc, InvalidInputError)
+                             else "That key is not an active staff key"),)
+        return await render(state, "sign_in.html", "Sign in", SignInPage(errors=errors), None,
+                            status_code=400 if isinstance(exc, InvalidInputError) else 401)
+    return Redirect("/staff/queue", status_code=303, cookies=[session_cookie(services.settings, started.session_id)])
+
+
+@post("/staff/sign-out", include_in_schema=False, dependencies=CONSOLE, exception_handlers=EXCEPTION_HANDLERS)
+async def sign_out(state: State, request: Request, console: ConsoleStaff) -> Redirect:
+    services: Services = state.services
+    session_id = session_id_of(request)
+    assert session_id is not None  # the console dependency found a live session
+    async with services.db.transaction() as conn:
+        await sessions.sign_out(conn, session_id, at=services.clock(), actor=console.actor, client=_client(request))
+    return Redirect("/staff?notice=signed_out", status_code=303, cookies=[cleared_cookie(services.settings)])
+
+
+ROUTES = [console_home, sign_in, sign_out]
