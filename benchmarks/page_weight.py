@@ -40,12 +40,12 @@ DYNAMIC_IMPORT = re.compile(r"""import\(\s*["']([^"']+)["']\s*\)""")
 
 
 @contextlib.contextmanager
-def demo_server(env: dict[str, str] | None = None, workers: int = 1) -> Iterator[str]:
+def demo_server(env: dict[str, str] | None = None, *, server: str | None = None, workers: int = 1) -> Iterator[str]:
     """``portal serve --demo`` on a free loopback port, in a fresh directory; yields the base URL."""
     with tempfile.TemporaryDirectory(prefix="portal-bench-") as tmp:
         # serve.log goes to tmp; the demo wants an empty (or its own) data dir, so it gets a subdirectory.
         child_env = {"PORTAL_DATA_DIR": str(Path(tmp) / "demo"), **(env or {})}
-        with portal_process(Path(tmp), [], env=child_env, extra_args=["--demo"], workers=workers,
+        with portal_process(Path(tmp), [], env=child_env, extra_args=["--demo"], server=server, workers=workers,
                             ready_timeout=120) as (base, _):
             yield base
 
