@@ -145,8 +145,11 @@ def one_outage(base: str, pgdata: Path, *, load: int, settle: float = 1.0) -> di
 @contextlib.contextmanager
 def demo_server(data_dir: Path, **kwargs: object) -> object:
     """A supervised ``portal serve --demo``; yields (base URL, pgdata, process)."""
-    with portal_process(data_dir, [], extra_args=["--demo"], ready_timeout=120, **kwargs) as (base, process):
-        yield base, data_dir / "pg", process
+    # The demo runs only in a directory of its own (portal.demo.guard); the server log stays beside it.
+    demo_dir = data_dir / "demo"
+    env = {**kwargs.pop("env", {}), "PORTAL_DATA_DIR": str(demo_dir)}  # type: ignore[dict-item]
+    with portal_process(data_dir, [], extra_args=["--demo"], ready_timeout=120, env=env, **kwargs) as (base, process):
+        yield base, demo_dir / "pg", process
 
 
 def main() -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import http.client
 import json
 import os
@@ -188,7 +189,17 @@ def run_rounds(work: Path, *, rounds: int, seconds: float, holders: int, token_f
             with portal_process(data, snapshots, env=env, port=port, ready_timeout=120) as (_, process):
                 if token is None:
                     owner_url = owner_url or PostmasterInfo.read_from_pgdata(data / "pg").get_uri()
-                    token = token_for(owner_url)  # type: ignore[operator]
+                    # The staff key's audit event is chained under the server's audit key, as
+                    # `portal staff add` with this data dir would do.
+                    from portal.domain import audit as audit_domain
+                    from portal.domain.audit_keys import ensure_key_file
+
+                    server_key, _ = ensure_key_file(data / "audit.key", now=dt.datetime.now(dt.UTC))
+                    previous_key = audit_domain.install_key(server_key)
+                    try:
+                        token = token_for(owner_url)  # type: ignore[operator]
+                    finally:
+                        audit_domain.install_key(previous_key)
                 if previous is not None:
                     requests_found, decisions_found = found(port, owner_url, previous)  # type: ignore[arg-type]
                     verify = audit_verify(data, database_url)

@@ -104,11 +104,17 @@ class PolicyRejectedError(UnprocessableError):
 # -- 503: something outside the process is down ---------------------------------------------------
 class UpstreamUnavailableError(PortalError):
     status, code, title = 503, "upstream_unavailable", "Upstream service unavailable"
-    retry_after_seconds: ClassVar[int] = 2   # sent as Retry-After: outages here last seconds (issue 10)
+    retry_after_seconds: ClassVar[int | None] = 2   # sent as Retry-After: outages here last seconds (issue 10)
 
 
 class RpcUnavailableError(UpstreamUnavailableError):
-    code, title = "rpc_unavailable", "EVM RPC unavailable"
+    code, title = "rpc_unavailable", "RPC unavailable"
+
+
+class RpcNotConfiguredError(RpcUnavailableError):
+    """No node is configured for a method that needs one: a fact of the set-up, so no Retry-After."""
+
+    retry_after_seconds: ClassVar[int | None] = None  # type: ignore[assignment]
 
 
 class SchemaMissingError(UpstreamUnavailableError):

@@ -23,7 +23,7 @@ from portal.domain.proofs import messages, solana_tx
 from portal.domain.proofs.chain import EvmChain
 from portal.domain.proofs.facts import EVM_METHODS, RPC_METHODS, SOLANA_METHODS, DestinationChain, MessageStyle, Method
 from portal.domain.proofs.solana_onchain import SolanaChain, require_solana_chain
-from portal.errors import InvalidAddressError, InvalidInputError, NotEligibleError, RpcUnavailableError
+from portal.errors import InvalidAddressError, InvalidInputError, NotEligibleError, RpcNotConfiguredError
 from portal.settings import Settings
 from portal.store import requests as store
 from portal.store.database import Database
@@ -86,7 +86,7 @@ async def issue(db: Database, *, snapshots: SnapshotSet, settings: Settings, now
                                 "printable line); use standard", field="message_style")
     target = _destination(destination, destination_chain, settings)
     if method in RPC_METHODS and chain is None:
-        raise RpcUnavailableError(f"this server has no EVM RPC configured (PORTAL_EVM_RPC_URL), so it cannot "
+        raise RpcNotConfiguredError(f"this server has no EVM RPC configured (PORTAL_EVM_RPC_URL), so it cannot "
                                   f"check a {method} proof; this is how the server is set up, not a passing "
                                   "fault, so do not retry: choose eip191 or eip712 instead")
     if method == "solana_onchain":  # the proof is read from the chain: refuse now rather than at proof time

@@ -14,9 +14,9 @@ a route of the app:
 
 A hit answers 400 ``application/problem+json`` with code ``control_character`` naming the field.
 Only the fields in ``MULTILINE_FIELDS`` (long free text: a decision's ``reason`` and ``public_note``,
-a holder's answer ``text``, a policy ``document``) may carry ``\\n``, ``\\r`` and ``\\t``; a field is
-matched by the last part of its path. A route whose body is JSON refuses any other content type
-(``text/plain`` included) with 415 before the body is read.
+a holder's answer ``text``, a policy ``document``, a trust ``root``'s TOML) may carry ``\\n``,
+``\\r`` and ``\\t``; a field is matched by the last part of its path. A route whose body is JSON
+refuses any other content type (``text/plain`` included) with 415 before the body is read.
 
 How a new route gets this: it does nothing. The plugin (``InputGuardPlugin``, installed by
 ``create_app``) wraps every route, and documents 400 (and 415 for routes with a body) as
@@ -43,7 +43,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from portal.errors import ControlCharacterError, UnsupportedMediaTypeError
 from portal.http.problems import problem_responses
 
-MULTILINE_FIELDS = frozenset({"reason", "public_note", "text", "document", "note"})
+MULTILINE_FIELDS = frozenset({"reason", "public_note", "text", "document", "note", "root"})
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 _CONTROL_MULTILINE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _CONTROL_HEADER = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import psycopg
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible, in_thread, open_context, screenshot
 from tests.integration.staff_helpers import create_key, revoke_key, seed_requests
@@ -61,14 +62,14 @@ def test_a_reviewers_day_by_keyboard(browser, live_server) -> None:
     page.keyboard.type(rita)
     page.keyboard.press("Enter")
     page.get_by_role("heading", name="Review queue").wait_for()
-    assert page.get_by_role("row").count() == 4  # header + 3
+    expect(page.get_by_role("row")).to_have_count(4)  # header + 3
     screenshot(page, "console-queue-1280")
     page.get_by_label("Method").select_option("eip191")
     page.get_by_role("button", name="Filter").click()
-    assert page.get_by_role("row").count() == 3
+    expect(page.get_by_role("row")).to_have_count(3)
     page.get_by_label("Search").fill(seeded[1].snapshot_address.lower())
     page.get_by_role("button", name="Filter").click()
-    assert page.get_by_role("row").count() == 2
+    expect(page.get_by_role("row")).to_have_count(2)
     page.get_by_role("button", name=f"Claim request {str(seeded[1].request_id)[:8]}").click()
     page.get_by_text("You hold the lease").wait_for()
     assert page.locator("#challenge-text").inner_text() == f"test challenge for {seeded[1].snapshot_address} -> " \
@@ -138,7 +139,7 @@ def test_escalation_and_four_eyes_through_two_approvers(browser, live_server) ->
         sign_in(approver, live_server, api_key)
         approver.get_by_label("Risk flag").select_option("escalated")
         approver.get_by_role("button", name="Filter").click()
-        assert approver.get_by_role("row").count() == 2  # the escalated request reached the approvers
+        expect(approver.get_by_role("row")).to_have_count(2)  # the escalated request reached the approvers
         approver.get_by_role("button", name="Claim next request").click()
         approver.get_by_text("You hold the lease").wait_for()
         approvals.append(approver.get_by_role("region", name="Four eyes").inner_text())

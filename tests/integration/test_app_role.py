@@ -27,7 +27,8 @@ def _append_one(owner_url: str) -> None:
         db = await Database.open(app_role_url(owner_url), size=1)
         try:
             async with db.transaction() as conn:
-                await audit.append(conn, at=dt.datetime.now(dt.UTC), actor="t", action="test:event:made", subject="x")
+                await audit.append(conn, key=b"test chain key, not a secret....", at=dt.datetime.now(dt.UTC),
+                                   actor="t", action="test:event:made", subject="x")
         finally:
             await db.close()
 
@@ -40,8 +41,10 @@ def _append_one(owner_url: str) -> None:
     "TRUNCATE audit_events",
     "ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update_delete",
     "SET session_replication_role = replica",
-    "INSERT INTO staff_keys (name, role, token_hash) VALUES ('mallory', 'admin', '\\x00')",
-    "UPDATE staff_keys SET revoked_at = NULL",
+    # The console's admins add, re-role and revoke keys (issue 12), so the app may INSERT and UPDATE
+    # (role, revoked_at); it may still not delete a key, rename one, swap its token or un-revoke it.
+    "DELETE FROM staff_keys",
+    "UPDATE staff_keys SET token_hash = '\\x00'",
     "SELECT * FROM schema_migrations",
     "CREATE TABLE audit_events_shadow (seq bigint)",
 ])
@@ -53,7 +56,18 @@ def test_app_role_cannot_rewrite_history(database_url: str, statement: str) -> N
         with pytest.raises(psycopg.errors.InsufficientPrivilege, match=r"permission denied|must be owner"):
             conn.execute(statement)  # type: ignore[arg-type]
     events = list(audit.iter_all_sync(database_url))
-    assert [e.actor for e in events] == ["t"] and audit.first_broken(events) is None
+    assert [e.actor for e in events] == ["t"]
+    assert audit.first_broken(events, key=b"test chain key, not a secret....") is None
+
+
+def test_app_role_cannot_unrevoke_a_staff_key(database_url: str) -> None:
+    with psycopg.connect(database_url, autocommit=True) as owner:
+        owner.execute("INSERT INTO staff_keys (name, role, token_hash, revoked_at) "
+                      "VALUES ('old', 'admin', '\\x01', now())")
+    with psycopg.connect(app_role_url(database_url), autocommit=True) as conn:
+        conn.execute("UPDATE staff_keys SET role = 'reviewer' WHERE name = 'nobody'")  # the grant itself works
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="stays revoked"):
+            conn.execute("UPDATE staff_keys SET revoked_at = NULL WHERE name = 'old'")
 
 
 def test_app_role_is_reported_safe_and_the_owner_is_not(database_url: str) -> None:

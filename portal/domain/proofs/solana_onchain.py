@@ -35,7 +35,13 @@ from solders.transaction import VersionedTransaction
 from portal.domain.proofs.facts import ChallengeFacts, ProvenSigner
 from portal.domain.proofs.messages import nonce_line
 from portal.domain.proofs.solana_tx import MEMO_PROGRAMS
-from portal.errors import MalformedSignatureError, RpcUnavailableError, SignatureMismatchError, UnprocessableError
+from portal.errors import (
+    MalformedSignatureError,
+    RpcNotConfiguredError,
+    RpcUnavailableError,
+    SignatureMismatchError,
+    UnprocessableError,
+)
 from snapshot.errors import ChainError
 from snapshot.from_chain.rpc import JsonRpcClient, OnCall
 
@@ -59,7 +65,7 @@ class SolanaChain(Protocol):
 
 def require_solana_chain(chain: SolanaChain | None) -> SolanaChain:
     if chain is None:
-        raise RpcUnavailableError("no Solana RPC is configured on this server (PORTAL_SOLANA_RPC_URL); "
+        raise RpcNotConfiguredError("no Solana RPC is configured on this server (PORTAL_SOLANA_RPC_URL); "
                                   "use another method or try again later")
     return chain
 

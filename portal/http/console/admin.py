@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import anyio.to_thread
@@ -126,8 +127,11 @@ async def audit_page(state: State, console: ConsoleStaff,
 async def verify_audit(state: State, console: ConsoleStaff) -> Template:
     require_admin(console)
     services: Services = state.services
-    # the very function ``portal audit verify`` runs: the whole chain from seq 1, on its own connection
-    result = await anyio.to_thread.run_sync(verify_url, services.settings.database_url)
+    # the very function ``portal audit verify`` runs: the whole chain from seq 1 under the audit key,
+    # held to the checkpoint file when there is one, on its own connection as the app's role
+    checkpoint_file = services.settings.audit_checkpoint_path
+    sources = [checkpoint_file] if checkpoint_file and Path(checkpoint_file).is_file() else []
+    result = await anyio.to_thread.run_sync(verify_url, services.db.pool.conninfo, services.settings, sources)
     async with services.db.transaction() as conn:
         events = await events_after(conn, 0, AUDIT_PAGE_SIZE + 1)
     next_after = events[AUDIT_PAGE_SIZE - 1].seq if len(events) > AUDIT_PAGE_SIZE else None

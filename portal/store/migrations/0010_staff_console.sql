@@ -41,4 +41,18 @@ CREATE INDEX audit_events_subject ON audit_events (subject, seq);
 -- ended) and lets admins add, re-role and revoke staff keys, so it gets exactly those writes.
 -- The audit log stays INSERT and SELECT only.
 GRANT UPDATE ON staff_sessions TO portal_app;
-GRANT INSERT, UPDATE ON staff_keys TO portal_app;
+GRANT INSERT, UPDATE (role, revoked_at) ON staff_keys TO portal_app;
+
+-- A revoked key stays revoked: not the app, not a careless admin brings it back (a new key is made
+-- instead), so a leaked old token can never be revived through the console.
+CREATE FUNCTION staff_keys_refuse_unrevoke() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF OLD.revoked_at IS NOT NULL AND NEW.revoked_at IS DISTINCT FROM OLD.revoked_at THEN
+        RAISE EXCEPTION 'permission denied: staff key % was revoked and stays revoked', OLD.name
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NEW;
+END;
+$$;
+CREATE TRIGGER staff_keys_no_unrevoke BEFORE UPDATE ON staff_keys
+    FOR EACH ROW EXECUTE FUNCTION staff_keys_refuse_unrevoke();

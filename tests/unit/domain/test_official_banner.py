@@ -25,6 +25,6 @@ def test_no_never_section() -> None:
 
 
 def test_not_eligible_section_paragraphs() -> None:
-    body = resources.files("portal.demo").joinpath("policy", "official.md").read_text().split("+++", 2)[2]
+    body = resources.files("policy").joinpath("example-official.md").read_text().split("+++", 2)[2]
     (text,) = not_eligible_text(body)
     assert text.startswith("The snapshot lists every address") and "\n" not in text
