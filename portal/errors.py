@@ -108,7 +108,7 @@ class UpstreamUnavailableError(PortalError):
 
 
 class RpcUnavailableError(UpstreamUnavailableError):
-    code, title = "rpc_unavailable", "EVM RPC unavailable"
+    code, title = "rpc_unavailable", "RPC unavailable"
 
 
 class SchemaMissingError(UpstreamUnavailableError):

@@ -115,8 +115,8 @@ async def answer(state: State, request: Request, data: URLEncodedBody[AnswerForm
     token = data.status_token.strip()
     try:
         view = await answers.answer(services.db, _uuid(request_id), token or None, answers.AnswerSubmission(data.text),
-                                    settings=services.settings, chain=services.evm_chain, now=services.clock(),
-                                    meta=meta_of(request))
+                                    settings=services.settings, chain=services.evm_chain,
+                                    solana_chain=services.solana_chain, now=services.clock(), meta=meta_of(request))
     except PortalError as exc:
         if exc.field != "text":
             return await _lookup_with_error(state, request_id, token, exc)
