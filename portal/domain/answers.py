@@ -27,6 +27,7 @@ from portal.domain import review
 from portal.domain.audit import AuditAction, record
 from portal.domain.challenges import RequestMeta
 from portal.domain.proofs.chain import EvmChain
+from portal.domain.proofs.solana_onchain import SolanaChain
 from portal.domain.requests import (
     HolderView,
     ProofSubmission,
@@ -50,8 +51,9 @@ class AnswerSubmission(msgspec.Struct, frozen=True):
 
 
 async def _checked_proof(db: Database, request: dict[str, Any], proof: ProofSubmission, *, settings: Settings,
-                         chain: EvmChain | None, now: dt.datetime) -> dict[str, Any]:
-    """Verify the new proof outside any transaction (it may ask the EVM node); return what is stored."""
+                         chain: EvmChain | None, solana_chain: SolanaChain | None,
+                         now: dt.datetime) -> dict[str, Any]:
+    """Verify the new proof outside any transaction (it may ask an RPC node); return what is stored."""
     async with db.transaction() as conn:
         row = await store.get_challenge(conn, proof.challenge_id)
     if row is None:
@@ -63,13 +65,15 @@ async def _checked_proof(db: Database, request: dict[str, Any], proof: ProofSubm
                                 "snapshot address, destination and destination chain", field="challenge_id")
     check_usable(row["used_at"], row["expires_at"], now)
     facts = facts_of(row, settings)
-    signer, submitted = await verify_proof(facts, proof, settings=settings, chain=chain)
+    signer, submitted = await verify_proof(facts, proof, settings=settings, chain=chain,
+                                           solana_chain=solana_chain)
     return {"challenge_id": str(proof.challenge_id), "method": facts.method, "submitted": submitted,
             "recovered_signer": signer.address, "verification": signer.detail}
 
 
 async def answer(db: Database, request_id: uuid.UUID, status_token: str | None, submission: AnswerSubmission, *,
-                 settings: Settings, chain: EvmChain | None, now: dt.datetime, meta: RequestMeta) -> HolderView:
+                 settings: Settings, chain: EvmChain | None, now: dt.datetime, meta: RequestMeta,
+                 solana_chain: SolanaChain | None = None) -> HolderView:
     text = submission.text.strip()
     if not text:
         raise InvalidInputError("say what staff asked for: the answer text is empty", field="text")
@@ -80,7 +84,8 @@ async def answer(db: Database, request_id: uuid.UUID, status_token: str | None, 
     review.next_status_by_holder(request["status"])
     proof = None
     if submission.proof is not None:
-        proof = await _checked_proof(db, request, submission.proof, settings=settings, chain=chain, now=now)
+        proof = await _checked_proof(db, request, submission.proof, settings=settings, chain=chain,
+                                     solana_chain=solana_chain, now=now)
     async with db.transaction() as conn:
         locked = await store.lock_holder_request(conn, request_id)
         assert locked is not None  # requests are never deleted

@@ -150,7 +150,8 @@ async def answer_own_request(
         raise InvalidInputError("a new proof needs the challenge_id it answers", field="challenge_id")
     return await answers.answer(services.db, request_uuid(request_id), bearer_token(request),
                                 answers.AnswerSubmission(data.text, proof), settings=services.settings,
-                                chain=services.evm_chain, now=services.clock(), meta=meta_of(request))
+                                chain=services.evm_chain, solana_chain=services.solana_chain, now=services.clock(),
+                                meta=meta_of(request))
 
 
 ROUTES = [create_challenge, submit_proof, get_own_request, answer_own_request]

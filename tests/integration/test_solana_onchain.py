@@ -31,6 +31,7 @@ from portal.app import create_app
 from portal.settings import Settings
 from tests.chains.solana_front import SolanaFront
 from tests.chains.spl import MEMO, TOKEN, Ledger, memo, transfer
+from tests.integration.staff_helpers import bearer, create_key
 
 DESTINATION = "0x1111111111111111111111111111111111111111"
 SQUADS = Pubkey.from_string("SQDS4ep65T869zMMBKyuUq6aD6EgTu8psMjkvj52pCf")
@@ -151,6 +152,26 @@ def test_a_squads_vault_pda_proves_through_its_multisig(world: World) -> None:
     assert response.status_code == 201, response.text
 
 
+def test_a_needs_info_answer_carries_a_new_solana_onchain_proof(world: World, settings: Settings) -> None:
+    first = world.challenge(str(world.holder.pubkey()))
+    filed = world.prove(first["challenge_id"], world.ledger.send([memo(first["nonce_line"], world.holder.pubkey())],
+                                                                world.holder, payer=world.holder)).json()
+    assert settings.database_url is not None
+    staff = create_key(settings.database_url, "rita", "reviewer")
+    assert world.client.post("/v1/review/claim", headers=bearer(staff)).json()["request_id"] == filed["request_id"]
+    decided = world.client.post(f"/v1/review/requests/{filed['request_id']}/decision", headers=bearer(staff),
+                                json={"decision": "needs_info", "reason": "stale", "public_note": "Prove it again."})
+    assert decided.status_code == 200, decided.text
+    again = world.challenge(str(world.holder.pubkey()))
+    signature = world.ledger.send([memo(again["nonce_line"], world.holder.pubkey())], world.holder,
+                                  payer=world.holder)
+    response = world.client.post(f"/v1/requests/{filed['request_id']}/answer", headers=bearer(filed["status_token"]),
+                                 json={"text": "Done.", "challenge_id": again["challenge_id"], "tx_hash": signature})
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "pending_review"
+    assert [a["proof_method"] for a in response.json()["answers"]] == ["solana_onchain"]
+
+
 def test_no_solana_rpc_is_503_at_challenge_time(settings: Settings, tmp_path: Path) -> None:
     holder = Keypair()
     holders = tmp_path / "holders.csv"
@@ -161,6 +182,7 @@ def test_no_solana_rpc_is_503_at_challenge_time(settings: Settings, tmp_path: Pa
         response = client.post("/v1/challenges", json={"address": str(holder.pubkey()), "destination": DESTINATION,
                                                        "method": "solana_onchain"})
     assert response.status_code == 503 and response.json()["code"] == "rpc_unavailable"
+    assert response.json()["title"] == "RPC unavailable"  # the same error serves EVM and Solana nodes
     assert "PORTAL_SOLANA_RPC_URL" in response.json()["detail"]
 
 

@@ -24,8 +24,7 @@ from portal.domain import challenges, journey, requests
 from portal.domain.eligibility import parse_address
 from portal.errors import PortalError
 from portal.http.holders import meta_of
-from portal.http.pages import holder_calls, words
-from portal.http.pages.holder_calls import destination_chains
+from portal.http.pages import words
 from portal.http.pages.layout import page
 from portal.http.pages.sentences import sentence
 from portal.http.pages.views import (
@@ -85,7 +84,8 @@ def _check(services: Services, answers: Answers, name: str) -> str | None:
             return sentence(exc)
         return None if services.snapshots.find(holder) else words.NOT_IN_SNAPSHOT
     if name == "chain":
-        return None if value in destination_chains(services) else "Select where you want to receive the new token."
+        chosen = value in services.settings.destination_chains
+        return None if chosen else "Select where you want to receive the new token."
     if name == "wallet":
         holder_chain = parse_address(answers.address).chain
         return None if value in journey.wallet_kinds(holder_chain) else "Select the kind of wallet that holds it."
@@ -102,7 +102,7 @@ def _check(services: Services, answers: Answers, name: str) -> str | None:
 
 def _question(services: Services, answers: Answers, name: str, error: str | None) -> QuestionPage:
     position = QUESTIONS.index(name)
-    asked = [q for q in QUESTIONS[:position] if q != "chain" or len(destination_chains(services)) > 1]
+    asked = [q for q in QUESTIONS[:position] if q != "chain" or len(services.settings.destination_chains) > 1]
     previous = asked[-1] if asked else None
     back = _url(answers, change=previous) if previous else "/"
     errors = (FieldError(name, error),) if error else ()
@@ -112,7 +112,7 @@ def _question(services: Services, answers: Answers, name: str, error: str | None
         return QuestionPage(name, "Which address held the old token?", words.ADDRESS_HINT, "text", value, (), hidden,
                             back, errors)
     if name == "chain":
-        options = tuple(Choice(chain, *words.CHAINS[chain]) for chain in destination_chains(services))
+        options = tuple(Choice(chain, *words.CHAINS[chain]) for chain in services.settings.destination_chains)
         return QuestionPage(name, "Where do you want to receive the new token?", words.CHAIN_HINT, "radios", value,
                             options, hidden, back, errors)
     if name == "wallet":
@@ -145,7 +145,7 @@ async def prove(state: State, request: Request, address: str = Parameter(default
                 change: str = Parameter(default="", max_length=20),
                 asked: str = Parameter(default="", max_length=20)) -> Template:
     services: Services = state.services
-    chains = destination_chains(services)
+    chains = services.settings.destination_chains
     answers = Answers(address.strip(), chain.strip() or (chains[0] if len(chains) == 1 else ""), wallet.strip(),
                       destination.strip())
     # A question counts as answered (so its error shows) when its field or its form was sent.
@@ -203,9 +203,11 @@ async def prove_challenge(state: State, request: Request, data: URLEncodedBody[P
         stop = StopPage(words.EXCHANGE_HEADING, words.EXCHANGE_TEXT, _url(answers, change="wallet"))
         return await page(state, "stop.html", stop.heading, stop)
     try:
-        challenge = await holder_calls.issue(
-            services, address=answers.address, destination=answers.destination, method=choice.method,
-            meta=meta_of(request), destination_chain=answers.chain, message_style=choice.message_style)
+        challenge = await challenges.issue(
+            services.db, snapshots=services.snapshots, settings=services.settings, now=services.clock(),
+            address=answers.address, destination=answers.destination, method=choice.method,  # type: ignore[arg-type]
+            meta=meta_of(request), destination_chain=answers.chain,  # type: ignore[arg-type]
+            message_style=choice.message_style, chain=services.evm_chain, solana_chain=services.solana_chain)
     except PortalError as exc:
         field = exc.field if exc.field in ("address", "destination") else None
         if field:

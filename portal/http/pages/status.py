@@ -17,10 +17,10 @@ from litestar.datastructures import State
 from litestar.params import Parameter, URLEncodedBody
 from litestar.response import Template
 
+from portal.domain import answers, requests
 from portal.domain.requests import HolderView
 from portal.errors import PortalError
 from portal.http.holders import meta_of
-from portal.http.pages import holder_calls
 from portal.http.pages.journey import NO_STORE
 from portal.http.pages.layout import page
 from portal.http.pages.sentences import sentence
@@ -57,13 +57,13 @@ def _uuid(text: str) -> uuid.UUID:
 
 
 def _view(view: HolderView, token: str, **extra: object) -> StatusPage:
-    hours = getattr(view, "expected_review_hours", 48)
+    hours = view.expected_review_hours
     review_by = view.updated_at + dt.timedelta(hours=hours)
     return StatusPage(
         request_id=str(view.request_id), status=view.status, status_words=STATUS_WORDS.get(view.status, view.status),
         destination=view.destination, amount=view.amount, created_at=view.created_at.strftime(_TIME),
         review_by=review_by.strftime(_TIME), public_note=view.public_note,
-        answers=tuple(AnswerRow(a.at.strftime(_TIME), a.text) for a in getattr(view, "answers", ())),
+        answers=tuple(AnswerRow(a.at.strftime(_TIME), a.text) for a in view.answers),
         can_answer=view.status == "needs_info", status_token=token, **extra)  # type: ignore[arg-type]
 
 
@@ -77,7 +77,8 @@ async def _render(state: State, view: StatusPage, status_code: int = 200) -> Tem
 async def _lookup(state: State, request_id: str, token: str, *, ask_reference: bool) -> Template:
     services: Services = state.services
     try:
-        view = await holder_calls.holder_view(services, _uuid(request_id), token.strip() or None)
+        view = await requests.holder_view(services.db, _uuid(request_id), token.strip() or None,
+                                          settings=services.settings)
     except PortalError as exc:
         field = "request_id" if ask_reference else "status_token"
         return await _render(state, StatusPage(request_id, ask_reference=ask_reference,
@@ -113,11 +114,13 @@ async def answer(state: State, request: Request, data: URLEncodedBody[AnswerForm
     services: Services = state.services
     token = data.status_token.strip()
     try:
-        view = await holder_calls.answer(services, _uuid(request_id), token or None, data.text, meta_of(request))
+        view = await answers.answer(services.db, _uuid(request_id), token or None, answers.AnswerSubmission(data.text),
+                                    settings=services.settings, chain=services.evm_chain,
+                                    solana_chain=services.solana_chain, now=services.clock(), meta=meta_of(request))
     except PortalError as exc:
         if exc.field != "text":
             return await _lookup_with_error(state, request_id, token, exc)
-        current = await holder_calls.holder_view(services, _uuid(request_id), token)
+        current = await requests.holder_view(services.db, _uuid(request_id), token, settings=services.settings)
         return await _render(state, _view(current, token, answer_text=data.text,
                                           errors=(FieldError("text", sentence_for_text(exc)),)), exc.status)
     return await _render(state, _view(view, token, answered=True))
@@ -130,7 +133,8 @@ def sentence_for_text(exc: PortalError) -> str:
 async def _lookup_with_error(state: State, request_id: str, token: str, exc: PortalError) -> Template:
     services: Services = state.services
     try:
-        current = await holder_calls.holder_view(services, _uuid(request_id), token or None)
+        current = await requests.holder_view(services.db, _uuid(request_id), token or None,
+                                             settings=services.settings)
     except PortalError:
         return await _render(state, StatusPage(request_id, errors=(FieldError("status_token", sentence(exc)),)),
                              exc.status)
