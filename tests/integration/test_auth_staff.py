@@ -36,7 +36,9 @@ from tests.integration.staff_helpers import (
 STAFF_PREFIXES = ("/v1/review", "/v1/audit", "/v1/allowlist")
 # Public on purpose under a staff prefix: signed checkpoints are for mirrors (see portal/http/audit.py).
 PUBLIC_UNDER_STAFF_PREFIXES = frozenset({"/v1/audit/checkpoints"})
-NOW = dt.datetime.now(dt.UTC)
+def _now() -> dt.datetime:
+    """The time a token is made: read when it is made, since a long suite outlives a 5-minute token."""
+    return dt.datetime.now(dt.UTC)
 
 
 @pytest.fixture
@@ -101,7 +103,7 @@ def b64(data: bytes) -> str:
 def unsigned_token(issuer: Issuer, alg: str) -> str:
     header = b64(json.dumps({"alg": alg, "kid": "rsa-1"}).encode())
     payload = b64(json.dumps({"iss": issuer.name, "aud": issuer.audience, "sub": "mallory", "roles": ["admin"],
-                              "exp": int(NOW.timestamp()) + 300}).encode())
+                              "exp": int(_now().timestamp()) + 300}).encode())
     return f"{header}.{payload}."
 
 
@@ -109,7 +111,7 @@ def hs256_with_public_key(issuer: Issuer) -> str:
     """The classic key-confusion forgery: HMAC keyed with the issuer's public key bytes."""
     header = b64(json.dumps({"alg": "HS256", "kid": "rsa-1"}).encode())
     payload = b64(json.dumps({"iss": issuer.name, "aud": issuer.audience, "sub": "mallory", "roles": ["admin"],
-                              "exp": int(NOW.timestamp()) + 300}).encode())
+                              "exp": int(_now().timestamp()) + 300}).encode())
     secret = issuer.rsa.as_pem(private=False)
     signature = hmac.new(secret, f"{header}.{payload}".encode(), hashlib.sha256).digest()
     return f"{header}.{payload}.{b64(signature)}"
@@ -143,16 +145,16 @@ def test_permission_matrix(app: Litestar, staff_client: TestClient, database_url
         "unknown key": ({"Authorization": "Bearer " + "A" * 43}, 401),
         "revoked key": ({"Authorization": f"Bearer {revoked}"}, 401),
         "holder status token": ({"Authorization": f"Bearer {status_token}"}, 401),
-        "expired JWT": ({"Authorization": "Bearer " + issuer.token(now=NOW - dt.timedelta(hours=2),
+        "expired JWT": ({"Authorization": "Bearer " + issuer.token(now=_now() - dt.timedelta(hours=2),
                                                                     roles=["admin"])}, 401),
-        "wrong issuer": ({"Authorization": "Bearer " + issuer.token(now=NOW, roles=["admin"],
+        "wrong issuer": ({"Authorization": "Bearer " + issuer.token(now=_now(), roles=["admin"],
                                                                      iss="https://evil.test")}, 401),
-        "wrong audience": ({"Authorization": "Bearer " + issuer.token(now=NOW, roles=["admin"],
+        "wrong audience": ({"Authorization": "Bearer " + issuer.token(now=_now(), roles=["admin"],
                                                                        aud="another-service")}, 401),
         "alg none": ({"Authorization": "Bearer " + unsigned_token(issuer, "none")}, 401),
         "HS256 with the public key": ({"Authorization": "Bearer " + hs256_with_public_key(issuer)}, 401),
-        "unknown kid": ({"Authorization": "Bearer " + issuer.token(now=NOW, roles=["admin"], kid="nope")}, 401),
-        "JWT without a portal role": ({"Authorization": "Bearer " + issuer.token(now=NOW, roles=["viewer"])}, 403),
+        "unknown kid": ({"Authorization": "Bearer " + issuer.token(now=_now(), roles=["admin"], kid="nope")}, 401),
+        "JWT without a portal role": ({"Authorization": "Bearer " + issuer.token(now=_now(), roles=["viewer"])}, 403),
     }
     checked = 0
     for method, path, admitted in operations:
@@ -160,7 +162,7 @@ def test_permission_matrix(app: Litestar, staff_client: TestClient, database_url
         cases = dict(credentials)
         cases["insufficient role (key)"] = ({"Authorization": f"Bearer {keys[weaker_role(admitted)]}"}, 403)
         cases["insufficient role (JWT)"] = (
-            {"Authorization": "Bearer " + issuer.token(now=NOW, roles=[weaker_role(admitted)])}, 403)
+            {"Authorization": "Bearer " + issuer.token(now=_now(), roles=[weaker_role(admitted)])}, 403)
         for case, (headers, status) in cases.items():
             response = staff_client.request(method, url, headers=headers, json={} if method == "POST" else None)
             assert response.status_code == status, f"{method} {path} with {case}: {response.text}"
@@ -187,17 +189,17 @@ def test_valid_credentials_pass(staff_client: TestClient, database_url: str, iss
     key = create_key(database_url, "rita", "reviewer")
     assert staff_client.get("/v1/review/requests", headers={"Authorization": f"Bearer {key}"}).status_code == 200
     for alg in ("RS256", "ES256"):
-        token = issuer.token(now=NOW, roles=["reviewer"], alg=alg)
+        token = issuer.token(now=_now(), roles=["reviewer"], alg=alg)
         response = staff_client.get("/v1/review/requests", headers={"Authorization": f"Bearer {token}"})
         assert response.status_code == 200, (alg, response.text)
-    admin_jwt = issuer.token(now=NOW, roles=["admin"], sub="ada")
+    admin_jwt = issuer.token(now=_now(), roles=["admin"], sub="ada")
     events = staff_client.get("/v1/audit", headers={"Authorization": f"Bearer {admin_jwt}"}).json()["events"]
     assert [e["action"] for e in events] == ["staff:key:created"]
 
 
 def test_leeway_accepts_small_clock_skew_only(staff_client: TestClient, issuer: Issuer) -> None:
-    slightly_future = issuer.token(now=NOW + dt.timedelta(seconds=10), roles=["reviewer"])
-    far_future = issuer.token(now=NOW + dt.timedelta(minutes=10), roles=["reviewer"])
+    slightly_future = issuer.token(now=_now() + dt.timedelta(seconds=10), roles=["reviewer"])
+    far_future = issuer.token(now=_now() + dt.timedelta(minutes=10), roles=["reviewer"])
     ok = staff_client.get("/v1/review/requests", headers={"Authorization": f"Bearer {slightly_future}"})
     assert ok.status_code == 200, ok.text
     refused = staff_client.get("/v1/review/requests", headers={"Authorization": f"Bearer {far_future}"})
@@ -207,14 +209,14 @@ def test_leeway_accepts_small_clock_skew_only(staff_client: TestClient, issuer: 
 def test_jwks_is_cached_and_refetched_on_key_rotation(staff_client: TestClient, issuer: Issuer) -> None:
     from joserfc.jwk import RSAKey
 
-    headers = {"Authorization": "Bearer " + issuer.token(now=NOW, roles=["reviewer"])}
+    headers = {"Authorization": "Bearer " + issuer.token(now=_now(), roles=["reviewer"])}
     for _ in range(3):
         assert staff_client.get("/v1/review/requests", headers=headers).status_code == 200
     assert issuer.jwks.hits == 1
     rotated = RSAKey.generate_key(2048, parameters={"kid": "rsa-2", "use": "sig"})
     issuer.jwks.keys = [*issuer.jwks.keys, rotated.as_dict(private=False)]
     issuer.rsa = rotated
-    token = issuer.token(now=NOW, roles=["reviewer"], kid="rsa-2")
+    token = issuer.token(now=_now(), roles=["reviewer"], kid="rsa-2")
     # The first fetch was moments ago: a refresh on unknown kid is rate-limited ...
     refused = staff_client.get("/v1/review/requests", headers={"Authorization": f"Bearer {token}"})
     assert refused.status_code == 401
@@ -239,21 +241,21 @@ def test_hmac_and_none_are_refused_in_configuration(algorithms: tuple[str, ...])
 
 ABSURD_TIME_CLAIMS = {
     "exp-1e30": {"exp": 10**30},                                      # the issue's case: accepted before
-    "exp-two-days": {"exp": int(NOW.timestamp()) + 2 * 24 * 3600},   # signed, well-formed, but lives two days
-    "exp-float": {"exp": float(int(NOW.timestamp()) + 300)},         # NumericDate as a float
+    "exp-two-days": {"exp": int(_now().timestamp()) + 2 * 24 * 3600},   # signed, well-formed, but lives two days
+    "exp-float": {"exp": float(int(_now().timestamp()) + 300)},         # NumericDate as a float
     "iat-1e30": {"iat": 10**30},
     "nbf-negative": {"nbf": -(10**30)},
-    "iat-future": {"iat": int(NOW.timestamp()) + 3600},              # minted in the future
+    "iat-future": {"iat": int(_now().timestamp()) + 3600},              # minted in the future
 }
 
 
 def test_absurd_time_claims_are_refused(staff_client: TestClient, issuer: Issuer) -> None:
     for case, overrides in ABSURD_TIME_CLAIMS.items():
-        token = issuer.token(now=NOW, roles=["admin"], **overrides)
+        token = issuer.token(now=_now(), roles=["admin"], **overrides)
         response = staff_client.get("/v1/review/requests", headers={"Authorization": f"Bearer {token}"})
         assert response.status_code == 401, case
         assert_problem(response, 401)
-    ok = issuer.token(now=NOW, roles=["admin"], lifetime_seconds=23 * 3600)
+    ok = issuer.token(now=_now(), roles=["admin"], lifetime_seconds=23 * 3600)
     assert staff_client.get("/v1/review/requests", headers={"Authorization": f"Bearer {ok}"}).status_code == 200
 
 
