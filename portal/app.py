@@ -12,6 +12,7 @@ import logging
 from collections.abc import AsyncIterator
 
 from litestar import Litestar, Request
+from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.plugins.prometheus import PrometheusConfig
@@ -23,14 +24,27 @@ from portal.domain.eligibility import SnapshotSet
 from portal.domain.jwt_auth import HttpxJwksFetcher, JwtVerifier
 from portal.domain.proofs.chain import EvmChain, Web3Chain
 from portal.domain.proofs.solana_onchain import RpcSolanaChain, SolanaChain
-from portal.http import allowlist, audit, console, csp, health, holders, links, pages, policies, review, snapshots
+from portal.http import (
+    allowlist,
+    audit,
+    console,
+    csp,
+    health,
+    holders,
+    links,
+    pages,
+    policies,
+    review,
+    snapshots,
+    templating,
+)
 from portal.http.auth import provide_staff
 from portal.http.input_guard import InputGuardPlugin
 from portal.http.metrics import MetricsController, observe_rpc, queue_gauges
 from portal.http.openapi import openapi_config
+from portal.http.pages.layout import TEMPLATES_STATE_KEY
 from portal.http.problems import problem_details_plugin
 from portal.http.request_metrics import RouteMetricsMiddleware
-from portal.http.templating import template_config
 from portal.services import Clock, Services, utc_now
 from portal.settings import Settings
 from portal.store.database import POOL_TIMEOUT_SECONDS, Database, app_role_url
@@ -102,13 +116,15 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, evm_chain: EvmChai
     prometheus = PrometheusConfig(app_name="portal", prefix="portal", group_path=True, exclude=["/metrics"],
                                   middleware_class=RouteMetricsMiddleware)
     logging.getLogger("portal").setLevel(settings.log_level)
+    templates = templating.environment()
     return Litestar(
         route_handlers=[*ROUTE_HANDLERS, MetricsController],
         lifespan=[lifespan, queue_gauges, audit.checkpointer],
         dependencies={"staff": Provide(provide_staff, sync_to_thread=False)},
         middleware=[prometheus.middleware, *rate_limits(settings), *console.sign_in_rate_limit(settings),
                     csp.middleware(walletconnect=settings.walletconnect_project_id is not None)],
-        template_config=template_config(),
+        template_config=templating.template_config(templates),
+        state=State({TEMPLATES_STATE_KEY: templates}),
         csrf_config=console.csrf_config(settings),
         plugins=[problem_details_plugin(), InputGuardPlugin()],
         openapi_config=openapi_config(),
@@ -125,7 +141,7 @@ def rate_limits(settings: Settings) -> list:
     if settings.rate_limit_per_minute == 0:
         return []
 
-    def throttled(request: Request) -> bool:
+    async def throttled(request: Request) -> bool:
         return request.method == "POST" and (request.url.path in holders.RATE_LIMITED_PATHS
                                              or request.url.path in pages.RATE_LIMITED_PATHS)
 

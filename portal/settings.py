@@ -63,6 +63,7 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     eligibility_max_age_seconds: Annotated[int, msgspec.Meta(ge=0, le=31_536_000)] = 3600
     walletconnect_project_id: Annotated[str, msgspec.Meta(pattern=r"^[0-9a-fA-F]{32}$")] | None = None
     token_decimals: Annotated[int, msgspec.Meta(ge=0, le=36)] | None = None
+    page_cache_entries: Annotated[int, msgspec.Meta(ge=0, le=1_000_000)] = 2048
     header_read_timeout_seconds: Annotated[float, msgspec.Meta(gt=0, le=300)] = 10.0
     keep_alive_timeout_seconds: Annotated[int, msgspec.Meta(ge=1, le=300)] = 5
     listen_backlog: Annotated[int, msgspec.Meta(ge=16, le=65_535)] = 2048
@@ -127,6 +128,7 @@ ENV: dict[str, str] = {
     "eligibility_max_age_seconds": "PORTAL_ELIGIBILITY_MAX_AGE_SECONDS",
     "walletconnect_project_id": "PORTAL_WALLETCONNECT_PROJECT_ID",
     "token_decimals": "PORTAL_TOKEN_DECIMALS",
+    "page_cache_entries": "PORTAL_PAGE_CACHE_ENTRIES",
     "header_read_timeout_seconds": "PORTAL_HEADER_READ_TIMEOUT_SECONDS",
     "keep_alive_timeout_seconds": "PORTAL_KEEP_ALIVE_TIMEOUT_SECONDS",
     "listen_backlog": "PORTAL_LISTEN_BACKLOG",

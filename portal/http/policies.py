@@ -26,7 +26,7 @@ from portal.domain.policy_roots import RootVersion
 from portal.errors import NotFoundError
 from portal.http import policy_render
 from portal.http.auth import Staff, require_role
-from portal.http.pages.layout import layout
+from portal.http.pages.layout import layout, shows_errors
 from portal.http.problems import problem_responses
 from portal.services import Services
 
@@ -150,7 +150,8 @@ async def _page(state: State, template: str, title: str, view: msgspec.Struct, s
                 ) -> Template:
     """A page on the site's base layout, with the policy pages' stricter headers."""
     return Template(template_name=template, headers=policy_render.SECURITY_HEADERS,
-                    context={"layout": await layout(state, title, scripts=scripts), "page": view})
+                    context={"layout": await layout(state, title, scripts=scripts, failed=shows_errors(view)),
+                             "page": view})
 
 
 def _file(body: bytes, media_type: str, sha256: str | None = None) -> Response[bytes]:

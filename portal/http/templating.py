@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from collections.abc import MutableMapping
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -29,12 +31,29 @@ def static_url(path: str) -> str:
     return f"{STATIC_PATH}/{path}?v={digest}"
 
 
+class PortalEnvironment(Environment):
+    """Jinja's environment with plain-dict template globals.
+
+    Jinja chains each template's globals to the environment's (a ``ChainMap``), so a global added
+    after a template loaded still reaches it, and copies that chain into every render's context:
+    about 12 µs per render here, a tenth of the eligibility page. Our globals are all set before
+    any template loads (``static_url`` here, Litestar's ``url_for`` and ``csrf_input`` when the
+    engine is made in ``template_config``), so a flat copy behaves the same.
+    """
+
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        return {**self.globals, **(d or {})}
+
+
 def environment() -> Environment:
-    env = Environment(loader=PackageLoader("portal.http", "templates"), autoescape=select_autoescape(default=True),
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    """One per app: Litestar's ``Template`` responses and the hot pages (``html_page``) share it.
+    Templates are package files, so they are compiled once and never re-checked on disk."""
+    env = PortalEnvironment(loader=PackageLoader("portal.http", "templates"),
+                            autoescape=select_autoescape(default=True), undefined=StrictUndefined,
+                            trim_blocks=True, lstrip_blocks=True, auto_reload=False)
     env.globals["static_url"] = static_url
     return env
 
 
-def template_config() -> TemplateConfig[JinjaTemplateEngine]:
-    return TemplateConfig(engine=JinjaTemplateEngine.from_environment(environment()))
+def template_config(env: Environment) -> TemplateConfig[JinjaTemplateEngine]:
+    return TemplateConfig(engine=JinjaTemplateEngine.from_environment(env))

@@ -21,7 +21,7 @@ from portal.domain.staff import StaffPrincipal
 from portal.domain.text import clean_text
 from portal.errors import PortalError
 from portal.http.console.session import SessionEndedError, cleared_cookie
-from portal.http.pages.layout import cached_layout, layout
+from portal.http.pages.layout import cached_layout, layout, shows_errors
 from portal.http.pages.views import FieldError
 
 MAX_FORM_FIELD_CHARS = 4000
@@ -54,7 +54,8 @@ class SignInPage(msgspec.Struct, frozen=True):
 async def render(state: State, template: str, title: str, page: msgspec.Struct, user: ConsoleUser | None, *,
                  status_code: int = 200, cookies: list[Cookie] | None = None) -> Template:
     return Template(template_name=f"console/{template}", status_code=status_code, cookies=cookies,
-                    context={"layout": await layout(state, title), "page": page, "user": user})
+                    context={"layout": await layout(state, title, failed=shows_errors(page)), "page": page,
+                             "user": user})
 
 
 def form_text(form: Any, name: str, *, max_chars: int = MAX_FORM_FIELD_CHARS,

@@ -87,8 +87,10 @@ def require_admin(principal: StaffPrincipal) -> None:
 
 def csrf_config(settings: Settings) -> CSRFConfig:
     """Double-submit CSRF tokens on every console form; everything outside ``/staff`` is excluded, so
-    the JSON API (bearer tokens, no cookies) never needs one. Set ``PORTAL_CSRF_SECRET`` when several
-    replicas serve the console; without it each app makes its own."""
+    the JSON API (bearer tokens, no cookies) never needs one. ``/`` itself is excluded by its
+    handler's ``exclude_from_csrf`` opt (a pattern matching ``/`` too would make Litestar warn that
+    it matches everything). Set ``PORTAL_CSRF_SECRET`` when several replicas serve the console;
+    without it each app makes its own."""
     return CSRFConfig(secret=settings.csrf_secret or secrets.token_urlsafe(32), cookie_name="portal_csrf",
                       cookie_path=CONSOLE_PATH, cookie_secure=is_secure(settings), cookie_httponly=True,
                       cookie_samesite="strict", exclude=[r"^/(?!staff(/|$)).+"])
@@ -99,7 +101,7 @@ def sign_in_rate_limit(settings: Settings) -> list:
     if settings.staff_sign_in_per_minute == 0:
         return []
 
-    def throttled(request: Request) -> bool:
+    async def throttled(request: Request) -> bool:
         return request.method == "POST" and request.url.path == SIGN_IN_PATH
 
     config = RateLimitConfig(rate_limit=("minute", settings.staff_sign_in_per_minute),

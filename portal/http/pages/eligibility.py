@@ -2,6 +2,8 @@
 
 The answer is ``SnapshotSet.eligibility``, the function behind ``GET /v1/eligibility/{address}``; a
 malformed address re-renders the home page with the domain's error as a sentence beside the field.
+An answer is fixed by the loaded snapshots, so its page is rendered once per banner and kept in
+the banner's bounded LRU, keyed by the address as typed (errors are not kept).
 """
 
 from __future__ import annotations
@@ -12,10 +14,10 @@ import msgspec
 from litestar import get
 from litestar.datastructures import State
 from litestar.params import Parameter
-from litestar.response import Template
 
 from portal.errors import InvalidAddressError
-from portal.http.pages.layout import page
+from portal.http.html_page import HtmlPage
+from portal.http.pages.layout import html_page, rendered_banner
 from portal.http.pages.sentences import sentence
 from portal.http.pages.units import token_units
 from portal.http.pages.views import EligibilityPage, FieldError, HomePage
@@ -29,17 +31,21 @@ def _decimals(services: Services, snapshot_id: str | None) -> int | None:
 
 
 @get("/eligibility", operation_id="eligibilityPage", include_in_schema=False)
-async def eligibility_page(state: State, address: str = Parameter(default="", max_length=200)) -> Template:
+async def eligibility_page(state: State, address: str = Parameter(default="", max_length=200)) -> HtmlPage:
     services: Services = state.services
     typed = address.strip()
     if not typed:
         errors = (FieldError("address", "Enter the address that held the old token."),)
-        return await page(state, "home.html", "Check your address", HomePage(typed, errors), status_code=400)
+        return await html_page(state, "home.html", "Check your address", HomePage(typed, errors), status_code=400)
+    current = await rendered_banner(state)
+    cached = current.answers.get(typed)
+    if cached is not None:
+        return HtmlPage(cached)
     try:
         answer = services.snapshots.eligibility(typed)
     except InvalidAddressError as exc:
         errors = (FieldError("address", sentence(exc)),)
-        return await page(state, "home.html", "Check your address", HomePage(typed, errors), status_code=400)
+        return await html_page(state, "home.html", "Check your address", HomePage(typed, errors), status_code=400)
     manifest = next((m for m in services.snapshots.manifests if m.id == answer.snapshot_id), None)
     decimals = _decimals(services, answer.snapshot_id)
     amount = int(answer.amount) if answer.amount is not None else 0
@@ -51,4 +57,6 @@ async def eligibility_page(state: State, address: str = Parameter(default="", ma
         proof_url=f"/v1/eligibility/{quote(answer.address)}",
         prove_url="/prove?" + urlencode({"address": answer.address}))
     title = "You are in the snapshot" if answer.eligible else "This address is not in the snapshot"
-    return await page(state, "eligibility.html", title, view)
+    body = current.render("eligibility.html", title, view)
+    current.answers.put(typed, body)
+    return HtmlPage(body)
