@@ -42,7 +42,7 @@ from portal.http.auth import provide_staff
 from portal.http.input_guard import InputGuardPlugin
 from portal.http.metrics import MetricsController, observe_rpc, queue_gauges
 from portal.http.openapi import openapi_config
-from portal.http.pages.layout import TEMPLATES_STATE_KEY
+from portal.http.pages.layout import TEMPLATES_STATE_KEY, banner_refresher
 from portal.http.problems import problem_details_plugin
 from portal.http.request_metrics import RouteMetricsMiddleware
 from portal.services import Clock, Services, utc_now
@@ -119,7 +119,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, evm_chain: EvmChai
     templates = templating.environment()
     return Litestar(
         route_handlers=[*ROUTE_HANDLERS, MetricsController],
-        lifespan=[lifespan, queue_gauges, audit.checkpointer],
+        lifespan=[lifespan, banner_refresher, queue_gauges, audit.checkpointer],
         dependencies={"staff": Provide(provide_staff, sync_to_thread=False)},
         middleware=[prometheus.middleware, *rate_limits(settings), *console.sign_in_rate_limit(settings),
                     csp.middleware(walletconnect=settings.walletconnect_project_id is not None)],

@@ -150,7 +150,7 @@ async def _page(state: State, template: str, title: str, view: msgspec.Struct, s
                 ) -> Template:
     """A page on the site's base layout, with the policy pages' stricter headers."""
     return Template(template_name=template, headers=policy_render.SECURITY_HEADERS,
-                    context={"layout": await layout(state, title, scripts=scripts, failed=shows_errors(view)),
+                    context={"layout": layout(state, title, scripts=scripts, failed=shows_errors(view)),
                              "page": view})
 
 

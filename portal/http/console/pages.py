@@ -21,7 +21,7 @@ from portal.domain.staff import StaffPrincipal
 from portal.domain.text import clean_text
 from portal.errors import PortalError
 from portal.http.console.session import SessionEndedError, cleared_cookie
-from portal.http.pages.layout import cached_layout, layout, shows_errors
+from portal.http.pages.layout import layout, shows_errors
 from portal.http.pages.views import FieldError
 
 MAX_FORM_FIELD_CHARS = 4000
@@ -54,7 +54,7 @@ class SignInPage(msgspec.Struct, frozen=True):
 async def render(state: State, template: str, title: str, page: msgspec.Struct, user: ConsoleUser | None, *,
                  status_code: int = 200, cookies: list[Cookie] | None = None) -> Template:
     return Template(template_name=f"console/{template}", status_code=status_code, cookies=cookies,
-                    context={"layout": await layout(state, title, failed=shows_errors(page)), "page": page,
+                    context={"layout": layout(state, title, failed=shows_errors(page)), "page": page,
                              "user": user})
 
 
@@ -80,14 +80,13 @@ def parse_uuid(text: str) -> uuid.UUID | None:
 def error_page(request: Request, exc: Exception) -> Template:
     """The console's exception handler: the sign-in page for an ended session, else an error page.
 
-    Litestar calls exception handlers synchronously, so the layout comes from the banner cache that
-    ``provide_console`` warmed (``cached_layout``)."""
+    Litestar calls exception handlers synchronously; the layout is read without a query anyway."""
     state = request.app.state
 
     def render_now(template: str, title: str, page: msgspec.Struct, status_code: int,
                    cookies: list[Cookie] | None = None) -> Template:
         return Template(template_name=f"console/{template}", status_code=status_code, cookies=cookies,
-                        context={"layout": cached_layout(state, title), "page": page, "user": None})
+                        context={"layout": layout(state, title), "page": page, "user": None})
 
     if isinstance(exc, SessionEndedError):
         return render_now("sign_in.html", "Sign in", SignInPage(notice=exc.detail), exc.status,

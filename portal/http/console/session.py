@@ -19,7 +19,6 @@ from litestar.middleware.rate_limit import RateLimitConfig
 from portal.domain import sessions
 from portal.domain.staff import StaffPrincipal
 from portal.errors import AuthenticationError, PermissionDeniedError
-from portal.http.pages.layout import layout
 from portal.services import Services
 from portal.settings import Settings
 
@@ -64,7 +63,6 @@ def session_id_of(request: Request) -> str | None:
 async def provide_console(request: Request) -> StaffPrincipal:
     """The ``console`` dependency: the principal of the request's live session (its idle clock restarted)."""
     services: Services = request.app.state.services
-    await layout(request.app.state, "")  # warm the banner cache: the error pages render synchronously
     session_id = session_id_of(request)
     if session_id is None:
         raise SessionEndedError("sign in to use the staff console")

@@ -17,7 +17,7 @@ from litestar.params import Parameter
 
 from portal.errors import InvalidAddressError
 from portal.http.html_page import HtmlPage
-from portal.http.pages.layout import html_page, rendered_banner
+from portal.http.pages.layout import current_banner, html_page
 from portal.http.pages.sentences import sentence
 from portal.http.pages.units import token_units
 from portal.http.pages.views import EligibilityPage, FieldError, HomePage
@@ -30,14 +30,14 @@ def _decimals(services: Services, snapshot_id: str | None) -> int | None:
     return from_manifest if from_manifest is not None else services.settings.token_decimals
 
 
-@get("/eligibility", operation_id="eligibilityPage", include_in_schema=False)
-async def eligibility_page(state: State, address: str = Parameter(default="", max_length=200)) -> HtmlPage:
+@get("/eligibility", operation_id="eligibilityPage", include_in_schema=False, sync_to_thread=False)
+def eligibility_page(state: State, address: str = Parameter(default="", max_length=200)) -> HtmlPage:
     services: Services = state.services
     typed = address.strip()
     if not typed:
         errors = (FieldError("address", "Enter the address that held the old token."),)
-        return await html_page(state, "home.html", "Check your address", HomePage(typed, errors), status_code=400)
-    current = await rendered_banner(state)
+        return html_page(state, "home.html", "Check your address", HomePage(typed, errors), status_code=400)
+    current = current_banner(state)
     cached = current.answers.get(typed)
     if cached is not None:
         return HtmlPage(cached)
@@ -45,7 +45,7 @@ async def eligibility_page(state: State, address: str = Parameter(default="", ma
         answer = services.snapshots.eligibility(typed)
     except InvalidAddressError as exc:
         errors = (FieldError("address", sentence(exc)),)
-        return await html_page(state, "home.html", "Check your address", HomePage(typed, errors), status_code=400)
+        return html_page(state, "home.html", "Check your address", HomePage(typed, errors), status_code=400)
     manifest = next((m for m in services.snapshots.manifests if m.id == answer.snapshot_id), None)
     decimals = _decimals(services, answer.snapshot_id)
     amount = int(answer.amount) if answer.amount is not None else 0

@@ -13,7 +13,8 @@ _EMPTY_FORM = HomePage()
 
 
 # The console's CSRF middleware excludes every path but /staff by pattern; "/" by this opt.
-@get("/", operation_id="homePage", include_in_schema=False, cache_control=None, opt={"exclude_from_csrf": True})
-async def home(state: State) -> HtmlPage:
+@get("/", operation_id="homePage", include_in_schema=False, cache_control=None, opt={"exclude_from_csrf": True},
+     sync_to_thread=False)
+def home(state: State) -> HtmlPage:
     """The same for every visitor until the policy changes: rendered once per signed banner."""
-    return await constant_page(state, "home.html", "Check your address", _EMPTY_FORM)
+    return constant_page(state, "home.html", "Check your address", _EMPTY_FORM)

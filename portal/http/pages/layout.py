@@ -1,8 +1,8 @@
 """What the base layout needs on every page, and the helpers handlers return pages with.
 
-The banner comes from the signed policy through ``portal.domain.official`` and is cached for
-``BANNER_TTL_SECONDS`` per app: a page view costs no query and no Markdown parse, and a newly
-published policy shows within seconds. What depends on the banner alone is rendered once per
+The banner comes from the signed policy through ``portal.domain.official``, read again every
+``BANNER_TTL_SECONDS`` by a lifespan task: a page view costs no query and no Markdown parse, and a
+newly published policy shows within seconds. What depends on the banner alone is rendered once per
 banner, not once per view: the layout's head and foot and the "support never" section every page
 shows, and whole pages that are the same for every visitor (``/``). Eligibility answers are fixed
 by the loaded snapshots, so their pages are kept too, in a bounded LRU (``PORTAL_PAGE_CACHE_ENTRIES``,
@@ -13,11 +13,14 @@ are compared by value, so a re-fetch of the same policy keeps them.
 from __future__ import annotations
 
 import asyncio
-import time
+import contextlib
+import logging
 from collections import OrderedDict
+from collections.abc import AsyncIterator
 
 import msgspec
 from jinja2 import Environment
+from litestar import Litestar
 from litestar.datastructures import State
 from litestar.response import Template
 from markupsafe import Markup
@@ -27,8 +30,12 @@ from portal.domain.official import OfficialBanner
 from portal.http.html_page import HtmlPage
 from portal.services import Services
 
+logger = logging.getLogger(__name__)
+
 BANNER_TTL_SECONDS = 5.0
 TEMPLATES_STATE_KEY = "templates"
+BANNER_STATE_KEY = "page_banner"
+UNPUBLISHED = OfficialBanner(published=False, policy_url="/policy")
 MAX_CACHED_SHELLS = 256
 
 
@@ -116,47 +123,62 @@ class RenderedBanner:
 
 
 class BannerCache:
+    """The current ``RenderedBanner``, replaced by ``refresh`` when the signed policy's banner changes.
+
+    Requests only read it (``current``); a lifespan task (``banner_refresher``) refreshes it every
+    ``BANNER_TTL_SECONDS``, so no page view waits on the database or parses the policy."""
+
     def __init__(self, templates: Environment, page_cache_entries: int) -> None:
         self._templates = templates
         self._page_cache_entries = page_cache_entries
-        self._value: RenderedBanner | None = None
-        self._fetched_at = 0.0
-        self._lock = asyncio.Lock()
-
-    def peek(self) -> RenderedBanner | None:
-        """The last banner fetched, without a query (for synchronous exception handlers)."""
-        return self._value
+        self.current = self.rendered(UNPUBLISHED)
 
     def rendered(self, banner: OfficialBanner) -> RenderedBanner:
         return RenderedBanner(banner, self._templates, self._page_cache_entries)
 
-    async def get(self, services: Services) -> RenderedBanner:
-        if self._value is not None and time.monotonic() - self._fetched_at < BANNER_TTL_SECONDS:
-            return self._value
-        async with self._lock:
-            if self._value is None or time.monotonic() - self._fetched_at >= BANNER_TTL_SECONDS:
-                async with services.db.transaction() as conn:
-                    banner = await official.banner(conn, services.clock())
-                if self._value is None or self._value.banner != banner:
-                    self._value = self.rendered(banner)
-                self._fetched_at = time.monotonic()
-        return self._value
+    async def refresh(self, services: Services) -> None:
+        async with services.db.transaction() as conn:
+            banner = await official.banner(conn, services.clock())
+        if self.current.banner != banner:
+            self.current = self.rendered(banner)
+
+
+@contextlib.asynccontextmanager
+async def banner_refresher(app: Litestar) -> AsyncIterator[None]:
+    """A lifespan entered after the one that builds ``app.state.services``: the first banner is read
+    before the app serves, then again every ``BANNER_TTL_SECONDS``. A failed read keeps the banner
+    it had (before the first success: "no signed policy yet", which tells holders to trust nothing)."""
+    services: Services = app.state.services
+    cache = app.state[BANNER_STATE_KEY] = BannerCache(templates_of(app.state), services.settings.page_cache_entries)
+
+    async def refresh() -> None:
+        try:
+            await cache.refresh(services)
+        except Exception:  # the loop must outlive a database outage; /ready reports the outage
+            logger.warning("could not read the signed policy for the page banner; keeping the last one",
+                           exc_info=True)
+
+    async def refresh_forever() -> None:
+        while True:
+            await asyncio.sleep(BANNER_TTL_SECONDS)
+            await refresh()
+
+    await refresh()
+    task = asyncio.create_task(refresh_forever(), name="portal-page-banner")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 def templates_of(state: State) -> Environment:
     return state[TEMPLATES_STATE_KEY]
 
 
-def _cache(state: State) -> BannerCache:
-    cache = state.get("page_banner_cache")
-    if cache is None:
-        cache = state["page_banner_cache"] = BannerCache(templates_of(state),
-                                                         state.services.settings.page_cache_entries)
-    return cache
-
-
-async def rendered_banner(state: State) -> RenderedBanner:
-    return await _cache(state).get(state.services)
+def current_banner(state: State) -> RenderedBanner:
+    return state[BANNER_STATE_KEY].current
 
 
 def shows_errors(page_data: object) -> bool:
@@ -164,36 +186,29 @@ def shows_errors(page_data: object) -> bool:
     return bool(getattr(page_data, "errors", ()))
 
 
-async def layout(state: State, title: str, *, scripts: tuple[str, ...] = (), failed: bool = False) -> Layout:
-    return (await rendered_banner(state)).layout(title, scripts, failed=failed)
-
-
-def cached_layout(state: State, title: str) -> Layout:
-    """``layout`` without awaiting: the cached banner, or an unpublished one before the first fetch."""
-    cache = _cache(state)
-    current = cache.peek() or cache.rendered(OfficialBanner(published=False, policy_url="/policy"))
-    return current.layout(title)
+def layout(state: State, title: str, *, scripts: tuple[str, ...] = (), failed: bool = False) -> Layout:
+    return current_banner(state).layout(title, scripts, failed=failed)
 
 
 async def page(state: State, template: str, title: str, page_data: msgspec.Struct | None = None, *,
                scripts: tuple[str, ...] = (), status_code: int = 200) -> Template:
     """Render ``template`` with ``layout`` and ``page``: the only two names a template sees."""
     return Template(template_name=template, status_code=status_code,
-                    context={"layout": await layout(state, title, scripts=scripts, failed=shows_errors(page_data)),
+                    context={"layout": layout(state, title, scripts=scripts, failed=shows_errors(page_data)),
                              "page": page_data})
 
 
-async def html_page(state: State, template: str, title: str, page_data: msgspec.Struct | None = None, *,
-                    status_code: int = 200) -> HtmlPage:
+def html_page(state: State, template: str, title: str, page_data: msgspec.Struct | None = None, *,
+              status_code: int = 200) -> HtmlPage:
     """``page`` for the hot GET pages: the same template and context, rendered straight from the
     environment into an ``HtmlPage`` (no cookies, no extra headers)."""
-    return HtmlPage((await rendered_banner(state)).render(template, title, page_data), status_code)
+    return HtmlPage(current_banner(state).render(template, title, page_data), status_code)
 
 
-async def constant_page(state: State, template: str, title: str, page_data: msgspec.Struct) -> HtmlPage:
+def constant_page(state: State, template: str, title: str, page_data: msgspec.Struct) -> HtmlPage:
     """A page the same for every visitor while the banner stays the same: rendered once per banner
     (``page_data`` is part of the key, so only pass values from a small fixed set)."""
-    current = await rendered_banner(state)
+    current = current_banner(state)
     key = (template, title, page_data)
     body = current.pages.get(key)
     if body is None:
