@@ -54,6 +54,9 @@ def test_errors_are_not_kept_and_each_says_what_was_typed(client: TestClient) ->
         assert response.status_code == 400
         assert f'value="{typed}"' in response.text and "<title>Error: " in response.text
     assert client.get("/eligibility", params={"address": " "}).status_code == 400
+    too_long = client.get("/eligibility", params={"address": "0x" + "a" * 300})
+    assert too_long.status_code == 400 and too_long.headers["content-type"].startswith("text/html")
+    assert "too long for an address" in too_long.text
 
 
 def test_each_answer_is_its_own_address(client: TestClient) -> None:

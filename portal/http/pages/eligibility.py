@@ -11,9 +11,7 @@ from __future__ import annotations
 from urllib.parse import quote, urlencode
 
 import msgspec
-from litestar import get
-from litestar.datastructures import State
-from litestar.params import Parameter
+from litestar import Request, get
 
 from portal.errors import InvalidAddressError
 from portal.http.html_page import HtmlPage
@@ -23,6 +21,8 @@ from portal.http.pages.units import token_units
 from portal.http.pages.views import EligibilityPage, FieldError, HomePage
 from portal.services import Services
 
+MAX_ADDRESS_CHARS = 200  # EVM addresses are 42 characters, Solana's at most 44
+
 
 def _decimals(services: Services, snapshot_id: str | None) -> int | None:
     manifest = next((m for m in services.snapshots.manifests if m.id == snapshot_id), None)
@@ -30,13 +30,17 @@ def _decimals(services: Services, snapshot_id: str | None) -> int | None:
     return from_manifest if from_manifest is not None else services.settings.token_decimals
 
 
+# The address is read from the query as text (no signature model: this is the hot page), and bounded here.
 @get("/eligibility", operation_id="eligibilityPage", include_in_schema=False, sync_to_thread=False)
-def eligibility_page(state: State, address: str = Parameter(default="", max_length=200)) -> HtmlPage:
+def eligibility_page(request: Request) -> HtmlPage:
+    state = request.app.state
     services: Services = state.services
-    typed = address.strip()
-    if not typed:
-        errors = (FieldError("address", "Enter the address that held the old token."),)
-        return html_page(state, "home.html", "Check your address", HomePage(typed, errors), status_code=400)
+    typed = request.query_params.get("address", "").strip()
+    if not typed or len(typed) > MAX_ADDRESS_CHARS:
+        message = ("Enter the address that held the old token." if not typed else
+                   "That is too long for an address: paste only the address, 0x… or a Solana address.")
+        shown = HomePage(typed[:MAX_ADDRESS_CHARS], (FieldError("address", message),))
+        return html_page(state, "home.html", "Check your address", shown, status_code=400)
     current = current_banner(state)
     cached = current.answers.get(typed)
     if cached is not None:
