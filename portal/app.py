@@ -11,7 +11,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
-from litestar import Litestar, Request
+from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware.rate_limit import RateLimitConfig
@@ -45,6 +45,7 @@ from portal.http.openapi import openapi_config
 from portal.http.pages.layout import TEMPLATES_STATE_KEY, banner_refresher
 from portal.http.problems import problem_details_plugin
 from portal.http.request_metrics import RouteMetricsMiddleware
+from portal.http.throttle import throttled_posts
 from portal.services import Clock, Services, utc_now
 from portal.settings import Settings
 from portal.store.database import POOL_TIMEOUT_SECONDS, Database, app_role_url
@@ -133,18 +134,12 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, evm_chain: EvmChai
 
 
 def rate_limits(settings: Settings) -> list:
-    """Per-client limits on the two POST routes holders use (Litestar's middleware); 0 turns them off.
+    """Per-client limits on the POST routes holders use (Litestar's middleware); 0 turns them off.
 
     The counters live in the app's default in-memory store, so each worker counts on its own; behind
     several replicas, put a shared store in front or divide the limit.
     """
     if settings.rate_limit_per_minute == 0:
         return []
-
-    async def throttled(request: Request) -> bool:
-        return request.method == "POST" and (request.url.path in holders.RATE_LIMITED_PATHS
-                                             or request.url.path in pages.RATE_LIMITED_PATHS)
-
-    config = RateLimitConfig(rate_limit=("minute", settings.rate_limit_per_minute),
-                             check_throttle_handler=throttled)
-    return [config.middleware]
+    config = RateLimitConfig(rate_limit=("minute", settings.rate_limit_per_minute))
+    return [throttled_posts(config, holders.RATE_LIMITED_PATHS | pages.RATE_LIMITED_PATHS)]

@@ -19,6 +19,7 @@ from litestar.middleware.rate_limit import RateLimitConfig
 from portal.domain import sessions
 from portal.domain.staff import StaffPrincipal
 from portal.errors import AuthenticationError, PermissionDeniedError
+from portal.http.throttle import throttled_posts
 from portal.services import Services
 from portal.settings import Settings
 
@@ -99,9 +100,6 @@ def sign_in_rate_limit(settings: Settings) -> list:
     if settings.staff_sign_in_per_minute == 0:
         return []
 
-    async def throttled(request: Request) -> bool:
-        return request.method == "POST" and request.url.path == SIGN_IN_PATH
-
     config = RateLimitConfig(rate_limit=("minute", settings.staff_sign_in_per_minute),
-                             check_throttle_handler=throttled, store="staff_sign_in_rate_limit")
-    return [config.middleware]
+                             store="staff_sign_in_rate_limit")
+    return [throttled_posts(config, [SIGN_IN_PATH])]
