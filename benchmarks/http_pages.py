@@ -11,7 +11,7 @@ the warm-up every answer here is a kept one. ``--uncached`` adds a second server
 with ``PORTAL_PAGE_CACHE_ENTRIES=0``: every answer rendered on every request, the cost of an
 address nobody asked about before (reported, not held to the target).
 
-    python benchmarks/http_pages.py [--seconds 6] [--repeats 3] [--servers granian,uvicorn] [--uncached]
+    python benchmarks/http_pages.py [--seconds 6] [--repeats 3] [--servers granian,uvicorn] [--uncached] [--workers 1]
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--servers", default="granian,uvicorn")
+    parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--uncached", action="store_true",
                         help="also measure with PORTAL_PAGE_CACHE_ENTRIES=0 (every answer rendered afresh)")
     args = parser.parse_args()
@@ -60,7 +61,8 @@ def main() -> int:
         "/": lua_script("pages-home", ["/"] * len(holders)),
         "/eligibility": lua_script("pages-eligibility", [f"/eligibility?address={a}" for a in holders]),
     }
-    print(f"{len(holders)} demo holders; {args.connections} connections; {args.seconds}s x {args.repeats} rounds, "
+    print(f"{len(holders)} demo holders; {args.connections} connections; {args.workers} worker(s); "
+          f"{args.seconds}s x {args.repeats} rounds, "
           "alternating /health, /, /eligibility")
     ok = True
     configs: list[tuple[str, dict[str, str]]] = [("", {})]
@@ -69,7 +71,8 @@ def main() -> int:
     for server, (variant, extra_env) in [(name, config) for name in args.servers.split(",") for config in configs]:
         label = server + variant
         results: dict[str, list[tuple[float, float]]] = {route: [] for route in scripts}
-        with demo_server({"PORTAL_RATE_LIMIT_PER_MINUTE": "0", **extra_env}, server=server) as base:
+        # The demo's own settings, rate limits included (they count POSTs only).
+        with demo_server(extra_env, server=server, workers=args.workers) as base:
             for script in scripts.values():  # warm-up
                 wrk(base + "/", 2, args.connections, script)
             for round_number in range(1, args.repeats + 1):

@@ -180,10 +180,12 @@ def run_server(args: argparse.Namespace, settings: Settings, open_files: int) ->
 
         # No ``limit_concurrency``: uvicorn counts open connections against it, so an idle flood
         # would turn every real request into a 503. The head deadline bounds the connections instead.
-        # The stdlib event loop, not uvloop: at 64 busy connections uvloop served ~10% more requests
-        # but starved some connections, p99 ~270 ms against ~21 ms (benchmarks/http_pages.py).
+        # The event loop, as measured at 64 busy connections (benchmarks/http_pages.py): one worker on
+        # uvloop serves ~10% more requests but starves some connections (p99 ~270 ms, stdlib ~21 ms);
+        # several workers on the stdlib loop share the listening socket badly (a bare app: 1.4k req/s
+        # against 9k on uvloop), and on uvloop their p99 is ~20 ms. So: stdlib for one, uvloop for more.
         uvicorn.run("portal.asgi:app_from_env", factory=True, host=args.host, port=args.port,
                     workers=args.workers, log_level="warning", access_log=False,
                     http="portal.cli.uvicorn_bounded:HeadDeadlineProtocol",
                     backlog=settings.listen_backlog, timeout_keep_alive=settings.keep_alive_timeout_seconds,
-                    loop="asyncio")
+                    loop="asyncio" if args.workers == 1 else "auto")
