@@ -23,6 +23,7 @@ from litestar.params import Parameter
 from portal.domain import audit, audit_checkpoints
 from portal.errors import PortalError
 from portal.http.auth import require_role
+from portal.http.background import running
 from portal.http.problems import problem_responses
 from portal.services import Services
 
@@ -91,10 +92,5 @@ async def checkpointer(app: Litestar) -> AsyncIterator[None]:
     if not path or every == 0:
         yield
         return
-    task = asyncio.create_task(_checkpoint_forever(services, path, every), name="portal-audit-checkpoints")
-    try:
+    async with running(_checkpoint_forever(services, path, every), "portal-audit-checkpoints"):
         yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task

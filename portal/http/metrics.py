@@ -25,6 +25,7 @@ from prometheus_client import Gauge, Histogram
 
 from portal.domain import review
 from portal.errors import PortalError
+from portal.http.background import running
 from portal.services import Services
 
 QUEUE_GAUGE_REFRESH_SECONDS = 5.0
@@ -60,13 +61,8 @@ async def _refresh_forever(services: Services) -> None:
 @contextlib.asynccontextmanager
 async def queue_gauges(app: Litestar) -> AsyncIterator[None]:
     """A lifespan entered after the one that builds ``app.state.services``."""
-    task = asyncio.create_task(_refresh_forever(app.state.services), name="portal-queue-gauges")
-    try:
+    async with running(_refresh_forever(app.state.services), "portal-queue-gauges"):
         yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 RPC_LATENCY = Histogram("portal_rpc_latency_seconds", "RPC call latency by method (EVM and Solana)", ["method"],

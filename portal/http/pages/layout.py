@@ -27,6 +27,8 @@ from markupsafe import Markup
 
 from portal.domain import official
 from portal.domain.official import OfficialBanner
+from portal.errors import PortalError
+from portal.http.background import running
 from portal.http.html_page import HtmlPage
 from portal.services import Services
 
@@ -154,9 +156,10 @@ async def banner_refresher(app: Litestar) -> AsyncIterator[None]:
     async def refresh() -> None:
         try:
             await cache.refresh(services)
-        except Exception:  # the loop must outlive a database outage; /ready reports the outage
-            logger.warning("could not read the signed policy for the page banner; keeping the last one",
-                           exc_info=True)
+        except PortalError as exc:  # the database is down: /ready says so; the banner stays as it was
+            logger.warning("page banner not refreshed, keeping the last one: %s", exc.detail)
+        except Exception:  # anything else is a bug, said loudly; the loop must still go on
+            logger.exception("page banner not refreshed, keeping the last one")
 
     async def refresh_forever() -> None:
         while True:
@@ -164,13 +167,8 @@ async def banner_refresher(app: Litestar) -> AsyncIterator[None]:
             await refresh()
 
     await refresh()
-    task = asyncio.create_task(refresh_forever(), name="portal-page-banner")
-    try:
+    async with running(refresh_forever(), "portal-page-banner"):
         yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 def templates_of(state: State) -> Environment:
