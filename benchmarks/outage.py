@@ -6,7 +6,8 @@ SIGKILL the postmaster (holding its restart for 3 s, so the outage outlasts the 
 see ``restarts_held``), and time: the first 503 (and the slowest answer while down), how long
 ``/ready`` takes to say 503 ``ready: false``, how long PostgreSQL is down (until a direct
 connection succeeds again; ``portal serve`` restarts it), and from then until the route answers
-200 again (recovery). Prints the figures of each round and their medians.
+200 again (recovery). ``/`` and an eligibility page are asked throughout too: they need no
+database, and every one must answer 200. Prints the figures of each round and their medians.
 
     python benchmarks/outage.py [--rounds 3] [--load 4]
 
@@ -36,6 +37,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _server import portal_process
 
 DB_ROUTE = "/v1/policies"
+# The holder pages need no database (the banner is read beside them, the answers come from the
+# snapshot artifacts): they are asked throughout, and must answer 200 while PostgreSQL is down.
+PAGE_ROUTES = ("/", "/eligibility?address=0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266")
 
 
 @dataclass
@@ -79,6 +83,8 @@ class Recorder:
     def running(self, load: int) -> object:
         threads = [threading.Thread(target=self.loop, args=(f"db{i}", DB_ROUTE, 0.01)) for i in range(load)]
         threads.append(threading.Thread(target=self.loop, args=("ready", "/ready", 0.05)))
+        threads += [threading.Thread(target=self.loop, args=(f"page{i}", path, 0.05))
+                    for i, path in enumerate(PAGE_ROUTES)]
         for thread in threads:
             thread.start()
         try:
@@ -160,6 +166,10 @@ def one_outage(base: str, pgdata: Path, *, load: int, settle: float = 1.0, hold:
         "pg_down": back_at - killed_at,
         "recovery": (recovered.at - back_at) if recovered else float("nan"),
         "requests": len(db),
+        "page_answers_while_down": sum(1 for name, answers in recorder.answers.items() if name.startswith("page")
+                                       for a in answers if killed_at < a.at < back_at),
+        "page_failures": sum(1 for name, answers in recorder.answers.items() if name.startswith("page")
+                             for a in answers if a.status != 200),
     }
 
 
@@ -190,7 +200,9 @@ def main() -> None:
                   f"{figures['failures_without_retry_after']} without Retry-After); /ready slowest "
                   f"{figures['ready_slowest']:.2f} s ({figures['ready_503_false']}/{figures['ready_down_answers']} "
                   f"were 503 ready=false); PostgreSQL down {figures['pg_down']:.2f} s; recovered "
-                  f"{figures['recovery']:.2f} s after it was back; {figures['requests']} requests", flush=True)
+                  f"{figures['recovery']:.2f} s after it was back; {figures['requests']} requests; holder pages "
+                  f"{figures['page_answers_while_down']} answered while it was down, "
+                  f"{figures['page_failures']} not 200", flush=True)
         log = (Path(tmp) / "serve.log").read_text(errors="replace")
     for key in ("first_503", "slowest_failure", "ready_slowest", "pg_down", "recovery"):
         values = [r[key] for r in rounds]
