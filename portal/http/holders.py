@@ -21,6 +21,7 @@ from portal.domain.challenges import Challenge, RequestMeta
 from portal.domain.proofs.facts import DestinationChain, MessageStyle, Method
 from portal.domain.requests import HolderView, ProofOutcome, ProofSubmission
 from portal.errors import InvalidInputError
+from portal.http.clients import client_host
 from portal.http.problems import problem_responses
 from portal.services import Services
 
@@ -87,7 +88,7 @@ def request_uuid(request_id: str) -> uuid.UUID:
 
 
 def meta_of(request: Request[Any, Any, Any]) -> RequestMeta:
-    return RequestMeta(client_address=request.client.host if request.client else None,
+    return RequestMeta(client_address=client_host(request),
                        user_agent=(request.headers.get("user-agent") or "")[:300] or None)
 
 

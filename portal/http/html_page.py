@@ -32,10 +32,5 @@ class HtmlPage:
             "headers": [HTML_CONTENT_TYPE, (b"content-length", b"%d" % len(body))],
         }
         await send(start)
-        # HEAD gets the headers of GET and no body (RFC 9110 §9.3.2).
-        message: HTTPResponseBodyEvent = {
-            "type": "http.response.body",
-            "body": b"" if scope.get("method") == "HEAD" else body,
-            "more_body": False,
-        }
+        message: HTTPResponseBodyEvent = {"type": "http.response.body", "body": body, "more_body": False}
         await send(message)

@@ -26,6 +26,7 @@ from portal.domain.policy_roots import RootVersion
 from portal.errors import NotFoundError
 from portal.http import policy_render
 from portal.http.auth import Staff, require_role
+from portal.http.clients import client_host
 from portal.http.pages.layout import layout, shows_errors
 from portal.http.problems import problem_responses
 from portal.services import Services
@@ -68,9 +69,6 @@ def _services(state: State) -> Services:
     return state.services
 
 
-def _client(request: Request) -> str | None:
-    return request.client.host if request.client else None
-
 
 @post("/v1/policies", operation_id="publishPolicy", tags=["policy"], guards=[require_role("publisher")],
       summary="Publish a signed policy version (verified against the newest trust root and the previous version)",
@@ -78,7 +76,7 @@ def _client(request: Request) -> str | None:
 async def publish_policy(state: State, request: Request, staff: Staff, data: JSONBody[PolicyPublish]) -> PolicyVersion:
     services = _services(state)
     return await policies.publish(services.db, document_text=data.document, signatures=data.signatures,
-                                  anchor=services.policy_root, actor=f"staff:{staff.name}", client=_client(request),
+                                  anchor=services.policy_root, actor=f"staff:{staff.name}", client=client_host(request),
                                   now=services.clock())
 
 
@@ -89,7 +87,7 @@ async def publish_root(state: State, request: Request, staff: Staff, data: JSONB
     services = _services(state)
     return await policy_roots.publish(services.db, root_text=data.root, signatures=data.signatures,
                                       anchor=services.policy_root, actor=f"staff:{staff.name}",
-                                      client=_client(request), now=services.clock())
+                                      client=client_host(request), now=services.clock())
 
 
 @get("/v1/policies", operation_id="listPolicies", tags=["policy"], summary="Current version of every policy")

@@ -18,6 +18,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
 from portal.domain import leases, queue, review
 from portal.http.auth import Staff, require_role
+from portal.http.clients import client_host
 from portal.http.problems import problem_responses
 from portal.services import Services
 
@@ -41,9 +42,6 @@ class DecisionResult(msgspec.Struct, frozen=True):
     request_id: uuid.UUID
     status: str
 
-
-def _client(request: Request) -> str | None:
-    return request.client.host if request.client else None
 
 
 @get("/v1/review/requests", operation_id="listReviewQueue", tags=["staff"], guards=[require_role("reviewer")],
@@ -88,7 +86,7 @@ async def claim(state: State, request: Request, staff: Staff) -> Response[review
     async with services.db.transaction() as conn:
         detail = await review.claim_next(conn, staff, at=services.clock(), lease_seconds=settings.review_lease_seconds,
                                          snapshots=services.snapshots, threshold=settings.four_eyes_threshold,
-                                         client=_client(request))
+                                         client=client_host(request))
     if detail is None:
         return Response(None, status_code=HTTP_204_NO_CONTENT)
     return Response(detail, status_code=HTTP_200_OK)
@@ -105,7 +103,7 @@ async def claim_chosen(state: State, request: Request, staff: Staff, request_id:
     async with services.db.transaction() as conn:
         return await leases.claim(conn, staff, request_id, at=services.clock(),
                                   lease_seconds=settings.review_lease_seconds, snapshots=services.snapshots,
-                                  threshold=settings.four_eyes_threshold, client=_client(request))
+                                  threshold=settings.four_eyes_threshold, client=client_host(request))
 
 
 class ReasonCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -121,7 +119,7 @@ class ReasonCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 async def release(state: State, request: Request, staff: Staff, request_id: RequestId) -> None:
     services: Services = state.services
     async with services.db.transaction() as conn:
-        await leases.release(conn, staff, request_id, at=services.clock(), client=_client(request))
+        await leases.release(conn, staff, request_id, at=services.clock(), client=client_host(request))
 
 
 @post("/v1/review/requests/{request_id:uuid}/escalate", operation_id="escalateReviewRequest", tags=["staff"],
@@ -132,7 +130,7 @@ async def escalate(state: State, request: Request, staff: Staff, data: JSONBody[
                    request_id: RequestId) -> None:
     services: Services = state.services
     async with services.db.transaction() as conn:
-        await leases.escalate(conn, staff, request_id, data.reason, at=services.clock(), client=_client(request))
+        await leases.escalate(conn, staff, request_id, data.reason, at=services.clock(), client=client_host(request))
 
 
 @post("/v1/review/requests/{request_id:uuid}/reopen", operation_id="reopenReviewRequest", tags=["staff"],
@@ -144,7 +142,7 @@ async def reopen(state: State, request: Request, staff: Staff, data: JSONBody[Re
     services: Services = state.services
     async with services.db.transaction() as conn:
         status = await leases.reopen(conn, staff, request_id, data.reason, at=services.clock(),
-                                     client=_client(request))
+                                     client=client_host(request))
     return DecisionResult(request_id, str(status))
 
 
@@ -176,5 +174,5 @@ async def decide(
     async with services.db.transaction() as conn:
         status = await review.decide(conn, staff, request_id, data.decision, reason=data.reason,
                                      public_note=data.public_note, at=services.clock(),
-                                     threshold=services.settings.four_eyes_threshold, client=_client(request))
+                                     threshold=services.settings.four_eyes_threshold, client=client_host(request))
     return DecisionResult(request_id, str(status))

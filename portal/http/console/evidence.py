@@ -14,8 +14,9 @@ from portal.domain import leases, queue, review
 from portal.domain.staff import StaffPrincipal
 from portal.domain.text import MAX_REASON_CHARS
 from portal.errors import InvalidInputError
+from portal.http.clients import client_host
 from portal.http.console.pages import EXCEPTION_HANDLERS, form_text, render, user_of
-from portal.http.console.sign_in import CONSOLE, ConsoleStaff, RequestId, _client
+from portal.http.console.sign_in import CONSOLE, ConsoleStaff, RequestId
 from portal.http.pages.views import FieldError
 from portal.services import Services
 from portal.store.audit import AuditEvent
@@ -111,7 +112,7 @@ async def decide(state: State, request: Request, console: ConsoleStaff, request_
         async with services.db.transaction() as conn:
             await review.decide(conn, console, request_id, decision, reason=reason,  # type: ignore[arg-type]
                                 public_note=public_note, at=services.clock(),
-                                threshold=services.settings.four_eyes_threshold, client=_client(request))
+                                threshold=services.settings.four_eyes_threshold, client=client_host(request))
     except InvalidInputError as exc:
         return await _refused(state, console, request_id, exc, kept)
     return Redirect("/staff/queue?notice=decided", status_code=303)
@@ -122,7 +123,7 @@ async def decide(state: State, request: Request, console: ConsoleStaff, request_
 async def release(state: State, request: Request, console: ConsoleStaff, request_id: RequestId) -> Redirect:
     services: Services = state.services
     async with services.db.transaction() as conn:
-        await leases.release(conn, console, request_id, at=services.clock(), client=_client(request))
+        await leases.release(conn, console, request_id, at=services.clock(), client=client_host(request))
     return Redirect("/staff/queue?notice=released", status_code=303)
 
 
@@ -136,7 +137,7 @@ async def escalate(state: State, request: Request, console: ConsoleStaff,
         reason = form_text(form, "escalation_reason", max_chars=MAX_REASON_CHARS,
                            required="Say why you escalate (it goes to the audit log)")
         async with services.db.transaction() as conn:
-            await leases.escalate(conn, console, request_id, reason, at=services.clock(), client=_client(request))
+            await leases.escalate(conn, console, request_id, reason, at=services.clock(), client=client_host(request))
     except InvalidInputError as exc:
         return await _refused(state, console, request_id,
                               InvalidInputError(exc.detail, field="escalation_reason"), {})
@@ -152,7 +153,7 @@ async def reopen(state: State, request: Request, console: ConsoleStaff,
     try:
         reason = form_text(form, "reopen_reason", max_chars=MAX_REASON_CHARS, required="Say why you reopen (audit log)")
         async with services.db.transaction() as conn:
-            await leases.reopen(conn, console, request_id, reason, at=services.clock(), client=_client(request))
+            await leases.reopen(conn, console, request_id, reason, at=services.clock(), client=client_host(request))
     except InvalidInputError as exc:
         return await _refused(state, console, request_id, InvalidInputError(exc.detail, field="reopen_reason"), {})
     return Redirect("/staff/queue?notice=reopened", status_code=303)

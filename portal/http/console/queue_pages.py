@@ -14,8 +14,9 @@ from litestar.response import Redirect, Template
 
 from portal.domain import leases, queue, review
 from portal.errors import InvalidInputError
+from portal.http.clients import client_host
 from portal.http.console.pages import EXCEPTION_HANDLERS, render, user_of
-from portal.http.console.sign_in import CONSOLE, ConsoleStaff, RequestId, _client
+from portal.http.console.sign_in import CONSOLE, ConsoleStaff, RequestId
 from portal.http.pages.views import Choice, FieldError
 from portal.services import Services
 
@@ -121,7 +122,7 @@ async def claim_next(state: State, request: Request, console: ConsoleStaff) -> R
     async with services.db.transaction() as conn:
         detail = await review.claim_next(conn, console, at=services.clock(),
                                          lease_seconds=settings.review_lease_seconds, snapshots=services.snapshots,
-                                         threshold=settings.four_eyes_threshold, client=_client(request))
+                                         threshold=settings.four_eyes_threshold, client=client_host(request))
     if detail is None:
         return Redirect("/staff/queue?notice=empty", status_code=303)
     return Redirect(f"/staff/requests/{detail.request_id}", status_code=303)
@@ -135,7 +136,7 @@ async def claim_chosen(state: State, request: Request, console: ConsoleStaff, re
     async with services.db.transaction() as conn:
         await leases.claim(conn, console, request_id, at=services.clock(), lease_seconds=settings.review_lease_seconds,
                            snapshots=services.snapshots, threshold=settings.four_eyes_threshold,
-                           client=_client(request))
+                           client=client_host(request))
     return Redirect(f"/staff/requests/{request_id}", status_code=303)
 
 

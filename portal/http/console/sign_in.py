@@ -15,6 +15,7 @@ from portal.domain import sessions
 from portal.domain.staff import StaffPrincipal
 from portal.errors import AuthenticationError, InvalidInputError
 from portal.http.auth import MAX_TOKEN_CHARS
+from portal.http.clients import client_host
 from portal.http.console.pages import EXCEPTION_HANDLERS, SignInPage, form_text, render
 from portal.http.console.session import (
     cleared_cookie,
@@ -33,9 +34,6 @@ MemberName = Annotated[str, Parameter(max_length=64, description="a staff key's 
 NOTICES = {"signed_out": "You are signed out."}
 CONSOLE = {"console": Provide(provide_console)}
 
-
-def _client(request: Request) -> str | None:
-    return request.client.host if request.client else None
 
 
 @get("/staff", include_in_schema=False, cache_control=None, exception_handlers=EXCEPTION_HANDLERS)
@@ -61,7 +59,7 @@ async def sign_in(state: State, request: Request) -> Template | Redirect:
         assert api_key is not None
         async with services.db.transaction() as conn:
             started = await sessions.sign_in(conn, api_key, at=services.clock(), timeouts=timeouts(services.settings),
-                                             client=_client(request))
+                                             client=client_host(request))
     except (InvalidInputError, AuthenticationError) as exc:
         errors = (FieldError("api_key", exc.detail if isinstance(exc, InvalidInputError)
                              else "That key is not an active staff key"),)
@@ -76,7 +74,7 @@ async def sign_out(state: State, request: Request, console: ConsoleStaff) -> Red
     session_id = session_id_of(request)
     assert session_id is not None  # the console dependency found a live session
     async with services.db.transaction() as conn:
-        await sessions.sign_out(conn, session_id, at=services.clock(), actor=console.actor, client=_client(request))
+        await sessions.sign_out(conn, session_id, at=services.clock(), actor=console.actor, client=client_host(request))
     return Redirect("/staff?notice=signed_out", status_code=303, cookies=[cleared_cookie(services.settings)])
 
 

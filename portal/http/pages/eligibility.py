@@ -24,12 +24,6 @@ from portal.services import Services
 MAX_ADDRESS_CHARS = 200  # EVM addresses are 42 characters, Solana's at most 44
 
 
-def _decimals(services: Services, snapshot_id: str | None) -> int | None:
-    manifest = next((m for m in services.snapshots.manifests if m.id == snapshot_id), None)
-    from_manifest = getattr(manifest, "decimals", None)
-    return from_manifest if from_manifest is not None else services.settings.token_decimals
-
-
 # The address is read from the query as text (no signature model: this is the hot page), and bounded here.
 @get("/eligibility", operation_id="eligibilityPage", include_in_schema=False, sync_to_thread=False)
 def eligibility_page(request: Request) -> HtmlPage:
@@ -51,7 +45,8 @@ def eligibility_page(request: Request) -> HtmlPage:
         errors = (FieldError("address", sentence(exc)),)
         return html_page(state, "home.html", "Check your address", HomePage(typed, errors), status_code=400)
     manifest = next((m for m in services.snapshots.manifests if m.id == answer.snapshot_id), None)
-    decimals = _decimals(services, answer.snapshot_id)
+    # the snapshot manifest's decimals (carried by an eligible answer), else the setting
+    decimals = answer.decimals if answer.decimals is not None else services.settings.token_decimals
     amount = int(answer.amount) if answer.amount is not None else 0
     view = EligibilityPage(
         address=answer.address, eligible=answer.eligible, chain="Solana" if typed[:2] != "0x" else "Ethereum",

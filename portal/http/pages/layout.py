@@ -45,7 +45,6 @@ class Layout(msgspec.Struct, frozen=True):
     """What ``base.html`` and the pages see of the layout: the signed banner, and the layout's head
     (title, scripts, banner) and foot and the "support never" section, already rendered."""
 
-    title: str
     banner: OfficialBanner
     head_html: str
     foot_html: str
@@ -115,7 +114,7 @@ class RenderedBanner:
         return head
 
     def layout(self, title: str, scripts: tuple[str, ...] = (), *, failed: bool = False) -> Layout:
-        return Layout(title=title, banner=self.banner, head_html=self._head(title, scripts, failed),
+        return Layout(banner=self.banner, head_html=self._head(title, scripts, failed),
                       foot_html=self.foot_html, never_rules_html=self.never_rules_html)
 
     def render(self, template: str, title: str, page_data: msgspec.Struct | None) -> bytes:
