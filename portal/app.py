@@ -39,9 +39,9 @@ from portal.http import (
     templating,
 )
 from portal.http.auth import provide_staff
-from portal.http.input_guard import InputGuardPlugin
+from portal.http.input_guard import DEFAULT_MAX_BODY_BYTES, InputGuardPlugin
 from portal.http.metrics import MetricsController, observe_rpc, queue_gauges
-from portal.http.openapi import openapi_config
+from portal.http.openapi import openapi_config, tighten
 from portal.http.pages.layout import TEMPLATES_STATE_KEY, banner_refresher
 from portal.http.problems import problem_details_plugin
 from portal.http.request_metrics import RouteMetricsMiddleware
@@ -121,6 +121,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, evm_chain: EvmChai
     return Litestar(
         route_handlers=[*ROUTE_HANDLERS, MetricsController],
         lifespan=[lifespan, banner_refresher, queue_gauges, audit.checkpointer],
+        on_startup=[lambda app: tighten(app.openapi_schema)],   # /schema serves what openapi.yaml says
         dependencies={"staff": Provide(provide_staff, sync_to_thread=False)},
         middleware=[prometheus.middleware, *rate_limits(settings), *console.sign_in_rate_limit(settings),
                     csp.middleware(walletconnect=settings.walletconnect_project_id is not None)],
@@ -129,6 +130,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, evm_chain: EvmChai
         csrf_config=console.csrf_config(settings),
         plugins=[problem_details_plugin(), InputGuardPlugin()],
         openapi_config=openapi_config(),
+        request_max_body_size=DEFAULT_MAX_BODY_BYTES,
         debug=False,
     )
 

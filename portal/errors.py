@@ -51,6 +51,26 @@ class ControlCharacterError(InvalidInputError):
     code, title = "control_character", "Control character in input"
 
 
+class TooDeepError(InvalidInputError):
+    """A JSON body nested deeper than any documented shape (refused before it is decoded)."""
+
+    code, title = "too_deep", "Input nested too deeply"
+
+
+class TooManyFieldsError(InvalidInputError):
+    """More query or form fields than any route reads."""
+
+    code, title = "too_many_fields", "Too many fields"
+
+
+class QueryTooLongError(PortalError):
+    status, code, title = 414, "query_too_long", "Query string too long"
+
+
+class HeadersTooLargeError(PortalError):
+    status, code, title = 431, "headers_too_large", "Request headers too large"
+
+
 class UnsupportedMediaTypeError(PortalError):
     status, code, title = 415, "unsupported_media_type", "Unsupported media type"
 

@@ -14,6 +14,9 @@ from policy.scan import MAX_SCAN_CHARS, ScanResult
 from portal.domain import policies
 from portal.http.problems import problem_responses
 
+# MAX_SCAN_CHARS characters of text, non-ASCII (up to 4 bytes each in UTF-8) or escaped.
+SCAN_MAX_BODY_BYTES = 4 * MAX_SCAN_CHARS + 1024
+
 
 class LinkScan(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """A chat message or issue text (Markdown or plain)."""
@@ -29,6 +32,7 @@ async def check_link(state: State, url: str = Parameter(description="the URL to 
 
 
 @post("/v1/links/scan", operation_id="scanLinks", tags=["policy"], status_code=200,
+      request_max_body_size=SCAN_MAX_BODY_BYTES,
       summary="Every URL in a text with its verdict; a Markdown link showing one host but going to another "
               "is a lookalike", responses=problem_responses(400))
 async def scan_links(state: State, data: JSONBody[LinkScan]) -> ScanResult:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Annotated
 
 import msgspec
 from litestar import MediaType, Request, Response, get, post
@@ -36,13 +37,20 @@ _VERSION_FILE = re.compile(r"^([1-9][0-9]{0,8})\.(md|md\.sig\.json)$")
 _ROOT_FILE = re.compile(r"^([1-9][0-9]{0,8})\.(toml|sig\.json)$")
 _PAGE = re.compile(r"^([a-z0-9][a-z0-9-]{0,63})(\.md|\.md\.sig\.json)?$")
 _FILE_HEADERS = {"X-Content-Type-Options": "nosniff", "Access-Control-Allow-Origin": "*"}
+# A policy or root document is a page of Markdown or TOML; a trust root has at most a few dozen signers.
+MAX_DOCUMENT_CHARS = 64_000
+MAX_SIGNATURES = 64
+# The document, escaped or non-ASCII at worst, and its signatures.
+PUBLISH_MAX_BODY_BYTES = 6 * MAX_DOCUMENT_CHARS + MAX_SIGNATURES * 4096
+Document = Annotated[str, msgspec.Meta(max_length=MAX_DOCUMENT_CHARS)]
+Signatures = Annotated[list[Signature], msgspec.Meta(max_length=MAX_SIGNATURES)]
 
 
 class PolicyPublish(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """The exact document text and the signatures over its statement (as ``<doc>.sig.json`` holds)."""
 
-    document: str
-    signatures: list[Signature]
+    document: Document
+    signatures: Signatures
 
 
 @dataclass
@@ -61,8 +69,8 @@ class PolicyPageOperation(Operation):
 class RootPublish(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """The exact ``root.toml`` text of the next root and the signatures over its statement."""
 
-    root: str
-    signatures: list[Signature]
+    root: Document
+    signatures: Signatures
 
 
 def _services(state: State) -> Services:
@@ -71,6 +79,7 @@ def _services(state: State) -> Services:
 
 
 @post("/v1/policies", operation_id="publishPolicy", tags=["policy"], guards=[require_role("publisher")],
+      request_max_body_size=PUBLISH_MAX_BODY_BYTES,
       summary="Publish a signed policy version (verified against the newest trust root and the previous version)",
       responses=problem_responses(400, 401, 403, 409, 422))
 async def publish_policy(state: State, request: Request, staff: Staff, data: JSONBody[PolicyPublish]) -> PolicyVersion:
@@ -81,6 +90,7 @@ async def publish_policy(state: State, request: Request, staff: Staff, data: JSO
 
 
 @post("/v1/policies/roots", operation_id="publishPolicyRoot", tags=["policy"], guards=[require_role("publisher")],
+      request_max_body_size=PUBLISH_MAX_BODY_BYTES,
       summary="Rotate the trust root: the next root, signed by the current root's threshold and its own",
       responses=problem_responses(400, 401, 403, 409, 422))
 async def publish_root(state: State, request: Request, staff: Staff, data: JSONBody[RootPublish]) -> RootVersion:

@@ -31,7 +31,9 @@ _CODES_BY_STATUS = {
     409: "conflict",
     410: "gone",
     413: "payload_too_large",
+    414: "query_too_long",
     415: "unsupported_media_type",
+    431: "headers_too_large",
     422: "unprocessable",
     429: "rate_limited",
     500: "internal_error",
@@ -103,6 +105,8 @@ def http_error_to_problem(exc: HTTPException) -> ProblemDetailsException:
     code = _CODES_BY_STATUS.get(status, "http_error")
     title = str(exc.detail) if exc.detail else code.replace("_", " ").capitalize()
     extra = exc.extra if isinstance(exc.extra, dict) else {}
+    if status == 413:
+        extra = {"field": "body", **extra}
     headers = dict(exc.headers or {})
     if status == 429 and "Retry-After" not in headers:
         # Litestar's limiter sends RateLimit-* headers; clients and proxies also expect Retry-After.

@@ -109,7 +109,7 @@ async def claim_chosen(state: State, request: Request, staff: Staff, request_id:
 class ReasonCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """Why: written to the audit log."""
 
-    reason: Text
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_TEXT_CHARS)]
 
 
 @post("/v1/review/requests/{request_id:uuid}/release", operation_id="releaseReviewRequest", tags=["staff"],

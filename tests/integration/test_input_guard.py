@@ -8,6 +8,8 @@ request never reaches the database: the decision is not recorded and no audit ev
 
 from __future__ import annotations
 
+import time
+
 import psycopg
 from litestar.testing import TestClient
 
@@ -136,3 +138,66 @@ def test_illegal_transition_keeps_the_http_status_in_status(client: TestClient, 
 def test_control_characters_in_headers_are_400(client: TestClient) -> None:
     assert_refused(client.get("/v1/snapshots", headers={"user-agent": "evil\x01agent"}), "header:user-agent")
     assert client.get("/v1/snapshots", headers={"user-agent": "tab\tis fine"}).status_code == 200
+
+
+# -- Issue 19: bounded before it is parsed --------------------------------------------------------
+def test_the_60_kb_nested_body_is_400_too_deep_and_the_app_keeps_serving(client: TestClient) -> None:
+    """The body that killed the server: 30,000 ``[`` and ``]`` to the unauthenticated link scan."""
+    body = b"[" * 30_000 + b"]" * 30_000
+    smaller = b"[" * 15_000 + b"]" * 15_000   # under the 32 KB every other route takes
+    for path, content in [("/v1/links/scan", body), ("/v1/challenges", smaller), ("/v1/proofs", smaller),
+                          ("/v1/policies", body)]:
+        started = time.perf_counter()
+        response = client.post(path, content=content, headers={"content-type": "application/json"})
+        assert time.perf_counter() - started < 0.5
+        assert_refused(response, "body", code="too_deep")
+    nested_object = b'{"text":' * 10_000 + b'"x"' + b"}" * 10_000
+    assert_refused(client.post("/v1/links/scan", content=nested_object, headers={"content-type": "application/json"}),
+                   "body", code="too_deep")
+    assert client.get("/health").status_code == 200
+
+
+def test_a_long_markdown_text_with_many_brackets_is_still_scanned(client: TestClient) -> None:
+    text = "[[official]](https://evil.example/) " * 2000   # 72,000 characters, 4,000 brackets deep in total
+    response = client.post("/v1/links/scan", json={"text": text})
+    assert response.status_code == 200, response.text
+
+
+def test_bodies_are_bounded_per_route(client: TestClient) -> None:
+    padded = {"address": DEMO_EVM, "destination": "0x" + "11" * 20, "method": "eip191", "pad": "x" * 40_000}
+    response = client.post("/v1/challenges", json=padded)
+    assert response.status_code == 413, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert (response.json()["code"], response.json()["field"]) == ("payload_too_large", "body")
+    # the link scan documents 100,000 characters of text: that body is larger than the default, and fits
+    scanned = client.post("/v1/links/scan", json={"text": "é" * 100_000})
+    assert scanned.status_code == 200, scanned.text
+
+
+def test_queries_are_bounded(client: TestClient) -> None:
+    response = client.get("/v1/links/check", params={"url": "https://a.example/" + "a" * 30_000})
+    assert_refused(response, "query", status=414, code="query_too_long")
+    many = "&".join(f"f{i}=1" for i in range(65))
+    assert_refused(client.get(f"/v1/snapshots?{many}"), "query", code="too_many_fields")
+    assert client.get("/v1/links/check", params={"url": "https://a.example/" + "a" * 2000}).status_code == 200
+
+
+def test_headers_are_bounded(client: TestClient) -> None:
+    response = client.get("/v1/snapshots", headers={f"x-h{i}": "1" for i in range(120)})
+    assert_refused(response, "headers", status=431, code="headers_too_large")
+    response = client.get("/v1/snapshots", headers={"x-big": "a" * 40_000})
+    assert_refused(response, "headers", status=431, code="headers_too_large")
+
+
+def test_c1_bytes_in_headers_are_refused(client: TestClient) -> None:
+    """The app reads headers as Latin-1 (as HTTP defines them): a 0x85 byte is U+0085, shown to staff."""
+    for value in [b"agent\x85", b"agent\x9b[31m", b"agent\x80"]:
+        assert_refused(client.get("/v1/snapshots", headers={"user-agent": value}), "header:user-agent")
+    assert client.get("/v1/snapshots", headers={"user-agent": "Mozilla/5.0 (X11; Linux x86_64)"}).status_code == 200
+
+
+def test_form_fields_are_bounded(client: TestClient) -> None:
+    body = "&".join(f"f{i}=1" for i in range(65))
+    response = client.post("/prove/challenge", content=body,
+                           headers={"content-type": "application/x-www-form-urlencoded"})
+    assert_refused(response, "body", code="too_many_fields")

@@ -25,7 +25,8 @@ import pytest
 import schemathesis
 from litestar.testing import TestClient
 from schemathesis import GenerationMode
-from schemathesis.checks import not_a_server_error
+from schemathesis.checks import not_a_server_error, positive_data_acceptance
+from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_headers_conformance,
@@ -45,6 +46,16 @@ EXAMPLES_PER_OPERATION = {GenerationMode.POSITIVE: 25, GenerationMode.NEGATIVE: 
 NO_INVALID_INPUT = frozenset({"GET /v1/eligibility/{address}", "GET /v1/requests/{request_id}"})
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
           response_headers_conformance]
+# A request the document calls valid must not be refused as malformed (issue 19: 19 were). 422 is
+# "well-formed, but cannot be honoured" (not eligible, signatures short of the threshold), 410 an
+# expired challenge. What a JSON Schema cannot say is listed here, with why; nothing else may 400.
+ACCEPTED_STATUSES = ["2xx", "3xx", "401", "403", "404", "409", "410", "422", "429"]
+SCHEMA_CANNOT_SAY = {
+    "GET /v1/eligibility/{address}": "an EIP-55 checksum, and base58 that decodes to exactly 32 bytes",
+    "POST /v1/challenges": "an EIP-55 checksum, and base58 that decodes to exactly 32 bytes",
+    "GET /v1/review/requests": "the cursor is opaque: only a next_cursor the server issued is one",
+    "GET /v1/allowlist": "which formats each destination chain has (distributor-json is Solana's)",
+}
 # Operations whose answers are not API documents: the OpenAPI renderers and static files.
 SKIPPED_PATH_PREFIXES = ("/schema",)
 
@@ -61,7 +72,9 @@ def fuzz_client(settings: Settings, database_url: str, tmp_path: Path) -> Iterat
 
 @pytest.mark.slow
 def test_api_matches_the_committed_openapi(fuzz_client: TestClient, database_url: str) -> None:
-    schema = schemathesis.openapi.from_path(REPO_ROOT / "openapi.yaml")
+    config = SchemathesisConfig.from_dict(
+        {"checks": {"positive_data_acceptance": {"expected-statuses": ACCEPTED_STATUSES}}})
+    schema = schemathesis.openapi.from_path(REPO_ROOT / "openapi.yaml", config=config)
     headers = bearer(create_key(database_url, "fuzz-admin", "admin"))
     requests, failures, operations = 0, [], 0
     started = time.monotonic()
@@ -71,6 +84,8 @@ def test_api_matches_the_committed_openapi(fuzz_client: TestClient, database_url
             continue
         operations += 1
         for mode, examples in EXAMPLES_PER_OPERATION.items():
+            accepts = mode == GenerationMode.POSITIVE and operation.label not in SCHEMA_CANNOT_SAY
+            checks = [*CHECKS, *([positive_data_acceptance] if accepts else [])]
 
             @hypothesis.settings(max_examples=examples, deadline=None, derandomize=True, database=None,
                                  suppress_health_check=list(hypothesis.HealthCheck),
@@ -86,7 +101,7 @@ def test_api_matches_the_committed_openapi(fuzz_client: TestClient, database_url
                     kwargs["content"] = kwargs.pop("data")
                 response = fuzz_client.request(**kwargs)
                 requests += 1
-                case.validate_response(response, checks=CHECKS)
+                case.validate_response(response, checks=checks)  # noqa: B023 (run() is called in this iteration)
 
             if mode == GenerationMode.NEGATIVE and operation.label in NO_INVALID_INPUT:
                 continue
