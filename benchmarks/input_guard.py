@@ -5,7 +5,11 @@ with browser-like headers, and a decision POST whose JSON body is inspected), an
 cost per call of each and the added microseconds, with the spread over rounds. Compare the added
 figure with a whole eligibility request (~60 µs at ~16k req/s on this VM, README).
 
-    python benchmarks/input_guard.py [--rounds 15] [--calls 20000]
+With ``--before REF`` it also loads the guard as it was at git ``REF`` and runs it in the same
+rounds, so the cost of a change to the guard is read side by side (issue 19: the bounds on depth,
+query, headers and fields against the guard before them).
+
+    python benchmarks/input_guard.py [--rounds 15] [--calls 20000] [--before REF]
 """
 
 from __future__ import annotations
@@ -13,7 +17,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
+import subprocess
 import time
+import types
+from pathlib import Path
 
 from litestar import Litestar, post
 from litestar.params import JSONBody
@@ -67,22 +74,38 @@ async def per_call_us(app, scope: dict, calls: int) -> float:  # type: ignore[no
     return (time.perf_counter() - started) / calls * 1e6
 
 
-async def main(rounds: int, calls: int) -> None:
-    guarded = InputGuardMiddleware(noop)
+def guard_at(ref: str) -> type:
+    """``InputGuardMiddleware`` as it was at git ``ref`` (its imports resolve against today's tree)."""
+    root = Path(__file__).resolve().parent.parent
+    source = subprocess.run(["git", "show", f"{ref}:portal/http/input_guard.py"], cwd=root, check=True,
+                            capture_output=True, text=True).stdout
+    module = types.ModuleType(f"input_guard_{ref}")
+    exec(compile(source, f"{ref}:portal/http/input_guard.py", "exec"), module.__dict__)  # noqa: S102 (our own file)
+    return module.InputGuardMiddleware
+
+
+async def main(rounds: int, calls: int, before: str | None) -> None:
+    guards = {"guarded": InputGuardMiddleware(noop)}
+    if before:
+        guards[f"at {before}"] = guard_at(before)(noop)
     for label, scope in scopes().items():
-        bare_runs, guarded_runs = [], []
+        runs: dict[str, list[float]] = {"bare": [], **{name: [] for name in guards}}
         for _ in range(rounds):
-            bare_runs.append(await per_call_us(noop, scope, calls))
-            guarded_runs.append(await per_call_us(guarded, scope, calls))
-        added = [g - b for g, b in zip(guarded_runs, bare_runs, strict=True)]
-        print(f"{label}: bare {statistics.median(bare_runs):.2f} µs, "
-              f"guarded {statistics.median(guarded_runs):.2f} µs, added {statistics.median(added):.2f} µs "
-              f"(range {min(added):.2f}-{max(added):.2f}) over {rounds} rounds")
+            runs["bare"].append(await per_call_us(noop, scope, calls))
+            for name, guard in guards.items():
+                runs[name].append(await per_call_us(guard, scope, calls))
+        parts = [f"bare {statistics.median(runs['bare']):.2f} µs"]
+        for name in guards:
+            added = [g - b for g, b in zip(runs[name], runs["bare"], strict=True)]
+            parts.append(f"{name} {statistics.median(runs[name]):.2f} µs, added {statistics.median(added):.2f} µs "
+                         f"(range {min(added):.2f}-{max(added):.2f})")
+        print(f"{label}: " + "; ".join(parts) + f" over {rounds} rounds")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--calls", type=int, default=20_000)
+    parser.add_argument("--before", metavar="REF", help="also run the guard as it was at this git ref")
     options = parser.parse_args()
-    asyncio.run(main(options.rounds, options.calls))
+    asyncio.run(main(options.rounds, options.calls, options.before))
