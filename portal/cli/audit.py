@@ -21,6 +21,7 @@ import httpx
 import msgspec
 
 from portal.cli.db import database_url
+from portal.cli.output import print_json, say
 from portal.domain import audit, audit_checkpoints
 from portal.errors import AuditChainBrokenError, PortalError, UpstreamUnavailableError
 from portal.services import utc_now
@@ -96,17 +97,17 @@ def run_verify(args: argparse.Namespace) -> int:
         with database_url(settings.data_dir, settings.database_url) as url:
             result = verify_url(url, settings, sources, getattr(args, "public_key", None))
     except AuditChainBrokenError as exc:  # a checkpoint source that is not a list of checkpoints
-        print(f"portal: {exc.detail}", file=sys.stderr)
+        say(exc.detail)
         return 1
     except PortalError as exc:
-        print(f"portal: {exc.detail}", file=sys.stderr)
+        say(exc.detail)
         return 2
-    sys.stdout.write(msgspec.json.encode(result).decode() + "\n")
+    print_json(result)
     if not sources:
-        print("portal: warning: no checkpoints to hold the chain to, so a cut tail cannot be seen "
-              "(set PORTAL_AUDIT_CHECKPOINT_FILE or pass --checkpoints)", file=sys.stderr)
+        say("warning: no checkpoints to hold the chain to, so a cut tail cannot be seen "
+            "(set PORTAL_AUDIT_CHECKPOINT_FILE or pass --checkpoints)")
     if not result["ok"]:
-        print(f"portal: audit chain broken at seq {result['first_bad_seq']}: {result['reason']}", file=sys.stderr)
+        say(f"audit chain broken at seq {result['first_bad_seq']}: {result['reason']}")
         return 1
     return 0
 
@@ -123,18 +124,18 @@ def run_checkpoint(args: argparse.Namespace) -> int:
     settings = from_env()
     path = settings.audit_checkpoint_path
     if path is None:
-        print("portal: no checkpoint file: set PORTAL_AUDIT_CHECKPOINT_FILE", file=sys.stderr)
+        say("no checkpoint file: set PORTAL_AUDIT_CHECKPOINT_FILE")
         return 2
     try:
         with database_url(settings.data_dir, settings.database_url) as url:
             made = asyncio.run(_checkpoint(url, settings, path))
     except AuditChainBrokenError as exc:
-        print(f"portal: {exc.detail}", file=sys.stderr)
+        say(exc.detail)
         return 1
     except PortalError as exc:
-        print(f"portal: {exc.detail}", file=sys.stderr)
+        say(exc.detail)
         return 2
-    sys.stdout.write(msgspec.json.encode({"checkpoint": made, "file": path}).decode() + "\n")
+    print_json({"checkpoint": made, "file": path})
     return 0
 
 
