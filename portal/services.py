@@ -7,7 +7,7 @@ handed to handlers by dependency injection. Tests build apps with their own cloc
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from portal.domain.eligibility import SnapshotSet
@@ -15,12 +15,11 @@ from portal.domain.jwt_auth import JwtVerifier
 from portal.domain.policy_roots import Anchor
 from portal.domain.proofs.chain import EvmChain
 from portal.domain.proofs.solana_onchain import SolanaChain
-from portal.domain.readiness import Check
+from portal.domain.readiness import ReadinessCheck
 from portal.settings import Settings
 from portal.store.database import Database
 
 Clock = Callable[[], dt.datetime]
-ReadinessCheck = Callable[[], Awaitable[Check]]
 
 
 def utc_now() -> dt.datetime:

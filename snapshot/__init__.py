@@ -1,7 +1,7 @@
 """Snapshot library: holder lists, Merkle trees (OpenZeppelin's, ``merkle``; the Solana
 merkle-distributor's, ``distributor``), mmap'd artifacts, exact amount conversion (``conversion``).
 
-Pure: imports nothing from ``portal``. See ``snapshot.artifact`` for the file format.
+Pure: imports nothing from ``portal``. See ``snapshot.artifact.format`` for the file format.
 """
 
 from snapshot.addresses import Address, Chain, parse_address

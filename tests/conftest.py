@@ -8,10 +8,12 @@ own clone (``CREATE DATABASE ... TEMPLATE``), dropped afterwards: isolated, real
 
 from __future__ import annotations
 
+import fcntl
 import os
 import secrets
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -40,14 +42,33 @@ def pg_server_url() -> Iterator[str]:
         import pgserver
 
         pgdata = REPO_ROOT / ".pytest-pg"
-        # pgserver creates the directory outside its inter-process lock; two xdist workers starting
-        # on a fresh clone would race on that mkdir, so it exists before either asks.
-        pgdata.mkdir(exist_ok=True)
-        server = pgserver.get_server(pgdata, cleanup_mode="stop")
+        with embedded_server_lock(pgdata):
+            pgdata.mkdir(exist_ok=True)
+            server = pgserver.get_server(pgdata, cleanup_mode="stop")
     try:
         yield server.get_uri()
     finally:
-        server.cleanup()
+        with embedded_server_lock(pgdata):
+            server.cleanup()
+
+
+@contextmanager
+def embedded_server_lock(pgdata: Path) -> Iterator[None]:
+    """Hold an exclusive lock on a file beside ``pgdata`` while the embedded server starts or stops.
+
+    Why: pgserver makes the directory, chowns it and runs initdb partly outside its own lock (which lives
+    in a per-user runtime directory), so two xdist workers on a fresh clone could both run initdb on one
+    directory ("initdb: could not change permissions of directory .pytest-pg"). With this lock, the first
+    worker initialises and starts the server; the others wait, then find it running. A stop holds it too,
+    so the last worker stopping cannot race a late worker starting.
+    """
+    lock_path = pgdata.with_name(pgdata.name + ".lock")
+    with lock_path.open("a") as lock_file:
+        fcntl.flock(lock_file, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock_file, fcntl.LOCK_UN)
 
 
 def _admin(url: str) -> psycopg.Connection:

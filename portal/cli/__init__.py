@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import sys
 from collections.abc import Sequence
 
+from portal.cli.output import say
 from portal.errors import SettingsError
 
 # Each module adds its own subcommands through ``register(subparsers)``.
@@ -30,7 +30,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except SettingsError as exc:
-        print(f"portal: bad setting {exc}", file=sys.stderr)
+        say(f"bad setting {exc}")
         return 2
     except KeyboardInterrupt:
         return 130

@@ -18,6 +18,7 @@ from pathlib import Path
 import msgspec
 
 from portal.cli.db import database_url
+from portal.cli.output import say
 from portal.domain import allowlist, destinations
 from portal.domain.eligibility import SnapshotSet
 from portal.errors import PortalError
@@ -68,13 +69,12 @@ def run_export(args: argparse.Namespace) -> int:
     settings = from_env()
     paths = snapshot_paths(args.snapshot, settings)
     if not paths:
-        print(f"portal: no snapshot artifacts found: pass --snapshot PATH, set PORTAL_SNAPSHOTS, or build them "
-              f"under {Path(settings.data_dir) / 'snapshots'}", file=sys.stderr)
+        say(f"no snapshot artifacts found: pass --snapshot PATH, set PORTAL_SNAPSHOTS, or build them "
+            f"under {Path(settings.data_dir) / 'snapshots'}")
         return 2
     chain = args.destination_chain or settings.destination_chains[0]
     if args.format == "distributor-json" and chain != "solana":
-        print("portal: --format distributor-json is the Solana claim program's tree; add --destination-chain solana",
-              file=sys.stderr)
+        say("--format distributor-json is the Solana claim program's tree; add --destination-chain solana")
         return 2
     targets = destinations.load(getattr(args, "destinations", None) or settings.destinations_file)
     with database_url(settings.data_dir, settings.database_url) as url:
@@ -88,15 +88,14 @@ def run_export(args: argparse.Namespace) -> int:
             else:
                 text = msgspec.json.encode(result).decode() + "\n"
         except PortalError as exc:
-            print(f"portal: {exc.detail} (looked in {', '.join(paths)})", file=sys.stderr)
+            say(f"{exc.detail} (looked in {', '.join(paths)})")
             return 1
     if result.conversion is not None:
-        print(f"portal: converted {result.conversion.total} -> {result.conversion.converted} (rounding dropped "
-              f"{result.conversion.remainder_units} whole base units, exactly {result.conversion.remainder})",
-              file=sys.stderr)
+        say(f"converted {result.conversion.total} -> {result.conversion.converted} (rounding dropped "
+            f"{result.conversion.remainder_units} whole base units, exactly {result.conversion.remainder})")
     if args.out:
         args.out.write_text(text, encoding="utf-8")
-        print(f"portal: wrote {len(result.entries)} entries, root {result.merkle_root} to {args.out}", file=sys.stderr)
+        say(f"wrote {len(result.entries)} entries, root {result.merkle_root} to {args.out}")
     else:
         sys.stdout.write(text)
     return 0

@@ -17,15 +17,13 @@ import asyncio
 import sys
 from pathlib import Path
 
-import httpx
-import msgspec
-
 from portal.cli.db import database_url
+from portal.cli.output import print_json, say
 from portal.domain import audit, audit_checkpoints
-from portal.errors import AuditChainBrokenError, PortalError, UpstreamUnavailableError
+from portal.domain.audit_verify import verify_url
+from portal.errors import AuditChainBrokenError, PortalError
 from portal.services import utc_now
 from portal.settings import Settings, from_env
-from portal.store.audit import first_broken, iter_all_sync
 from portal.store.database import Database
 
 
@@ -45,44 +43,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     public_key.set_defaults(func=run_public_key)
 
 
-def load_checkpoints(source: str) -> list[audit_checkpoints.Checkpoint]:
-    """Checkpoints from a JSON-lines file, a saved copy of the feed, or the feed's URL."""
-    if source.startswith(("http://", "https://")):
-        try:
-            response = httpx.get(source, params={"limit": 1000}, timeout=10.0, follow_redirects=False)
-            response.raise_for_status()
-            feed = msgspec.json.decode(response.content)
-            return msgspec.convert(feed["checkpoints"], list[audit_checkpoints.Checkpoint])
-        except (httpx.HTTPError, msgspec.MsgspecError, KeyError, TypeError) as exc:
-            raise UpstreamUnavailableError(f"checkpoint feed {source}: {exc}") from None
-    if not Path(source).is_file():
-        raise UpstreamUnavailableError(f"checkpoint file {source}: no such file")
-    data = Path(source).read_bytes()
-    try:
-        whole = msgspec.json.decode(data)
-    except msgspec.DecodeError:
-        whole = None
-    if isinstance(whole, dict) and "checkpoints" in whole:  # a saved copy of the served feed
-        try:
-            return msgspec.convert(whole["checkpoints"], list[audit_checkpoints.Checkpoint])
-        except msgspec.ValidationError as exc:
-            raise AuditChainBrokenError(f"checkpoint feed copy {source}: {exc}") from None
-    return audit_checkpoints.parse_lines(data.splitlines(), source)
-
-
-def verify_url(url: str, settings: Settings, sources: list[str], public_key: str | None = None) -> dict[str, object]:
-    key = audit.key_for(settings)
-    checkpoints = [checkpoint for source in sources for checkpoint in load_checkpoints(source)]
-    result = msgspec.to_builtins(audit_checkpoints.verify_chain(iter_all_sync(url), key, checkpoints,
-                                                                public_key=public_key))
-    legacy = list(iter_all_sync(url, legacy=True))
-    if legacy:
-        broken = first_broken(legacy, key=None)
-        result["legacy"] = {"events": len(legacy), "ok": broken is None,
-                            **({"first_bad_seq": broken[0], "reason": broken[1]} if broken else {})}
-    return result
-
-
 def _sources(args: argparse.Namespace, settings: Settings) -> list[str]:
     given = list(getattr(args, "checkpoints", None) or [])
     default = settings.audit_checkpoint_path
@@ -96,17 +56,17 @@ def run_verify(args: argparse.Namespace) -> int:
         with database_url(settings.data_dir, settings.database_url) as url:
             result = verify_url(url, settings, sources, getattr(args, "public_key", None))
     except AuditChainBrokenError as exc:  # a checkpoint source that is not a list of checkpoints
-        print(f"portal: {exc.detail}", file=sys.stderr)
+        say(exc.detail)
         return 1
     except PortalError as exc:
-        print(f"portal: {exc.detail}", file=sys.stderr)
+        say(exc.detail)
         return 2
-    sys.stdout.write(msgspec.json.encode(result).decode() + "\n")
+    print_json(result)
     if not sources:
-        print("portal: warning: no checkpoints to hold the chain to, so a cut tail cannot be seen "
-              "(set PORTAL_AUDIT_CHECKPOINT_FILE or pass --checkpoints)", file=sys.stderr)
+        say("warning: no checkpoints to hold the chain to, so a cut tail cannot be seen "
+            "(set PORTAL_AUDIT_CHECKPOINT_FILE or pass --checkpoints)")
     if not result["ok"]:
-        print(f"portal: audit chain broken at seq {result['first_bad_seq']}: {result['reason']}", file=sys.stderr)
+        say(f"audit chain broken at seq {result['first_bad_seq']}: {result['reason']}")
         return 1
     return 0
 
@@ -123,18 +83,18 @@ def run_checkpoint(args: argparse.Namespace) -> int:
     settings = from_env()
     path = settings.audit_checkpoint_path
     if path is None:
-        print("portal: no checkpoint file: set PORTAL_AUDIT_CHECKPOINT_FILE", file=sys.stderr)
+        say("no checkpoint file: set PORTAL_AUDIT_CHECKPOINT_FILE")
         return 2
     try:
         with database_url(settings.data_dir, settings.database_url) as url:
             made = asyncio.run(_checkpoint(url, settings, path))
     except AuditChainBrokenError as exc:
-        print(f"portal: {exc.detail}", file=sys.stderr)
+        say(exc.detail)
         return 1
     except PortalError as exc:
-        print(f"portal: {exc.detail}", file=sys.stderr)
+        say(exc.detail)
         return 2
-    sys.stdout.write(msgspec.json.encode({"checkpoint": made, "file": path}).decode() + "\n")
+    print_json({"checkpoint": made, "file": path})
     return 0
 
 

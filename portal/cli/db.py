@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import sys
 from collections.abc import Callable
 
-import msgspec
-
+from portal.cli.output import print_json
 from portal.settings import from_env
 from portal.store.embedded import embedded_postgres
 from portal.store.migrations import migrate
@@ -36,5 +34,5 @@ def run_migrate(args: argparse.Namespace) -> int:
     settings = from_env()
     with database_url(settings.data_dir, settings.database_url) as url:
         applied = migrate(url)
-    sys.stdout.write(msgspec.json.encode({"applied": applied}).decode() + "\n")
+    print_json({"applied": applied})
     return 0

@@ -32,6 +32,7 @@ from policy.slips import find_slip
 from policy.statement import recover_signer, sign_statement, statement
 from policy.verify import check_policy
 from portal.cli import policy_openpgp
+from portal.cli.output import fail, print_json, say
 from portal.cli.passphrase import CliError, passphrase
 
 TOKEN_ENV = "PORTAL_TOKEN"  # noqa: S105 - the variable's name, not a secret
@@ -105,26 +106,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     policy_openpgp.register(commands)
 
 
-def _print(value: object) -> None:
-    sys.stdout.write(msgspec.json.encode(value).decode() + "\n")
-
-
-def _fail(message: str, code: int = 1) -> int:
-    print(f"portal: {message}", file=sys.stderr)
-    return code
-
-
 def _one_line(func):
     """Turn the expected failures of a command into one line on stderr and an exit code."""
     def run(args: argparse.Namespace, **kwargs: object) -> int:
         try:
             return func(args, **kwargs)
         except CliError as exc:
-            return _fail(str(exc), exc.exit_code)
+            return fail(str(exc), exc.exit_code)
         except PolicyError as exc:
-            return _fail(f"{exc.code}: {exc}", 2)
+            return fail(f"{exc.code}: {exc}", 2)
         except (OSError, msgspec.DecodeError, msgspec.ValidationError) as exc:
-            return _fail(str(exc), 2)
+            return fail(str(exc), 2)
     run.__doc__ = func.__doc__
     return run
 
@@ -143,13 +135,13 @@ def _key_from(keystore: Path) -> bytes:
 @_one_line
 def run_keygen(args: argparse.Namespace, *, kdf_iterations: int | None = None) -> int:
     if args.out.exists():
-        return _fail(f"{args.out} exists; refusing to overwrite a keystore", 2)
+        return fail(f"{args.out} exists; refusing to overwrite a keystore", 2)
     secret = passphrase(confirm=True)
     account = Account.create()
     keystore = Account.encrypt(account.key, secret, iterations=kdf_iterations)
     args.out.write_text(json.dumps(keystore))
     args.out.chmod(0o600)
-    _print({"address": account.address, "keystore": str(args.out)})
+    print_json({"address": account.address, "keystore": str(args.out)})
     return 0
 
 
@@ -172,7 +164,7 @@ def _write_new(path: Path, text: str) -> None:
 def run_new(args: argparse.Namespace) -> int:
     text = new_document(public_url=args.url, now=_now(None), slug=args.slug, days=args.days)
     _write_new(args.out, text)
-    _print({"document": str(args.out), "version": 1, "next": f"edit it, then: portal policy statement {args.out}"})
+    print_json({"document": str(args.out), "version": 1, "next": f"edit it, then: portal policy statement {args.out}"})
     return 0
 
 
@@ -181,7 +173,7 @@ def run_next(args: argparse.Namespace) -> int:
     previous = parse_document(args.doc.read_bytes())
     text = next_document(previous, now=_now(None), days=args.days)
     _write_new(args.out, text)
-    _print({"document": str(args.out), "version": previous.version + 1, "prev": previous.sha256})
+    print_json({"document": str(args.out), "version": previous.version + 1, "prev": previous.sha256})
     return 0
 
 
@@ -190,7 +182,7 @@ def run_statement(args: argparse.Namespace) -> int:
     doc = parse_document(args.doc.read_bytes())
     text = statement(doc)
     if args.json:
-        _print({"statement": text, "sha256": doc.sha256, "slug": doc.slug, "version": doc.version})
+        print_json({"statement": text, "sha256": doc.sha256, "slug": doc.slug, "version": doc.version})
         return 0
     sys.stdout.write(text)  # the exact signed bytes: no newline at the end
     sys.stdout.flush()
@@ -204,7 +196,7 @@ def _sign_file(path: Path, text: str, keystore: Path) -> int:
     signature = sign_statement(text, key)
     signer = recover_signer(text, signature)
     dump_signatures(sig_path(path), add_signature(load_signatures(sig_path(path)), Signature(signer, signature)))
-    _print({"signer": signer, "signature": signature, "file": str(sig_path(path))})
+    print_json({"signer": signer, "signature": signature, "file": str(sig_path(path))})
     return 0
 
 
@@ -233,7 +225,7 @@ def run_add_signature(args: argparse.Namespace) -> int:
                        "one of the root's keys?", 1)
     dump_signatures(sig_path(args.doc), add_signature(load_signatures(sig_path(args.doc)),
                                                       Signature(signer, args.signature)))
-    _print({"signer": signer, "file": str(sig_path(args.doc))})
+    print_json({"signer": signer, "file": str(sig_path(args.doc))})
     return 0
 
 
@@ -248,11 +240,11 @@ def run_verify(args: argparse.Namespace) -> int:
     previous = parse_document(args.prev.read_bytes()) if args.prev else None
     signatures = load_signatures(sig_path(args.doc))
     if previous is None and doc.version > 1:
-        print("portal: note: no --prev given; the version chain is checked only from version 1", file=sys.stderr)
+        say("note: no --prev given; the version chain is checked only from version 1")
     result = check_policy(doc, signatures, root, previous=previous, now=_now(args.now))
-    _print(result)
+    print_json(result)
     if not result.ok:
-        return _fail("; ".join(f"{p.code}: {p.message}" for p in result.problems))
+        return fail("; ".join(f"{p.code}: {p.message}" for p in result.problems))
     return 0
 
 
@@ -274,7 +266,7 @@ def _verify_url(args: argparse.Namespace) -> int:
         raise CliError(f"{exc.code}: {exc}", 1) from None
     if args.state:
         args.state.write_bytes(msgspec.json.encode(result.state))
-    _print(result)
+    print_json(result)
     return 0
 
 
@@ -318,7 +310,7 @@ def run_root_init(args: argparse.Namespace) -> int:
             f"signers = [{signers}]\n")
     parse_root(text.encode())
     args.out.write_text(text)
-    _print({"root": str(args.out), "signers": args.signer, "threshold": args.threshold})
+    print_json({"root": str(args.out), "signers": args.signer, "threshold": args.threshold})
     return 0
 
 
@@ -336,5 +328,5 @@ def run_root_verify(args: argparse.Namespace) -> int:
                                    dt.datetime.now(dt.UTC))
     except PolicyError as exc:
         raise CliError(f"{exc.code}: {exc}", 1) from None
-    _print({"ok": True, "version": newest.version, "threshold": newest.threshold, "signers": newest.signers})
+    print_json({"ok": True, "version": newest.version, "threshold": newest.threshold, "signers": newest.signers})
     return 0

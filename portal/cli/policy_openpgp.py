@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import sys
 from pathlib import Path
-
-import msgspec
 
 from policy.document import parse_document
 from policy.security_txt import OpenPgpError, generate_key, security_txt_text, sign_cleartext
+from portal.cli.output import fail, print_json, say
 from portal.cli.passphrase import CliError, passphrase
 
 
@@ -39,19 +37,19 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run_openpgp_keygen(args: argparse.Namespace) -> int:
     if args.out.exists():
-        return _fail(f"{args.out} exists; refusing to overwrite a key", 2)
+        return fail(f"{args.out} exists; refusing to overwrite a key", 2)
     try:
         secret = passphrase(confirm=True)
         key = generate_key(args.uid, secret, validity=dt.timedelta(days=args.days))
     except CliError as exc:
-        return _fail(str(exc), exc.exit_code)
+        return fail(str(exc), exc.exit_code)
     except OpenPgpError as exc:
-        return _fail(str(exc), 2)
+        return fail(str(exc), 2)
     args.out.write_bytes(key.encrypted_secret)
     args.out.chmod(0o600)
     public = args.out.with_name(args.out.name + ".pub.asc")
     public.write_text(key.public_armored)
-    _print({"fingerprint": key.fingerprint, "secret_key": str(args.out), "public_key": str(public)})
+    print_json({"fingerprint": key.fingerprint, "secret_key": str(args.out), "public_key": str(public)})
     return 0
 
 
@@ -61,21 +59,12 @@ def run_security_txt(args: argparse.Namespace) -> int:
         text = security_txt_text(doc, base_url=args.url.rstrip("/"))
         signed = sign_cleartext(text, args.key.read_bytes(), passphrase(confirm=False))
     except CliError as exc:
-        return _fail(str(exc), exc.exit_code)
+        return fail(str(exc), exc.exit_code)
     except (OSError, OpenPgpError, ValueError) as exc:
-        return _fail(str(exc), 2)
+        return fail(str(exc), 2)
     args.out.write_bytes(signed)
-    _print({"security_txt": str(args.out), "expires": doc.expires.isoformat(),
-            "serve_with": f"PORTAL_SECURITY_TXT={args.out}"})
+    print_json({"security_txt": str(args.out), "expires": doc.expires.isoformat(),
+               "serve_with": f"PORTAL_SECURITY_TXT={args.out}"})
     if (doc.expires - dt.datetime.now(dt.UTC)).days > 365:
-        print("portal: note: RFC 9116 wants Expires less than a year ahead", file=sys.stderr)
+        say("note: RFC 9116 wants Expires less than a year ahead")
     return 0
-
-
-def _print(value: object) -> None:
-    sys.stdout.write(msgspec.json.encode(value).decode() + "\n")
-
-
-def _fail(message: str, code: int) -> int:
-    print(f"portal: {message}", file=sys.stderr)
-    return code

@@ -11,10 +11,9 @@ import argparse
 import sys
 from pathlib import Path
 
-import msgspec
-
 import snapshot
 from portal.cli import snapshot_chain
+from portal.cli.output import print_json, say
 from portal.domain import destinations as destinations_domain
 from portal.domain import static_export
 from portal.domain.eligibility import SnapshotSet
@@ -101,10 +100,6 @@ def _block_number(text: str) -> int:
     return int(text)
 
 
-def _print(value: object) -> None:
-    sys.stdout.write(msgspec.json.encode(value).decode() + "\n")
-
-
 def _progress(done: int, total: int) -> None:
     sys.stderr.write(f"\rbuilding snapshot: {100 * done // total:3d}%")
     if done == total:
@@ -114,7 +109,7 @@ def _progress(done: int, total: int) -> None:
 
 def run_build(args: argparse.Namespace) -> int:
     if not args.input.is_file():
-        print(f"portal: {args.input}: no such file", file=sys.stderr)
+        say(f"{args.input}: no such file")
         return 2
     try:
         manifest = snapshot.build_artifact(args.input, args.out, name=args.name, block=args.block,
@@ -125,13 +120,12 @@ def run_build(args: argparse.Namespace) -> int:
             print(f"line {line}: {reason}", file=sys.stderr)
         if exc.total_problems > len(exc.problems):
             print(f"... and {exc.total_problems - len(exc.problems)} more", file=sys.stderr)
-        print(f"portal: refused {args.input}: {exc.total_problems} bad row(s); no artifact written",
-              file=sys.stderr)
+        say(f"refused {args.input}: {exc.total_problems} bad row(s); no artifact written")
         return 1
     except OSError as exc:
-        print(f"portal: cannot write the artifact: {exc}", file=sys.stderr)
+        say(f"cannot write the artifact: {exc}")
         return 1
-    _print(manifest)
+    print_json(manifest)
     return 0
 
 
@@ -139,7 +133,7 @@ def _open(path: Path) -> snapshot.Snapshot | None:
     try:
         return snapshot.Snapshot.open(path)
     except snapshot.ArtifactError as exc:
-        print(f"portal: {exc}", file=sys.stderr)
+        say(str(exc))
         return None
 
 
@@ -148,7 +142,7 @@ def run_inspect(args: argparse.Namespace) -> int:
     if opened is None:
         return 1
     with opened:
-        _print(opened.manifest)
+        print_json(opened.manifest)
     return 0
 
 
@@ -157,7 +151,7 @@ def run_proof(args: argparse.Namespace) -> int:
     try:
         address = snapshot.parse_address(args.address)
     except snapshot.InvalidAddressError as exc:
-        print(f"portal: address: {exc} [{exc.code}]", file=sys.stderr)
+        say(f"address: {exc} [{exc.code}]")
         return 2
     opened = _open(args.artifact)
     if opened is None:
@@ -180,10 +174,10 @@ def run_verify(args: argparse.Namespace) -> int:
         try:
             opened.verify()
         except snapshot.ArtifactError as exc:
-            print(f"portal: {exc}", file=sys.stderr)
+            say(str(exc))
             return 1
-        _print({"ok": True, "entries": opened.manifest.entries, "merkle_root": opened.manifest.merkle_root,
-                "sha256": opened.manifest.sha256})
+        print_json({"ok": True, "entries": opened.manifest.entries, "merkle_root": opened.manifest.merkle_root,
+                   "sha256": opened.manifest.sha256})
     return 0
 
 
@@ -198,19 +192,18 @@ def run_export(args: argparse.Namespace) -> int:
                 conversion = destinations_domain.conversion(_destinations(args), args.destination_chain,
                                                             opened.manifest.decimals)
                 if conversion is None:
-                    print(f"portal: no {args.destination_chain} destination is configured (--destinations)",
-                          file=sys.stderr)
+                    say(f"no {args.destination_chain} destination is configured (--destinations)")
                     return 2
             summary = exports.write_distributor_json(opened, args.out, max_nodes_per_tree=args.max_nodes_per_tree,
                                                      conversion=conversion)
         except (snapshot.SnapshotError, distributor.DistributorLimitError, UnprocessableError) as exc:
-            print(f"portal: {getattr(exc, 'detail', exc)}", file=sys.stderr)
+            say(f"{getattr(exc, 'detail', exc)}")
             return 1
     if summary.conversion is not None:
-        print(f"portal: converted {summary.conversion.total} -> {summary.conversion.converted} "
-              f"(rounding dropped {summary.conversion.remainder_units} whole base units, exactly "
-              f"{summary.conversion.remainder})", file=sys.stderr)
-    _print(summary)
+        say(f"converted {summary.conversion.total} -> {summary.conversion.converted} "
+            f"(rounding dropped {summary.conversion.remainder_units} whole base units, exactly "
+            f"{summary.conversion.remainder})")
+    print_json(summary)
     return 0
 
 
@@ -230,6 +223,6 @@ def run_export_static(args: argparse.Namespace) -> int:
         summary = write(snapshots, args.out)
     finally:
         snapshots.close()
-    print(f"portal: wrote {summary.entries} answers, {summary.bytes} bytes, to {args.out}", file=sys.stderr)
-    _print({"entries": summary.entries, "bytes": summary.bytes, "out": str(args.out), "format": args.format})
+    say(f"wrote {summary.entries} answers, {summary.bytes} bytes, to {args.out}")
+    print_json({"entries": summary.entries, "bytes": summary.bytes, "out": str(args.out), "format": args.format})
     return 0

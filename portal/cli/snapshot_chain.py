@@ -23,6 +23,7 @@ from rich.logging import RichHandler
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 import snapshot
+from portal.cli.output import print_json, say
 from snapshot import from_chain
 from snapshot.from_chain import ChainError, ExcludeList, JsonRpcClient
 
@@ -69,10 +70,6 @@ def add_rebuild_options(verify: argparse.ArgumentParser) -> None:
     verify.add_argument("--rebuild", action="store_true",
                         help="rebuild from the chain as the manifest's source says, and compare")
     _rpc_options(verify, required=False)
-
-
-def _print(value: object) -> None:
-    sys.stdout.write(msgspec.json.encode(value).decode() + "\n")
 
 
 @contextlib.contextmanager
@@ -135,39 +132,38 @@ def run_from_chain(args: argparse.Namespace) -> int:
         with _reporting(args.log_level) as progress:
             built = _build(args, args.from_chain, args.out, holders, progress, **given)
     except (ChainError, snapshot.HolderListError) as exc:
-        print(f"portal: refused: {exc}; nothing written", file=sys.stderr)
+        say(f"refused: {exc}; nothing written")
         return 1
     except OSError as exc:
-        print(f"portal: cannot write the snapshot: {exc}", file=sys.stderr)
+        say(f"cannot write the snapshot: {exc}")
         return 1
-    _print(built)
+    print_json(built)
     return 0
 
 
 def run_rebuild(args: argparse.Namespace) -> int:
     """Rebuild the artifact from the source its header records, into a scratch directory, and compare."""
     if not args.rpc:
-        print("portal: --rebuild needs --rpc URL", file=sys.stderr)
+        say("--rebuild needs --rpc URL")
         return 2
     try:
         published = snapshot.Snapshot.open(args.artifact)
     except snapshot.ArtifactError as exc:
-        print(f"portal: {exc}", file=sys.stderr)
+        say(str(exc))
         return 1
     with published:
         source = published.manifest.source
         if not source or source.get("method") not in (from_chain.EVM_METHOD, from_chain.SOLANA_METHOD):
-            print("portal: this artifact records no chain source (built from a CSV?): nothing to rebuild from",
-                  file=sys.stderr)
+            say("this artifact records no chain source (built from a CSV?): nothing to rebuild from")
             return 1
         if source.get("exclude_sha256"):
             if args.exclude is None:
-                print(f"portal: the snapshot was built with an exclude list (sha256 {source['exclude_sha256']}); "
-                      "pass the same file with --exclude", file=sys.stderr)
+                say(f"the snapshot was built with an exclude list (sha256 {source['exclude_sha256']}); "
+                    "pass the same file with --exclude")
                 return 2
             if hashlib.sha256(args.exclude.read_bytes()).hexdigest() != source["exclude_sha256"]:
-                print(f"portal: {args.exclude} is not the exclude list the snapshot was built with "
-                      f"(sha256 {source['exclude_sha256']})", file=sys.stderr)
+                say(f"{args.exclude} is not the exclude list the snapshot was built with "
+                    f"(sha256 {source['exclude_sha256']})")
                 return 1
         if source["chain"] == "evm":
             given = {"token": source["token"], "block": source["block"], "from_block": source["from_block"],
@@ -181,7 +177,7 @@ def run_rebuild(args: argparse.Namespace) -> int:
                     built = _build(args, source["chain"], Path(scratch), Path(scratch) / "holders.csv", progress,
                                    **given)
             except (ChainError, snapshot.HolderListError) as exc:
-                print(f"portal: rebuild refused: {exc}", file=sys.stderr)
+                say(f"rebuild refused: {exc}")
                 return 1
             with snapshot.Snapshot.open(built.manifest.path) as rebuilt:
                 comparison = from_chain.compare(published, rebuilt)
@@ -194,5 +190,5 @@ def run_rebuild(args: argparse.Namespace) -> int:
                           f"({comparison.slot_difference} slots later); holders who moved tokens since then differ")
     elif not comparison.identical_file and comparison.same:
         result["note"] = "same holders and root; the file differs only in its header (tool version or name)"
-    _print(result)
+    print_json(result)
     return 0 if comparison.same else 1

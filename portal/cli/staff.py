@@ -9,11 +9,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
-import sys
-
-import msgspec
 
 from portal.cli.db import database_url
+from portal.cli.output import print_json, say
 from portal.domain import staff
 from portal.errors import PortalError
 from portal.services import utc_now
@@ -57,9 +55,9 @@ def _run(work) -> int:  # type: ignore[no-untyped-def]
         try:
             result = asyncio.run(with_database(url))
         except PortalError as exc:
-            print(f"portal: {exc.detail}", file=sys.stderr)
+            say(exc.detail)
             return 1 if exc.status >= 404 else 2
-    sys.stdout.write(msgspec.json.encode(result).decode() + "\n")
+    print_json(result)
     return 0
 
 

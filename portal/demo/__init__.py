@@ -9,7 +9,6 @@ The demo's policy and its separation from real data live in ``demo_policy`` and 
 
 from __future__ import annotations
 
-import datetime as dt
 from importlib import resources
 from pathlib import Path
 
@@ -28,9 +27,3 @@ def build_demo_snapshots(out_dir: Path) -> list[Path]:
         paths.append(Path(manifest.path))
     return paths
 
-
-def publish_demo_policy(database_url: str, data_dir: Path, *, public_url: str, now: dt.datetime) -> Path:
-    """See ``portal.demo.demo_policy.publish_demo_policy`` (kept here for the browser fixtures)."""
-    from portal.demo.demo_policy import publish_demo_policy as publish
-
-    return publish(database_url, data_dir, public_url=public_url, now=now)

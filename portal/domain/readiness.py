@@ -8,13 +8,11 @@ finished within ``READINESS_BUDGET_SECONDS`` counts as failed.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable, Sequence
 
 import msgspec
 
-if TYPE_CHECKING:
-    from portal.services import Services
+from portal.store.database import Database
 
 READINESS_BUDGET_SECONDS = 0.6
 
@@ -29,8 +27,12 @@ class ReadinessReport(msgspec.Struct, frozen=True):
     checks: dict[str, Check]
 
 
-async def _database(services: Services) -> Check:
-    ok = await services.db.ping()
+#: A further check the app registers at start (e.g. the policy's), run beside the database's.
+ReadinessCheck = Callable[[], Awaitable[Check]]
+
+
+async def _database(db: Database) -> Check:
+    ok = await db.ping()
     return Check(ok, "reachable" if ok else "unreachable")
 
 
@@ -44,11 +46,12 @@ async def _bounded(name: str, check: Callable[[], Awaitable[Check]]) -> Check:
         return Check(False, f"{name} check failed: {type(exc).__name__}")
 
 
-async def check_readiness(services: Services) -> ReadinessReport:
-    count = len(services.snapshots.snapshots)
-    named: list[tuple[str, Callable[[], Awaitable[Check]]]] = [("database", lambda: _database(services)),
-                                                               *services.readiness_checks]
+async def check_readiness(db: Database, snapshot_count: int,
+                          extra_checks: Sequence[tuple[str, ReadinessCheck]] = ()) -> ReadinessReport:
+    """Database, snapshots and ``extra_checks``, each bounded in time. Takes the parts it reads rather than
+    the app's ``Services``, so the domain does not import the layer that wires it."""
+    named: list[tuple[str, ReadinessCheck]] = [("database", lambda: _database(db)), *extra_checks]
     results = await asyncio.gather(*(_bounded(name, check) for name, check in named))
-    checks = {"database": results[0], "snapshot": Check(count > 0, f"{count} snapshot(s) loaded")}
+    checks = {"database": results[0], "snapshot": Check(snapshot_count > 0, f"{snapshot_count} snapshot(s) loaded")}
     checks.update({name: result for (name, _), result in zip(named[1:], results[1:], strict=True)})
     return ReadinessReport(all(check.ok for check in checks.values()), checks)

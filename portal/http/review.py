@@ -17,6 +17,7 @@ from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
 from portal.domain import leases, queue, review
+from portal.domain.proofs.facts import Method
 from portal.http.auth import Staff, require_role
 from portal.http.clients import client_host
 from portal.http.problems import problem_responses
@@ -51,8 +52,7 @@ async def list_queue(
     state: State,
     status: Annotated[review.Status | None, Parameter(
         description="one status; default: every open one (every status when searching)")] = None,
-    method: Annotated[Literal["eip191", "eip712", "eip1271", "solana", "solana_tx", "transaction"] | None,
-                      Parameter(description="proof method")] = None,
+    method: Annotated[Method | None, Parameter(description="proof method")] = None,
     chain: Annotated[Literal["evm", "solana"] | None, Parameter(description="the snapshot address's chain")] = None,
     risk: Annotated[queue.RiskFilter | None, Parameter(description="only requests with this risk flag")] = None,
     older_than_hours: Annotated[int | None, Parameter(ge=0, le=queue.MAX_AGE_HOURS,

@@ -95,7 +95,7 @@ def in_thread(function, *args, **kwargs):
 
 
 def publish_demo_policy(database_url: str, data_dir: Path, public_url: str) -> None:
-    from portal.demo import publish_demo_policy as publish
+    from portal.demo.demo_policy import publish_demo_policy as publish
 
     in_thread(publish, database_url, data_dir, public_url=public_url, now=dt.datetime.now(dt.UTC))
 

@@ -145,6 +145,19 @@ def test_a_nul_byte_in_a_reason_is_a_400_not_a_500(api: TestClient, database_url
         assert conn.execute("SELECT status FROM requests").fetchone()[0] == "pending_review"
 
 
+def test_the_console_filters_on_every_proof_method(api: TestClient, database_url: str,
+                                                  keys: dict[str, str]) -> None:
+    """Issue 20's bug: the console offered no solana_onchain filter, and asking for it found nothing."""
+    other = seed_requests(database_url, 1)[0]
+    onchain = seed_requests(database_url, 1, method="solana_onchain", chain="solana",
+                            start=EPOCH + dt.timedelta(seconds=1))[0]
+    assert sign_in(api, keys["rita"]).status_code == 303
+    page = api.get("/staff/queue?method=solana_onchain")
+    assert page.status_code == 200, page.text
+    assert '<option value="solana_onchain" selected>' in page.text
+    assert str(onchain.request_id) in page.text and str(other.request_id) not in page.text
+
+
 # -- console sessions -------------------------------------------------------------------------------
 def test_sign_in_sets_a_strict_http_only_secure_cookie(api: TestClient, database_url: str,
                                                        keys: dict[str, str]) -> None:

@@ -172,6 +172,21 @@ def test_a_needs_info_answer_carries_a_new_solana_onchain_proof(world: World, se
     assert [a["proof_method"] for a in response.json()["answers"]] == ["solana_onchain"]
 
 
+def test_staff_find_a_solana_onchain_request_by_its_method(world: World, settings: Settings) -> None:
+    """Issue 20's bug: the queue's method filter was a copy of the methods without solana_onchain (400)."""
+    body = world.challenge(str(world.holder.pubkey()))
+    filed = world.prove(body["challenge_id"], world.ledger.send([memo(body["nonce_line"], world.holder.pubkey())],
+                                                               world.holder, payer=world.holder))
+    assert filed.status_code == 201, filed.text
+    assert settings.database_url is not None
+    staff = bearer(create_key(settings.database_url, "rita", "reviewer"))
+    found = world.client.get("/v1/review/requests?method=solana_onchain", headers=staff)
+    assert found.status_code == 200, found.text
+    assert [(i["request_id"], i["method"]) for i in found.json()["items"]] == [
+        (filed.json()["request_id"], "solana_onchain")]
+    assert world.client.get("/v1/review/requests?method=solana", headers=staff).json()["items"] == []
+
+
 def test_no_solana_rpc_is_503_at_challenge_time(settings: Settings, tmp_path: Path) -> None:
     holder = Keypair()
     holders = tmp_path / "holders.csv"

@@ -12,9 +12,9 @@ from litestar.datastructures import State
 from litestar.params import Parameter
 from litestar.response import Redirect, Template
 
-from portal.cli.audit import verify_url
 from portal.domain import allowlist, sessions, staff
 from portal.domain.audit import events_after
+from portal.domain.audit_verify import verify_url
 from portal.domain.staff import ROLES
 from portal.errors import ConflictError, InvalidInputError, NotFoundError
 from portal.http.console.pages import EXCEPTION_HANDLERS, form_text, render, user_of

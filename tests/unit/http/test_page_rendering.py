@@ -23,7 +23,7 @@ def test_the_layout_around_a_page_is_the_one_every_page_had() -> None:
     rendered = RenderedBanner(PUBLISHED, environment())
     body = rendered.render("home.html", "Check your address", HomePage()).decode()
     assert body.startswith("<!doctype html>")
-    assert "<title>Check your address – Token migration portal</title>" in body
+    assert "<title>Check your address \u2013 Token migration portal</title>" in body
     assert "version 3" in body and "<code>https://migrate.example.org/</code>" in body
     assert body.count("We never DM you first.") == 1
     assert '<a href="/policy/official">Read the signed policy</a>' in body
@@ -34,7 +34,7 @@ def test_a_page_with_errors_says_so_in_its_title_and_the_head_is_kept_per_title(
     rendered = RenderedBanner(PUBLISHED, environment())
     failed = rendered.render("home.html", "Check your address",
                              HomePage("0x12", (FieldError("address", "Too short."),))).decode()
-    assert "<title>Error: Check your address – Token migration portal</title>" in failed
+    assert "<title>Error: Check your address \u2013 Token migration portal</title>" in failed
     ok = rendered.layout("Check your address")
     assert rendered.layout("Check your address").head_html is ok.head_html
     assert rendered.layout("Check your address", failed=True).head_html is not ok.head_html
