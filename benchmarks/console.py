@@ -116,12 +116,14 @@ def explain(url: str) -> None:
 
 
 def signed_in(base: str, token: str) -> tuple[httpx.Client, str]:
-    client = httpx.Client(base_url=base, timeout=30)
+    # a browser's Origin on every post; the console refuses form posts without same-origin evidence
+    client = httpx.Client(base_url=base, timeout=30, headers={"Origin": base.rstrip("/")})
     csrf = CSRF_FIELD.search(client.get("/staff").text).group(1)  # type: ignore[union-attr]
     answer = client.post("/staff/sign-in", data={"api_key": token, "_csrf_token": csrf}, follow_redirects=True)
     if answer.status_code != 200 or "Review queue" not in answer.text:
         raise RuntimeError(f"sign-in failed: {answer.status_code}")
-    return client, csrf
+    # the sign-in token was bound to the pre-session cookie; the session's own token is on the queue page
+    return client, CSRF_FIELD.search(answer.text).group(1)  # type: ignore[union-attr]
 
 
 def timed_gets(client: httpx.Client, path: str, samples: int) -> list[float]:

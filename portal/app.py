@@ -123,11 +123,11 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, evm_chain: EvmChai
         lifespan=[lifespan, banner_refresher, queue_gauges, audit.checkpointer],
         on_startup=[lambda app: tighten(app.openapi_schema)],   # /schema serves what openapi.yaml says
         dependencies={"staff": Provide(provide_staff, sync_to_thread=False)},
-        middleware=[prometheus.middleware, *rate_limits(settings), *console.sign_in_rate_limit(settings),
+        middleware=[prometheus.middleware, console.csrf_middleware(settings), *rate_limits(settings),
+                    *console.sign_in_rate_limit(settings),
                     csp.middleware(walletconnect=settings.walletconnect_project_id is not None)],
         template_config=templating.template_config(templates),
         state=State({TEMPLATES_STATE_KEY: templates}),
-        csrf_config=console.csrf_config(settings),
         plugins=[problem_details_plugin(), InputGuardPlugin()],
         openapi_config=openapi_config(),
         request_max_body_size=DEFAULT_MAX_BODY_BYTES,

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response, get, post
-from litestar.datastructures import State
+from litestar.datastructures import CacheControlHeader, State
 from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
@@ -119,7 +119,12 @@ async def submit_proof(state: State, request: Request, data: JSONBody[ProofCreat
     return Response(outcome, status_code=HTTP_201_CREATED if outcome.created else HTTP_200_OK)
 
 
-@get("/v1/requests/{request_id:str}", operation_id="getOwnRequest", tags=["holders"],
+# The holder's view of their request (destination, amount, staff's note) is for them alone: no browser
+# or proxy keeps a copy.
+PRIVATE_VIEW = CacheControlHeader(no_store=True)
+
+
+@get("/v1/requests/{request_id:str}", operation_id="getOwnRequest", tags=["holders"], cache_control=PRIVATE_VIEW,
      summary="The holder's own view of a request (Authorization: Bearer <status_token>)",
      responses=problem_responses(404))
 async def get_own_request(
@@ -132,7 +137,7 @@ async def get_own_request(
 
 
 @post("/v1/requests/{request_id:str}/answer", operation_id="answerOwnRequest", tags=["holders"],
-      status_code=HTTP_200_OK,
+      status_code=HTTP_200_OK, cache_control=PRIVATE_VIEW,
       summary="Answer staff's question on a needs_info request (Authorization: Bearer <status_token>)",
       description="Puts the request back into the review queue (pending_review). Only a needs_info request "
                   "can be answered (409 otherwise). A new proof, when staff asked for one, is challenge_id "

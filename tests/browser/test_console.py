@@ -1,5 +1,6 @@
 """The staff console in a real Chromium: a reviewer's day, concurrent claims, four eyes and escalation,
-CSRF, revocation at the next click, inert holder markup, the keyboard; screenshots at 1280 px.
+CSRF (a missing token, another session's token), revocation at the next click, inert holder markup,
+the keyboard; screenshots at 1280 px.
 
 Requests are seeded by SQL (``seed_requests``; the holders' flow has its own browser tests); staff keys
 are made through the domain, as ``portal staff add`` does.
@@ -178,6 +179,36 @@ def test_csrf_missing_is_403_and_a_revoked_key_is_refused_at_the_next_click(brow
     context.watch.console_errors.clear()  # the browser logs the 403/401 responses themselves
     context.close()
     context.watch.assert_clean()
+
+
+def test_a_token_of_another_browser_is_refused_and_the_page_sends_its_own_origin(browser, live_server) -> None:
+    rita, remy = key(live_server, "rita", "reviewer"), key(live_server, "remy", "reviewer")
+    seed_requests(live_server.database_url, 1)
+    victim, attacker = staff_context(browser, live_server), staff_context(browser, live_server)
+    page, other = victim.new_page(), attacker.new_page()
+    sign_in(page, live_server, rita)
+    sign_in(other, live_server, remy)
+    foreign = other.locator("input[name=_csrf_token]").first.get_attribute("value")
+    own = page.locator("input[name=_csrf_token]").first.get_attribute("value")
+    assert foreign and own and foreign != own  # each session its own token
+    page.evaluate("t => document.querySelectorAll('input[name=_csrf_token]').forEach(e => e.value = t)", foreign)
+    with page.expect_response(lambda r: r.url.endswith("/staff/claim-next")) as answered:
+        page.get_by_role("button", name="Claim next request").click()
+    assert answered.value.status == 403
+    assert answered.value.headers["cache-control"] == "no-store"
+    assert column(live_server.database_url, "SELECT lease_holder FROM requests") == [None]
+    page.goto(live_server.url + "/staff/queue")
+    with page.expect_request(lambda r: r.url.endswith("/staff/claim-next")) as sent:
+        page.get_by_role("button", name="Claim next request").click()
+    page.get_by_text("You hold the lease").wait_for()
+    # Chromium sends Origin "null" under the pages' Referrer-Policy: no-referrer; the own-origin rule lets the
+    # form through on its Sec-Fetch-Site: same-origin (added below what Playwright reports), as the lease shows
+    assert sent.value.all_headers().get("origin") in (live_server.url, "null")
+    assert column(live_server.database_url, "SELECT lease_holder FROM requests") == ["key:rita"]
+    victim.watch.console_errors.clear()  # the browser logs the 403 response itself
+    for context in (victim, attacker):
+        context.close()
+        context.watch.assert_clean()
 
 
 def test_holder_markup_is_shown_inert(browser, live_server) -> None:

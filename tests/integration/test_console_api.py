@@ -25,6 +25,8 @@ THRESHOLD = 10**24
 LEASE_SECONDS = 60
 IDLE_SECONDS = 600
 CSRF_FIELD = re.compile(r'name="_csrf_token" value="([^"]+)"')
+# What a browser sends with the console's own forms: the Origin of PORTAL_PUBLIC_URL (the settings fixture's).
+SAME_ORIGIN = {"Origin": "https://portal.example.org"}
 
 
 @pytest.fixture
@@ -39,9 +41,16 @@ def app_for(settings: Settings, clock: ManualClock, **overrides):  # type: ignor
     return create_app(configured, clock=clock)
 
 
+def console_client(app) -> TestClient:  # type: ignore[no-untyped-def]
+    """A browser on https (so the ``Secure`` cookies round-trip) that sends the console's own Origin."""
+    client = TestClient(app=app, base_url="https://testserver.local")
+    client.headers.update(SAME_ORIGIN)
+    return client
+
+
 @pytest.fixture
 def api(settings: Settings, clock: ManualClock) -> Iterator[TestClient]:
-    with TestClient(app=app_for(settings, clock), base_url="https://testserver.local") as client:
+    with console_client(app_for(settings, clock)) as client:
         yield client
 
 
@@ -177,7 +186,7 @@ def test_sign_in_sets_a_strict_http_only_secure_cookie(api: TestClient, database
 
 def test_wrong_key_and_rate_limit(settings: Settings, clock: ManualClock, database_url: str) -> None:
     app = app_for(settings, clock, staff_sign_in_per_minute=3)
-    with TestClient(app=app, base_url="https://testserver.local") as client:
+    with console_client(app) as client:
         statuses = [sign_in(client, "not-a-key").status_code for _ in range(4)]
     assert statuses == [401, 401, 401, 429]
 
@@ -244,7 +253,7 @@ def test_an_admins_day(api: TestClient, database_url: str, keys: dict[str, str])
     assert token not in api.get("/staff/admin/staff").text  # shown once
     taken = api.post("/staff/admin/staff", data={"_csrf_token": csrf_of(page), "name": "nora", "role": "reviewer"})
     assert taken.status_code == 409 and "never reused" in taken.text
-    nora = TestClient(app=api.app, base_url="https://testserver.local")  # a second browser; the app is running
+    nora = console_client(api.app)  # a second browser; the app is running
     sign_in(nora, token)
     assert nora.get("/staff/admin/staff").status_code == 403  # reviewers are not admins
     api.post("/staff/admin/staff/nora/role", data={"_csrf_token": csrf_of(page), "role": "admin"})

@@ -18,7 +18,7 @@ from portal.domain.audit_verify import verify_url
 from portal.domain.staff import ROLES
 from portal.errors import ConflictError, InvalidInputError, NotFoundError
 from portal.http.console.pages import EXCEPTION_HANDLERS, form_text, render, user_of
-from portal.http.console.session import require_admin
+from portal.http.console.session import require_admin, require_allowlist_reader
 from portal.http.console.sign_in import CONSOLE, ConsoleStaff, MemberName
 from portal.http.pages.views import Choice, FieldError
 from portal.services import Services
@@ -142,6 +142,7 @@ async def verify_audit(state: State, console: ConsoleStaff) -> Template:
 @get("/staff/admin/allowlist", include_in_schema=False, cache_control=None, dependencies=CONSOLE,
      exception_handlers=EXCEPTION_HANDLERS)
 async def allowlist_page(state: State, console: ConsoleStaff) -> Template:
+    require_allowlist_reader(console)
     services: Services = state.services
     view = AllowlistView([m.id for m in services.snapshots.manifests], list(services.settings.destination_chains))
     return await render(state, "allowlist.html", "Allowlist", view, user_of(console))
@@ -155,6 +156,7 @@ async def allowlist_download(
     destination_chain: Annotated[str, Parameter(max_length=10)] = "evm",
     format: Annotated[str, Parameter(max_length=4)] = "json",
 ) -> Response:
+    require_allowlist_reader(console)
     services: Services = state.services
     if destination_chain not in services.settings.destination_chains:
         raise NotFoundError(f"destination chain {destination_chain!r} is not served here", field="destination_chain")

@@ -20,7 +20,8 @@ from litestar.response import Template
 from portal.domain.staff import StaffPrincipal
 from portal.domain.text import clean_text
 from portal.errors import PortalError
-from portal.http.console.session import SessionEndedError, cleared_cookie
+from portal.http.console.csrf import sign_in_form
+from portal.http.console.session import SessionEndedError, cleared_cookie, may_see_allowlist
 from portal.http.pages.layout import layout, shows_errors
 from portal.http.pages.views import FieldError
 
@@ -33,11 +34,12 @@ class ConsoleUser(msgspec.Struct, frozen=True):
     session: str
     is_admin: bool
     may_approve: bool
+    may_see_allowlist: bool
 
 
 def user_of(principal: StaffPrincipal) -> ConsoleUser:
     return ConsoleUser(principal.name, principal.role, principal.session or "", principal.holds("admin"),
-                       principal.holds("approver"))
+                       principal.holds("approver"), may_see_allowlist(principal))
 
 
 class ErrorPage(msgspec.Struct, frozen=True):
@@ -90,7 +92,7 @@ def error_page(request: Request, exc: Exception) -> Template:
 
     if isinstance(exc, SessionEndedError):
         return render_now("sign_in.html", "Sign in", SignInPage(notice=exc.detail), exc.status,
-                          [cleared_cookie(state.services.settings)])
+                          [cleared_cookie(state.services.settings), *sign_in_form(request)])
     if isinstance(exc, PortalError):
         page = ErrorPage(exc.status, exc.detail, exc.field)
     elif isinstance(exc, ValidationException):

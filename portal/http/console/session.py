@@ -1,4 +1,4 @@
-"""Console sessions at the HTTP edge: the cookie, the ``console`` dependency, CSRF and sign-in limits.
+"""Console sessions at the HTTP edge: the cookie, the ``console`` dependency and sign-in limits (CSRF: ``csrf.py``).
 
 Cookie rules: ``HttpOnly``, ``SameSite=Strict``, path ``/``; when ``PORTAL_PUBLIC_URL`` is https it
 is also ``Secure`` and named with the ``__Host-`` prefix (no domain, so no sibling host can set it).
@@ -9,16 +9,14 @@ loop and never a half-done action.
 
 from __future__ import annotations
 
-import secrets
-
 from litestar import Request
-from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import Cookie
 from litestar.middleware.rate_limit import RateLimitConfig
 
 from portal.domain import sessions
 from portal.domain.staff import StaffPrincipal
 from portal.errors import AuthenticationError, PermissionDeniedError
+from portal.http import allowlist as allowlist_api
 from portal.http.throttle import throttled_posts
 from portal.services import Services
 from portal.settings import Settings
@@ -84,15 +82,22 @@ def require_admin(principal: StaffPrincipal) -> None:
         raise PermissionDeniedError(f"this page is for admins; {principal.name} holds {principal.role}")
 
 
-def csrf_config(settings: Settings) -> CSRFConfig:
-    """Double-submit CSRF tokens on every console form; everything outside ``/staff`` is excluded, so
-    the JSON API (bearer tokens, no cookies) never needs one. ``/`` itself is excluded by its
-    handler's ``exclude_from_csrf`` opt (a pattern matching ``/`` too would make Litestar warn that
-    it matches everything). Set ``PORTAL_CSRF_SECRET`` when several replicas serve the console;
-    without it each app makes its own."""
-    return CSRFConfig(secret=settings.csrf_secret or secrets.token_urlsafe(32), cookie_name="portal_csrf",
-                      cookie_path=CONSOLE_PATH, cookie_secure=is_secure(settings), cookie_httponly=True,
-                      cookie_samesite="strict", exclude=[r"^/(?!staff(/|$)).+"])
+# The console shows the allowlist to exactly the roles ``GET /v1/allowlist`` admits: read from that
+# route's guard, so the two doors to the same data cannot drift apart.
+ALLOWLIST_ROLES: tuple[str, ...] = tuple(
+    role for guard in allowlist_api.get_allowlist.guards or () for role in getattr(guard, "staff_roles", ()))
+if not ALLOWLIST_ROLES:  # pragma: no cover - an import-time check of the wiring
+    raise RuntimeError("GET /v1/allowlist has no require_role guard to read the allowlist's roles from")
+
+
+def may_see_allowlist(principal: StaffPrincipal) -> bool:
+    return any(principal.holds(role) for role in ALLOWLIST_ROLES)
+
+
+def require_allowlist_reader(principal: StaffPrincipal) -> None:
+    if not may_see_allowlist(principal):
+        raise PermissionDeniedError(f"the allowlist is for {' or '.join(ALLOWLIST_ROLES)}; {principal.name} "
+                                    f"holds {principal.role}")
 
 
 def sign_in_rate_limit(settings: Settings) -> list:

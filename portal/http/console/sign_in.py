@@ -16,6 +16,7 @@ from portal.domain.staff import StaffPrincipal
 from portal.errors import AuthenticationError, InvalidInputError
 from portal.http.auth import MAX_TOKEN_CHARS
 from portal.http.clients import client_host
+from portal.http.console.csrf import cleared_pre_session_cookie, sign_in_form
 from portal.http.console.pages import EXCEPTION_HANDLERS, SignInPage, form_text, render
 from portal.http.console.session import (
     cleared_cookie,
@@ -35,7 +36,6 @@ NOTICES = {"signed_out": "You are signed out."}
 CONSOLE = {"console": Provide(provide_console)}
 
 
-
 @get("/staff", include_in_schema=False, cache_control=None, exception_handlers=EXCEPTION_HANDLERS)
 async def console_home(state: State, request: Request,
                        notice: Annotated[str | None, Parameter(max_length=20)] = None) -> Template | Redirect:
@@ -47,7 +47,8 @@ async def console_home(state: State, request: Request,
                                                              timeouts=timeouts(services.settings))
         if principal is not None:
             return Redirect("/staff/queue")
-    return await render(state, "sign_in.html", "Sign in", SignInPage(notice=NOTICES.get(notice or "", "")), None)
+    return await render(state, "sign_in.html", "Sign in", SignInPage(notice=NOTICES.get(notice or "", "")), None,
+                        cookies=sign_in_form(request))
 
 
 @post("/staff/sign-in", include_in_schema=False, exception_handlers=EXCEPTION_HANDLERS)
@@ -64,8 +65,11 @@ async def sign_in(state: State, request: Request) -> Template | Redirect:
         errors = (FieldError("api_key", exc.detail if isinstance(exc, InvalidInputError)
                              else "That key is not an active staff key"),)
         return await render(state, "sign_in.html", "Sign in", SignInPage(errors=errors), None,
-                            status_code=400 if isinstance(exc, InvalidInputError) else 401)
-    return Redirect("/staff/queue", status_code=303, cookies=[session_cookie(services.settings, started.session_id)])
+                            status_code=400 if isinstance(exc, InvalidInputError) else 401,
+                            cookies=sign_in_form(request))
+    # the pre-session cookie has done its job: from here on the forms are bound to the session
+    return Redirect("/staff/queue", status_code=303, cookies=[session_cookie(services.settings, started.session_id),
+                                                              cleared_pre_session_cookie(services.settings)])
 
 
 @post("/staff/sign-out", include_in_schema=False, dependencies=CONSOLE, exception_handlers=EXCEPTION_HANDLERS)
