@@ -94,6 +94,9 @@ def run_export(args: argparse.Namespace) -> int:
         print(f"portal: converted {result.conversion.total} -> {result.conversion.converted} (rounding dropped "
               f"{result.conversion.remainder_units} whole base units, exactly {result.conversion.remainder})",
               file=sys.stderr)
+    for left_out in result.excluded:  # approved before decisions checked releasability: say so, go on
+        print(f"portal: left out {left_out.snapshot_address} -> {left_out.destination}: {left_out.reason}",
+              file=sys.stderr)
     if args.out:
         args.out.write_text(text, encoding="utf-8")
         print(f"portal: wrote {len(result.entries)} entries, root {result.merkle_root} to {args.out}", file=sys.stderr)
