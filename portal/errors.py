@@ -117,6 +117,12 @@ class SignatureMismatchError(UnprocessableError):
     code, title = "signature_mismatch", "Signature does not prove ownership"
 
 
+class AmountNotReleasableError(UnprocessableError):
+    """An approval whose converted amount (or addresses) no release on its chain could hold."""
+
+    code, title = "amount_not_releasable", "Amount cannot be released on its chain"
+
+
 class PolicyRejectedError(UnprocessableError):
     code, title = "policy_rejected", "Policy refused"
 

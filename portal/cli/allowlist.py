@@ -93,6 +93,8 @@ def run_export(args: argparse.Namespace) -> int:
     if result.conversion is not None:
         say(f"converted {result.conversion.total} -> {result.conversion.converted} (rounding dropped "
             f"{result.conversion.remainder_units} whole base units, exactly {result.conversion.remainder})")
+    for left_out in result.excluded:  # approved before decisions checked releasability: say so, go on
+        say(f"left out {left_out.snapshot_address} -> {left_out.destination}: {left_out.reason}")
     if args.out:
         args.out.write_text(text, encoding="utf-8")
         say(f"wrote {len(result.entries)} entries, root {result.merkle_root} to {args.out}")

@@ -13,7 +13,11 @@ One allowlist holds the approved requests of one destination chain (each request
 
 Invariants: entries are ordered by snapshot address (the export is deterministic for a given set of
 approvals); an empty allowlist has ``merkle_root = None`` and no entries; the export reads one
-consistent snapshot of the table (one transaction).
+consistent snapshot of the table (one transaction). An approved row no release on the chain can
+hold (an amount beyond u64 or uint256, a total beyond u64, an address of another chain: approved
+before decisions checked this) is left out and listed in ``excluded`` with its reason
+(``portal.domain.releasable``), so one row never makes the whole export fail; ``build`` and
+``build_distributor`` themselves still refuse such rows.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import io
 
 import msgspec
 
-from portal.domain import destinations
+from portal.domain import destinations, releasable
 from portal.domain.eligibility import SnapshotSet
 from portal.errors import NotFoundError, UnprocessableError
 from portal.store import review as store
@@ -59,6 +63,7 @@ class Allowlist(msgspec.Struct, frozen=True):
     tree: str = "oz"
     decimals: int | None = None
     conversion: Totals | None = None
+    excluded: list[releasable.ExcludedEntry] = msgspec.field(default_factory=list)
 
 
 def _raw(text: str, chain: str, what: str) -> bytes:
@@ -85,6 +90,10 @@ def build(snapshot_id: str, snapshot_chain: str, destination_chain: str,
     if not approved:
         return Allowlist(snapshot_id, destination_chain, None, encoding, [], decimals=decimals)
     amounts = [conversion.convert(entry.amount) if conversion else entry.amount for entry in approved]
+    for entry, amount in zip(approved, amounts, strict=True):
+        problem = releasable.amount_problem(amount, destination_chain)
+        if problem is not None:
+            raise UnprocessableError(f"{entry.snapshot_address}: {problem}", field="destination_chain")
     values = [encode_value(_raw(entry.snapshot_address, snapshot_chain, "snapshot address"),
                            _raw(entry.destination, destination_chain, "destination"), amount)
               for entry, amount in zip(approved, amounts, strict=True)]
@@ -108,9 +117,15 @@ async def export(conn: Connection, snapshots: SnapshotSet, snapshot_id: str, *,
                 if entry.destination_chain == destination_chain]
     conversion = destinations.conversion(snapshots.destinations, destination_chain, manifest.decimals)
     decimals = manifest.decimals if conversion is None else conversion.to_decimals
+    approved, excluded = releasable.partition(approved, convert=conversion.convert if conversion else int,
+                                              snapshot_chain=manifest.chain, destination_chain=destination_chain)
+    result: Allowlist | DistributorAllowlist
     if destination_chain == "solana":
-        return build_distributor(snapshot_id, approved, conversion=conversion, decimals=decimals)
-    return build(snapshot_id, manifest.chain, destination_chain, approved, conversion=conversion, decimals=decimals)
+        result = build_distributor(snapshot_id, approved, conversion=conversion, decimals=decimals)
+    else:
+        result = build(snapshot_id, manifest.chain, destination_chain, approved, conversion=conversion,
+                       decimals=decimals)
+    return msgspec.structs.replace(result, excluded=excluded) if excluded else result
 
 
 def to_csv(allowlist: Allowlist | DistributorAllowlist) -> str:
@@ -164,6 +179,7 @@ class DistributorAllowlist(msgspec.Struct, frozen=True):
     decimals: int | None
     conversion: Totals | None
     entries: list[DistributorEntry]
+    excluded: list[releasable.ExcludedEntry] = msgspec.field(default_factory=list)
 
 
 def build_distributor(snapshot_id: str, approved: list[store.ApprovedEntry], *,
@@ -203,7 +219,9 @@ def to_distributor_json(allowlist: DistributorAllowlist) -> bytes:
     """The tree as ``jup-ag/distributor``'s ``AirdropMerkleTree`` JSON (what its CLI's
     ``new-distributor`` and claim commands read), byte for byte as its ``write_to_file`` writes it."""
     if allowlist.merkle_root is None:
-        raise UnprocessableError("no approved requests to Solana destinations: there is no tree to write",
+        left_out = (f" ({len(allowlist.excluded)} approved request(s) left out: see the JSON export's excluded)"
+                    if allowlist.excluded else "")
+        raise UnprocessableError(f"no approved requests to Solana destinations{left_out}: there is no tree to write",
                                  field="destination_chain")
     claims = [distributor.Claim(_raw(entry.destination, "solana", "destination"), int(entry.amount))
               for entry in allowlist.entries]

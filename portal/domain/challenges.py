@@ -109,7 +109,8 @@ async def issue(db: Database, *, snapshots: SnapshotSet, settings: Settings, now
     typed_data = None
     if method == "eip712":
         typed_data = messages.build_typed_data(snapshot_address=holder.text, destination=target.text, nonce=nonce,
-                                               issued_at=now, expires_at=expires_at, chain_id=settings.evm_chain_id)
+                                               issued_at=now, expires_at=expires_at, chain_id=settings.evm_chain_id,
+                                               destination_chain=target.chain)
     async with db.transaction() as conn:
         await store.insert_challenge(conn, {
             "id": challenge_id, "method": method, "chain": holder.chain, "snapshot_id": entry.snapshot_id,

@@ -11,6 +11,10 @@ Invariants (each one a refusal, answered as 401 ``AuthenticationError``):
 - ``exp``/``nbf``/``iat``, when present, are integers in ``[0, 2**53]`` (no floats, no 10^30), ``iat``
   is not in the future, and ``exp`` is at most ``MAX_TOKEN_LIFETIME_SECONDS`` ahead of now: a token
   minted to live for ever is refused even when its issuer signed it.
+- ``sub`` is a string of 1 to ``MAX_SUBJECT_CHARS`` characters with no control character (NUL, C0,
+  DEL, C1), line or paragraph separator, or bidirectional override: it becomes the actor written to
+  leases and the audit log, where NUL breaks the write (a 500) and ESC or C1 would rewrite a
+  terminal showing the log; it is refused, never cleaned, since a cleaned name is another person.
 - A verified token with no portal role in its roles claim is 403 (who it is is known; what they may
   do is nothing).
 
@@ -92,6 +96,27 @@ def check_issuers(issuers: Iterable[JwtIssuer]) -> None:
                                     f"(allowed: {', '.join(sorted(ALLOWED_ALGORITHMS))}; never none or HS*)")
         if not issuer.jwks_url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
             raise SettingsError("PORTAL_JWT_ISSUERS", f"issuer {issuer.issuer!r}: jwks_url must be https://")
+
+
+MAX_SUBJECT_CHARS = 255
+#: Characters a subject may not hold: C0, DEL and C1 controls, line/paragraph separators, bidi controls.
+_FORBIDDEN_IN_SUBJECT = frozenset(
+    [chr(c) for c in (*range(0x00, 0x20), *range(0x7F, 0xA0))]
+    + ["\u2028", "\u2029", *map(chr, range(0x202A, 0x202F)), *map(chr, range(0x2066, 0x206A))])
+
+
+def check_subject(claims: dict[str, Any]) -> str:
+    """The ``sub`` claim, when it is text a log can hold; ``AuthenticationError`` naming the fault."""
+    subject = claims.get("sub")
+    if not isinstance(subject, str) or not subject:
+        raise AuthenticationError("JWT refused: sub must be a non-empty string")
+    if len(subject) > MAX_SUBJECT_CHARS:
+        raise AuthenticationError(f"JWT refused: sub is longer than {MAX_SUBJECT_CHARS} characters")
+    bad = next((char for char in subject if char in _FORBIDDEN_IN_SUBJECT), None)
+    if bad is not None:
+        raise AuthenticationError(f"JWT refused: sub contains the control character U+{ord(bad):04X} "
+                                  "(control, separator or bidi characters are not accepted in a staff name)")
+    return subject
 
 
 def check_time_claims(claims: dict[str, Any], now: int) -> None:
@@ -188,9 +213,10 @@ class JwtVerifier:
             ).validate(verified.claims)
         except (JoseError, ValueError) as exc:
             raise AuthenticationError(f"JWT refused: {exc}") from exc
+        subject = check_subject(verified.claims)
         roles = _roles_from(verified.claims, issuer.roles_claim)
         if not roles:
             raise PermissionDeniedError(f"JWT carries no portal role in {issuer.roles_claim!r} "
                                         f"(one of {', '.join(ROLES)})")
-        return StaffPrincipal(name=verified.claims["sub"], role=roles[0], source="jwt", issuer=issuer.issuer,
+        return StaffPrincipal(name=subject, role=roles[0], source="jwt", issuer=issuer.issuer,
                               also=tuple(roles[1:]))

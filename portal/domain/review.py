@@ -45,16 +45,19 @@ from typing import Any, Literal
 
 import msgspec
 
+from portal.domain import destinations, releasable
 from portal.domain.audit import AuditAction, record
 from portal.domain.eligibility import SnapshotSet
 from portal.domain.staff import StaffPrincipal
 from portal.domain.text import clean_text
 from portal.errors import (
+    AmountNotReleasableError,
     ConflictError,
     IllegalTransitionError,
     InvalidInputError,
     NotFoundError,
     PermissionDeniedError,
+    UnprocessableError,
 )
 from portal.store import requests as requests_store
 from portal.store import review as store
@@ -269,10 +272,46 @@ async def request_detail(conn: Connection, request_id: uuid.UUID, *, snapshots: 
     return await _with_answers(conn, detail_of(row, snapshots=snapshots, threshold=threshold))
 
 
+async def _require_releasable(conn: Connection, request_id: uuid.UUID, snapshots: SnapshotSet) -> None:
+    """Refuse an approval no release on the request's chain could hold (``releasable``): its converted
+    amount beyond the claim's type, or, on Solana, the total of the approvals beyond a u64.
+
+    A snapshot no longer served, or a destination the configuration cannot convert to, is not this
+    request's fault and is left to the export, which says so.
+    """
+    row = await store.request_detail(conn, request_id)
+    manifest = next((m for m in snapshots.manifests if row is not None and m.id == row.snapshot_id), None)
+    if row is None or manifest is None:
+        return
+    chain = row.destination_chain
+    try:
+        conversion = destinations.conversion(snapshots.destinations, chain, manifest.decimals)
+    except UnprocessableError:
+        return
+    convert = conversion.convert if conversion else int
+    converted = convert(row.amount)
+    problem = (releasable.address_problem(row.snapshot_address, manifest.chain, row.destination, chain)
+               or releasable.amount_problem(converted, chain))
+    if problem is None and chain == "solana":
+        others = [entry for entry in await store.approved_entries(conn, row.snapshot_id)
+                  if entry.destination_chain == chain and entry.snapshot_address != row.snapshot_address]
+        kept, _ = releasable.partition(others, convert=convert, snapshot_chain=manifest.chain, destination_chain=chain)
+        problem = releasable.total_problem(sum(convert(entry.amount) for entry in kept) + converted, chain)
+    if problem is not None:
+        raise AmountNotReleasableError(
+            f"this approval could not be released on {chain}: {problem}. Reject it, or ask the holder for "
+            "another destination (needs_info)", field="decision",
+            extra={"destination_chain": chain, "converted_amount": str(converted)})
+
+
 async def decide(conn: Connection, principal: StaffPrincipal, request_id: uuid.UUID, decision: Decision, *,
                  reason: str | None, public_note: str | None, at: dt.datetime, threshold: int,
-                 client: str | None = None) -> Status:
-    """Apply one decision by the lease holder; return the new status."""
+                 snapshots: SnapshotSet, client: str | None = None) -> Status:
+    """Apply one decision by the lease holder; return the new status.
+
+    An approval is first checked against ``snapshots`` (the served snapshots and destinations) to be
+    releasable on its chain (``AmountNotReleasableError``, 422, when not): an approval is a promise.
+    """
     reason = clean_text(reason, field="reason", required=None if decision == "approve" else
                         f"a reason is required to {decision.replace('_', ' ')}")
     public_note = clean_text(public_note, field="public_note")
@@ -291,6 +330,8 @@ async def decide(conn: Connection, principal: StaffPrincipal, request_id: uuid.U
     if decision == "approve" and locked.first_approver == principal.actor:
         raise ConflictError("the second approval must come from a different approver",
                             code="second_approver_required")
+    if decision == "approve" and snapshots is not None:
+        await _require_releasable(conn, request_id, snapshots)
     first_approver = principal.actor if target is Status.AWAITING_SECOND_APPROVAL else locked.first_approver
     await store.apply_decision(conn, request_id=request_id, status=target, first_approver=first_approver,
                                public_note=public_note, actor=principal.actor, reason=reason, now=at)

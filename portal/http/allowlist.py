@@ -3,7 +3,9 @@ destination chain (OpenZeppelin's tree for EVM, the merkle-distributor's for Sol
 
 Readable by any reviewing role (``reviewer``, ``approver``, ``admin``): it names holders and their
 destinations, so it is not public, and the people who decided the entries may check the result.
-Publishing the root on chain is the project's step, outside this service.
+Publishing the root on chain is the project's step, outside this service. Approved rows no release
+can hold are left out of the tree and listed (``excluded`` in JSON, ``X-Allowlist-Excluded*``
+headers in every format), never a 422 for the whole export.
 """
 
 from __future__ import annotations
@@ -60,11 +62,27 @@ async def get_allowlist(
                                 "destination_chain=solana", field="format")
     async with services.db.transaction() as conn:
         result = await allowlist.export(conn, services.snapshots, snapshot_id, destination_chain=chain)
+    headers = {"X-Merkle-Root": result.merkle_root or "", **_excluded_headers(result)}
     if format == "csv":
         return Response(allowlist.to_csv(result), media_type=CSV_MEDIA_TYPE,  # type: ignore[arg-type]
-                        headers={"X-Merkle-Root": result.merkle_root or ""})
+                        headers=headers)
     if format == "distributor-json":
         assert isinstance(result, allowlist.DistributorAllowlist)
         return Response(allowlist.to_distributor_json(result), media_type="application/json",  # type: ignore[arg-type]
-                        headers={"X-Merkle-Root": result.merkle_root or ""})
-    return Response(result)
+                        headers=headers)
+    return Response(result, headers=_excluded_headers(result))
+
+
+def _excluded_headers(result: allowlist.Allowlist | allowlist.DistributorAllowlist) -> dict[str, str]:
+    """The rows left out, for the formats with no room for them (CSV, the distributor's file): their
+    count, and ``snapshot address=code`` pairs (the JSON form has each reason in words)."""
+    if not result.excluded:
+        return {}
+    return {"X-Allowlist-Excluded": str(len(result.excluded)),
+            "X-Allowlist-Excluded-Entries": ", ".join(f"{_header_safe(entry.snapshot_address)}={entry.code}"
+                                                      for entry in result.excluded)}
+
+
+def _header_safe(address: str) -> str:
+    """An address is letters and digits; a stored row that is not never breaks the header."""
+    return "".join(char for char in address if char.isascii() and char.isalnum())[:64]

@@ -162,7 +162,7 @@ async def get_request(
 @post("/v1/review/requests/{request_id:uuid}/decision", operation_id="decideReviewRequest", tags=["staff"],
       guards=[require_role("reviewer")], status_code=HTTP_200_OK,
       summary="Approve, reject or ask for information (lease holder only)",
-      responses=problem_responses(400, 401, 403, 404, 409))
+      responses=problem_responses(400, 401, 403, 404, 409, 422))
 async def decide(
     state: State,
     request: Request,
@@ -174,5 +174,6 @@ async def decide(
     async with services.db.transaction() as conn:
         status = await review.decide(conn, staff, request_id, data.decision, reason=data.reason,
                                      public_note=data.public_note, at=services.clock(),
-                                     threshold=services.settings.four_eyes_threshold, client=client_host(request))
+                                     threshold=services.settings.four_eyes_threshold, client=client_host(request),
+                                     snapshots=services.snapshots)
     return DecisionResult(request_id, str(status))

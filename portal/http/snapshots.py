@@ -10,8 +10,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Operation, Schema
 from litestar.openapi.spec import Parameter as OpenAPIParameter
 
-import snapshot
-from portal.domain.eligibility import Eligibility
+from portal.domain.eligibility import Eligibility, PublicManifest
 from portal.http.encoded_json import CacheableJson, cache_control, strong_etag
 from portal.http.problems import problem_responses
 
@@ -33,9 +32,9 @@ class EligibilityOperation(Operation):
 
 
 @get("/v1/snapshots", operation_id="listSnapshots", tags=["holders"], sync_to_thread=False,
-     summary="Manifests of the loaded snapshots")
-def list_snapshots(state: State) -> list[snapshot.Manifest]:
-    return state.services.snapshots.manifests
+     summary="Manifests of the loaded snapshots (no server paths)")
+def list_snapshots(state: State) -> list[PublicManifest]:
+    return state.services.snapshots.public_manifests
 
 
 @get("/v1/eligibility/{address:str}", operation_id="getEligibility", tags=["holders"], sync_to_thread=False,

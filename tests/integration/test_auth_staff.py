@@ -266,3 +266,27 @@ def test_checkpoint_feed_is_public_and_names_no_event(staff_client: TestClient, 
     response = staff_client.get("/v1/audit/checkpoints")
     assert response.status_code == 200, response.text
     assert set(response.json()) == {"public_key", "checkpoints"}
+
+
+@pytest.mark.parametrize("sub", ["ada\x00", "\x1b[2Jada", "ada\x9b31m", "ada\x7f", "ada\nadmin", "ada\u202eadmin",
+                                 "", 42, "a" * 256])
+def test_a_signed_jwt_whose_sub_a_log_cannot_hold_is_401_before_any_write(
+        staff_client: TestClient, database_url: str, issuer: Issuer, sub: object) -> None:
+    """NUL in ``sub`` used to be a 500 on writes; ESC and C1 reached the audit log (issue 19.7)."""
+    seed_requests(database_url, 1)
+    token = issuer.token(now=_now(), roles=["admin"], sub=sub)  # really signed by the configured issuer
+    for method, path in (("POST", "/v1/review/claim"), ("GET", "/v1/review/requests")):
+        response = staff_client.request(method, path, headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 401, (sub, path, response.text)
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert response.json()["code"] == "unauthenticated" and "sub" in response.json()["detail"]
+    admin = issuer.token(now=_now(), roles=["admin"], sub="ada")
+    events = staff_client.get("/v1/audit", headers={"Authorization": f"Bearer {admin}"}).json()["events"]
+    assert [e["action"] for e in events] == []  # nothing was claimed, nothing written
+
+
+def test_a_plain_unicode_sub_is_accepted(staff_client: TestClient, database_url: str, issuer: Issuer) -> None:
+    seed_requests(database_url, 1)
+    token = issuer.token(now=_now(), roles=["reviewer"], sub="zoë.müller@example.org")
+    claimed = staff_client.post("/v1/review/claim", headers={"Authorization": f"Bearer {token}"})
+    assert claimed.status_code == 200 and claimed.json()["lease_holder"].endswith("#zoë.müller@example.org")

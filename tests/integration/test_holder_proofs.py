@@ -100,6 +100,22 @@ def test_eip712_typed_data(client: TestClient) -> None:
     assert response.status_code == 201, response.text
 
 
+def test_eip712_to_a_solana_destination(client: TestClient) -> None:
+    """An EVM holder moving to Solana: the key is a ``string`` field, so a real wallet signs it (issue 19)."""
+    destination = str(solana_demo_key(7).pubkey())
+    body = challenge(client, HOLDER.address, "eip712", destination=destination)
+    typed = body["typed_data"]
+    assert {"name": "destination", "type": "string"} in typed["types"]["MigrationRequest"]
+    assert typed["message"]["destination"] == destination
+    signed = Account.sign_typed_data(HOLDER.key, full_message=typed)
+    response = prove(client, body["challenge_id"], signature="0x" + signed.signature.hex())
+    assert response.status_code == 201, response.text
+    filed = response.json()
+    view = client.get(f"/v1/requests/{filed['request_id']}",
+                      headers={"Authorization": f"Bearer {filed['status_token']}"})
+    assert view.status_code == 200 and view.json()["destination"] == destination
+
+
 @pytest.mark.parametrize("layout", ["plain", "offchain_v0", "offchain_v0_legacy"])
 def test_solana_sign_message_and_offchain_envelopes(client: TestClient, layout: str) -> None:
     keypair = solana_demo_key(0)

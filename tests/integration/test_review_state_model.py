@@ -104,7 +104,8 @@ def test_review_queue_matches_its_model(database_url: str) -> None:
                 expected_error = None
             try:
                 self.run(lambda conn: review.decide(conn, actor, request_id, decision, reason="model",
-                                                   public_note=None, at=self.now, threshold=THRESHOLD))
+                                                   public_note=None, at=self.now, threshold=THRESHOLD,
+                                                   snapshots=snapshots))
             except PortalError as exc:
                 assert exc.code == expected_error, (exc.code, expected_error)
                 return

@@ -129,20 +129,30 @@ def build_solana_one_line(*, domain: str, address: str, destination: str, nonce:
     return line
 
 
-TYPES = {
-    "EIP712Domain": [{"name": "name", "type": "string"}, {"name": "version", "type": "string"},
-                     {"name": "chainId", "type": "uint256"}],
-    "MigrationRequest": [{"name": "snapshotAddress", "type": "address"}, {"name": "destination", "type": "address"},
-                         {"name": "nonce", "type": "string"}, {"name": "issuedAt", "type": "uint256"},
-                         {"name": "expiresAt", "type": "uint256"}],
-}
+DOMAIN_TYPE = [{"name": "name", "type": "string"}, {"name": "version", "type": "string"},
+               {"name": "chainId", "type": "uint256"}]
+
+
+def request_type(destination_chain: str) -> list[dict[str, str]]:
+    """The ``MigrationRequest`` fields for a destination chain.
+
+    An EVM destination is an ``address``; a Solana one (base58 of 32 bytes) cannot be encoded as an
+    EVM address, so wallets refuse to sign it there: it is the ``string`` it is written as.
+    """
+    destination_type = "address" if destination_chain == "evm" else "string"
+    return [{"name": "snapshotAddress", "type": "address"}, {"name": "destination", "type": destination_type},
+            {"name": "nonce", "type": "string"}, {"name": "issuedAt", "type": "uint256"},
+            {"name": "expiresAt", "type": "uint256"}]
+
+
+TYPES = {"EIP712Domain": DOMAIN_TYPE, "MigrationRequest": request_type("evm")}  # the EVM-destination shape
 
 
 def build_typed_data(*, snapshot_address: str, destination: str, nonce: str, issued_at: dt.datetime,
-                     expires_at: dt.datetime, chain_id: int) -> dict[str, Any]:
+                     expires_at: dt.datetime, chain_id: int, destination_chain: str = "evm") -> dict[str, Any]:
     """The complete JSON ``eth_signTypedData_v4`` takes."""
     return {
-        "types": TYPES,
+        "types": {"EIP712Domain": DOMAIN_TYPE, "MigrationRequest": request_type(destination_chain)},
         "primaryType": "MigrationRequest",
         "domain": {"name": TYPED_DATA_NAME, "version": TYPED_DATA_VERSION, "chainId": chain_id},
         "message": {"snapshotAddress": snapshot_address, "destination": destination, "nonce": nonce,

@@ -13,7 +13,7 @@ from litestar.response import Redirect, Template
 from portal.domain import leases, queue, review
 from portal.domain.staff import StaffPrincipal
 from portal.domain.text import MAX_REASON_CHARS
-from portal.errors import InvalidInputError
+from portal.errors import AmountNotReleasableError, InvalidInputError
 from portal.http.clients import client_host
 from portal.http.console.pages import EXCEPTION_HANDLERS, form_text, render, user_of
 from portal.http.console.sign_in import CONSOLE, ConsoleStaff, RequestId
@@ -89,7 +89,8 @@ async def evidence_page(state: State, console: ConsoleStaff, request_id: Request
     return await render(state, "request.html", f"Request {request_id}", view, user_of(console))
 
 
-async def _refused(state: State, console: ConsoleStaff, request_id: uuid.UUID, exc: InvalidInputError,
+async def _refused(state: State, console: ConsoleStaff, request_id: uuid.UUID,
+                   exc: InvalidInputError | AmountNotReleasableError,
                    form: dict[str, str]) -> Template:
     errors = (FieldError(exc.field or "reason", exc.detail),)
     view = await evidence_view(state.services, console, request_id, errors=errors, form=form)
@@ -112,8 +113,9 @@ async def decide(state: State, request: Request, console: ConsoleStaff, request_
         async with services.db.transaction() as conn:
             await review.decide(conn, console, request_id, decision, reason=reason,  # type: ignore[arg-type]
                                 public_note=public_note, at=services.clock(),
-                                threshold=services.settings.four_eyes_threshold, client=client_host(request))
-    except InvalidInputError as exc:
+                                threshold=services.settings.four_eyes_threshold, snapshots=services.snapshots,
+                                client=client_host(request))
+    except (InvalidInputError, AmountNotReleasableError) as exc:
         return await _refused(state, console, request_id, exc, kept)
     return Redirect("/staff/queue?notice=decided", status_code=303)
 
