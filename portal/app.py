@@ -38,6 +38,7 @@ from portal.http import (
     snapshots,
     templating,
 )
+from portal.http.allow import complete_allow
 from portal.http.auth import provide_staff
 from portal.http.input_guard import DEFAULT_MAX_BODY_BYTES, InputGuardPlugin
 from portal.http.metrics import MetricsController, observe_rpc, queue_gauges
@@ -131,6 +132,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, evm_chain: EvmChai
         plugins=[problem_details_plugin(), InputGuardPlugin()],
         openapi_config=openapi_config(),
         request_max_body_size=DEFAULT_MAX_BODY_BYTES,
+        before_send=[complete_allow],
         debug=False,
     )
 

@@ -26,7 +26,6 @@ from portal.domain.policies import PolicyVersion
 from portal.domain.policy_roots import RootVersion
 from portal.errors import NotFoundError
 from portal.http import policy_render
-from portal.http.allow import options_handler
 from portal.http.auth import Staff, require_role
 from portal.http.clients import client_host
 from portal.http.pages.layout import layout, shows_errors
@@ -271,8 +270,5 @@ async def security_txt(state: State) -> Response:
 
 
 ROUTES = [
-    # GET and POST share these paths in separate handlers, so Allow must name both (portal.http.allow);
-    # registered first, before Litestar would add its own OPTIONS handler for the path
-    options_handler("/v1/policies"), options_handler("/v1/policies/roots"),
     publish_policy, publish_root, list_policies, list_roots, get_root, get_policy, list_policy_versions,
     get_policy_version, policy_index, policy_feed, root_file, policy_version_file, policy_page, security_txt]

@@ -41,3 +41,19 @@ def test_a_method_the_path_does_not_serve_is_405_naming_the_ones_it_does(client:
 
 def test_a_single_handler_path_keeps_litestars_own_answer(client: TestClient) -> None:
     assert allowed(client.options("/v1/snapshots").headers.get("allow")) == {"GET", "OPTIONS"}
+
+
+def test_every_path_of_the_app_lists_all_its_methods(client: TestClient) -> None:
+    """Not only the two paths found: every path served by several handlers (``/requests``,
+    ``/requests/{id}``, ``/staff/admin/staff`` too), and any added later."""
+    app = client.app
+    by_path: dict[str, set[str]] = {}
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", []):
+            by_path.setdefault(route.path_format, set()).update(handler.http_methods)
+    several = {path: methods for path, methods in by_path.items() if len(methods - {"OPTIONS", "HEAD"}) > 1}
+    assert {"/v1/policies", "/requests", "/requests/{request_id}", "/staff/admin/staff"} <= set(several)
+    for path, methods in several.items():
+        url = path.replace("{request_id}", "x1")
+        response = client.options(url)
+        assert methods | {"OPTIONS"} <= allowed(response.headers.get("allow")), (path, response.headers)
