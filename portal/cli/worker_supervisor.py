@@ -122,6 +122,7 @@ class WorkerSupervisor:
     def _supervise(self, listener: socket.socket, generations: list[Generation]) -> int:
         active = self._spawn(listener, generations)
         active.go(0)
+        self.log(f"portal: worker started (pid {active.process.pid})")
         standby: Generation | None = None
         crashes_in_a_row = 0
         while True:
