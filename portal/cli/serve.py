@@ -1,7 +1,9 @@
 """``portal serve``: database up, schema migrated, snapshots ready, then the ASGI server.
 
 The parent process owns the embedded PostgreSQL (when no ``DATABASE_URL``) and stops it on exit;
-workers only receive the URL and the snapshot paths through their environment.
+workers only receive the URL and the snapshot paths through their environment. With one uvicorn
+worker (the default) the parent also owns the listening socket and restarts the worker when it
+dies (``worker_supervisor``); with more, uvicorn's or granian's own supervisor does.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ connection limits (environment; see README "Operations"):
   PORTAL_LISTEN_BACKLOG (2048)             TCP connections the kernel queues before refusing
   PORTAL_MAX_HEADER_BYTES (32768)          a larger request head is answered 431 and closed
   PORTAL_BODY_READ_TIMEOUT_SECONDS (10)    a request body must be whole within this of its head
+  PORTAL_WORKER_STANDBY (true)             one worker: keep a warm spare, replace a crashed one in ~0.1 s
   The open-file soft limit is raised to the hard limit at start (every connection is a file).
   uvicorn (default) enforces all of them; granian bounds slow and large heads but keeps silent
   connections open until its per-worker connection cap (open-file limit - 256) and has no body

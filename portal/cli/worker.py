@@ -20,6 +20,7 @@ import os
 import signal
 import socket
 import sys
+import traceback
 
 STARTUP_FAILURE = 3   # what uvicorn's own ``run`` exits with when the server never started
 PR_SET_PDEATHSIG = 1
@@ -57,7 +58,11 @@ def main(argv: list[str] | None = None) -> int:
     from portal.settings import from_env
 
     config = uvicorn.Config(**uvicorn_options(from_env(), workers=1))
-    config.load()   # import and build the app now: the go should find it ready
+    try:
+        config.load()   # import and build the app now: the go should find it ready
+    except (Exception, SystemExit):   # uvicorn exits(1) on an import error; either way it cannot start
+        traceback.print_exc()
+        return STARTUP_FAILURE
     restarts = wait_for_go(args.go_fd)
     if restarts is None:
         return 0

@@ -12,9 +12,9 @@ instead of being refused. The restart count reaches the new worker, which export
 Restart latency is mostly the new worker importing and building the app (~1.2 s of CPU here), so a
 warm standby (``PORTAL_WORKER_STANDBY``, on by default) has done that already and only waits for
 the go. Crashes in a row back off (0, 0.5, 1, 2 … 30 s) so a crash loop does not spin; a worker
-that lived ``STABLE_SECONDS`` resets that. A first worker that exits on its own at once (the app
-cannot start: bad snapshot, database refused) stops ``portal serve`` with its exit code, as
-uvicorn's own ``run`` does.
+that lived ``STABLE_SECONDS`` resets that. A first worker that could not start (the app cannot be
+built, its lifespan failed: ``STARTUP_FAILURE``) stops ``portal serve`` with that exit code, as
+uvicorn's own ``run`` does; later ones are retried, since the cause may pass.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from portal.cli.worker import STARTUP_FAILURE
 
 STABLE_SECONDS = 30.0          # a worker that lived this long was not part of a crash loop
 MAX_BACKOFF_SECONDS = 30.0
@@ -135,7 +137,7 @@ class WorkerSupervisor:
             returncode = active.process.wait()
             lived = time.monotonic() - started
             generations.remove(active)
-            if self.restarts == 0 and returncode > 0 and lived < STABLE_SECONDS:
+            if self.restarts == 0 and returncode == STARTUP_FAILURE:
                 self.log(f"portal: worker (pid {active.process.pid}) {exit_cause(returncode)} at start; stopping")
                 return returncode
             crashes_in_a_row = crashes_in_a_row + 1 if lived < STABLE_SECONDS else 1
