@@ -99,7 +99,7 @@ class Rounds:
         return statistics.median(self.seconds)
 
 
-def run_mode(work: Path, mode: str, rounds: int, *, settle: float = 3.0) -> Rounds:
+def run_mode(work: Path, mode: str, rounds: int, *, settle: float = 6.0) -> Rounds:
     from portal.demo import build_demo_snapshots
 
     snapshots = build_demo_snapshots(work / "snapshots")
@@ -110,7 +110,9 @@ def run_mode(work: Path, mode: str, rounds: int, *, settle: float = 3.0) -> Roun
         port = int(base.rsplit(":", 1)[1])
         log = data / "serve.log"
         for number in range(1, rounds + 1):
-            time.sleep(settle)   # the standby (if any) is ready again, and the host quiet
+            # the standby (if any) is ready again, and the worker lived longer than a crash loop's
+            # (STABLE_SECONDS): this times a restart, not the backoff
+            time.sleep(settle)
             took, old, new = kill_worker_and_time(port, log)
             times.append(took)
             print(f"  {mode} round {number}: worker {old} killed, {new} answered after {took * 1000:.0f} ms",

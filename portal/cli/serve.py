@@ -39,7 +39,7 @@ connection limits (environment; see README "Operations"):
   PORTAL_LISTEN_BACKLOG (2048)             TCP connections the kernel queues before refusing
   PORTAL_MAX_HEADER_BYTES (32768)          a larger request head is answered 431 and closed
   PORTAL_BODY_READ_TIMEOUT_SECONDS (10)    a request body must be whole within this of its head
-  PORTAL_WORKER_STANDBY (true)             one worker: keep a warm spare, replace a crashed one in ~0.1 s
+  PORTAL_WORKER_STANDBY (true)             one worker: keep a warm spare, a crashed one answers again in ~0.06 s
   The open-file soft limit is raised to the hard limit at start (every connection is a file).
   uvicorn (default) enforces all of them; granian bounds slow and large heads but keeps silent
   connections open until its per-worker connection cap (open-file limit - 256) and has no body

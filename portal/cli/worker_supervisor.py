@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 from portal.cli.worker import STARTUP_FAILURE
 
-STABLE_SECONDS = 30.0          # a worker that lived this long was not part of a crash loop
+STABLE_SECONDS = 5.0           # a worker that lived this long was not part of a crash loop (it served)
 MAX_BACKOFF_SECONDS = 30.0
 STANDBY_DELAY_SECONDS = 1.0    # the standby starts this long after a worker: not competing with its start
 STOP_TIMEOUT_SECONDS = 20.0
