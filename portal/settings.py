@@ -67,6 +67,9 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     header_read_timeout_seconds: Annotated[float, msgspec.Meta(gt=0, le=300)] = 10.0
     keep_alive_timeout_seconds: Annotated[int, msgspec.Meta(ge=1, le=300)] = 5
     listen_backlog: Annotated[int, msgspec.Meta(ge=16, le=65_535)] = 2048
+    max_header_bytes: Annotated[int, msgspec.Meta(ge=8192, le=1 << 20)] = 32 * 1024
+    body_read_timeout_seconds: Annotated[float, msgspec.Meta(gt=0, le=300)] = 10.0
+    worker_standby: bool = True
     staff_session_idle_seconds: Annotated[int, msgspec.Meta(ge=60, le=86_400)] = 1800
     staff_session_absolute_seconds: Annotated[int, msgspec.Meta(ge=300, le=7 * 86_400)] = 12 * 3600
     staff_sign_in_per_minute: NonNegativeInt = 10
@@ -132,6 +135,9 @@ ENV: dict[str, str] = {
     "header_read_timeout_seconds": "PORTAL_HEADER_READ_TIMEOUT_SECONDS",
     "keep_alive_timeout_seconds": "PORTAL_KEEP_ALIVE_TIMEOUT_SECONDS",
     "listen_backlog": "PORTAL_LISTEN_BACKLOG",
+    "max_header_bytes": "PORTAL_MAX_HEADER_BYTES",
+    "body_read_timeout_seconds": "PORTAL_BODY_READ_TIMEOUT_SECONDS",
+    "worker_standby": "PORTAL_WORKER_STANDBY",
     "staff_session_idle_seconds": "PORTAL_STAFF_SESSION_IDLE_SECONDS",
     "staff_session_absolute_seconds": "PORTAL_STAFF_SESSION_ABSOLUTE_SECONDS",
     "staff_sign_in_per_minute": "PORTAL_STAFF_SIGN_IN_PER_MINUTE",

@@ -1,7 +1,9 @@
 """``portal serve``: database up, schema migrated, snapshots ready, then the ASGI server.
 
 The parent process owns the embedded PostgreSQL (when no ``DATABASE_URL``) and stops it on exit;
-workers only receive the URL and the snapshot paths through their environment.
+workers only receive the URL and the snapshot paths through their environment. With one uvicorn
+worker (the default) the parent also owns the listening socket and restarts the worker when it
+dies (``worker_supervisor``); with more, uvicorn's or granian's own supervisor does.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import signal
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import msgspec
 
@@ -34,9 +37,13 @@ connection limits (environment; see README "Operations"):
         this, from connecting or from the previous response; else the connection is closed
   PORTAL_KEEP_ALIVE_TIMEOUT_SECONDS (5)    an idle kept-alive connection is closed after this
   PORTAL_LISTEN_BACKLOG (2048)             TCP connections the kernel queues before refusing
+  PORTAL_MAX_HEADER_BYTES (32768)          a larger request head is answered 431 and closed
+  PORTAL_BODY_READ_TIMEOUT_SECONDS (10)    a request body must be whole within this of its head
+  PORTAL_WORKER_STANDBY (true)             one worker: keep a warm spare, a crashed one answers again in ~0.06 s
   The open-file soft limit is raised to the hard limit at start (every connection is a file).
-  uvicorn (default) enforces all three; granian bounds slow headers but keeps silent connections
-  open until its per-worker connection cap (open-file limit - 256), so put a proxy in front of it."""
+  uvicorn (default) enforces all of them; granian bounds slow and large heads but keeps silent
+  connections open until its per-worker connection cap (open-file limit - 256) and has no body
+  deadline, so put a proxy in front of it."""
 
 
 
@@ -110,8 +117,7 @@ def run_serve(args: argparse.Namespace) -> int:
             os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="portal-metrics-")
         base = f"http://{args.host}:{args.port}"
         print_banner(base, demo=args.demo)
-        run_server(args, settings, after)
-    return 0
+        return run_server(args, settings, after)
 
 
 def log(line: str) -> None:
@@ -162,7 +168,21 @@ def print_banner(base: str, *, demo: bool) -> None:
     print("\n".join(lines), file=sys.stderr, flush=True)
 
 
-def run_server(args: argparse.Namespace, settings: Settings, open_files: int) -> None:
+def uvicorn_options(settings: Settings, *, workers: int) -> dict[str, Any]:
+    """``uvicorn.Config`` arguments shared by ``uvicorn.run`` (several workers) and ``portal.cli.worker`` (one).
+
+    No ``limit_concurrency``: uvicorn counts open connections against it, so an idle flood would
+    turn every real request into a 503; ``HeadDeadlineProtocol`` bounds the connections instead.
+    The event loop: see ``run_server``.
+    """
+    return {"app": "portal.asgi:app_from_env", "factory": True, "log_level": "warning", "access_log": False,
+            "http": "portal.cli.uvicorn_bounded:HeadDeadlineProtocol", "backlog": settings.listen_backlog,
+            "timeout_keep_alive": settings.keep_alive_timeout_seconds,
+            "loop": "asyncio" if workers == 1 else "auto"}
+
+
+def run_server(args: argparse.Namespace, settings: Settings, open_files: int) -> int:
+    """Serve until stopped; a non-zero exit code when the server could not start."""
     if args.server == "granian":
         from granian import Granian
         from granian.constants import Interfaces
@@ -170,22 +190,29 @@ def run_server(args: argparse.Namespace, settings: Settings, open_files: int) ->
 
         # granian stops accepting once a worker holds ``backpressure`` connections, and its
         # header-read timeout only starts with the first byte: silent connections stay until then.
+        # ``max_buffer_size`` bounds a request head (hyper answers 431 beyond it; 8 KiB at least);
+        # granian has no body-read deadline. Its main process respawns a dead worker
+        # (``respawn_failed_workers``), but exits when one dies again within 5.5 s of its respawn.
         Granian("portal.asgi:app_from_env", address=args.host, port=args.port, workers=args.workers,
                 interface=Interfaces.ASGI, factory=True, log_access=False, backlog=settings.listen_backlog,
-                backpressure=max(64, open_files - RESERVED_FILES),
+                backpressure=max(64, open_files - RESERVED_FILES), respawn_failed_workers=True,
                 http1_settings=HTTP1Settings(header_read_timeout=int(settings.header_read_timeout_seconds * 1000),
-                                             keep_alive=True)).serve()
-    else:
-        import uvicorn
+                                             keep_alive=True, max_buffer_size=settings.max_header_bytes)).serve()
+        return 0
+    # The event loop, as measured at 64 busy connections (benchmarks/http_pages.py): one worker on
+    # uvloop serves ~10% more requests but starves some connections (p99 ~270 ms, stdlib ~21 ms);
+    # several workers on the stdlib loop share the listening socket badly (a bare app: 1.4k req/s
+    # against 9k on uvloop), and on uvloop their p99 is ~20 ms. So: stdlib for one, uvloop for more.
+    if args.workers == 1:
+        # One worker runs as a child of this process, restarted when it dies (issue 19); this
+        # process keeps the listening socket, the embedded PostgreSQL and its watchdog.
+        from portal.cli.worker_supervisor import WorkerSupervisor
 
-        # No ``limit_concurrency``: uvicorn counts open connections against it, so an idle flood
-        # would turn every real request into a 503. The head deadline bounds the connections instead.
-        # The event loop, as measured at 64 busy connections (benchmarks/http_pages.py): one worker on
-        # uvloop serves ~10% more requests but starves some connections (p99 ~270 ms, stdlib ~21 ms);
-        # several workers on the stdlib loop share the listening socket badly (a bare app: 1.4k req/s
-        # against 9k on uvloop), and on uvloop their p99 is ~20 ms. So: stdlib for one, uvloop for more.
-        uvicorn.run("portal.asgi:app_from_env", factory=True, host=args.host, port=args.port,
-                    workers=args.workers, log_level="warning", access_log=False,
-                    http="portal.cli.uvicorn_bounded:HeadDeadlineProtocol",
-                    backlog=settings.listen_backlog, timeout_keep_alive=settings.keep_alive_timeout_seconds,
-                    loop="asyncio" if args.workers == 1 else "auto")
+        return WorkerSupervisor(args.host, args.port, settings.listen_backlog, standby=settings.worker_standby,
+                                log=log).run()
+    import uvicorn
+
+    # uvicorn's own supervisor (>= 0.30; 0.55 installed) restarts a dead worker, but exits when one
+    # fails before it started serving, and keeps no restart count.
+    uvicorn.run(host=args.host, port=args.port, workers=args.workers, **uvicorn_options(settings, workers=args.workers))
+    return 0

@@ -21,7 +21,7 @@ from collections.abc import AsyncIterator
 from litestar import Litestar, MediaType, Response, get
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.plugins.prometheus import PrometheusController
-from prometheus_client import Gauge, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 from portal.domain import review
 from portal.errors import PortalError
@@ -63,6 +63,19 @@ async def queue_gauges(app: Litestar) -> AsyncIterator[None]:
     """A lifespan entered after the one that builds ``app.state.services``."""
     async with running(_refresh_forever(app.state.services), "portal-queue-gauges"):
         yield
+
+
+WORKER_RESTARTS = Counter("portal_worker_restarts", "Times portal serve restarted its (single) worker after it died; "
+                          "set by the supervisor when it starts this worker")
+
+
+def record_worker_restarts(count: int) -> None:
+    """Called once by a worker ``portal serve`` started (``portal.cli.worker``), with the restarts before it.
+
+    The count lives in the supervising parent, which outlives every worker; a counter kept in a
+    worker would start from zero in each new one.
+    """
+    WORKER_RESTARTS.inc(max(count, 0))
 
 
 RPC_LATENCY = Histogram("portal_rpc_latency_seconds", "RPC call latency by method (EVM and Solana)", ["method"],

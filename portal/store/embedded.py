@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 SUPERVISE_INTERVAL_SECONDS = 0.25
+ERRORS_LOGGED_PER_INTERVAL = 3
+ERROR_LOG_INTERVAL_SECONDS = 10.0
 
 
 def _pgserver() -> Any:
@@ -68,20 +70,53 @@ class Supervisor(threading.Thread):
         self.server, self.log = server, log
         self._stopping = threading.Event()
         self.restarts = 0
+        self.errors = 0
+        self._window_started, self._logged, self._suppressed = float("-inf"), 0, 0
 
     def run(self) -> None:
+        """Watch until ``stop()``; nothing that goes wrong in one look ends the watching (issue 19).
+
+        A flood of connections once used up the process's files: ``postmaster_pid`` raised OSError
+        EMFILE, this thread died, and a later postmaster kill was never recovered. Now every
+        failed look is logged (at most ``ERRORS_LOGGED_PER_INTERVAL`` per ``ERROR_LOG_INTERVAL_SECONDS``,
+        then one count) and the next look comes as usual.
+        """
         pgdata = Path(self.server.pgdata)
-        pid = postmaster_pid(pgdata)
+        pid: int | None = None
         while not self._stopping.wait(SUPERVISE_INTERVAL_SECONDS):
-            if postmaster_pid(pgdata) is not None:
-                continue
-            died_at = time.monotonic()
-            self.log(f"portal: embedded PostgreSQL (pid {pid}) is not running; restarting it")
-            pid = self._restart(pgdata)
-            if pid is not None:
-                self.restarts += 1
-                self.log(f"portal: embedded PostgreSQL restarted (pid {pid}) "
-                         f"{time.monotonic() - died_at:.1f} s after it was found down")
+            try:
+                pid = self._look(pgdata, pid)
+            except Exception as exc:  # the watchdog must outlive any one failure
+                self.errors += 1
+                self._log_error(exc)
+
+    def _look(self, pgdata: Path, pid: int | None) -> int | None:
+        """One check: the postmaster's pid, restarting it first if it is gone."""
+        current = postmaster_pid(pgdata)
+        if current is not None:
+            return current
+        died_at = time.monotonic()
+        self.log(f"portal: embedded PostgreSQL (pid {pid}) is not running; restarting it")
+        current = self._restart(pgdata)
+        if current is not None:
+            self.restarts += 1
+            self.log(f"portal: embedded PostgreSQL restarted (pid {current}) "
+                     f"{time.monotonic() - died_at:.1f} s after it was found down")
+        return current
+
+    def _log_error(self, exc: BaseException) -> None:
+        """Log a failed look or start at a bounded rate: a few per interval, then one count."""
+        now = time.monotonic()
+        if now - self._window_started >= ERROR_LOG_INTERVAL_SECONDS:
+            if self._suppressed:
+                self.log(f"portal: embedded PostgreSQL watchdog: {self._suppressed} more errors suppressed "
+                         f"in the previous {ERROR_LOG_INTERVAL_SECONDS:g} s")
+            self._window_started, self._logged, self._suppressed = now, 0, 0
+        if self._logged < ERRORS_LOGGED_PER_INTERVAL:
+            self._logged += 1
+            self.log(f"portal: embedded PostgreSQL watchdog: {type(exc).__name__}: {exc}; still watching")
+        else:
+            self._suppressed += 1
 
     def _restart(self, pgdata: Path) -> int | None:
         while not self._stopping.is_set():
@@ -93,8 +128,9 @@ class Supervisor(threading.Thread):
             try:
                 with self.server._lock:  # pgserver's own inter-process lock around (re)starts
                     self.server.ensure_postgres_running()
-            except Exception as exc:
-                self.log(f"portal: embedded PostgreSQL restart failed ({type(exc).__name__}: {exc}); retrying")
+            except Exception as exc:  # EMFILE, a start that timed out: try again
+                self.errors += 1
+                self._log_error(exc)
             pid = postmaster_pid(pgdata)
             if pid is not None:
                 return pid

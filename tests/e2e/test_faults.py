@@ -82,3 +82,38 @@ def test_sigkill_under_load_loses_nothing_acknowledged(tmp_path: Path, database_
         assert result.found_decisions == result.acked_decisions, result
         assert result.verify == "ok", result
     assert sum(r.acked_requests for r in rounds) > 0 and sum(r.acked_decisions for r in rounds) > 0, rounds
+
+
+def test_sigkilled_worker_is_restarted_under_load_and_loses_nothing(tmp_path: Path, database_url: str) -> None:
+    """Issue 19: only the worker dies (the parent stays): the next request after a short window
+    succeeds, nothing acknowledged is lost, the log names the signal, /metrics counts the restart."""
+    import datetime as dt
+
+    from benchmarks.sigkill import ACCOUNTS, SERVE_ENV, found, traffic
+    from benchmarks.worker_restart import kill_under_load, metric
+    from portal.demo import build_demo_snapshots
+    from portal.domain import audit as audit_domain
+    from portal.domain.audit_keys import ensure_key_file
+
+    snapshots = build_demo_snapshots(tmp_path / "snapshots")
+    data = tmp_path / "data"
+    with portal_process(data, snapshots, env={**SERVE_ENV, "DATABASE_URL": database_url},
+                        ready_timeout=120) as (base, process):
+        port = int(base.rsplit(":", 1)[1])
+        server_key, _ = ensure_key_file(data / "audit.key", now=dt.datetime.now(dt.UTC))
+        previous_key = audit_domain.install_key(server_key)
+        try:
+            token = create_key(database_url, "fault-reviewer", "approver")
+        finally:
+            audit_domain.install_key(previous_key)
+        result = kill_under_load(port, data / "serve.log", database_url, token, ACCOUNTS,
+                                 traffic=traffic, found=found, before=2.0, after=1.5)
+        assert process.poll() is None, "the parent must outlive its worker"
+        restarts = metric(port, "portal_worker_restarts_total")
+    assert result["restart_seconds"] <= 5.0, result
+    assert result["acked_requests"] > 0 and result["acked_decisions"] > 0, result
+    assert result["found_requests"] == result["acked_requests"], result
+    assert result["found_decisions"] == result["acked_decisions"], result
+    assert restarts == 1.0
+    log = (data / "serve.log").read_text()
+    assert "killed by signal SIGKILL" in log and "restart 1" in log and "portal: worker restarted (pid" in log
