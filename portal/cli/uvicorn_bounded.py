@@ -133,7 +133,7 @@ class HeadDeadlineProtocol(HttpToolsProtocol):
 
     def _head_too_large(self) -> None:
         self._close_with(problem_response(
-            431, "Request Header Fields Too Large", "header_too_large", "headers",
+            431, "Request Header Fields Too Large", "headers_too_large", "headers",
             f"The request line and headers exceed {self.max_head_bytes} bytes."))
 
     def _body_too_slow(self) -> None:

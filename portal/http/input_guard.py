@@ -11,7 +11,7 @@ decoder trusts it). Every bound answers problem+json naming the field, in micros
   the raw bytes before anything decodes it (``json_too_deep``), never by recursion;
 - a query string longer than ``MAX_QUERY_BYTES`` is 414 ``query_too_long``; more than
   ``MAX_FIELDS`` query or form fields is 400 ``too_many_fields``;
-- more than ``MAX_HEADERS`` headers or ``MAX_HEADER_BYTES`` of them is 431 ``headers_too_large``
+- more than ``MAX_HEADERS`` headers or ``PORTAL_MAX_HEADER_BYTES`` of them is 431 ``headers_too_large``
   (the server bounds the head first, see ``portal/cli/uvicorn_bounded.py``; this holds behind any
   server).
 
@@ -52,6 +52,7 @@ import msgspec
 from litestar.config.app import AppConfig
 from litestar.enums import RequestEncodingType
 from litestar.handlers import HTTPRouteHandler
+from litestar.middleware import DefineMiddleware
 from litestar.plugins import InitPluginProtocol, ReceiveRoutePlugin
 from litestar.routes import BaseRoute, HTTPRoute
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -76,7 +77,6 @@ DEFAULT_MAX_BODY_BYTES = 32 * 1024
 MAX_QUERY_BYTES = 2048 * 12 + 1024
 MAX_FIELDS = 64                 # query or form fields; no route reads more than a dozen
 MAX_HEADERS = 100
-MAX_HEADER_BYTES = 32 * 1024
 
 MULTILINE_FIELDS = frozenset({"reason", "public_note", "text", "document", "note", "root"})
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -197,8 +197,9 @@ def _is_json(content_type: str) -> bool:
 class InputGuardMiddleware:
     """The ASGI layer described in the module docstring; one per route, built by Litestar."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, max_header_bytes: int = 32 * 1024) -> None:
         self.app = app
+        self.max_header_bytes = max_header_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -215,9 +216,9 @@ class InputGuardMiddleware:
             check_pairs(parse_fields(query.decode("latin-1"), "query"), "query")
         headers = scope.get("headers", ())
         joined = b"\t".join(value for _, value in headers)
-        if len(headers) > MAX_HEADERS or len(joined) > MAX_HEADER_BYTES:
+        if len(headers) > MAX_HEADERS or len(joined) > self.max_header_bytes:
             raise HeadersTooLargeError(f"{len(headers)} headers of {len(joined)} bytes; at most {MAX_HEADERS} "
-                                       f"headers of {MAX_HEADER_BYTES} bytes in all", field="headers")
+                                       f"headers of {self.max_header_bytes} bytes in all", field="headers")
         if _CONTROL_HEADER.search(joined):  # one scan; name the header after
             name = next(name for name, value in headers if _CONTROL_HEADER.search(value)).decode("latin-1")
             raise ControlCharacterError(f"header {name} contains a control character", field=f"header:{name}")
@@ -271,8 +272,12 @@ class InputGuardMiddleware:
 class InputGuardPlugin(InitPluginProtocol, ReceiveRoutePlugin):
     """Installs ``InputGuardMiddleware`` on every route and documents its answers in the OpenAPI."""
 
+    def __init__(self, max_header_bytes: int) -> None:
+        self.max_header_bytes = max_header_bytes   # the server's bound (PORTAL_MAX_HEADER_BYTES), held here too
+
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
-        app_config.middleware = [*app_config.middleware, InputGuardMiddleware]
+        app_config.middleware = [*app_config.middleware,
+                                 DefineMiddleware(InputGuardMiddleware, max_header_bytes=self.max_header_bytes)]
         return app_config
 
     def receive_route(self, route: BaseRoute) -> None:

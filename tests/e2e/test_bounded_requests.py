@@ -56,7 +56,7 @@ def test_a_megabyte_header_answers_431_and_the_server_keeps_serving(server: tupl
     assert head.startswith(b"HTTP/1.1 431 "), answer[:200]
     assert b"content-type: application/problem+json" in head and b"connection: close" in head
     problem = json.loads(body)
-    assert problem["status"] == 431 and problem["code"] == "header_too_large" and problem["field"] == "headers"
+    assert problem["status"] == 431 and problem["code"] == "headers_too_large" and problem["field"] == "headers"
     assert health(port) == 200
     # the head was not buffered: the worker grew by far less than the megabyte sent
     assert worker_rss(parent) - rss_before < 1 << 20

@@ -72,13 +72,13 @@ def test_backoff_restarts_a_first_crash_at_once_and_a_crash_loop_ever_slower() -
 
 
 def test_problem_responses_are_complete_http_answers_that_close() -> None:
-    raw = problem_response(431, "Request Header Fields Too Large", "header_too_large", "headers", "too big")
+    raw = problem_response(431, "Request Header Fields Too Large", "headers_too_large", "headers", "too big")
     head, _, body = raw.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 431 Request Header Fields Too Large\r\n")
     assert b"connection: close" in head and f"content-length: {len(body)}".encode() in head
-    assert json.loads(body) == {"type": "https://migration-portal.dev/problems/header_too_large",
+    assert json.loads(body) == {"type": "https://migration-portal.dev/problems/headers_too_large",
                                 "title": "Request Header Fields Too Large", "status": 431, "detail": "too big",
-                                "code": "header_too_large", "field": "headers"}
+                                "code": "headers_too_large", "field": "headers"}
 
 
 def test_only_requests_with_a_body_get_a_body_deadline() -> None:
