@@ -15,11 +15,11 @@ import signal
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
 
 import msgspec
 
 from portal.cli.db import database_url
+from portal.cli.uvicorn_bounded import uvicorn_options
 from portal.domain import audit as audit_domain
 from portal.settings import ENV, Settings, from_env
 from portal.store.database import app_role_problem, app_role_url
@@ -166,19 +166,6 @@ def print_banner(base: str, *, demo: bool) -> None:
             f"  curl -s '{base}/v1/links/check?url=http://127.0.0.1.evil.io/'",
         ]
     print("\n".join(lines), file=sys.stderr, flush=True)
-
-
-def uvicorn_options(settings: Settings, *, workers: int) -> dict[str, Any]:
-    """``uvicorn.Config`` arguments shared by ``uvicorn.run`` (several workers) and ``portal.cli.worker`` (one).
-
-    No ``limit_concurrency``: uvicorn counts open connections against it, so an idle flood would
-    turn every real request into a 503; ``HeadDeadlineProtocol`` bounds the connections instead.
-    The event loop: see ``run_server``.
-    """
-    return {"app": "portal.asgi:app_from_env", "factory": True, "log_level": "warning", "access_log": False,
-            "http": "portal.cli.uvicorn_bounded:HeadDeadlineProtocol", "backlog": settings.listen_backlog,
-            "timeout_keep_alive": settings.keep_alive_timeout_seconds,
-            "loop": "asyncio" if workers == 1 else "auto"}
 
 
 def run_server(args: argparse.Namespace, settings: Settings, open_files: int) -> int:

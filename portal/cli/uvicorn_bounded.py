@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from portal.cli.log_limit import limit_flood_logging
 from portal.http.problems import PROBLEM_TYPE_BASE
-from portal.settings import from_env
+from portal.settings import Settings, from_env
 
 
 def problem_response(status: int, reason: str, code: str, field: str, detail: str) -> bytes:
@@ -142,3 +143,16 @@ class HeadDeadlineProtocol(HttpToolsProtocol):
         self._close_with(None if started else problem_response(
             408, "Request Timeout", "body_timeout", "body",
             f"The request body did not arrive within {self.body_timeout:g} s of its headers."))
+
+
+def uvicorn_options(settings: Settings, *, workers: int) -> dict[str, Any]:
+    """``uvicorn.Config`` arguments shared by ``uvicorn.run`` (several workers) and ``portal.cli.worker`` (one).
+
+    No ``limit_concurrency``: uvicorn counts open connections against it, so an idle flood would
+    turn every real request into a 503; ``HeadDeadlineProtocol`` bounds the connections instead.
+    The event loop: see ``run_server``.
+    """
+    return {"app": "portal.asgi:app_from_env", "factory": True, "log_level": "warning", "access_log": False,
+            "http": "portal.cli.uvicorn_bounded:HeadDeadlineProtocol", "backlog": settings.listen_backlog,
+            "timeout_keep_alive": settings.keep_alive_timeout_seconds,
+            "loop": "asyncio" if workers == 1 else "auto"}

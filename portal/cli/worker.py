@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import uvicorn
 
-    from portal.cli.serve import uvicorn_options
+    from portal.cli.uvicorn_bounded import uvicorn_options
     from portal.http.metrics import record_worker_restarts
     from portal.settings import from_env
 

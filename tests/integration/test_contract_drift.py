@@ -16,7 +16,7 @@ import yaml
 from litestar.testing import TestClient
 
 from portal.app import create_app
-from portal.demo import publish_demo_policy
+from portal.demo.demo_policy import publish_demo_policy
 from portal.settings import Settings
 from tests.conftest import REPO_ROOT
 from tests.integration.staff_helpers import bearer, create_key

@@ -113,16 +113,19 @@ def test_staff_evidence_and_the_allowlist_carry_the_destination_chain(client: Te
     claimed = client.post("/v1/review/claim", headers=bearer(token)).json()
     assert claimed["request_id"] == filed["request_id"]
     assert claimed["destination_chain"] == "solana" and claimed["evidence"]["destination_chain"] == "solana"
+    # No destinations file: the Solana amount would be the snapshot's 18-decimal base units, past the
+    # distributor's u64, so the approval is refused with the reason (issue 19), naming the chain.
     decided = client.post(f"/v1/review/requests/{filed['request_id']}/decision", headers=bearer(token),
                           json={"decision": "approve", "reason": "ok"})
-    assert decided.status_code == 200, decided.text
+    assert decided.status_code == 422, decided.text
+    assert (decided.json()["code"], decided.json()["destination_chain"]) == ("amount_not_releasable", "solana")
     params = {"snapshot_id": claimed["snapshot_id"]}
     # the EVM export (the default: first of PORTAL_DESTINATION_CHAINS) leaves the Solana-bound request
     # out; the Solana export's tree and amounts are the per-chain allowlist's own (tested there)
     evm_list = client.get("/v1/allowlist", params=params, headers=bearer(token)).json()
     assert evm_list["destination_chain"] == "evm" and evm_list["entries"] == []
     solana_list = client.get("/v1/allowlist", params={**params, "destination_chain": "solana"}, headers=bearer(token))
-    assert solana_list.status_code < 500
+    assert solana_list.status_code == 200 and solana_list.json()["entries"] == []
 
 
 # -- no RPC configured ----------------------------------------------------------------------------

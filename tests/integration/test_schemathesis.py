@@ -35,7 +35,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from portal.app import create_app
-from portal.demo import publish_demo_policy
+from portal.demo.demo_policy import publish_demo_policy
 from portal.settings import Settings
 from tests.conftest import REPO_ROOT
 from tests.integration.staff_helpers import bearer, create_key, seed_requests
