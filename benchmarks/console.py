@@ -36,7 +36,7 @@ from _stats import percentile_ms as percentile
 
 from portal.demo import build_demo_snapshots
 from portal.domain import queue, staff
-from portal.services import utc_now
+from portal.domain.context import utc_now
 from portal.store import review as review_store
 from portal.store.database import Database
 from portal.store.embedded import embedded_postgres

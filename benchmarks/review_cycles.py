@@ -33,7 +33,7 @@ from _stats import percentile_ms as percentile
 
 from portal.demo import build_demo_snapshots
 from portal.domain import staff
-from portal.services import utc_now
+from portal.domain.context import utc_now
 from portal.store.database import Database
 from portal.store.embedded import embedded_postgres
 from portal.store.migrations import migrate

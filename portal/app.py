@@ -40,6 +40,7 @@ from portal.http import (
 )
 from portal.http.allow import complete_allow
 from portal.http.auth import provide_staff
+from portal.http.deps import provide_ctx
 from portal.http.input_guard import DEFAULT_MAX_BODY_BYTES, InputGuardPlugin
 from portal.http.metrics import MetricsController, observe_rpc, queue_gauges
 from portal.http.openapi import openapi_config, tighten
@@ -47,7 +48,7 @@ from portal.http.pages.layout import TEMPLATES_STATE_KEY, banner_refresher
 from portal.http.problems import problem_details_plugin
 from portal.http.request_metrics import RouteMetricsMiddleware
 from portal.http.throttle import throttled_posts
-from portal.services import Clock, Services, utc_now
+from portal.runtime import Clock, Runtime, utc_now
 from portal.settings import Settings
 from portal.store.database import POOL_TIMEOUT_SECONDS, Database, app_role_url
 
@@ -103,11 +104,11 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, evm_chain: EvmChai
         jwks_fetcher = HttpxJwksFetcher(settings.rpc_timeout_seconds)
         jwt_verifier = JwtVerifier(settings.jwt_issuers, jwks_fetcher, now=lambda: clock().timestamp())
         db = await Database.open(app_url, size=settings.db_pool_size, timeout=POOL_TIMEOUT_SECONDS)
-        services = Services(settings=settings, db=db, snapshots=snapshot_set, clock=clock,
+        runtime = Runtime(settings=settings, db=db, snapshots=snapshot_set, clock=clock,
                             jwt_verifier=jwt_verifier, policy_root=policy_root, evm_chain=chain,
                             solana_chain=solana_chain)
-        services.readiness_checks.append(("policy", lambda: policy_domain.readiness(db, clock())))
-        app.state.services = services
+        runtime.readiness_checks.append(("policy", lambda: policy_domain.readiness(db, clock())))
+        app.state.runtime = runtime
         try:
             yield
         finally:
@@ -123,7 +124,8 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, evm_chain: EvmChai
         route_handlers=[*ROUTE_HANDLERS, MetricsController],
         lifespan=[lifespan, banner_refresher, queue_gauges, audit.checkpointer],
         on_startup=[lambda app: tighten(app.openapi_schema)],   # /schema serves what openapi.yaml says
-        dependencies={"staff": Provide(provide_staff, sync_to_thread=False)},
+        dependencies={"staff": Provide(provide_staff, sync_to_thread=False),
+                      "ctx": Provide(provide_ctx, sync_to_thread=False)},
         middleware=[prometheus.middleware, console.csrf_middleware(settings), *rate_limits(settings),
                     *console.sign_in_rate_limit(settings),
                     csp.middleware(walletconnect=settings.walletconnect_project_id is not None)],

@@ -21,8 +21,8 @@ from portal.cli.db import database_url
 from portal.cli.output import print_json, say
 from portal.domain import audit, audit_checkpoints
 from portal.domain.audit_verify import verify_url
+from portal.domain.context import utc_now
 from portal.errors import AuditChainBrokenError, PortalError
-from portal.services import utc_now
 from portal.settings import Settings, from_env
 from portal.store.database import Database
 

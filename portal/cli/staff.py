@@ -13,8 +13,8 @@ import getpass
 from portal.cli.db import database_url
 from portal.cli.output import print_json, say
 from portal.domain import staff
+from portal.domain.context import utc_now
 from portal.errors import PortalError
-from portal.services import utc_now
 from portal.settings import from_env
 from portal.store.database import Database
 

@@ -24,8 +24,8 @@ from policy.root import parse_root
 from policy.signatures import dump_signatures, load_signatures
 from portal.demo import build_demo_snapshots
 from portal.domain import policies
+from portal.domain.context import utc_now
 from portal.domain.policy_roots import Anchor
-from portal.services import utc_now
 from portal.settings import Settings
 from portal.store import policies as policy_store
 from portal.store.database import Database

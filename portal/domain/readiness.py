@@ -49,7 +49,7 @@ async def _bounded(name: str, check: Callable[[], Awaitable[Check]]) -> Check:
 async def check_readiness(db: Database, snapshot_count: int,
                           extra_checks: Sequence[tuple[str, ReadinessCheck]] = ()) -> ReadinessReport:
     """Database, snapshots and ``extra_checks``, each bounded in time. Takes the parts it reads rather than
-    the app's ``Services``, so the domain does not import the layer that wires it."""
+    the app's ``Runtime``, so the domain does not import the layer that wires it."""
     named: list[tuple[str, ReadinessCheck]] = [("database", lambda: _database(db)), *extra_checks]
     results = await asyncio.gather(*(_bounded(name, check) for name, check in named))
     checks = {"database": results[0], "snapshot": Check(snapshot_count > 0, f"{snapshot_count} snapshot(s) loaded")}

@@ -22,7 +22,7 @@ from portal.domain import allowlist
 from portal.errors import InvalidInputError
 from portal.http.auth import require_role
 from portal.http.problems import problem_responses
-from portal.services import Services
+from portal.runtime import Runtime
 
 CSV_MEDIA_TYPE = "text/csv"  # Litestar adds "; charset=utf-8" to text/* itself
 
@@ -55,13 +55,13 @@ async def get_allowlist(
         description="the requests whose destination is on this chain (default: the first of "
                     "PORTAL_DESTINATION_CHAINS)")] = None,
 ) -> Response[allowlist.Allowlist | allowlist.DistributorAllowlist]:
-    services: Services = state.services
-    chain = destination_chain or services.settings.destination_chains[0]
+    runtime: Runtime = state.runtime
+    chain = destination_chain or runtime.settings.destination_chains[0]
     if format == "distributor-json" and chain != "solana":
         raise InvalidInputError("format: distributor-json is the Solana claim program's tree; ask for "
                                 "destination_chain=solana", field="format")
-    async with services.db.transaction() as conn:
-        result = await allowlist.export(conn, services.snapshots, snapshot_id, destination_chain=chain)
+    async with runtime.db.transaction() as conn:
+        result = await allowlist.export(conn, runtime.snapshots, snapshot_id, destination_chain=chain)
     headers = {"X-Merkle-Root": result.merkle_root or "", **_excluded_headers(result)}
     if format == "csv":
         return Response(allowlist.to_csv(result), media_type=CSV_MEDIA_TYPE,  # type: ignore[arg-type]

@@ -25,7 +25,7 @@ from portal.errors import PortalError
 from portal.http.auth import require_role
 from portal.http.background import running
 from portal.http.problems import problem_responses
-from portal.services import Services
+from portal.runtime import Runtime
 
 logger = logging.getLogger("portal.audit")
 
@@ -52,8 +52,8 @@ async def list_audit_events(
     after: Annotated[int, Parameter(ge=0, description="return events with seq greater than this")] = 0,
     limit: Annotated[int, Parameter(ge=1, le=1000, description="page size")] = 100,
 ) -> AuditPage:
-    services: Services = state.services
-    async with services.db.transaction() as conn:
+    runtime: Runtime = state.runtime
+    async with runtime.db.transaction() as conn:
         events = await audit.events_after(conn, after, limit)
     return AuditPage(events, events[-1].seq if len(events) == limit else None)
 
@@ -65,18 +65,18 @@ async def list_audit_checkpoints(
     state: State,
     limit: Annotated[int, Parameter(ge=1, le=1000, description="how many of the newest")] = 100,
 ) -> CheckpointFeed:
-    services: Services = state.services
-    path = services.settings.audit_checkpoint_path
+    runtime: Runtime = state.runtime
+    path = runtime.settings.audit_checkpoint_path
     found = await asyncio.to_thread(audit_checkpoints.tail, path, limit) if path else []
     return CheckpointFeed(audit.current_key().public_key, found)
 
 
-async def _checkpoint_forever(services: Services, path: str, every_seconds: int) -> None:
+async def _checkpoint_forever(runtime: Runtime, path: str, every_seconds: int) -> None:
     while True:
         await asyncio.sleep(every_seconds)
         try:
-            made = await audit_checkpoints.make_checkpoint(services.db, audit.current_key(), path,
-                                                           now=services.clock())
+            made = await audit_checkpoints.make_checkpoint(runtime.db, audit.current_key(), path,
+                                                           now=runtime.clock())
         except PortalError as exc:  # broken chain or database down: say so loudly, sign nothing
             logger.error("audit checkpoint not made: %s", exc.detail)
             continue
@@ -86,11 +86,11 @@ async def _checkpoint_forever(services: Services, path: str, every_seconds: int)
 
 @contextlib.asynccontextmanager
 async def checkpointer(app: Litestar) -> AsyncIterator[None]:
-    """A lifespan entered after the one that builds ``app.state.services``; off when no file or 0 s."""
-    services: Services = app.state.services
-    path, every = services.settings.audit_checkpoint_path, services.settings.audit_checkpoint_seconds
+    """A lifespan entered after the one that builds ``app.state.runtime``; off when no file or 0 s."""
+    runtime: Runtime = app.state.runtime
+    path, every = runtime.settings.audit_checkpoint_path, runtime.settings.audit_checkpoint_seconds
     if not path or every == 0:
         yield
         return
-    async with running(_checkpoint_forever(services, path, every), "portal-audit-checkpoints"):
+    async with running(_checkpoint_forever(runtime, path, every), "portal-audit-checkpoints"):
         yield

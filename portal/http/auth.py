@@ -22,7 +22,7 @@ from litestar.handlers import BaseRouteHandler
 from portal.domain import staff as staff_domain
 from portal.domain.staff import ROLES, StaffPrincipal
 from portal.errors import AuthenticationError, PermissionDeniedError
-from portal.services import Services
+from portal.runtime import Runtime
 
 MAX_TOKEN_CHARS = 8192
 _STATE_KEY = "staff_principal"
@@ -45,13 +45,13 @@ def bearer_token(connection: ASGIConnection) -> str:
     return token
 
 
-async def authenticate(services: Services, token: str) -> StaffPrincipal:
+async def authenticate(runtime: Runtime, token: str) -> StaffPrincipal:
     """The principal a token stands for: a JWT when it has the three-part JWS form, else an API key."""
     if token.count(".") == 2:
-        if services.jwt_verifier is None:
+        if runtime.jwt_verifier is None:
             raise AuthenticationError("no JWT issuer is configured; use a staff API key")
-        return await services.jwt_verifier.verify(token)
-    async with services.db.transaction() as conn:
+        return await runtime.jwt_verifier.verify(token)
+    async with runtime.db.transaction() as conn:
         principal = await staff_domain.principal_for_key(conn, token)
     if principal is None:
         raise AuthenticationError("unknown or revoked staff key")
@@ -65,7 +65,7 @@ def require_role(*roles: str) -> Guard:
         raise ValueError(f"require_role needs roles from {ROLES}, got {roles}")
 
     async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
-        principal = await authenticate(connection.app.state.services, bearer_token(connection))
+        principal = await authenticate(connection.app.state.runtime, bearer_token(connection))
         if not any(principal.holds(role) for role in roles):
             raise PermissionDeniedError(f"this route needs the role {' or '.join(roles)}; "
                                         f"{principal.name} holds {principal.role}")

@@ -26,6 +26,6 @@ def health() -> Health:
 @get("/ready", operation_id="getReady", tags=["operations"],
      summary="Database reachable, snapshot loaded, policy current")
 async def ready(state: State) -> Response[ReadinessReport]:
-    services = state.services
-    report = await check_readiness(services.db, len(services.snapshots.snapshots), services.readiness_checks)
+    runtime = state.runtime
+    report = await check_readiness(runtime.db, len(runtime.snapshots.snapshots), runtime.readiness_checks)
     return Response(report, status_code=HTTP_200_OK if report.ready else HTTP_503_SERVICE_UNAVAILABLE)

@@ -23,7 +23,7 @@ from portal.domain.requests import HolderView, ProofOutcome, ProofSubmission
 from portal.errors import InvalidInputError
 from portal.http.clients import client_host
 from portal.http.problems import problem_responses
-from portal.services import Services
+from portal.runtime import Runtime
 
 Address = Annotated[str, msgspec.Meta(max_length=100)]
 ProofText = Annotated[str, msgspec.Meta(max_length=8192)]
@@ -99,23 +99,23 @@ def meta_of(request: Request[Any, Any, Any]) -> RequestMeta:
                   "PORTAL_SOLANA_RPC_URL.",
       responses=problem_responses(400, 422, 429, 503))
 async def create_challenge(state: State, request: Request, data: JSONBody[ChallengeCreate]) -> Challenge:
-    services: Services = state.services
-    return await challenges.issue(services.db, snapshots=services.snapshots, settings=services.settings,
-                                  now=services.clock(), address=data.address, destination=data.destination,
+    runtime: Runtime = state.runtime
+    return await challenges.issue(runtime.db, snapshots=runtime.snapshots, settings=runtime.settings,
+                                  now=runtime.clock(), address=data.address, destination=data.destination,
                                   method=data.method, meta=meta_of(request), destination_chain=data.destination_chain,
-                                  message_style=data.message_style, chain=services.evm_chain,
-                                  solana_chain=services.solana_chain)
+                                  message_style=data.message_style, chain=runtime.evm_chain,
+                                  solana_chain=runtime.solana_chain)
 
 
 @post("/v1/proofs", operation_id="submitProof", tags=["holders"],
       summary="Submit the signed challenge: creates the request (201) or answers the address's live one (200)",
       responses=problem_responses(400, 404, 409, 410, 422, 429, 503))
 async def submit_proof(state: State, request: Request, data: JSONBody[ProofCreate]) -> Response[ProofOutcome]:
-    services: Services = state.services
+    runtime: Runtime = state.runtime
     outcome = await requests.submit(
-        services.db, proof_of(data, data.challenge_id),
-        snapshots=services.snapshots, settings=services.settings, chain=services.evm_chain, now=services.clock(),
-        meta=meta_of(request), solana_chain=services.solana_chain)
+        runtime.db, proof_of(data, data.challenge_id),
+        snapshots=runtime.snapshots, settings=runtime.settings, chain=runtime.evm_chain, now=runtime.clock(),
+        meta=meta_of(request), solana_chain=runtime.solana_chain)
     return Response(outcome, status_code=HTTP_201_CREATED if outcome.created else HTTP_200_OK)
 
 
@@ -131,9 +131,9 @@ async def get_own_request(
     state: State, request: Request,
     request_id: str = Parameter(description="request id returned by POST /v1/proofs"),
 ) -> HolderView:
-    services: Services = state.services
-    return await requests.holder_view(services.db, request_uuid(request_id), bearer_token(request),
-                                      settings=services.settings)
+    runtime: Runtime = state.runtime
+    return await requests.holder_view(runtime.db, request_uuid(request_id), bearer_token(request),
+                                      settings=runtime.settings)
 
 
 @post("/v1/requests/{request_id:str}/answer", operation_id="answerOwnRequest", tags=["holders"],
@@ -148,15 +148,15 @@ async def answer_own_request(
     state: State, request: Request, data: JSONBody[AnswerCreate],
     request_id: str = Parameter(description="request id returned by POST /v1/proofs"),
 ) -> HolderView:
-    services: Services = state.services
+    runtime: Runtime = state.runtime
     proof = None
     if data.challenge_id is not None:
         proof = proof_of(data, data.challenge_id)
     elif any(getattr(data, name) is not None for name in PROOF_FIELDS):
         raise InvalidInputError("a new proof needs the challenge_id it answers", field="challenge_id")
-    return await answers.answer(services.db, request_uuid(request_id), bearer_token(request),
-                                answers.AnswerSubmission(data.text, proof), settings=services.settings,
-                                chain=services.evm_chain, solana_chain=services.solana_chain, now=services.clock(),
+    return await answers.answer(runtime.db, request_uuid(request_id), bearer_token(request),
+                                answers.AnswerSubmission(data.text, proof), settings=runtime.settings,
+                                chain=runtime.evm_chain, solana_chain=runtime.solana_chain, now=runtime.clock(),
                                 meta=meta_of(request))
 
 

@@ -28,7 +28,7 @@ class LinkScan(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
      summary="Is this URL official, a lookalike, or unknown (against the signed policy's links)")
 async def check_link(state: State, url: str = Parameter(description="the URL to check", max_length=2048)
                      ) -> LinkVerdict:
-    return await policies.check_url(state.services.db, url)
+    return await policies.check_url(state.runtime.db, url)
 
 
 @post("/v1/links/scan", operation_id="scanLinks", tags=["policy"], status_code=200,
@@ -36,13 +36,13 @@ async def check_link(state: State, url: str = Parameter(description="the URL to 
       summary="Every URL in a text with its verdict; a Markdown link showing one host but going to another "
               "is a lookalike", responses=problem_responses(400))
 async def scan_links(state: State, data: JSONBody[LinkScan]) -> ScanResult:
-    return await policies.scan(state.services.db, data.text)
+    return await policies.scan(state.runtime.db, data.text)
 
 
 @get("/v1/links/rules", operation_id="linkRules", tags=["policy"],
      summary="Official hosts and lookalike patterns for chat auto-moderation", responses=problem_responses(404))
 async def link_rules(state: State) -> dict:
-    return await policies.link_rules(state.services.db)
+    return await policies.link_rules(state.runtime.db)
 
 
 ROUTES = [check_link, scan_links, link_rules]

@@ -26,7 +26,7 @@ from prometheus_client import Counter, Gauge, Histogram
 from portal.domain import review
 from portal.errors import PortalError
 from portal.http.background import running
-from portal.services import Services
+from portal.runtime import Runtime
 
 QUEUE_GAUGE_REFRESH_SECONDS = 5.0
 WAITING_FOR_STAFF = (review.Status.PENDING_REVIEW, review.Status.AWAITING_SECOND_APPROVAL)
@@ -39,20 +39,20 @@ QUEUE_OLDEST_PENDING = Gauge("portal_queue_oldest_pending_seconds",
                              multiprocess_mode="mostrecent")
 
 
-async def refresh_queue_gauges(services: Services) -> None:
-    async with services.db.transaction() as conn:
+async def refresh_queue_gauges(runtime: Runtime) -> None:
+    async with runtime.db.transaction() as conn:
         stats = {stat.status: stat for stat in await review.queue_stats(conn)}
     for status in review.Status:
         QUEUE_DEPTH.labels(status=str(status)).set(stats[status].depth if status in stats else 0)
     waiting = [stats[status].oldest_created_at for status in WAITING_FOR_STAFF if status in stats]
-    age = (services.clock() - min(waiting)).total_seconds() if waiting else 0.0
+    age = (runtime.clock() - min(waiting)).total_seconds() if waiting else 0.0
     QUEUE_OLDEST_PENDING.set(max(age, 0.0))
 
 
-async def _refresh_forever(services: Services) -> None:
+async def _refresh_forever(runtime: Runtime) -> None:
     while True:
         try:
-            await refresh_queue_gauges(services)
+            await refresh_queue_gauges(runtime)
         except PortalError as exc:  # the database is down: /ready says so; the gauges keep their last value
             logger.warning("queue gauges not refreshed: %s", exc.detail)
         await asyncio.sleep(QUEUE_GAUGE_REFRESH_SECONDS)
@@ -60,8 +60,8 @@ async def _refresh_forever(services: Services) -> None:
 
 @contextlib.asynccontextmanager
 async def queue_gauges(app: Litestar) -> AsyncIterator[None]:
-    """A lifespan entered after the one that builds ``app.state.services``."""
-    async with running(_refresh_forever(app.state.services), "portal-queue-gauges"):
+    """A lifespan entered after the one that builds ``app.state.runtime``."""
+    async with running(_refresh_forever(app.state.runtime), "portal-queue-gauges"):
         yield
 
 

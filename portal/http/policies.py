@@ -30,7 +30,7 @@ from portal.http.auth import Staff, require_role
 from portal.http.clients import client_host
 from portal.http.pages.layout import layout, shows_errors
 from portal.http.problems import problem_responses
-from portal.services import Services
+from portal.runtime import Runtime
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
 _VERSION_FILE = re.compile(r"^([1-9][0-9]{0,8})\.(md|md\.sig\.json)$")
@@ -73,8 +73,8 @@ class RootPublish(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     signatures: Signatures
 
 
-def _services(state: State) -> Services:
-    return state.services
+def _services(state: State) -> Runtime:
+    return state.runtime
 
 
 
@@ -83,10 +83,10 @@ def _services(state: State) -> Services:
       summary="Publish a signed policy version (verified against the newest trust root and the previous version)",
       responses=problem_responses(400, 401, 403, 409, 422))
 async def publish_policy(state: State, request: Request, staff: Staff, data: JSONBody[PolicyPublish]) -> PolicyVersion:
-    services = _services(state)
-    return await policies.publish(services.db, document_text=data.document, signatures=data.signatures,
-                                  anchor=services.policy_root, actor=f"staff:{staff.name}", client=client_host(request),
-                                  now=services.clock())
+    runtime = _services(state)
+    return await policies.publish(runtime.db, document_text=data.document, signatures=data.signatures,
+                                  anchor=runtime.policy_root, actor=f"staff:{staff.name}", client=client_host(request),
+                                  now=runtime.clock())
 
 
 @post("/v1/policies/roots", operation_id="publishPolicyRoot", tags=["policy"], guards=[require_role("publisher")],
@@ -94,52 +94,52 @@ async def publish_policy(state: State, request: Request, staff: Staff, data: JSO
       summary="Rotate the trust root: the next root, signed by the current root's threshold and its own",
       responses=problem_responses(400, 401, 403, 409, 422))
 async def publish_root(state: State, request: Request, staff: Staff, data: JSONBody[RootPublish]) -> RootVersion:
-    services = _services(state)
-    return await policy_roots.publish(services.db, root_text=data.root, signatures=data.signatures,
-                                      anchor=services.policy_root, actor=f"staff:{staff.name}",
-                                      client=client_host(request), now=services.clock())
+    runtime = _services(state)
+    return await policy_roots.publish(runtime.db, root_text=data.root, signatures=data.signatures,
+                                      anchor=runtime.policy_root, actor=f"staff:{staff.name}",
+                                      client=client_host(request), now=runtime.clock())
 
 
 @get("/v1/policies", operation_id="listPolicies", tags=["policy"], summary="Current version of every policy")
 async def list_policies(state: State) -> list[PolicyVersion]:
-    services = _services(state)
-    async with services.db.transaction() as conn:
-        return await policies.current_all(conn, services.clock())
+    runtime = _services(state)
+    async with runtime.db.transaction() as conn:
+        return await policies.current_all(conn, runtime.clock())
 
 
 @get("/v1/policies/roots", operation_id="listPolicyRoots", tags=["policy"],
      summary="Every trust root, oldest first, each with the signatures that rotated it in")
 async def list_roots(state: State) -> list[RootVersion]:
-    services = _services(state)
-    async with services.db.transaction() as conn:
-        return [policy_roots.view(r, services.clock()) for r in await policy_roots.served(conn, services.policy_root)]
+    runtime = _services(state)
+    async with runtime.db.transaction() as conn:
+        return [policy_roots.view(r, runtime.clock()) for r in await policy_roots.served(conn, runtime.policy_root)]
 
 
 @get("/v1/policies/roots/{number:int}", operation_id="getPolicyRoot", tags=["policy"],
      summary="One trust root version (JSON equivalent of /policy/roots/{n}.toml)", responses=problem_responses(404))
 async def get_root(state: State, number: int = Parameter(description="root version (1, 2, ...)", ge=1)
                    ) -> RootVersion:
-    services = _services(state)
-    async with services.db.transaction() as conn:
-        return policy_roots.view(await policy_roots.one(conn, services.policy_root, number), services.clock())
+    runtime = _services(state)
+    async with runtime.db.transaction() as conn:
+        return policy_roots.view(await policy_roots.one(conn, runtime.policy_root, number), runtime.clock())
 
 
 @get("/v1/policies/{slug:str}", operation_id="getPolicy", tags=["policy"], summary="Current version of a policy",
      responses=problem_responses(404))
 async def get_policy(state: State, slug: str = Parameter(description="policy slug", pattern=SLUG_PATTERN)
                      ) -> PolicyVersion:
-    services = _services(state)
-    async with services.db.transaction() as conn:
-        return await policies.current(conn, slug, services.clock())
+    runtime = _services(state)
+    async with runtime.db.transaction() as conn:
+        return await policies.current(conn, slug, runtime.clock())
 
 
 @get("/v1/policies/{slug:str}/versions", operation_id="listPolicyVersions", tags=["policy"],
      summary="Every version of a policy, oldest first")
 async def list_policy_versions(state: State, slug: str = Parameter(description="policy slug", pattern=SLUG_PATTERN)
                                ) -> list[PolicyVersion]:
-    services = _services(state)
-    async with services.db.transaction() as conn:
-        return await policies.history(conn, slug, services.clock())
+    runtime = _services(state)
+    async with runtime.db.transaction() as conn:
+        return await policies.history(conn, slug, runtime.clock())
 
 
 @get("/v1/policies/{slug:str}/versions/{number:int}", operation_id="getPolicyVersion", tags=["policy"],
@@ -149,9 +149,9 @@ async def get_policy_version(
     slug: str = Parameter(description="policy slug", pattern=SLUG_PATTERN),
     number: int = Parameter(description="version number (1, 2, ...)", ge=1),
 ) -> PolicyVersion:
-    services = _services(state)
-    async with services.db.transaction() as conn:
-        return await policies.version(conn, slug, number, services.clock())
+    runtime = _services(state)
+    async with runtime.db.transaction() as conn:
+        return await policies.version(conn, slug, number, runtime.clock())
 
 
 async def _page(state: State, template: str, title: str, view: msgspec.Struct, scripts: tuple[str, ...] = ()
@@ -176,20 +176,20 @@ def _version_files(version: PolicyVersion, kind: str) -> Response[bytes]:
 @get("/policy", operation_id="policyIndexPage", tags=["policy"], include_in_schema=True,
      summary="HTML index of the official policies", media_type=MediaType.HTML)
 async def policy_index(state: State) -> Template:
-    services = _services(state)
-    async with services.db.transaction() as conn:
-        current = await policies.current_all(conn, services.clock())
+    runtime = _services(state)
+    async with runtime.db.transaction() as conn:
+        current = await policies.current_all(conn, runtime.clock())
     return await _page(state, "policy_index.html", "Official policy", policy_render.index_page(current))
 
 
 @get("/policy/feed.atom", operation_id="policyFeed", tags=["policy"], summary="Atom feed: one entry per version",
      media_type="application/atom+xml")
 async def policy_feed(state: State) -> Response[bytes]:
-    services = _services(state)
-    now = services.clock()
-    async with services.db.transaction() as conn:
+    runtime = _services(state)
+    now = runtime.clock()
+    async with runtime.db.transaction() as conn:
         versions = await policies.all_versions(conn, now)
-    base = services.settings.public_url.rstrip("/")
+    base = runtime.settings.public_url.rstrip("/")
     feed = policy_render.atom_feed(
         base_url=base, updated=versions[0].published_at if versions else now,
         entries=[(v.slug, v.title, v.version, v.sha256, v.published_at) for v in versions])
@@ -201,12 +201,12 @@ async def policy_feed(state: State) -> Response[bytes]:
      responses=problem_responses(404))
 async def root_file(state: State, file: str = Parameter(description="`<n>.toml` or `<n>.sig.json`", max_length=40)
                     ) -> Response[bytes]:
-    services = _services(state)
+    runtime = _services(state)
     match = _ROOT_FILE.match(file)
     if match is None:
         raise NotFoundError(f"no root file {file!r}: expected <n>.toml or <n>.sig.json", field="file")
-    async with services.db.transaction() as conn:
-        stored = await policy_roots.one(conn, services.policy_root, int(match.group(1)))
+    async with runtime.db.transaction() as conn:
+        stored = await policy_roots.one(conn, runtime.policy_root, int(match.group(1)))
     if match.group(2) == "toml":
         return _file(stored.document, "application/toml; charset=utf-8", stored.sha256)
     return _file(encode_signature_file([Signature(s.signer, s.signature) for s in stored.signatures]),
@@ -221,12 +221,12 @@ async def policy_version_file(
     slug: str = Parameter(description="policy slug", pattern=SLUG_PATTERN),
     file: str = Parameter(description="`<n>.md` or `<n>.md.sig.json`", max_length=40),
 ) -> Response[bytes]:
-    services = _services(state)
+    runtime = _services(state)
     match = _VERSION_FILE.match(file)
     if match is None:
         raise NotFoundError(f"no version file {file!r}: expected <n>.md or <n>.md.sig.json", field="file")
-    async with services.db.transaction() as conn:
-        version = await policies.version(conn, slug, int(match.group(1)), services.clock())
+    async with runtime.db.transaction() as conn:
+        version = await policies.version(conn, slug, int(match.group(1)), runtime.clock())
     return _version_files(version, match.group(2))
 
 
@@ -235,19 +235,19 @@ async def policy_version_file(
      operation_class=PolicyPageOperation, responses=problem_responses(404))
 async def policy_page(state: State, page: str = Parameter(description="`<slug>`, `<slug>.md` or `<slug>.md.sig.json`",
                                                           max_length=80)) -> Template | Response[bytes]:
-    services = _services(state)
+    runtime = _services(state)
     match = _PAGE.match(page)
     if match is None:
         raise NotFoundError(f"no policy page {page!r}", field="page")
     slug, suffix = match.group(1), match.group(2)
-    now = services.clock()
-    async with services.db.transaction() as conn:
+    now = runtime.clock()
+    async with runtime.db.transaction() as conn:
         current = await policies.current(conn, slug, now)
-        roots = [policy_roots.view(r, now) for r in await policy_roots.served(conn, services.policy_root)]
+        roots = [policy_roots.view(r, now) for r in await policy_roots.served(conn, runtime.policy_root)]
     if suffix:
         return _version_files(current, suffix.removeprefix("."))
     doc = policies.parse_submitted(current.document)
-    view = policy_render.policy_page(current, doc, roots=roots, base_url=services.settings.public_url.rstrip("/"),
+    view = policy_render.policy_page(current, doc, roots=roots, base_url=runtime.settings.public_url.rstrip("/"),
                                      now=now)
     return await _page(state, "policy.html", current.title, view, scripts=(policy_render.VERIFY_SCRIPT,))
 
@@ -256,16 +256,16 @@ async def policy_page(state: State, page: str = Parameter(description="`<slug>`,
      summary="RFC 9116 security.txt: the OpenPGP-signed file of PORTAL_SECURITY_TXT, else built from the policy",
      responses=problem_responses(404))
 async def security_txt(state: State) -> Response:
-    services = _services(state)
-    if services.settings.security_txt:
-        signed = policies.signed_security_txt(services.settings.security_txt)
+    runtime = _services(state)
+    if runtime.settings.security_txt:
+        signed = policies.signed_security_txt(runtime.settings.security_txt)
         return Response(signed, media_type=MediaType.TEXT)
-    async with services.db.transaction() as conn:
-        main = policies.main_policy(await policies.current_all(conn, services.clock()))
+    async with runtime.db.transaction() as conn:
+        main = policies.main_policy(await policies.current_all(conn, runtime.clock()))
     if main is None:
         raise NotFoundError("no policy is published yet")
     doc = policies.parse_submitted(main.document)
-    text = security_txt_lib.security_txt_text(doc, base_url=services.settings.public_url.rstrip("/"))
+    text = security_txt_lib.security_txt_text(doc, base_url=runtime.settings.public_url.rstrip("/"))
     return Response(text, media_type=MediaType.TEXT)
 
 

@@ -21,7 +21,7 @@ from portal.domain.proofs.facts import Method
 from portal.http.auth import Staff, require_role
 from portal.http.clients import client_host
 from portal.http.problems import problem_responses
-from portal.services import Services
+from portal.runtime import Runtime
 
 MAX_TEXT_CHARS = 2000
 Text = Annotated[str, msgspec.Meta(max_length=MAX_TEXT_CHARS)]
@@ -62,12 +62,12 @@ async def list_queue(
     limit: Annotated[int, Parameter(ge=1, le=500, description="page size")] = 50,
     cursor: Annotated[str | None, Parameter(max_length=200, description="next_cursor of the previous page")] = None,
 ) -> review.QueuePage:
-    services: Services = state.services
+    runtime: Runtime = state.runtime
     query = queue.QueueQuery(status=status, method=method, chain=chain, risk=risk,
                              older_than_hours=older_than_hours, search=q)
-    async with services.db.transaction() as conn:
+    async with runtime.db.transaction() as conn:
         return await queue.queue_page(conn, query, limit=limit, cursor=cursor,
-                                      threshold=services.settings.four_eyes_threshold, now=services.clock())
+                                      threshold=runtime.settings.four_eyes_threshold, now=runtime.clock())
 
 
 CLAIM_RESPONSES = {
@@ -81,11 +81,11 @@ CLAIM_RESPONSES = {
       status_code=HTTP_200_OK, summary="Lease the oldest claimable request to the caller: 200 with it, 204 when none",
       responses=CLAIM_RESPONSES)
 async def claim(state: State, request: Request, staff: Staff) -> Response[review.RequestDetail | None]:
-    services: Services = state.services
-    settings = services.settings
-    async with services.db.transaction() as conn:
-        detail = await review.claim_next(conn, staff, at=services.clock(), lease_seconds=settings.review_lease_seconds,
-                                         snapshots=services.snapshots, threshold=settings.four_eyes_threshold,
+    runtime: Runtime = state.runtime
+    settings = runtime.settings
+    async with runtime.db.transaction() as conn:
+        detail = await review.claim_next(conn, staff, at=runtime.clock(), lease_seconds=settings.review_lease_seconds,
+                                         snapshots=runtime.snapshots, threshold=settings.four_eyes_threshold,
                                          client=client_host(request))
     if detail is None:
         return Response(None, status_code=HTTP_204_NO_CONTENT)
@@ -98,11 +98,11 @@ async def claim(state: State, request: Request, staff: Staff) -> Response[review
               "threshold or escalated, for non-approvers)",
       responses=problem_responses(401, 403, 404, 409))
 async def claim_chosen(state: State, request: Request, staff: Staff, request_id: RequestId) -> review.RequestDetail:
-    services: Services = state.services
-    settings = services.settings
-    async with services.db.transaction() as conn:
-        return await leases.claim(conn, staff, request_id, at=services.clock(),
-                                  lease_seconds=settings.review_lease_seconds, snapshots=services.snapshots,
+    runtime: Runtime = state.runtime
+    settings = runtime.settings
+    async with runtime.db.transaction() as conn:
+        return await leases.claim(conn, staff, request_id, at=runtime.clock(),
+                                  lease_seconds=settings.review_lease_seconds, snapshots=runtime.snapshots,
                                   threshold=settings.four_eyes_threshold, client=client_host(request))
 
 
@@ -117,9 +117,9 @@ class ReasonCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
       summary="Give back the caller's lease: the request returns to the queue",
       responses=problem_responses(401, 403, 404, 409))
 async def release(state: State, request: Request, staff: Staff, request_id: RequestId) -> None:
-    services: Services = state.services
-    async with services.db.transaction() as conn:
-        await leases.release(conn, staff, request_id, at=services.clock(), client=client_host(request))
+    runtime: Runtime = state.runtime
+    async with runtime.db.transaction() as conn:
+        await leases.release(conn, staff, request_id, at=runtime.clock(), client=client_host(request))
 
 
 @post("/v1/review/requests/{request_id:uuid}/escalate", operation_id="escalateReviewRequest", tags=["staff"],
@@ -128,9 +128,9 @@ async def release(state: State, request: Request, staff: Staff, request_id: Requ
       responses=problem_responses(400, 401, 403, 404, 409))
 async def escalate(state: State, request: Request, staff: Staff, data: JSONBody[ReasonCreate],
                    request_id: RequestId) -> None:
-    services: Services = state.services
-    async with services.db.transaction() as conn:
-        await leases.escalate(conn, staff, request_id, data.reason, at=services.clock(), client=client_host(request))
+    runtime: Runtime = state.runtime
+    async with runtime.db.transaction() as conn:
+        await leases.escalate(conn, staff, request_id, data.reason, at=runtime.clock(), client=client_host(request))
 
 
 @post("/v1/review/requests/{request_id:uuid}/reopen", operation_id="reopenReviewRequest", tags=["staff"],
@@ -139,9 +139,9 @@ async def escalate(state: State, request: Request, staff: Staff, data: JSONBody[
       responses=problem_responses(400, 401, 403, 404, 409))
 async def reopen(state: State, request: Request, staff: Staff, data: JSONBody[ReasonCreate],
                  request_id: RequestId) -> DecisionResult:
-    services: Services = state.services
-    async with services.db.transaction() as conn:
-        status = await leases.reopen(conn, staff, request_id, data.reason, at=services.clock(),
+    runtime: Runtime = state.runtime
+    async with runtime.db.transaction() as conn:
+        status = await leases.reopen(conn, staff, request_id, data.reason, at=runtime.clock(),
                                      client=client_host(request))
     return DecisionResult(request_id, str(status))
 
@@ -153,10 +153,10 @@ async def get_request(
     state: State,
     request_id: RequestId,
 ) -> review.RequestDetail:
-    services: Services = state.services
-    async with services.db.transaction() as conn:
-        return await review.request_detail(conn, request_id, snapshots=services.snapshots,
-                                           threshold=services.settings.four_eyes_threshold)
+    runtime: Runtime = state.runtime
+    async with runtime.db.transaction() as conn:
+        return await review.request_detail(conn, request_id, snapshots=runtime.snapshots,
+                                           threshold=runtime.settings.four_eyes_threshold)
 
 
 @post("/v1/review/requests/{request_id:uuid}/decision", operation_id="decideReviewRequest", tags=["staff"],
@@ -170,10 +170,10 @@ async def decide(
     data: JSONBody[DecisionCreate],
     request_id: RequestId,
 ) -> DecisionResult:
-    services: Services = state.services
-    async with services.db.transaction() as conn:
+    runtime: Runtime = state.runtime
+    async with runtime.db.transaction() as conn:
         status = await review.decide(conn, staff, request_id, data.decision, reason=data.reason,
-                                     public_note=data.public_note, at=services.clock(),
-                                     threshold=services.settings.four_eyes_threshold, client=client_host(request),
-                                     snapshots=services.snapshots)
+                                     public_note=data.public_note, at=runtime.clock(),
+                                     threshold=runtime.settings.four_eyes_threshold, client=client_host(request),
+                                     snapshots=runtime.snapshots)
     return DecisionResult(request_id, str(status))

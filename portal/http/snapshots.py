@@ -34,7 +34,7 @@ class EligibilityOperation(Operation):
 @get("/v1/snapshots", operation_id="listSnapshots", tags=["holders"], sync_to_thread=False,
      summary="Manifests of the loaded snapshots (no server paths)")
 def list_snapshots(state: State) -> list[PublicManifest]:
-    return state.services.snapshots.public_manifests
+    return state.runtime.snapshots.public_manifests
 
 
 @get("/v1/eligibility/{address:str}", operation_id="getEligibility", tags=["holders"], sync_to_thread=False,
@@ -52,8 +52,8 @@ def get_eligibility(request: Request) -> CacheableJson:
     # arrives already encoded (eligibility_json is byte-identical to encoding Eligibility), so it is
     # sent as is rather than through Litestar's serialisation and response classes. An answer is
     # fixed by the loaded snapshots and destinations, so it is cacheable: strong ETag, immutable.
-    services = request.app.state.services
-    snapshots = services.snapshots
+    runtime = request.app.state.runtime
+    snapshots = runtime.snapshots
     body = snapshots.eligibility_json(request.path_params["address"])
     return CacheableJson(body, strong_etag(snapshots.etag_key, body),
-                         cache_control(services.settings.eligibility_max_age_seconds))
+                         cache_control(runtime.settings.eligibility_max_age_seconds))

@@ -81,7 +81,7 @@ def test_create_app_connects_as_the_app_role(settings: Settings) -> None:
     app = create_app(settings)
 
     async def whoami() -> str:
-        async with app.state.services.db.transaction() as conn:
+        async with app.state.runtime.db.transaction() as conn:
             row = await (await conn.execute("SELECT current_user AS name")).fetchone()
         return row["name"]
 

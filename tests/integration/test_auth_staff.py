@@ -224,7 +224,7 @@ def test_jwks_is_cached_and_refetched_on_key_rotation(staff_client: TestClient, 
     assert refused.status_code == 401
     assert issuer.jwks.hits == 1
     # ... and allowed once the minimum interval has passed.
-    verifier = staff_client.app.state.services.jwt_verifier
+    verifier = staff_client.app.state.runtime.jwt_verifier
     verifier._cache[issuer.name].fetched_at -= 3600 - 1  # as if fetched just under an hour ago
     accepted = staff_client.get("/v1/review/requests", headers={"Authorization": f"Bearer {token}"})
     assert accepted.status_code == 200, accepted.text

@@ -223,7 +223,7 @@ def test_revocation_idle_and_absolute_timeouts_end_the_session(api: TestClient, 
 
 
 def settings_absolute(client: TestClient) -> int:
-    return client.app.state.services.settings.staff_session_absolute_seconds
+    return client.app.state.runtime.settings.staff_session_absolute_seconds
 
 
 def test_console_refuses_control_characters_with_a_message(api: TestClient, database_url: str,
@@ -281,7 +281,7 @@ def test_an_admins_day(api: TestClient, database_url: str, keys: dict[str, str])
             "SELECT action, data->>'session' FROM audit_events WHERE actor = 'key:ada' AND action IN "
             "('staff:key:created', 'staff:key:role_changed', 'staff:key:revoked', 'review:request:reopened')")}
     assert len(sessions) == 4 and len(set(sessions.values())) == 1 and None not in sessions.values()
-    snapshot_id = next(m.id for m in api.app.state.services.snapshots.manifests if m.chain == "evm")
+    snapshot_id = next(m.id for m in api.app.state.runtime.snapshots.manifests if m.chain == "evm")
     assert snapshot_id in api.get("/staff/admin/allowlist").text
     download = api.get("/staff/admin/allowlist/download", params={"snapshot_id": snapshot_id, "format": "csv"})
     assert download.status_code == 200 and "attachment" in download.headers["content-disposition"]

@@ -15,8 +15,8 @@ from litestar.testing import TestClient
 
 from portal.app import create_app
 from portal.demo.demo_policy import publish_demo_policy
+from portal.domain.context import utc_now
 from portal.http.pages import layout
-from portal.services import utc_now
 from portal.settings import Settings
 
 EVM_HOLDER = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"

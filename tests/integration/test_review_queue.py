@@ -138,7 +138,7 @@ def test_queue_gauges(review_client: TestClient, database_url: str, keys: dict[s
     seeded = seed_requests(database_url, 3)
     claim(review_client, keys["rita"])
     decide(review_client, keys["rita"], str(seeded[0].request_id), "approve")
-    review_client.blocking_portal.call(refresh_queue_gauges, review_client.app.state.services)
+    review_client.blocking_portal.call(refresh_queue_gauges, review_client.app.state.runtime)
     metrics = review_client.get("/metrics").text
     assert 'portal_queue_depth{status="pending_review"} 2.0' in metrics
     assert 'portal_queue_depth{status="approved"} 1.0' in metrics

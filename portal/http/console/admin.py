@@ -21,7 +21,7 @@ from portal.http.console.pages import EXCEPTION_HANDLERS, form_text, render, use
 from portal.http.console.session import require_admin, require_allowlist_reader
 from portal.http.console.sign_in import CONSOLE, ConsoleStaff, MemberName
 from portal.http.pages.views import Choice, FieldError
-from portal.services import Services
+from portal.runtime import Runtime
 from portal.store.audit import AuditEvent
 from portal.store.staff import StaffKeyRow
 
@@ -51,8 +51,8 @@ class AllowlistView(msgspec.Struct, frozen=True):
 
 
 async def _staff_page(state: State, console: ConsoleStaff, *, status_code: int = 200, **fields) -> Template:
-    services: Services = state.services
-    async with services.db.transaction() as conn:
+    runtime: Runtime = state.runtime
+    async with runtime.db.transaction() as conn:
         keys = await staff.list_keys(conn)
     view = StaffView(keys, [Choice(r, r) for r in ROLES], **fields)
     return await render(state, "staff.html", "Staff", view, user_of(console), status_code=status_code)
@@ -69,15 +69,15 @@ async def staff_page(state: State, console: ConsoleStaff,
 @post("/staff/admin/staff", include_in_schema=False, dependencies=CONSOLE, exception_handlers=EXCEPTION_HANDLERS)
 async def add_member(state: State, request: Request, console: ConsoleStaff) -> Template:
     require_admin(console)
-    services: Services = state.services
+    runtime: Runtime = state.runtime
     form = await request.form()
     kept = {"name": str(form.get("name") or "")[:staff.MAX_NAME_CHARS], "role": str(form.get("role") or "")[:20]}
     try:
         name = form_text(form, "name", max_chars=staff.MAX_NAME_CHARS, required="Enter a name for the new member")
         role = form_text(form, "role", max_chars=20, required="Choose a role")
-        async with services.db.transaction() as conn:
+        async with runtime.db.transaction() as conn:
             created = await staff.create_key(conn, name=name or "", role=role or "", actor=console.actor,
-                                             at=services.clock(), audit_data=console.audit_data())
+                                             at=runtime.clock(), audit_data=console.audit_data())
     except (InvalidInputError, ConflictError) as exc:
         return await _staff_page(state, console, status_code=exc.status, form=kept,
                                  errors=(FieldError(exc.field or "name", exc.detail),))
@@ -90,11 +90,11 @@ async def add_member(state: State, request: Request, console: ConsoleStaff) -> T
       exception_handlers=EXCEPTION_HANDLERS)
 async def change_role(state: State, request: Request, console: ConsoleStaff, name: MemberName) -> Redirect:
     require_admin(console)
-    services: Services = state.services
+    runtime: Runtime = state.runtime
     form = await request.form()
     role = form_text(form, "role", max_chars=20, required="Choose a role")
-    async with services.db.transaction() as conn:
-        await staff.change_role(conn, name=name, role=role or "", actor=console.actor, at=services.clock(),
+    async with runtime.db.transaction() as conn:
+        await staff.change_role(conn, name=name, role=role or "", actor=console.actor, at=runtime.clock(),
                                 audit_data=console.audit_data())
     return Redirect("/staff/admin/staff?notice=role", status_code=303)
 
@@ -103,9 +103,9 @@ async def change_role(state: State, request: Request, console: ConsoleStaff, nam
       exception_handlers=EXCEPTION_HANDLERS)
 async def revoke(state: State, console: ConsoleStaff, name: MemberName) -> Redirect:
     require_admin(console)
-    services: Services = state.services
-    async with services.db.transaction() as conn:
-        await sessions.revoke_key(conn, console, name, at=services.clock())
+    runtime: Runtime = state.runtime
+    async with runtime.db.transaction() as conn:
+        await sessions.revoke_key(conn, console, name, at=runtime.clock())
     return Redirect("/staff/admin/staff?notice=revoked", status_code=303)
 
 
@@ -114,8 +114,8 @@ async def revoke(state: State, console: ConsoleStaff, name: MemberName) -> Redir
 async def audit_page(state: State, console: ConsoleStaff,
                      after: Annotated[int, Parameter(ge=0, le=2**62)] = 0) -> Template:
     require_admin(console)
-    services: Services = state.services
-    async with services.db.transaction() as conn:
+    runtime: Runtime = state.runtime
+    async with runtime.db.transaction() as conn:
         events = await events_after(conn, after, AUDIT_PAGE_SIZE + 1)
     next_after = events[AUDIT_PAGE_SIZE - 1].seq if len(events) > AUDIT_PAGE_SIZE else None
     return await render(state, "audit.html", "Audit log", AuditView(events[:AUDIT_PAGE_SIZE], next_after),
@@ -126,13 +126,13 @@ async def audit_page(state: State, console: ConsoleStaff,
       exception_handlers=EXCEPTION_HANDLERS)
 async def verify_audit(state: State, console: ConsoleStaff) -> Template:
     require_admin(console)
-    services: Services = state.services
+    runtime: Runtime = state.runtime
     # the very function ``portal audit verify`` runs: the whole chain from seq 1 under the audit key,
     # held to the checkpoint file when there is one, on its own connection as the app's role
-    checkpoint_file = services.settings.audit_checkpoint_path
+    checkpoint_file = runtime.settings.audit_checkpoint_path
     sources = [checkpoint_file] if checkpoint_file and Path(checkpoint_file).is_file() else []
-    result = await anyio.to_thread.run_sync(verify_url, services.db.pool.conninfo, services.settings, sources)
-    async with services.db.transaction() as conn:
+    result = await anyio.to_thread.run_sync(verify_url, runtime.db.pool.conninfo, runtime.settings, sources)
+    async with runtime.db.transaction() as conn:
         events = await events_after(conn, 0, AUDIT_PAGE_SIZE + 1)
     next_after = events[AUDIT_PAGE_SIZE - 1].seq if len(events) > AUDIT_PAGE_SIZE else None
     return await render(state, "audit.html", "Audit log", AuditView(events[:AUDIT_PAGE_SIZE], next_after, result),
@@ -143,8 +143,8 @@ async def verify_audit(state: State, console: ConsoleStaff) -> Template:
      exception_handlers=EXCEPTION_HANDLERS)
 async def allowlist_page(state: State, console: ConsoleStaff) -> Template:
     require_allowlist_reader(console)
-    services: Services = state.services
-    view = AllowlistView([m.id for m in services.snapshots.manifests], list(services.settings.destination_chains))
+    runtime: Runtime = state.runtime
+    view = AllowlistView([m.id for m in runtime.snapshots.manifests], list(runtime.settings.destination_chains))
     return await render(state, "allowlist.html", "Allowlist", view, user_of(console))
 
 
@@ -157,11 +157,11 @@ async def allowlist_download(
     format: Annotated[str, Parameter(max_length=4)] = "json",
 ) -> Response:
     require_allowlist_reader(console)
-    services: Services = state.services
-    if destination_chain not in services.settings.destination_chains:
+    runtime: Runtime = state.runtime
+    if destination_chain not in runtime.settings.destination_chains:
         raise NotFoundError(f"destination chain {destination_chain!r} is not served here", field="destination_chain")
-    async with services.db.transaction() as conn:
-        result = await allowlist.export(conn, services.snapshots, snapshot_id, destination_chain=destination_chain)
+    async with runtime.db.transaction() as conn:
+        result = await allowlist.export(conn, runtime.snapshots, snapshot_id, destination_chain=destination_chain)
     name = f"allowlist-{snapshot_id}-{destination_chain}"
     if format == "csv":
         return Response(allowlist.to_csv(result), media_type=CSV_MEDIA_TYPE,

@@ -18,7 +18,7 @@ from portal.http.clients import client_host
 from portal.http.console.pages import EXCEPTION_HANDLERS, form_text, render, user_of
 from portal.http.console.sign_in import CONSOLE, ConsoleStaff, RequestId
 from portal.http.pages.views import FieldError
-from portal.services import Services
+from portal.runtime import Runtime
 from portal.store.audit import AuditEvent
 from portal.store.review import RelatedRow
 
@@ -62,12 +62,12 @@ def _flatten(evidence: dict[str, Any], prefix: str = "") -> list[tuple[str, str]
     return items
 
 
-async def evidence_view(services: Services, principal: StaffPrincipal, request_id: uuid.UUID, *,
+async def evidence_view(runtime: Runtime, principal: StaffPrincipal, request_id: uuid.UUID, *,
                         errors: tuple[FieldError, ...] = (), form: dict[str, str] | None = None) -> EvidenceView:
-    now = services.clock()
-    threshold = services.settings.four_eyes_threshold
-    async with services.db.transaction() as conn:
-        detail = await review.request_detail(conn, request_id, snapshots=services.snapshots, threshold=threshold)
+    now = runtime.clock()
+    threshold = runtime.settings.four_eyes_threshold
+    async with runtime.db.transaction() as conn:
+        detail = await review.request_detail(conn, request_id, snapshots=runtime.snapshots, threshold=threshold)
         refusal = await leases.claim_refusal(conn, principal, request_id, threshold=threshold, at=now) or ""
         related = await queue.related_requests(conn, request_id, destination=detail.destination,
                                                client_address=detail.client_address)
@@ -75,7 +75,7 @@ async def evidence_view(services: Services, principal: StaffPrincipal, request_i
     left = queue.lease_seconds_left(detail.lease_expires_at, now)
     mine = detail.lease_holder == principal.actor and left > 0
     return EvidenceView(
-        detail=detail, amount_tokens=queue.token_units(detail.amount, services.settings.token_decimals),
+        detail=detail, amount_tokens=queue.token_units(detail.amount, runtime.settings.token_decimals),
         lease_mine=mine, lease_seconds_left=left,
         lease_expires_at=detail.lease_expires_at.isoformat() if detail.lease_expires_at else "",
         may_claim=not refusal and not mine, claim_refusal=refusal, four_eyes=_four_eyes(detail), related=related,
@@ -85,7 +85,7 @@ async def evidence_view(services: Services, principal: StaffPrincipal, request_i
 @get("/staff/requests/{request_id:uuid}", include_in_schema=False, cache_control=None, dependencies=CONSOLE,
      exception_handlers=EXCEPTION_HANDLERS)
 async def evidence_page(state: State, console: ConsoleStaff, request_id: RequestId) -> Template:
-    view = await evidence_view(state.services, console, request_id)
+    view = await evidence_view(state.runtime, console, request_id)
     return await render(state, "request.html", f"Request {request_id}", view, user_of(console))
 
 
@@ -93,14 +93,14 @@ async def _refused(state: State, console: ConsoleStaff, request_id: uuid.UUID,
                    exc: InvalidInputError | AmountNotReleasableError,
                    form: dict[str, str]) -> Template:
     errors = (FieldError(exc.field or "reason", exc.detail),)
-    view = await evidence_view(state.services, console, request_id, errors=errors, form=form)
+    view = await evidence_view(state.runtime, console, request_id, errors=errors, form=form)
     return await render(state, "request.html", f"Request {request_id}", view, user_of(console), status_code=400)
 
 
 @post("/staff/requests/{request_id:uuid}/decision", include_in_schema=False, dependencies=CONSOLE,
       exception_handlers=EXCEPTION_HANDLERS)
 async def decide(state: State, request: Request, console: ConsoleStaff, request_id: RequestId) -> Template | Redirect:
-    services: Services = state.services
+    runtime: Runtime = state.runtime
     form = await request.form()
     kept = {"decision": str(form.get("decision") or "")[:20]}
     try:
@@ -110,10 +110,10 @@ async def decide(state: State, request: Request, console: ConsoleStaff, request_
         reason = form_text(form, "reason", max_chars=MAX_REASON_CHARS,
                            required="Give a reason (it goes to the audit log)")
         public_note = form_text(form, "public_note", max_chars=MAX_REASON_CHARS)
-        async with services.db.transaction() as conn:
+        async with runtime.db.transaction() as conn:
             await review.decide(conn, console, request_id, decision, reason=reason,  # type: ignore[arg-type]
-                                public_note=public_note, at=services.clock(),
-                                threshold=services.settings.four_eyes_threshold, snapshots=services.snapshots,
+                                public_note=public_note, at=runtime.clock(),
+                                threshold=runtime.settings.four_eyes_threshold, snapshots=runtime.snapshots,
                                 client=client_host(request))
     except (InvalidInputError, AmountNotReleasableError) as exc:
         return await _refused(state, console, request_id, exc, kept)
@@ -123,9 +123,9 @@ async def decide(state: State, request: Request, console: ConsoleStaff, request_
 @post("/staff/requests/{request_id:uuid}/release", include_in_schema=False, dependencies=CONSOLE,
       exception_handlers=EXCEPTION_HANDLERS)
 async def release(state: State, request: Request, console: ConsoleStaff, request_id: RequestId) -> Redirect:
-    services: Services = state.services
-    async with services.db.transaction() as conn:
-        await leases.release(conn, console, request_id, at=services.clock(), client=client_host(request))
+    runtime: Runtime = state.runtime
+    async with runtime.db.transaction() as conn:
+        await leases.release(conn, console, request_id, at=runtime.clock(), client=client_host(request))
     return Redirect("/staff/queue?notice=released", status_code=303)
 
 
@@ -133,13 +133,13 @@ async def release(state: State, request: Request, console: ConsoleStaff, request
       exception_handlers=EXCEPTION_HANDLERS)
 async def escalate(state: State, request: Request, console: ConsoleStaff,
                    request_id: RequestId) -> Template | Redirect:
-    services: Services = state.services
+    runtime: Runtime = state.runtime
     form = await request.form()
     try:
         reason = form_text(form, "escalation_reason", max_chars=MAX_REASON_CHARS,
                            required="Say why you escalate (it goes to the audit log)")
-        async with services.db.transaction() as conn:
-            await leases.escalate(conn, console, request_id, reason, at=services.clock(), client=client_host(request))
+        async with runtime.db.transaction() as conn:
+            await leases.escalate(conn, console, request_id, reason, at=runtime.clock(), client=client_host(request))
     except InvalidInputError as exc:
         return await _refused(state, console, request_id,
                               InvalidInputError(exc.detail, field="escalation_reason"), {})
@@ -150,12 +150,12 @@ async def escalate(state: State, request: Request, console: ConsoleStaff,
       exception_handlers=EXCEPTION_HANDLERS)
 async def reopen(state: State, request: Request, console: ConsoleStaff,
                  request_id: RequestId) -> Template | Redirect:
-    services: Services = state.services
+    runtime: Runtime = state.runtime
     form = await request.form()
     try:
         reason = form_text(form, "reopen_reason", max_chars=MAX_REASON_CHARS, required="Say why you reopen (audit log)")
-        async with services.db.transaction() as conn:
-            await leases.reopen(conn, console, request_id, reason, at=services.clock(), client=client_host(request))
+        async with runtime.db.transaction() as conn:
+            await leases.reopen(conn, console, request_id, reason, at=runtime.clock(), client=client_host(request))
     except InvalidInputError as exc:
         return await _refused(state, console, request_id, InvalidInputError(exc.detail, field="reopen_reason"), {})
     return Redirect("/staff/queue?notice=reopened", status_code=303)

@@ -92,7 +92,7 @@ def error_page(request: Request, exc: Exception) -> Template:
 
     if isinstance(exc, SessionEndedError):
         return render_now("sign_in.html", "Sign in", SignInPage(notice=exc.detail), exc.status,
-                          [cleared_cookie(state.services.settings), *sign_in_form(request)])
+                          [cleared_cookie(state.runtime.settings), *sign_in_form(request)])
     if isinstance(exc, PortalError):
         page = ErrorPage(exc.status, exc.detail, exc.field)
     elif isinstance(exc, ValidationException):

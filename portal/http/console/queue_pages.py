@@ -18,7 +18,7 @@ from portal.http.clients import client_host
 from portal.http.console.pages import EXCEPTION_HANDLERS, render, user_of
 from portal.http.console.sign_in import CONSOLE, ConsoleStaff, RequestId
 from portal.http.pages.views import Choice, FieldError
-from portal.services import Services
+from portal.runtime import Runtime
 
 PAGE_SIZE = 50
 NOTICES = {
@@ -81,8 +81,8 @@ def _choices(values: tuple[str, ...] | list[str], labels: dict[str, str] | None 
 async def queue_page(state: State, console: ConsoleStaff, status: Short = None, method: Short = None,
                      chain: Short = None, risk: Short = None, older_than_hours: Short = None, q: Short = None,
                      cursor: Short = None, notice: Short = None) -> Template:
-    services: Services = state.services
-    now = services.clock()
+    runtime: Runtime = state.runtime
+    now = runtime.clock()
     filters = {k: v for k, v in {"status": status, "method": method, "chain": chain, "risk": risk,
                                  "older_than_hours": older_than_hours, "q": q}.items() if v}
     errors: tuple[FieldError, ...] = ()
@@ -97,13 +97,13 @@ async def queue_page(state: State, console: ConsoleStaff, status: Short = None, 
         query = queue.QueueQuery(status=review.Status(status) if status else None, method=method or None,
                                  chain=chain or None, risk=risk or None,  # type: ignore[arg-type]
                                  older_than_hours=int(older_than_hours) if older_than_hours else None, search=q)
-        async with services.db.transaction() as conn:
+        async with runtime.db.transaction() as conn:
             page = await queue.queue_page(conn, query, limit=PAGE_SIZE, cursor=cursor,
-                                          threshold=services.settings.four_eyes_threshold, now=now)
+                                          threshold=runtime.settings.four_eyes_threshold, now=now)
     except InvalidInputError as exc:
         errors = (FieldError(exc.field or "q", exc.detail),)
     rows = [QueueRowView(str(i.request_id), i.status, i.snapshot_address, i.destination,
-                         queue.token_units(i.amount, services.settings.token_decimals), i.method, i.chain,
+                         queue.token_units(i.amount, runtime.settings.token_decimals), i.method, i.chain,
                          _age(i.created_at, now), _lease(i, now), i.escalated_at is not None) for i in page.items]
     next_url = None
     if page.next_cursor:
@@ -117,11 +117,11 @@ async def queue_page(state: State, console: ConsoleStaff, status: Short = None, 
 
 @post("/staff/claim-next", include_in_schema=False, dependencies=CONSOLE, exception_handlers=EXCEPTION_HANDLERS)
 async def claim_next(state: State, request: Request, console: ConsoleStaff) -> Redirect:
-    services: Services = state.services
-    settings = services.settings
-    async with services.db.transaction() as conn:
-        detail = await review.claim_next(conn, console, at=services.clock(),
-                                         lease_seconds=settings.review_lease_seconds, snapshots=services.snapshots,
+    runtime: Runtime = state.runtime
+    settings = runtime.settings
+    async with runtime.db.transaction() as conn:
+        detail = await review.claim_next(conn, console, at=runtime.clock(),
+                                         lease_seconds=settings.review_lease_seconds, snapshots=runtime.snapshots,
                                          threshold=settings.four_eyes_threshold, client=client_host(request))
     if detail is None:
         return Redirect("/staff/queue?notice=empty", status_code=303)
@@ -131,11 +131,11 @@ async def claim_next(state: State, request: Request, console: ConsoleStaff) -> R
 @post("/staff/requests/{request_id:uuid}/claim", include_in_schema=False, dependencies=CONSOLE,
       exception_handlers=EXCEPTION_HANDLERS)
 async def claim_chosen(state: State, request: Request, console: ConsoleStaff, request_id: RequestId) -> Redirect:
-    services: Services = state.services
-    settings = services.settings
-    async with services.db.transaction() as conn:
-        await leases.claim(conn, console, request_id, at=services.clock(), lease_seconds=settings.review_lease_seconds,
-                           snapshots=services.snapshots, threshold=settings.four_eyes_threshold,
+    runtime: Runtime = state.runtime
+    settings = runtime.settings
+    async with runtime.db.transaction() as conn:
+        await leases.claim(conn, console, request_id, at=runtime.clock(), lease_seconds=settings.review_lease_seconds,
+                           snapshots=runtime.snapshots, threshold=settings.four_eyes_threshold,
                            client=client_host(request))
     return Redirect(f"/staff/requests/{request_id}", status_code=303)
 

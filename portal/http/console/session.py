@@ -18,7 +18,7 @@ from portal.domain.staff import StaffPrincipal
 from portal.errors import AuthenticationError, PermissionDeniedError
 from portal.http import allowlist as allowlist_api
 from portal.http.throttle import throttled_posts
-from portal.services import Services
+from portal.runtime import Runtime
 from portal.settings import Settings
 
 CONSOLE_PATH = "/staff"
@@ -53,7 +53,7 @@ def cleared_cookie(settings: Settings) -> Cookie:
 
 
 def session_id_of(request: Request) -> str | None:
-    value = request.cookies.get(cookie_name(request.app.state.services.settings))
+    value = request.cookies.get(cookie_name(request.app.state.runtime.settings))
     if not value or len(value) > MAX_SESSION_ID_CHARS:
         return None
     return value
@@ -61,13 +61,13 @@ def session_id_of(request: Request) -> str | None:
 
 async def provide_console(request: Request) -> StaffPrincipal:
     """The ``console`` dependency: the principal of the request's live session (its idle clock restarted)."""
-    services: Services = request.app.state.services
+    runtime: Runtime = request.app.state.runtime
     session_id = session_id_of(request)
     if session_id is None:
         raise SessionEndedError("sign in to use the staff console")
-    async with services.db.transaction() as conn:
-        principal = await sessions.principal_for_session(conn, session_id, at=services.clock(),
-                                                         timeouts=timeouts(services.settings))
+    async with runtime.db.transaction() as conn:
+        principal = await sessions.principal_for_session(conn, session_id, at=runtime.clock(),
+                                                         timeouts=timeouts(runtime.settings))
     if principal is None:
         raise SessionEndedError("your session has ended (signed out, timed out, or the key was revoked); "
                                 "sign in again")

@@ -26,7 +26,7 @@ from portal.http.console.session import (
     timeouts,
 )
 from portal.http.pages.views import FieldError
-from portal.services import Services
+from portal.runtime import Runtime
 
 ConsoleStaff = NamedDependency[StaffPrincipal]
 """A console handler's ``console: ConsoleStaff`` receives the principal of the live session."""
@@ -39,12 +39,12 @@ CONSOLE = {"console": Provide(provide_console)}
 @get("/staff", include_in_schema=False, cache_control=None, exception_handlers=EXCEPTION_HANDLERS)
 async def console_home(state: State, request: Request,
                        notice: Annotated[str | None, Parameter(max_length=20)] = None) -> Template | Redirect:
-    services: Services = state.services
+    runtime: Runtime = state.runtime
     session_id = session_id_of(request)
     if session_id is not None:
-        async with services.db.transaction() as conn:
-            principal = await sessions.principal_for_session(conn, session_id, at=services.clock(),
-                                                             timeouts=timeouts(services.settings))
+        async with runtime.db.transaction() as conn:
+            principal = await sessions.principal_for_session(conn, session_id, at=runtime.clock(),
+                                                             timeouts=timeouts(runtime.settings))
         if principal is not None:
             return Redirect("/staff/queue")
     return await render(state, "sign_in.html", "Sign in", SignInPage(notice=NOTICES.get(notice or "", "")), None,
@@ -53,13 +53,13 @@ async def console_home(state: State, request: Request,
 
 @post("/staff/sign-in", include_in_schema=False, exception_handlers=EXCEPTION_HANDLERS)
 async def sign_in(state: State, request: Request) -> Template | Redirect:
-    services: Services = state.services
+    runtime: Runtime = state.runtime
     form = await request.form()
     try:
         api_key = form_text(form, "api_key", max_chars=MAX_TOKEN_CHARS, required="Enter your staff API key")
         assert api_key is not None
-        async with services.db.transaction() as conn:
-            started = await sessions.sign_in(conn, api_key, at=services.clock(), timeouts=timeouts(services.settings),
+        async with runtime.db.transaction() as conn:
+            started = await sessions.sign_in(conn, api_key, at=runtime.clock(), timeouts=timeouts(runtime.settings),
                                              client=client_host(request))
     except (InvalidInputError, AuthenticationError) as exc:
         errors = (FieldError("api_key", exc.detail if isinstance(exc, InvalidInputError)
@@ -68,18 +68,18 @@ async def sign_in(state: State, request: Request) -> Template | Redirect:
                             status_code=400 if isinstance(exc, InvalidInputError) else 401,
                             cookies=sign_in_form(request))
     # the pre-session cookie has done its job: from here on the forms are bound to the session
-    return Redirect("/staff/queue", status_code=303, cookies=[session_cookie(services.settings, started.session_id),
-                                                              cleared_pre_session_cookie(services.settings)])
+    return Redirect("/staff/queue", status_code=303, cookies=[session_cookie(runtime.settings, started.session_id),
+                                                              cleared_pre_session_cookie(runtime.settings)])
 
 
 @post("/staff/sign-out", include_in_schema=False, dependencies=CONSOLE, exception_handlers=EXCEPTION_HANDLERS)
 async def sign_out(state: State, request: Request, console: ConsoleStaff) -> Redirect:
-    services: Services = state.services
+    runtime: Runtime = state.runtime
     session_id = session_id_of(request)
     assert session_id is not None  # the console dependency found a live session
-    async with services.db.transaction() as conn:
-        await sessions.sign_out(conn, session_id, at=services.clock(), actor=console.actor, client=client_host(request))
-    return Redirect("/staff?notice=signed_out", status_code=303, cookies=[cleared_cookie(services.settings)])
+    async with runtime.db.transaction() as conn:
+        await sessions.sign_out(conn, session_id, at=runtime.clock(), actor=console.actor, client=client_host(request))
+    return Redirect("/staff?notice=signed_out", status_code=303, cookies=[cleared_cookie(runtime.settings)])
 
 
 ROUTES = [console_home, sign_in, sign_out]

@@ -19,7 +19,7 @@ from portal.http.pages.layout import current_banner, html_page
 from portal.http.pages.sentences import sentence
 from portal.http.pages.units import token_units
 from portal.http.pages.views import EligibilityPage, FieldError, HomePage
-from portal.services import Services
+from portal.runtime import Runtime
 
 MAX_ADDRESS_CHARS = 200  # EVM addresses are 42 characters, Solana's at most 44
 
@@ -28,7 +28,7 @@ MAX_ADDRESS_CHARS = 200  # EVM addresses are 42 characters, Solana's at most 44
 @get("/eligibility", operation_id="eligibilityPage", include_in_schema=False, sync_to_thread=False)
 def eligibility_page(request: Request) -> HtmlPage:
     state = request.app.state
-    services: Services = state.services
+    runtime: Runtime = state.runtime
     typed = request.query_params.get("address", "").strip()
     if not typed or len(typed) > MAX_ADDRESS_CHARS:
         message = ("Enter the address that held the old token." if not typed else
@@ -40,13 +40,13 @@ def eligibility_page(request: Request) -> HtmlPage:
     if cached is not None:
         return HtmlPage(cached)
     try:
-        answer = services.snapshots.eligibility(typed)
+        answer = runtime.snapshots.eligibility(typed)
     except InvalidAddressError as exc:
         errors = (FieldError("address", sentence(exc)),)
         return html_page(state, "home.html", "Check your address", HomePage(typed, errors), status_code=400)
-    manifest = next((m for m in services.snapshots.manifests if m.id == answer.snapshot_id), None)
+    manifest = next((m for m in runtime.snapshots.manifests if m.id == answer.snapshot_id), None)
     # the snapshot manifest's decimals (carried by an eligible answer), else the setting
-    decimals = answer.decimals if answer.decimals is not None else services.settings.token_decimals
+    decimals = answer.decimals if answer.decimals is not None else runtime.settings.token_decimals
     amount = int(answer.amount) if answer.amount is not None else 0
     view = EligibilityPage(
         address=answer.address, eligible=answer.eligible, chain="Solana" if typed[:2] != "0x" else "Ethereum",

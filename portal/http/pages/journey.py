@@ -39,7 +39,7 @@ from portal.http.pages.views import (
     StopPage,
     Summary,
 )
-from portal.services import Services
+from portal.runtime import Runtime
 
 QUESTIONS = ("address", "chain", "wallet", "destination")
 NO_STORE = {"Cache-Control": "no-store"}
@@ -72,7 +72,7 @@ def _url(answers: Answers, **extra: str) -> str:
     return "/prove?" + urlencode(fields)
 
 
-def _check(services: Services, answers: Answers, name: str) -> str | None:
+def _check(runtime: Runtime, answers: Answers, name: str) -> str | None:
     """The error sentence for answer ``name``, or None when it is acceptable."""
     value = getattr(answers, name)
     if name == "address":
@@ -82,9 +82,9 @@ def _check(services: Services, answers: Answers, name: str) -> str | None:
             holder = parse_address(value, field="address")
         except PortalError as exc:
             return sentence(exc)
-        return None if services.snapshots.find(holder) else words.NOT_IN_SNAPSHOT
+        return None if runtime.snapshots.find(holder) else words.NOT_IN_SNAPSHOT
     if name == "chain":
-        chosen = value in services.settings.destination_chains
+        chosen = value in runtime.settings.destination_chains
         return None if chosen else "Select where you want to receive the new token."
     if name == "wallet":
         holder_chain = parse_address(answers.address).chain
@@ -100,9 +100,9 @@ def _check(services: Services, answers: Answers, name: str) -> str | None:
     return None
 
 
-def _question(services: Services, answers: Answers, name: str, error: str | None) -> QuestionPage:
+def _question(runtime: Runtime, answers: Answers, name: str, error: str | None) -> QuestionPage:
     position = QUESTIONS.index(name)
-    asked = [q for q in QUESTIONS[:position] if q != "chain" or len(services.settings.destination_chains) > 1]
+    asked = [q for q in QUESTIONS[:position] if q != "chain" or len(runtime.settings.destination_chains) > 1]
     previous = asked[-1] if asked else None
     back = _url(answers, change=previous) if previous else "/"
     errors = (FieldError(name, error),) if error else ()
@@ -112,7 +112,7 @@ def _question(services: Services, answers: Answers, name: str, error: str | None
         return QuestionPage(name, "Which address held the old token?", words.ADDRESS_HINT, "text", value, (), hidden,
                             back, errors)
     if name == "chain":
-        options = tuple(Choice(chain, *words.CHAINS[chain]) for chain in services.settings.destination_chains)
+        options = tuple(Choice(chain, *words.CHAINS[chain]) for chain in runtime.settings.destination_chains)
         return QuestionPage(name, "Where do you want to receive the new token?", words.CHAIN_HINT, "radios", value,
                             options, hidden, back, errors)
     if name == "wallet":
@@ -144,17 +144,17 @@ async def prove(state: State, request: Request, address: str = Parameter(default
                 destination: str = Parameter(default="", max_length=200),
                 change: str = Parameter(default="", max_length=20),
                 asked: str = Parameter(default="", max_length=20)) -> Template:
-    services: Services = state.services
-    chains = services.settings.destination_chains
+    runtime: Runtime = state.runtime
+    chains = runtime.settings.destination_chains
     answers = Answers(address.strip(), chain.strip() or (chains[0] if len(chains) == 1 else ""), wallet.strip(),
                       destination.strip())
     # A question counts as answered (so its error shows) when its field or its form was sent.
     sent = set(request.query_params) | {asked}
     for name in QUESTIONS:
-        error = _check(services, answers, name)
+        error = _check(runtime, answers, name)
         if error is not None or name == change:
             shown = error if name in sent and name != change else None
-            question = _question(services, answers, name, shown)
+            question = _question(runtime, answers, name, shown)
             return await page(state, "question.html", question.question, question,
                               status_code=400 if shown else 200, scripts=words.QUESTION_SCRIPTS)
         if name == "wallet" and answers.wallet == "exchange":
@@ -163,9 +163,9 @@ async def prove(state: State, request: Request, address: str = Parameter(default
     return await page(state, "check.html", "Check your answers", _check_page(answers))
 
 
-def _sign_page(services: Services, answers: Answers, challenge: challenges.Challenge, choice: journey.MethodChoice
+def _sign_page(runtime: Runtime, answers: Answers, challenge: challenges.Challenge, choice: journey.MethodChoice
                ) -> SignPage:
-    project_id = services.settings.walletconnect_project_id
+    project_id = runtime.settings.walletconnect_project_id
     ways = tuple(way for way in choice.sign_ways if way != "walletconnect" or project_id)
     typed_json = msgspec.json.format(msgspec.json.encode(challenge.typed_data), indent=2).decode() \
         if challenge.typed_data else None
@@ -173,7 +173,7 @@ def _sign_page(services: Services, answers: Answers, challenge: challenges.Chall
     destination_chain = getattr(challenge, "destination_chain", answers.chain)
     data = {"challenge_id": str(challenge.challenge_id), "method": challenge.method, "message": challenge.message,
             "typed_data": challenge.typed_data, "unsigned_transaction": unsigned,
-            "address": answers.address, "evm_chain_id": services.settings.evm_chain_id,
+            "address": answers.address, "evm_chain_id": runtime.settings.evm_chain_id,
             "walletconnect_project_id": project_id if "walletconnect" in ways else None,
             "wallet": answers.wallet}
     label, hint = words.proof_field(challenge.method)
@@ -190,12 +190,12 @@ def _sign_page(services: Services, answers: Answers, challenge: challenges.Chall
 
 @post("/prove/challenge", operation_id="proveChallengePage", include_in_schema=False, status_code=200)
 async def prove_challenge(state: State, request: Request, data: URLEncodedBody[ProveForm]) -> Template:
-    services: Services = state.services
+    runtime: Runtime = state.runtime
     answers = Answers(data.address.strip(), data.chain.strip(), data.wallet.strip(), data.destination.strip())
     for name in QUESTIONS:
-        error = _check(services, answers, name)
+        error = _check(runtime, answers, name)
         if error is not None:
-            question = _question(services, answers, name, error)
+            question = _question(runtime, answers, name, error)
             return await page(state, "question.html", question.question, question, status_code=400,
                               scripts=words.QUESTION_SCRIPTS)
     choice = journey.method_for(parse_address(answers.address).chain, answers.wallet)  # type: ignore[arg-type]
@@ -204,19 +204,19 @@ async def prove_challenge(state: State, request: Request, data: URLEncodedBody[P
         return await page(state, "stop.html", stop.heading, stop)
     try:
         challenge = await challenges.issue(
-            services.db, snapshots=services.snapshots, settings=services.settings, now=services.clock(),
+            runtime.db, snapshots=runtime.snapshots, settings=runtime.settings, now=runtime.clock(),
             address=answers.address, destination=answers.destination, method=choice.method,  # type: ignore[arg-type]
             meta=meta_of(request), destination_chain=answers.chain,  # type: ignore[arg-type]
-            message_style=choice.message_style, chain=services.evm_chain, solana_chain=services.solana_chain)
+            message_style=choice.message_style, chain=runtime.evm_chain, solana_chain=runtime.solana_chain)
     except PortalError as exc:
         field = exc.field if exc.field in ("address", "destination") else None
         if field:
-            question = _question(services, answers, field, sentence(exc))
+            question = _question(runtime, answers, field, sentence(exc))
             return await page(state, "question.html", question.question, question, status_code=exc.status,
                               scripts=words.QUESTION_SCRIPTS)
         check = msgspec.structs.replace(_check_page(answers), errors=(FieldError("get-message", sentence(exc)),))
         return await page(state, "check.html", "Check your answers", check, status_code=exc.status)
-    sign = _sign_page(services, answers, challenge, choice)
+    sign = _sign_page(runtime, answers, challenge, choice)
     return await page(state, "sign.html", "Sign the message", sign, scripts=words.SIGN_SCRIPTS)
 
 
@@ -235,7 +235,7 @@ async def _retry(state: State, answers: Answers, message: str, status_code: int)
 
 @post("/prove/submit", operation_id="proveSubmitPage", include_in_schema=False, status_code=200)
 async def prove_submit(state: State, request: Request, data: URLEncodedBody[SubmitForm]) -> Template:
-    services: Services = state.services
+    runtime: Runtime = state.runtime
     answers = Answers(data.address, data.chain, data.wallet, data.destination)
     try:
         challenge_id = uuid.UUID(data.challenge_id)
@@ -245,8 +245,8 @@ async def prove_submit(state: State, request: Request, data: URLEncodedBody[Subm
         return await _retry(state, answers, words.EMPTY_PROOF, 400)
     try:
         outcome = await requests.submit(
-            services.db, _proof_submission(data, challenge_id), snapshots=services.snapshots,
-            settings=services.settings, chain=services.evm_chain, now=services.clock(), meta=meta_of(request))
+            runtime.db, _proof_submission(data, challenge_id), snapshots=runtime.snapshots,
+            settings=runtime.settings, chain=runtime.evm_chain, now=runtime.clock(), meta=meta_of(request))
     except PortalError as exc:
         return await _retry(state, answers, sentence(exc), exc.status)
     confirmation = ConfirmationPage(
@@ -254,7 +254,7 @@ async def prove_submit(state: State, request: Request, data: URLEncodedBody[Subm
         status_url=f"/requests/{outcome.request_id}",
         bookmark_url=f"/requests/{outcome.request_id}#token={outcome.status_token}" if outcome.status_token else None,
         expected_review_hours=outcome.expected_review_hours,
-        token_file=words.token_file(str(outcome.request_id), outcome.status_token, services.settings.public_url))
+        token_file=words.token_file(str(outcome.request_id), outcome.status_token, runtime.settings.public_url))
     title = "Your request has been sent" if outcome.created else "You already have a request"
     template = await page(state, "confirmation.html", title, confirmation)
     template.headers.update(NO_STORE)

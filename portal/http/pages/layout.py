@@ -30,7 +30,7 @@ from portal.domain.official import OfficialBanner
 from portal.errors import PortalError
 from portal.http.background import running
 from portal.http.html_page import HtmlPage
-from portal.services import Services
+from portal.runtime import Runtime
 
 logger = logging.getLogger(__name__)
 
@@ -137,24 +137,24 @@ class BannerCache:
     def rendered(self, banner: OfficialBanner) -> RenderedBanner:
         return RenderedBanner(banner, self._templates, self._page_cache_entries)
 
-    async def refresh(self, services: Services) -> None:
-        async with services.db.transaction() as conn:
-            banner = await official.banner(conn, services.clock())
+    async def refresh(self, runtime: Runtime) -> None:
+        async with runtime.db.transaction() as conn:
+            banner = await official.banner(conn, runtime.clock())
         if self.current.banner != banner:
             self.current = self.rendered(banner)
 
 
 @contextlib.asynccontextmanager
 async def banner_refresher(app: Litestar) -> AsyncIterator[None]:
-    """A lifespan entered after the one that builds ``app.state.services``: the first banner is read
+    """A lifespan entered after the one that builds ``app.state.runtime``: the first banner is read
     before the app serves, then again every ``BANNER_TTL_SECONDS``. A failed read keeps the banner
     it had (before the first success: "no signed policy yet", which tells holders to trust nothing)."""
-    services: Services = app.state.services
-    cache = app.state[BANNER_STATE_KEY] = BannerCache(templates_of(app.state), services.settings.page_cache_entries)
+    runtime: Runtime = app.state.runtime
+    cache = app.state[BANNER_STATE_KEY] = BannerCache(templates_of(app.state), runtime.settings.page_cache_entries)
 
     async def refresh() -> None:
         try:
-            await cache.refresh(services)
+            await cache.refresh(runtime)
         except PortalError as exc:  # the database is down: /ready says so; the banner stays as it was
             logger.warning("page banner not refreshed, keeping the last one: %s", exc.detail)
         except Exception:  # anything else is a bug, said loudly; the loop must still go on

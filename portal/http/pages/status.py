@@ -25,7 +25,7 @@ from portal.http.pages.journey import NO_STORE
 from portal.http.pages.layout import page
 from portal.http.pages.sentences import sentence
 from portal.http.pages.views import AnswerRow, FieldError, StatusPage
-from portal.services import Services
+from portal.runtime import Runtime
 
 STATUS_SCRIPTS = ("js/main.js", "js/status.js")
 STATUS_WORDS = {
@@ -75,10 +75,10 @@ async def _render(state: State, view: StatusPage, status_code: int = 200) -> Tem
 
 
 async def _lookup(state: State, request_id: str, token: str, *, ask_reference: bool) -> Template:
-    services: Services = state.services
+    runtime: Runtime = state.runtime
     try:
-        view = await requests.holder_view(services.db, _uuid(request_id), token.strip() or None,
-                                          settings=services.settings)
+        view = await requests.holder_view(runtime.db, _uuid(request_id), token.strip() or None,
+                                          settings=runtime.settings)
     except PortalError as exc:
         field = "request_id" if ask_reference else "status_token"
         return await _render(state, StatusPage(request_id, ask_reference=ask_reference,
@@ -111,16 +111,16 @@ async def show(state: State, data: URLEncodedBody[TokenForm], request_id: str = 
       status_code=200)
 async def answer(state: State, request: Request, data: URLEncodedBody[AnswerForm],
                  request_id: str = Parameter(max_length=64)) -> Template:
-    services: Services = state.services
+    runtime: Runtime = state.runtime
     token = data.status_token.strip()
     try:
-        view = await answers.answer(services.db, _uuid(request_id), token or None, answers.AnswerSubmission(data.text),
-                                    settings=services.settings, chain=services.evm_chain,
-                                    solana_chain=services.solana_chain, now=services.clock(), meta=meta_of(request))
+        view = await answers.answer(runtime.db, _uuid(request_id), token or None, answers.AnswerSubmission(data.text),
+                                    settings=runtime.settings, chain=runtime.evm_chain,
+                                    solana_chain=runtime.solana_chain, now=runtime.clock(), meta=meta_of(request))
     except PortalError as exc:
         if exc.field != "text":
             return await _lookup_with_error(state, request_id, token, exc)
-        current = await requests.holder_view(services.db, _uuid(request_id), token, settings=services.settings)
+        current = await requests.holder_view(runtime.db, _uuid(request_id), token, settings=runtime.settings)
         return await _render(state, _view(current, token, answer_text=data.text,
                                           errors=(FieldError("text", sentence_for_text(exc)),)), exc.status)
     return await _render(state, _view(view, token, answered=True))
@@ -131,10 +131,10 @@ def sentence_for_text(exc: PortalError) -> str:
 
 
 async def _lookup_with_error(state: State, request_id: str, token: str, exc: PortalError) -> Template:
-    services: Services = state.services
+    runtime: Runtime = state.runtime
     try:
-        current = await requests.holder_view(services.db, _uuid(request_id), token or None,
-                                             settings=services.settings)
+        current = await requests.holder_view(runtime.db, _uuid(request_id), token or None,
+                                             settings=runtime.settings)
     except PortalError:
         return await _render(state, StatusPage(request_id, errors=(FieldError("status_token", sentence(exc)),)),
                              exc.status)

@@ -1,15 +1,14 @@
 """What a running app holds for its whole life: created by the lifespan, closed by it.
 
-This is the only long-lived state: one ``Services`` per app, stored on ``app.state.services`` and
+This is the only long-lived state: one ``Runtime`` per app, stored on ``app.state.runtime`` and
 handed to handlers by dependency injection. Tests build apps with their own clock or chain.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from portal.domain.context import Clock, UseCaseContext, utc_now
 from portal.domain.eligibility import SnapshotSet
 from portal.domain.jwt_auth import JwtVerifier
 from portal.domain.policy_roots import Anchor
@@ -19,15 +18,14 @@ from portal.domain.readiness import ReadinessCheck
 from portal.settings import Settings
 from portal.store.database import Database
 
-Clock = Callable[[], dt.datetime]
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+__all__ = ["Clock", "Runtime", "utc_now"]
 
 
 @dataclass
-class Services:
+class Runtime:
+    """The app's resources for its lifetime. Use cases get ``ctx`` (``portal.http.deps``); the rest
+    (readiness checks, the JWT verifier, the policy's trust anchor) serve the HTTP edge only."""
+
     settings: Settings
     db: Database
     snapshots: SnapshotSet
@@ -37,3 +35,8 @@ class Services:
     policy_root: Anchor | None = None  # PORTAL_POLICY_ROOT: where the served root history starts
     evm_chain: EvmChain | None = None
     solana_chain: SolanaChain | None = None
+    ctx: UseCaseContext = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.ctx = UseCaseContext(db=self.db, snapshots=self.snapshots, settings=self.settings, clock=self.clock,
+                                  evm_node=self.evm_chain, solana_node=self.solana_chain)

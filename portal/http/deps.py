@@ -1,0 +1,16 @@
+"""Dependencies handlers receive by Litestar's injection (registered once, in ``create_app``).
+
+``ctx``: the ``UseCaseContext`` a use case takes (``portal.domain.context``); a handler passes it on
+with one request Struct and never unpacks it. ``staff``: the authenticated staff principal
+(``portal.http.auth``).
+"""
+
+from __future__ import annotations
+
+from litestar.datastructures import State
+
+from portal.domain.context import UseCaseContext
+
+
+def provide_ctx(state: State) -> UseCaseContext:
+    return state.runtime.ctx
