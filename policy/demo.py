@@ -12,7 +12,7 @@ import datetime as dt
 from eth_account import Account
 
 from policy.document import PolicyDocument, parse_document, split_front_matter
-from policy.root import TrustRoot, parse_root, root_statement
+from policy.root import TrustRoot, parse_root, root_statement, root_toml
 from policy.scaffold import example_text, iso, new_document
 from policy.signatures import Signature
 from policy.statement import sign_statement, statement
@@ -28,9 +28,9 @@ DEMO_NOTE = ("**This is a DEMO policy signed by DEMO keys kept in this demo's da
 
 def demo_root(private_keys: list[str], now: dt.datetime) -> tuple[TrustRoot, list[Signature]]:
     accounts = [Account.from_key(key) for key in private_keys]
-    signers = ", ".join(f'"{a.address}"' for a in accounts)
-    root = parse_root(f"version = 1\nthreshold = {len(accounts)}\nexpires = "
-                      f"{iso(now + dt.timedelta(days=DEMO_ROOT_DAYS))}\nsigners = [{signers}]\n".encode())
+    expires = iso(now + dt.timedelta(days=DEMO_ROOT_DAYS))
+    root = parse_root(root_toml(version=1, threshold=len(accounts), expires=expires,
+                                signers=[a.address for a in accounts]).encode())
     text = root_statement(root)
     return root, [Signature(a.address, sign_statement(text, a.key)) for a in accounts]
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import tomllib
+from collections.abc import Sequence
 from typing import Annotated
 
 import msgspec
@@ -59,6 +61,15 @@ def parse_root(raw: bytes) -> TrustRoot:
         if not (signer.startswith("0x") and len(signer) == 42):
             raise RootError(f"root: signers: {signer!r} is not an EVM address")
     return TrustRoot(root.version, root.threshold, root.expires, root.signers, raw, hashlib.sha256(raw).hexdigest())
+
+
+def root_toml(*, version: int, threshold: int, expires: str, signers: Sequence[str]) -> str:
+    """The text of a ``root.toml``, in the one layout every tool writes; ``expires`` is a TOML datetime
+    (``2027-01-01T00:00:00Z``), written bare. Each signer is a TOML basic string (JSON escaping is
+    valid TOML), so a hostile signer cannot close the string and add another. The text is not
+    checked here: ``parse_root`` it before signing."""
+    listed = ", ".join(json.dumps(signer) for signer in signers)
+    return f"version = {version}\nthreshold = {threshold}\nexpires = {expires}\nsigners = [{listed}]\n"
 
 
 def root_statement(root: TrustRoot) -> str:

@@ -20,6 +20,7 @@ from litestar.plugins.prometheus import PrometheusConfig
 from portal.domain import audit as audit_domain
 from portal.domain import destinations as destinations_domain
 from portal.domain import policies as policy_domain
+from portal.domain import policy_roots
 from portal.domain.eligibility import SnapshotSet
 from portal.domain.jwt_auth import HttpxJwksFetcher, JwtVerifier
 from portal.domain.proofs.chain import EvmChain, Web3Chain
@@ -33,7 +34,8 @@ from portal.http import (
     holders,
     links,
     pages,
-    policies,
+    policy_api,
+    policy_pages,
     review,
     snapshots,
     templating,
@@ -64,7 +66,8 @@ ROUTE_HANDLERS = [
     audit.list_audit_events,
     audit.list_audit_checkpoints,
     allowlist.get_allowlist,
-    *policies.ROUTES,
+    *policy_api.ROUTES,
+    *policy_pages.ROUTES,
     *links.ROUTES,
     *holders.ROUTES,
     *pages.ROUTES,
@@ -87,7 +90,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, evm_chain: EvmChai
         raise ValueError("create_app needs settings.database_url (the CLI starts an embedded server first)")
     app_url = settings.app_database_url or app_role_url(settings.database_url)  # type: ignore[arg-type]
 
-    policy_root = policy_domain.load_anchor(settings.policy_root)
+    policy_root = policy_roots.load_anchor(settings.policy_root)
     destinations = destinations_domain.load(settings.destinations_file)
     chain = evm_chain
     if chain is None and settings.evm_rpc_url:

@@ -25,7 +25,7 @@ from policy.chain import SeenState, verify_served
 from policy.document import parse_document
 from policy.errors import PolicyError
 from policy.remote import FetchError, fetch_served
-from policy.root import parse_root, root_statement, verify_root_chain
+from policy.root import parse_root, root_statement, root_toml, verify_root_chain
 from policy.scaffold import new_document, next_document
 from policy.signatures import Signature, add_signature, dump_signatures, load_signatures, sig_path
 from policy.slips import find_slip
@@ -305,9 +305,7 @@ def run_root_publish(args: argparse.Namespace) -> int:
 
 @_one_line
 def run_root_init(args: argparse.Namespace) -> int:
-    signers = ", ".join(f'"{s}"' for s in args.signer)
-    text = (f"version = {args.version}\nthreshold = {args.threshold}\nexpires = {args.expires}\n"
-            f"signers = [{signers}]\n")
+    text = root_toml(version=args.version, threshold=args.threshold, expires=args.expires, signers=args.signer)
     parse_root(text.encode())
     args.out.write_text(text)
     print_json({"root": str(args.out), "signers": args.signer, "threshold": args.threshold})

@@ -25,7 +25,7 @@ from policy.signatures import dump_signatures, load_signatures
 from portal.demo import build_demo_snapshots
 from portal.domain import policies
 from portal.domain.context import utc_now
-from portal.domain.policy_roots import Anchor
+from portal.domain.policy_roots import Anchor, Publication
 from portal.settings import Settings
 from portal.store import policies as policy_store
 from portal.store.database import Database
@@ -74,8 +74,9 @@ def publish_demo_policy(database_url: str, data_dir: Path, *, public_url: str, n
             doc = demo_document(public_url=public_url, now=now, version=version, prev=prev)
             (folder / "official.md").write_bytes(doc.raw)
             dump_signatures(folder / "official.md.sig.json", sign_document(doc, keys))
-            await policies.publish(db, document_text=doc.raw.decode(), signatures=sign_document(doc, keys),
-                                   anchor=anchor, actor="demo", client=None, now=now)
+            async with db.transaction() as conn:
+                publication = Publication(doc.raw.decode(), sign_document(doc, keys), actor="demo")
+                await policies.publish(conn, publication, anchor, now)
         finally:
             await db.close()
 

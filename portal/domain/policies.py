@@ -1,31 +1,28 @@
-"""Publishing and reading signed policy; the lookalike-link checker over the published links.
+"""Signed policy versions: publish one, read them, and pick the main policy the site speaks for.
 
 Invariant: a stored version passed ``policy.verify.check_policy`` against the newest stored trust
 root (``portal.domain.policy_roots``) and the slug's previous stored version, under a per-slug lock,
 in the same transaction that stores it and appends its audit event. Verification is the library's, unchanged: the server
-accepts exactly what ``portal policy verify`` accepts offline.
+accepts exactly what ``portal policy verify`` accepts offline. Link checking over the main policy's
+links is ``portal.domain.links``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import msgspec
 
 from policy.document import PolicyDocument, parse_document
 from policy.errors import PolicyError
-from policy.links import LinkVerdict, OfficialLinks, check_link, export_rules, official_links
-from policy.root import parse_root
-from policy.scan import ScanResult, scan_text
-from policy.signatures import Signature, encode_signature_file, load_signatures, sig_path
+from policy.signatures import Signature, encode_signature_file
 from policy.statement import statement
 from policy.verify import check_policy
 from portal.domain import policy_roots
 from portal.domain.audit import AuditAction, record
-from portal.domain.policy_roots import Anchor
+from portal.domain.policy_roots import Anchor, Publication
 from portal.domain.readiness import Check
-from portal.errors import NotFoundError, PolicyRejectedError, SettingsError
+from portal.errors import NotFoundError, PolicyRejectedError
 from portal.store import policies as store
 from portal.store.database import Connection, Database
 
@@ -48,23 +45,6 @@ class PolicyVersion(msgspec.Struct, frozen=True):
     signatures: list[Signature]
     published_at: dt.datetime
     root_version: int
-
-
-def load_anchor(path: str | None) -> Anchor | None:
-    """The trust root named by ``PORTAL_POLICY_ROOT`` and its ``.sig.json`` beside it, if any.
-
-    A bad file stops start-up naming the variable.
-    """
-    if path is None:
-        return None
-    try:
-        return Anchor(parse_root(Path(path).read_bytes()), load_signatures(sig_path(Path(path))))
-    except OSError as exc:
-        raise SettingsError("PORTAL_POLICY_ROOT", f"cannot read {path}: {exc.strerror}") from None
-    except PolicyError as exc:
-        raise SettingsError("PORTAL_POLICY_ROOT", str(exc)) from None
-    except msgspec.DecodeError as exc:
-        raise SettingsError("PORTAL_POLICY_ROOT", f"{sig_path(Path(path))}: {exc}") from None
 
 
 def _document(stored: store.StoredPolicy) -> PolicyDocument:
@@ -92,30 +72,30 @@ def parse_submitted(document_text: str) -> PolicyDocument:
         raise PolicyRejectedError(str(exc), field="document", code=exc.code) from None
 
 
-async def publish(db: Database, *, document_text: str, signatures: list[Signature], anchor: Anchor | None,
-                  actor: str, client: str | None, now: dt.datetime) -> PolicyVersion:
-    """Verify against the newest root and the previous version, then store and audit, in one transaction."""
-    doc = parse_submitted(document_text)
-    async with db.transaction() as conn:
-        root = await policy_roots.for_write(conn, anchor, now)
-        await store.lock_slug(conn, doc.slug)
-        latest = await store.latest(conn, doc.slug)
-        previous = _document(latest) if latest else None
-        result = check_policy(doc, signatures, root, previous=previous, now=now)
-        if not result.ok:
-            first = result.problems[0]
-            raise PolicyRejectedError(first.message, field="signatures" if "sign" in first.code else "document",
-                                      code=first.code,
-                                      extra={"problems": [msgspec.to_builtins(p) for p in result.problems]})
-        stored = store.StoredPolicy(
-            slug=doc.slug, version=doc.version, document=doc.raw, sha256=doc.sha256, prev=doc.prev,
-            signatures=[store.StoredSignature(s.signer, s.signature) for s in signatures],
-            effective=doc.effective, expires=doc.expires, published_by=actor, published_at=now,
-            root_version=root.version)
-        await store.insert(conn, stored)
-        await record(conn, AuditAction.POLICY_PUBLISHED, at=now, actor=actor, subject=f"policy:{doc.slug}",
-                     data={"version": doc.version, "sha256": doc.sha256, "signers": result.signers,
-                           "root_version": root.version}, client=client)
+async def publish(conn: Connection, publication: Publication, anchor: Anchor | None, now: dt.datetime
+                  ) -> PolicyVersion:
+    """Verify against the newest root and the previous version, then store and audit, all in the
+    caller's transaction (the roots and slug locks are held until it commits)."""
+    doc = parse_submitted(publication.text)
+    root = await policy_roots.for_write(conn, anchor, now)
+    await store.lock_slug(conn, doc.slug)
+    latest = await store.latest(conn, doc.slug)
+    previous = _document(latest) if latest else None
+    result = check_policy(doc, publication.signatures, root, previous=previous, now=now)
+    if not result.ok:
+        first = result.problems[0]
+        raise PolicyRejectedError(first.message, field="signatures" if "sign" in first.code else "document",
+                                  code=first.code,
+                                  extra={"problems": [msgspec.to_builtins(p) for p in result.problems]})
+    stored = store.StoredPolicy(
+        slug=doc.slug, version=doc.version, document=doc.raw, sha256=doc.sha256, prev=doc.prev,
+        signatures=[store.StoredSignature(s.signer, s.signature) for s in publication.signatures],
+        effective=doc.effective, expires=doc.expires, published_by=publication.actor, published_at=now,
+        root_version=root.version)
+    await store.insert(conn, stored)
+    await record(conn, AuditAction.POLICY_PUBLISHED, at=now, actor=publication.actor, subject=f"policy:{doc.slug}",
+                 data={"version": doc.version, "sha256": doc.sha256, "signers": result.signers,
+                       "root_version": root.version}, client=publication.client)
     return view(stored, now)
 
 
@@ -150,32 +130,11 @@ def main_policy(policies: list[PolicyVersion]) -> PolicyVersion | None:
     return next((p for p in policies if p.slug == OFFICIAL_SLUG), policies[0] if policies else None)
 
 
-async def links(conn: Connection) -> OfficialLinks | None:
+async def main_document(conn: Connection) -> PolicyDocument | None:
+    """The main policy's parsed document (as ``main_policy`` picks it), without building every view."""
     latest = await store.latest_of_each(conn)
     main = next((s for s in latest if s.slug == OFFICIAL_SLUG), latest[0] if latest else None)
-    return official_links(_document(main)) if main else None
-
-
-async def check_url(db: Database, url: str) -> LinkVerdict:
-    async with db.transaction() as conn:
-        official = await links(conn)
-    if official is None:
-        return LinkVerdict(verdict="unknown", matched=None, reasons=["no official policy is published yet"])
-    return check_link(url, official)
-
-
-async def scan(db: Database, text: str) -> ScanResult:
-    async with db.transaction() as conn:
-        official = await links(conn)
-    return scan_text(text, official or OfficialLinks(hosts=(), registrable=(), names=()))
-
-
-async def link_rules(db: Database) -> dict:
-    async with db.transaction() as conn:
-        official = await links(conn)
-    if official is None:
-        raise NotFoundError("no official policy is published yet, so there are no link rules")
-    return export_rules(official)
+    return _document(main) if main else None
 
 
 async def readiness(db: Database, now: dt.datetime) -> Check:
@@ -185,12 +144,3 @@ async def readiness(db: Database, now: dt.datetime) -> Check:
     if expired:
         return Check(False, "expired policy: " + ", ".join(expired))
     return Check(True, f"{len(policies)} current policy document(s)" if policies else "no policy published")
-
-
-def signed_security_txt(path: str) -> bytes:
-    """The OpenPGP-signed security.txt named by ``PORTAL_SECURITY_TXT``, read per request so a re-signed
-    file is served without a restart."""
-    try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        raise NotFoundError(f"security.txt is configured but cannot be read ({exc.strerror})") from None

@@ -11,16 +11,17 @@ versions are checked against.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import msgspec
 
 from policy.errors import PolicyError
 from policy.root import TrustRoot, parse_root, root_statement, verify_root_chain
-from policy.signatures import Signature
+from policy.signatures import Signature, load_signatures, sig_path
 from portal.domain.audit import AuditAction, record
-from portal.errors import NotFoundError, PolicyRejectedError
+from portal.errors import NotFoundError, PolicyRejectedError, SettingsError
 from portal.store import policies as store
-from portal.store.database import Connection, Database
+from portal.store.database import Connection
 
 
 class Anchor(msgspec.Struct, frozen=True):
@@ -28,6 +29,33 @@ class Anchor(msgspec.Struct, frozen=True):
 
     root: TrustRoot
     signatures: list[Signature]
+
+
+class Publication(msgspec.Struct, frozen=True):
+    """A request to publish signed text (a policy document or the next root): the exact text, the
+    signatures over its statement, and who asked, for the audit event."""
+
+    text: str
+    signatures: list[Signature]
+    actor: str
+    client: str | None = None
+
+
+def load_anchor(path: str | None) -> Anchor | None:
+    """The trust root named by ``PORTAL_POLICY_ROOT`` and its ``.sig.json`` beside it, if any.
+
+    A bad file stops start-up naming the variable.
+    """
+    if path is None:
+        return None
+    try:
+        return Anchor(parse_root(Path(path).read_bytes()), load_signatures(sig_path(Path(path))))
+    except OSError as exc:
+        raise SettingsError("PORTAL_POLICY_ROOT", f"cannot read {path}: {exc.strerror}") from None
+    except PolicyError as exc:
+        raise SettingsError("PORTAL_POLICY_ROOT", str(exc)) from None
+    except msgspec.DecodeError as exc:
+        raise SettingsError("PORTAL_POLICY_ROOT", f"{sig_path(Path(path))}: {exc}") from None
 
 
 class RootVersion(msgspec.Struct, frozen=True):
@@ -88,24 +116,25 @@ async def for_write(conn: Connection, anchor: Anchor | None, now: dt.datetime) -
     return parse_root(stored[-1].document)
 
 
-async def publish(db: Database, *, root_text: str, signatures: list[Signature], anchor: Anchor | None, actor: str,
-                  client: str | None, now: dt.datetime) -> RootVersion:
-    """Rotate: store the next root when the current root's threshold and its own both signed it."""
+async def publish(conn: Connection, publication: Publication, anchor: Anchor | None, now: dt.datetime
+                  ) -> RootVersion:
+    """Rotate: store the next root when the current root's threshold and its own both signed it.
+
+    Runs in the caller's transaction (the roots lock is held until it commits)."""
     try:
-        candidate = parse_root(root_text.encode("utf-8"))
+        candidate = parse_root(publication.text.encode("utf-8"))
     except PolicyError as exc:
         raise PolicyRejectedError(str(exc), field="root", code=exc.code) from None
-    async with db.transaction() as conn:
-        newest = await for_write(conn, anchor, now)
-        try:
-            verify_root_chain(newest, [(candidate, signatures)], now)
-        except PolicyError as exc:
-            raise PolicyRejectedError(str(exc), field="root" if exc.code == "invalid_root" else "signatures",
-                                      code=exc.code) from None
-        stored = _stored(candidate, signatures, actor, now)
-        await store.insert_root(conn, stored)
-        await record(conn, AuditAction.POLICY_ROOT_PUBLISHED, at=now, actor=actor, subject="policy:root",
-                     data={"version": candidate.version, "sha256": candidate.sha256}, client=client)
+    newest = await for_write(conn, anchor, now)
+    try:
+        verify_root_chain(newest, [(candidate, publication.signatures)], now)
+    except PolicyError as exc:
+        raise PolicyRejectedError(str(exc), field="root" if exc.code == "invalid_root" else "signatures",
+                                  code=exc.code) from None
+    stored = _stored(candidate, publication.signatures, publication.actor, now)
+    await store.insert_root(conn, stored)
+    await record(conn, AuditAction.POLICY_ROOT_PUBLISHED, at=now, actor=publication.actor, subject="policy:root",
+                 data={"version": candidate.version, "sha256": candidate.sha256}, client=publication.client)
     return view(stored, now)
 
 
@@ -114,3 +143,12 @@ async def one(conn: Connection, anchor: Anchor | None, number: int) -> store.Sto
         if stored.version == number:
             return stored
     raise NotFoundError(f"no trust root version {number} is published", field="version")
+
+
+async def history(conn: Connection, anchor: Anchor | None, now: dt.datetime) -> list[RootVersion]:
+    """Every served root as JSON, oldest first."""
+    return [view(stored, now) for stored in await served(conn, anchor)]
+
+
+async def version(conn: Connection, anchor: Anchor | None, number: int, now: dt.datetime) -> RootVersion:
+    return view(await one(conn, anchor, number), now)

@@ -4,7 +4,8 @@ Invariants: pages run only same-origin script (``script-src 'self'``, no inline 
 load nothing from another origin, cannot be framed, and post forms only to this origin. The one
 exception is the WalletConnect relay, which ``connect-src`` names only when a WalletConnect project
 id is configured. ``SecurityHeadersMiddleware`` adds the headers to any ``text/html`` response
-that does not set its own (the policy pages still send their stricter ``form-action 'none'``).
+that does not set its own (the policy pages send their own, built here with ``forms=False``:
+``form-action 'none'``, since a page that only shows signed text posts nothing).
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ WALLETCONNECT_ORIGINS = ("wss://relay.walletconnect.com", "wss://relay.walletcon
                          "https://verify.walletconnect.com", "https://verify.walletconnect.org")
 
 
-def content_security_policy(*, walletconnect: bool) -> str:
+def content_security_policy(*, walletconnect: bool, forms: bool = True) -> str:
+    """The CSP header value; ``forms=False`` for pages that post nothing (``form-action 'none'``)."""
     connect = ["'self'", *(WALLETCONNECT_ORIGINS if walletconnect else ())]
     directives = {
         "default-src": ["'none'"],
@@ -28,16 +30,16 @@ def content_security_policy(*, walletconnect: bool) -> str:
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
         "connect-src": connect,
-        "form-action": ["'self'"],
+        "form-action": ["'self'" if forms else "'none'"],
         "base-uri": ["'none'"],
         "frame-ancestors": ["'none'"],
     }
     return "; ".join(f"{name} {' '.join(values)}" for name, values in directives.items())
 
 
-def security_headers(*, walletconnect: bool) -> dict[str, str]:
+def security_headers(*, walletconnect: bool, forms: bool = True) -> dict[str, str]:
     return {
-        "Content-Security-Policy": content_security_policy(walletconnect=walletconnect),
+        "Content-Security-Policy": content_security_policy(walletconnect=walletconnect, forms=forms),
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "no-referrer",
         "X-Frame-Options": "DENY",

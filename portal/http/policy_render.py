@@ -1,5 +1,5 @@
-"""What the policy pages show (Structs for ``policy.html`` / ``policy_index.html`` on the base
-layout) and the Atom feed.
+"""What the policy pages show: Structs for ``policy.html`` / ``policy_index.html`` on the base
+layout, and the headers they are sent with (the Atom feed is ``policy.feed``).
 
 The pages are for people checking a link someone sent them, so they show what is needed to verify
 the policy without trusting this server: the exact statement that was signed, each signer and
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from xml.etree import ElementTree as ET
 
 import msgspec
 from markdown_it import MarkdownIt
@@ -23,10 +22,8 @@ from portal.domain.policies import PolicyVersion
 from portal.domain.policy_roots import RootVersion
 from portal.http import csp
 
-#: The site CSP (``portal.http.csp``) with forms switched off: a policy page posts nothing.
-CONTENT_SECURITY_POLICY = csp.content_security_policy(walletconnect=False).replace("form-action 'self'",
-                                                                                 "form-action 'none'")
-SECURITY_HEADERS = {**csp.security_headers(walletconnect=False), "Content-Security-Policy": CONTENT_SECURITY_POLICY}
+#: The site's security headers (``portal.http.csp``) with forms switched off: a policy page posts nothing.
+SECURITY_HEADERS = csp.security_headers(walletconnect=False, forms=False)
 VERIFY_SCRIPT = "js/policy-verify.js"
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
 
@@ -106,24 +103,3 @@ def policy_page(current: PolicyVersion, doc: PolicyDocument, *, roots: Sequence[
 
 def index_page(policies: Sequence[PolicyVersion]) -> PolicyIndexPage:
     return PolicyIndexPage(tuple(IndexItem(p.slug, p.title, p.version) for p in policies))
-
-
-def atom_feed(*, base_url: str, entries: list[tuple[str, str, int, str, dt.datetime]], updated: dt.datetime) -> bytes:
-    """``entries``: (slug, title, version, sha256, published_at), newest first."""
-    ns = "http://www.w3.org/2005/Atom"
-    feed = ET.Element("feed", xmlns=ns)
-    ET.SubElement(feed, "title").text = "Official policy"
-    ET.SubElement(feed, "id").text = f"{base_url}/policy/feed.atom"
-    ET.SubElement(feed, "updated").text = updated.astimezone(dt.UTC).isoformat()
-    ET.SubElement(feed, "link", rel="self", href=f"{base_url}/policy/feed.atom")
-    author = ET.SubElement(feed, "author")
-    ET.SubElement(author, "name").text = "migration-portal"
-    for slug, title, version, sha256, published_at in entries:
-        entry = ET.SubElement(feed, "entry")
-        ET.SubElement(entry, "title").text = f"{title} (version {version})"
-        ET.SubElement(entry, "id").text = f"urn:sha256:{sha256}"
-        ET.SubElement(entry, "updated").text = published_at.astimezone(dt.UTC).isoformat()
-        ET.SubElement(entry, "link", rel="alternate", href=f"{base_url}/policy/{slug}")
-        ET.SubElement(entry, "link", rel="related", href=f"{base_url}/v1/policies/{slug}/versions/{version}")
-        ET.SubElement(entry, "summary").text = f"Official policy {slug} version {version}, sha256 {sha256}"
-    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="utf-8")

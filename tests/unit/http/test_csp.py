@@ -51,3 +51,13 @@ def test_headers_added_to_html_only_and_never_override() -> None:
     assert b"content-security-policy" not in json_headers
     kept = dict(asyncio.run(_run(b"text/html", [(b"content-security-policy", b"default-src 'none'")])))
     assert kept[b"content-security-policy"] == b"default-src 'none'"
+
+
+def test_a_page_without_forms_differs_only_in_form_action() -> None:
+    site = directives(content_security_policy(walletconnect=False))
+    no_forms = directives(content_security_policy(walletconnect=False, forms=False))
+    assert no_forms["form-action"] == ["'none'"]
+    assert {k: v for k, v in no_forms.items() if k != "form-action"} == {k: v for k, v in site.items()
+                                                                         if k != "form-action"}
+    assert security_headers(walletconnect=False, forms=False)["Content-Security-Policy"] == \
+        content_security_policy(walletconnect=False, forms=False)
