@@ -1,7 +1,6 @@
-"""The typed dependencies the policy and link handlers take: ``ctx`` and the policy's trust anchor.
+"""The policy handlers' own dependency, the policy's trust anchor (``Ctx`` is ``portal.http.deps``'s).
 
-``Ctx`` marks a handler's ``ctx`` parameter as the app-level ``ctx`` dependency (``portal.http.deps``);
-Litestar wants named dependencies marked explicitly. The anchor (``Runtime.policy_root``, loaded once
+The anchor (``Runtime.policy_root``, loaded once
 from ``PORTAL_POLICY_ROOT``) is an HTTP-edge resource, not part of the ``UseCaseContext``: only the
 policy routes need it, so a route declares ``dependencies=ANCHOR``, takes ``anchor: TrustAnchor`` and
 passes it to the use case beside ``ctx``.
@@ -12,10 +11,11 @@ from __future__ import annotations
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 
-from portal.domain.context import UseCaseContext
 from portal.domain.policy_roots import Anchor
+from portal.http.deps import Ctx
 
-Ctx = NamedDependency[UseCaseContext]
+__all__ = ["ANCHOR", "Ctx", "TrustAnchor", "provide_anchor"]
+
 TrustAnchor = NamedDependency[Anchor | None]
 
 
