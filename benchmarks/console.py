@@ -35,8 +35,9 @@ from _server import portal_server
 from _stats import percentile_ms as percentile
 
 from portal.demo import build_demo_snapshots
-from portal.domain import queue, staff
+from portal.domain import staff
 from portal.domain.context import utc_now
+from portal.domain.review import queue
 from portal.store import review as review_store
 from portal.store.database import Database
 from portal.store.embedded import embedded_postgres
