@@ -8,8 +8,12 @@ with one request Struct and never unpacks it. ``staff``: the authenticated staff
 from __future__ import annotations
 
 from litestar.datastructures import State
+from litestar.di import NamedDependency
 
 from portal.domain.context import UseCaseContext
+
+# A handler's parameter ``ctx: Ctx`` (marked, since Litestar 3 stops inferring dependencies by name).
+Ctx = NamedDependency[UseCaseContext]
 
 
 def provide_ctx(state: State) -> UseCaseContext:

@@ -17,7 +17,7 @@ from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
 from portal.domain import leases, queue, review
-from portal.domain.proofs.facts import Method
+from portal.domain.proofs.registry import Method
 from portal.http.auth import Staff, require_role
 from portal.http.clients import client_host
 from portal.http.problems import problem_responses

@@ -18,7 +18,9 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from portal.domain import answers, leases, review
 from portal.domain.challenges import RequestMeta
+from portal.domain.context import UseCaseContext
 from portal.domain.eligibility import SnapshotSet
+from portal.domain.filing import RequestAccess
 from portal.domain.staff import StaffPrincipal
 from portal.errors import PortalError
 from portal.settings import Settings
@@ -120,9 +122,10 @@ def test_review_queue_matches_its_model(database_url: str) -> None:
             request_id = self.ids[index]
             target = review.HOLDER_TRANSITIONS.get((review.Status(self.status[request_id]), "answer"))
             try:
+                ctx = UseCaseContext(db, snapshots, Settings(), clock=lambda: self.now)
                 loop.run_until_complete(answers.answer(
-                    db, request_id, self.tokens[request_id], answers.AnswerSubmission("more info"),
-                    settings=Settings(), chain=None, now=self.now, meta=RequestMeta(None, None)))
+                    ctx, RequestAccess(request_id, self.tokens[request_id]), answers.AnswerSubmission("more info"),
+                    RequestMeta(None, None)))
             except PortalError as exc:
                 assert target is None and exc.code == "illegal_transition", exc.code
                 return
