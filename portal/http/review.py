@@ -15,7 +15,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
-from portal.domain.proofs.facts import Method
+from portal.domain.proofs.registry import Method
 from portal.domain.review import decisions, evidence, leases, queue, states
 from portal.http.auth import Staff, require_role
 from portal.http.clients import client_host

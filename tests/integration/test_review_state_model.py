@@ -20,6 +20,7 @@ from portal.domain import answers
 from portal.domain.challenges import RequestMeta
 from portal.domain.context import UseCaseContext
 from portal.domain.eligibility import SnapshotSet
+from portal.domain.filing import RequestAccess
 from portal.domain.review import decisions, leases
 from portal.domain.review import states as review
 from portal.domain.staff import StaffPrincipal
@@ -127,9 +128,10 @@ def test_review_queue_matches_its_model(database_url: str) -> None:
             request_id = self.ids[index]
             target = review.HOLDER_TRANSITIONS.get((review.Status(self.status[request_id]), "answer"))
             try:
+                ctx = UseCaseContext(db, snapshots, Settings(), clock=lambda: self.now)
                 loop.run_until_complete(answers.answer(
-                    db, request_id, self.tokens[request_id], answers.AnswerSubmission("more info"),
-                    settings=Settings(), chain=None, now=self.now, meta=RequestMeta(None, None)))
+                    ctx, RequestAccess(request_id, self.tokens[request_id]), answers.AnswerSubmission("more info"),
+                    RequestMeta(None, None)))
             except PortalError as exc:
                 assert target is None and exc.code == "illegal_transition", exc.code
                 return

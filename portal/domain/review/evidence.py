@@ -15,6 +15,7 @@ import msgspec
 
 from portal.domain.context import UseCaseContext
 from portal.domain.eligibility import SnapshotSet
+from portal.domain.proofs import registry
 from portal.errors import NotFoundError
 from portal.store import requests as requests_store
 from portal.store import review as store
@@ -61,7 +62,7 @@ def risk_flags(row: store.RequestRow, *, snapshots: SnapshotSet, threshold: int)
         flags.append(RiskFlag("destination_reused", f"{row.destination_uses} other request(s) name this destination"))
     if _destination_in_snapshot(snapshots, row.destination):
         flags.append(RiskFlag("destination_in_snapshot", "the destination is itself a snapshot address"))
-    if row.method == "eip1271":
+    if row.method in registry.contract_wallet_methods():
         flags.append(RiskFlag("contract_wallet", "the signer is a contract wallet (EIP-1271)"))
     if row.client_requests:
         flags.append(RiskFlag("client_many_requests",

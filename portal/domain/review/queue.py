@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Literal, get_args
+from typing import Literal
 
 import msgspec
 
 from portal.domain.context import UseCaseContext
-from portal.domain.proofs.facts import Method
+from portal.domain.proofs import registry
 from portal.domain.review.states import OPEN_STATUSES, Status
 from portal.domain.text import clean_text
 from portal.errors import InvalidInputError
@@ -36,7 +36,7 @@ RISK_FILTERS: dict[str, str] = {
 }
 # Derived from the one list of proof methods, so a new method can be filtered on the day it is added (a copy
 # here once left solana_onchain out: the filter answered 400 and the console could not find those requests).
-METHODS: tuple[str, ...] = get_args(Method)
+METHODS: tuple[str, ...] = registry.NAMES
 CHAINS = ("evm", "solana")
 MAX_SEARCH_CHARS = 200
 MAX_AGE_HOURS = 24 * 365

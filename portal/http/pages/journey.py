@@ -5,7 +5,7 @@ destination address), or the one named by ``change``, then shows "check your ans
 method in plain words. Answers travel in the query string and hidden fields: they are public
 addresses and choices, never secrets. ``POST /prove/challenge`` issues the challenge through
 ``challenges.issue`` (the function behind ``POST /v1/challenges``) and shows it exactly as it will
-be signed; ``POST /prove/submit`` files the proof through ``requests.submit`` and shows the status
+be signed; ``POST /prove/submit`` files the proof through ``filing.submit`` and shows the status
 token once.
 """
 
@@ -20,8 +20,9 @@ from litestar.datastructures import State
 from litestar.params import Parameter, URLEncodedBody
 from litestar.response import Template
 
-from portal.domain import challenges, journey, requests
+from portal.domain import challenges, filing, journey
 from portal.domain.eligibility import parse_address
+from portal.domain.proofs import registry
 from portal.errors import PortalError
 from portal.http.holders import meta_of
 from portal.http.pages import words
@@ -175,7 +176,7 @@ def _sign_page(runtime: Runtime, answers: Answers, challenge: challenges.Challen
             "typed_data": challenge.typed_data, "unsigned_transaction": unsigned,
             "address": answers.address, "evm_chain_id": runtime.settings.evm_chain_id,
             "walletconnect_project_id": project_id if "walletconnect" in ways else None,
-            "wallet": answers.wallet}
+            "wallet": answers.wallet, **registry.method(challenge.method).page_data()}
     label, hint = words.proof_field(challenge.method)
     return SignPage(
         challenge_id=str(challenge.challenge_id), method=challenge.method,
@@ -203,11 +204,9 @@ async def prove_challenge(state: State, request: Request, data: URLEncodedBody[P
         stop = StopPage(words.EXCHANGE_HEADING, words.EXCHANGE_TEXT, _url(answers, change="wallet"))
         return await page(state, "stop.html", stop.heading, stop)
     try:
-        challenge = await challenges.issue(
-            runtime.db, snapshots=runtime.snapshots, settings=runtime.settings, now=runtime.clock(),
-            address=answers.address, destination=answers.destination, method=choice.method,  # type: ignore[arg-type]
-            meta=meta_of(request), destination_chain=answers.chain,  # type: ignore[arg-type]
-            message_style=choice.message_style, chain=runtime.evm_chain, solana_chain=runtime.solana_chain)
+        challenge = await challenges.issue(runtime.ctx, challenges.NewChallenge(
+            answers.address, answers.destination, choice.method, answers.chain,  # type: ignore[arg-type]
+            choice.message_style), meta_of(request))
     except PortalError as exc:
         field = exc.field if exc.field in ("address", "destination") else None
         if field:
@@ -220,12 +219,12 @@ async def prove_challenge(state: State, request: Request, data: URLEncodedBody[P
     return await page(state, "sign.html", "Sign the message", sign, scripts=words.SIGN_SCRIPTS)
 
 
-def _proof_submission(form: SubmitForm, challenge_id: uuid.UUID) -> requests.ProofSubmission:
+def _proof_submission(form: SubmitForm, challenge_id: uuid.UUID) -> filing.ProofSubmission:
     text = form.proof.strip()
     kind = form.proof_kind
     if kind not in ("signature", "signed_transaction", "tx_hash"):
         kind = words.proof_kind_of(form.method, text)
-    return requests.ProofSubmission(challenge_id, **{kind: text})
+    return filing.ProofSubmission(challenge_id, **{kind: text})
 
 
 async def _retry(state: State, answers: Answers, message: str, status_code: int) -> Template:
@@ -244,9 +243,7 @@ async def prove_submit(state: State, request: Request, data: URLEncodedBody[Subm
     if not data.proof.strip():
         return await _retry(state, answers, words.EMPTY_PROOF, 400)
     try:
-        outcome = await requests.submit(
-            runtime.db, _proof_submission(data, challenge_id), snapshots=runtime.snapshots,
-            settings=runtime.settings, chain=runtime.evm_chain, now=runtime.clock(), meta=meta_of(request))
+        outcome = await filing.submit(runtime.ctx, _proof_submission(data, challenge_id), meta_of(request))
     except PortalError as exc:
         return await _retry(state, answers, sentence(exc), exc.status)
     confirmation = ConfirmationPage(

@@ -2,7 +2,7 @@
 
 The token travels only in a POST body (typed in, or moved there by JS from the URL fragment, which
 browsers never send): never in a query string, a cookie or a log line. Each POST calls the same
-domain function as the JSON API (``requests.holder_view``, ``answers.answer``); an unknown id and
+domain function as the JSON API (``filing.holder_view``, ``answers.answer``); an unknown id and
 a wrong token give the same sentence, so nobody learns which requests exist.
 """
 
@@ -17,9 +17,10 @@ from litestar.datastructures import State
 from litestar.params import Parameter, URLEncodedBody
 from litestar.response import Template
 
-from portal.domain import answers, requests
-from portal.domain.requests import HolderView
+from portal.domain import answers, filing
+from portal.domain.filing import HolderView, RequestAccess
 from portal.errors import PortalError
+from portal.http.copy.status import STATUS_WORDS
 from portal.http.holders import meta_of
 from portal.http.pages.journey import NO_STORE
 from portal.http.pages.layout import page
@@ -28,14 +29,6 @@ from portal.http.pages.views import AnswerRow, FieldError, StatusPage
 from portal.runtime import Runtime
 
 STATUS_SCRIPTS = ("js/main.js", "js/status.js")
-STATUS_WORDS = {
-    "pending_review": "Waiting for review",
-    "in_review": "Being reviewed",
-    "needs_info": "Staff need more information from you",
-    "awaiting_second_approval": "Approved by one reviewer, waiting for a second",
-    "approved": "Approved: your destination is on the allowlist",
-    "rejected": "Not approved",
-}
 _TIME = "%H:%M UTC on %d %B %Y"
 
 
@@ -77,8 +70,7 @@ async def _render(state: State, view: StatusPage, status_code: int = 200) -> Tem
 async def _lookup(state: State, request_id: str, token: str, *, ask_reference: bool) -> Template:
     runtime: Runtime = state.runtime
     try:
-        view = await requests.holder_view(runtime.db, _uuid(request_id), token.strip() or None,
-                                          settings=runtime.settings)
+        view = await filing.holder_view(runtime.ctx, RequestAccess(_uuid(request_id), token.strip() or None))
     except PortalError as exc:
         field = "request_id" if ask_reference else "status_token"
         return await _render(state, StatusPage(request_id, ask_reference=ask_reference,
@@ -114,13 +106,12 @@ async def answer(state: State, request: Request, data: URLEncodedBody[AnswerForm
     runtime: Runtime = state.runtime
     token = data.status_token.strip()
     try:
-        view = await answers.answer(runtime.db, _uuid(request_id), token or None, answers.AnswerSubmission(data.text),
-                                    settings=runtime.settings, chain=runtime.evm_chain,
-                                    solana_chain=runtime.solana_chain, now=runtime.clock(), meta=meta_of(request))
+        view = await answers.answer(runtime.ctx, RequestAccess(_uuid(request_id), token or None),
+                                    answers.AnswerSubmission(data.text), meta_of(request))
     except PortalError as exc:
         if exc.field != "text":
             return await _lookup_with_error(state, request_id, token, exc)
-        current = await requests.holder_view(runtime.db, _uuid(request_id), token, settings=runtime.settings)
+        current = await filing.holder_view(runtime.ctx, RequestAccess(_uuid(request_id), token))
         return await _render(state, _view(current, token, answer_text=data.text,
                                           errors=(FieldError("text", sentence_for_text(exc)),)), exc.status)
     return await _render(state, _view(view, token, answered=True))
@@ -133,8 +124,7 @@ def sentence_for_text(exc: PortalError) -> str:
 async def _lookup_with_error(state: State, request_id: str, token: str, exc: PortalError) -> Template:
     runtime: Runtime = state.runtime
     try:
-        current = await requests.holder_view(runtime.db, _uuid(request_id), token or None,
-                                             settings=runtime.settings)
+        current = await filing.holder_view(runtime.ctx, RequestAccess(_uuid(request_id), token or None))
     except PortalError:
         return await _render(state, StatusPage(request_id, errors=(FieldError("status_token", sentence(exc)),)),
                              exc.status)

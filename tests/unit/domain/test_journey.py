@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from portal.domain.journey import method_for, wallet_kinds
-from portal.domain.proofs.facts import EVM_METHODS, SOLANA_METHODS
+from portal.domain.proofs.registry import names_for
 
 
-@pytest.mark.parametrize(("chain", "allowed"), [("evm", EVM_METHODS), ("solana", SOLANA_METHODS)])
-def test_each_wallet_kind_has_a_method_of_its_chain(chain: str, allowed: frozenset) -> None:
+@pytest.mark.parametrize(("chain", "allowed"), [("evm", names_for("evm")), ("solana", names_for("solana"))])
+def test_each_wallet_kind_has_a_method_of_its_chain(chain: str, allowed: tuple[str, ...]) -> None:
     for wallet in wallet_kinds(chain):
         choice = method_for(chain, wallet)
         if wallet == "exchange":

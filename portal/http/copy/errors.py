@@ -1,0 +1,54 @@
+"""Every error the API can give, as a sentence that says what to do next (never a code).
+
+Pages catch the same ``PortalError``s the JSON API maps to problem+json and show ``sentence(error)``
+beside the field it names. Unknown codes fall back to a sentence per HTTP status.
+"""
+
+from __future__ import annotations
+
+from portal.errors import PortalError
+
+NOT_IN_SNAPSHOT = ("This address is not in the snapshot, so there is nothing to prove for it. Check that you entered "
+                   "the address that held the old token.")
+_BY_CODE = {
+    "invalid_address": "Enter the address exactly as your wallet shows it: 0x followed by 40 letters and digits "
+                       "for Ethereum, or a Solana address of 32 to 44 letters and digits.",
+    "invalid_checksum": "One or more letters of this address have the wrong case, which usually means a typo. "
+                        "Copy the address from your wallet again instead of typing it.",
+    "not_eligible": NOT_IN_SNAPSHOT,
+    "challenge_expired": "The message to sign has expired (each one is valid for a short time). Get a new message "
+                         "and sign it straight away.",
+    "challenge_used": "This message was already used to send a request. If you sent it, check your request with "
+                      "your status token; otherwise get a new message.",
+    "signature_mismatch": "The signature was not made by the snapshot address for this exact message. Sign again "
+                          "with the wallet that holds the snapshot address, without changing the text.",
+    "malformed_signature": "That does not look like a complete signature. Paste everything your wallet or tool "
+                           "printed, with nothing added.",
+    "rate_limited": "There have been too many attempts from your connection. Wait a minute, then try again.",
+    "rpc_unavailable": "This portal cannot check contract wallets or transactions at the moment. Go back and "
+                       "choose another kind of wallet, or ask for help through the official links.",
+    "upstream_unavailable": "A service this portal depends on is not answering. Try again in a few minutes.",
+    "illegal_transition": "This request is not waiting for an answer from you any more. Its current status is "
+                          "shown on this page.",
+    "conflict": "Someone else changed this request at the same moment. Reload the page to see its status.",
+    "not_found": "We could not find a request with that reference and status token. Check both and try again.",
+}
+_BY_STATUS = {
+    400: "Something in the form is not right. Check each answer and try again.",
+    404: "This page does not exist. Start again from the home page.",
+    405: "This page cannot be used like that. Start again from the home page.",
+    409: _BY_CODE["conflict"],
+    410: _BY_CODE["challenge_expired"],
+    422: "This request cannot be accepted as it is. Check your answers and try again.",
+    429: _BY_CODE["rate_limited"],
+    503: _BY_CODE["upstream_unavailable"],
+}
+FALLBACK = "Something went wrong on our side. Nothing was saved. Try again in a few minutes."
+
+
+def sentence(error: PortalError) -> str:
+    return _BY_CODE.get(error.code) or for_status(error.status)
+
+
+def for_status(status: int) -> str:
+    return _BY_STATUS.get(status, FALLBACK)
