@@ -8,9 +8,14 @@ with one request Struct and never unpacks it. ``staff``: the authenticated staff
 from __future__ import annotations
 
 from litestar.datastructures import State
+from litestar.di import NamedDependency
 
 from portal.domain.context import UseCaseContext
 
 
 def provide_ctx(state: State) -> UseCaseContext:
     return state.runtime.ctx
+
+
+Ctx = NamedDependency[UseCaseContext]
+"""A handler's ``ctx: Ctx`` parameter receives the ``UseCaseContext`` (``provide_ctx``)."""

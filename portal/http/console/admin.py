@@ -20,7 +20,7 @@ from portal.errors import ConflictError, InvalidInputError, NotFoundError
 from portal.http.console.pages import EXCEPTION_HANDLERS, form_text, render, user_of
 from portal.http.console.session import require_admin, require_allowlist_reader
 from portal.http.console.sign_in import CONSOLE, ConsoleStaff, MemberName
-from portal.http.pages.views import Choice, FieldError
+from portal.http.pages.view_models import Choice, FieldError
 from portal.runtime import Runtime
 from portal.store.audit import AuditEvent
 from portal.store.staff import StaffKeyRow

@@ -17,7 +17,7 @@ from portal.errors import AmountNotReleasableError, InvalidInputError
 from portal.http.clients import client_host
 from portal.http.console.pages import EXCEPTION_HANDLERS, form_text, render, user_of
 from portal.http.console.sign_in import CONSOLE, ConsoleStaff, RequestId
-from portal.http.pages.views import FieldError
+from portal.http.pages.view_models import FieldError
 from portal.runtime import Runtime
 from portal.store.audit import AuditEvent
 from portal.store.review import RelatedRow

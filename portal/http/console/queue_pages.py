@@ -17,7 +17,7 @@ from portal.errors import InvalidInputError
 from portal.http.clients import client_host
 from portal.http.console.pages import EXCEPTION_HANDLERS, render, user_of
 from portal.http.console.sign_in import CONSOLE, ConsoleStaff, RequestId
-from portal.http.pages.views import Choice, FieldError
+from portal.http.pages.view_models import Choice, FieldError
 from portal.runtime import Runtime
 
 PAGE_SIZE = 50

@@ -17,7 +17,7 @@ from portal.domain import sessions
 from portal.domain.staff import StaffPrincipal
 from portal.errors import AuthenticationError, PermissionDeniedError
 from portal.http import allowlist as allowlist_api
-from portal.http.throttle import throttled_posts
+from portal.http.fast.throttle import throttled_posts
 from portal.runtime import Runtime
 from portal.settings import Settings
 

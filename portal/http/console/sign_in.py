@@ -25,7 +25,7 @@ from portal.http.console.session import (
     session_id_of,
     timeouts,
 )
-from portal.http.pages.views import FieldError
+from portal.http.pages.view_models import FieldError
 from portal.runtime import Runtime
 
 ConsoleStaff = NamedDependency[StaffPrincipal]

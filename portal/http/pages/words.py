@@ -6,7 +6,7 @@ Kept apart from the handlers so the flow's logic reads in a few lines and the te
 from __future__ import annotations
 
 from portal.domain.journey import MethodChoice
-from portal.http.pages.views import Command
+from portal.http.pages.view_models import Command
 
 QUESTION_SCRIPTS = ("js/main.js",)
 ADDRESS_HINT = "The wallet address that held the old token when the snapshot was taken: 0x… or a Solana address."

@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from portal.domain.official import OfficialBanner, OfficialLink
-from portal.http.pages.layout import PageCache, RenderedBanner
-from portal.http.pages.views import EligibilityPage, FieldError, HomePage
+from portal.http.fast.page_cache import PageCache, RenderedBanner
+from portal.http.pages.view_models import EligibilityPage, FieldError, HomePage
 from portal.http.templating import environment
 
 PUBLISHED = OfficialBanner(published=True, policy_url="/policy/official", title="Official", version=3,
