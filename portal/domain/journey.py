@@ -16,7 +16,7 @@ The pages (``portal.http.pages.journey``) turn a step into words and a page.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import msgspec
@@ -101,7 +101,7 @@ class Question:
 
     name: QuestionName
     problem: Problem | None = None
-    error: PortalError | None = None
+    error: PortalError | None = field(default=None, compare=False)  # exceptions compare by identity
 
 
 @dataclass(frozen=True, slots=True)
