@@ -43,13 +43,13 @@ from portal.http import (
 from portal.http.allow import complete_allow
 from portal.http.auth import provide_staff
 from portal.http.deps import provide_ctx
+from portal.http.fast.request_metrics import RouteMetricsMiddleware
+from portal.http.fast.throttle import throttled_posts
 from portal.http.input_guard import DEFAULT_MAX_BODY_BYTES, InputGuardPlugin
 from portal.http.metrics import MetricsController, observe_rpc, queue_gauges
 from portal.http.openapi import openapi_config, tighten
 from portal.http.pages.layout import TEMPLATES_STATE_KEY, banner_refresher
 from portal.http.problems import problem_details_plugin
-from portal.http.request_metrics import RouteMetricsMiddleware
-from portal.http.throttle import throttled_posts
 from portal.runtime import Clock, Runtime, utc_now
 from portal.settings import Settings
 from portal.store.database import POOL_TIMEOUT_SECONDS, Database, app_role_url

@@ -22,7 +22,7 @@ from portal.http.console.render import EXCEPTION_HANDLERS, form_text, render, us
 from portal.http.console.session import require_admin, require_allowlist_reader
 from portal.http.console.sign_in import CONSOLE, ConsoleStaff, MemberName
 from portal.http.deps import Ctx
-from portal.http.pages.views import Choice, FieldError
+from portal.http.pages.view_models import Choice, FieldError
 from portal.store.audit import AuditEvent
 from portal.store.staff import StaffKeyRow
 

@@ -21,7 +21,7 @@ from portal.http.clients import client_host
 from portal.http.console.render import EXCEPTION_HANDLERS, form_text, render, user_of
 from portal.http.console.sign_in import CONSOLE, ConsoleStaff, RequestId
 from portal.http.deps import Ctx
-from portal.http.pages.views import FieldError
+from portal.http.pages.view_models import FieldError
 from portal.store.audit import AuditEvent
 from portal.store.review import RelatedRow
 

@@ -21,7 +21,7 @@ from portal.http.clients import client_host
 from portal.http.console.render import EXCEPTION_HANDLERS, render, user_of
 from portal.http.console.sign_in import CONSOLE, ConsoleStaff, RequestId
 from portal.http.deps import Ctx
-from portal.http.pages.views import Choice, FieldError
+from portal.http.pages.view_models import Choice, FieldError
 
 PAGE_SIZE = 50
 NOTICES = {

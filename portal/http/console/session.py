@@ -18,7 +18,7 @@ from portal.domain.staff import StaffPrincipal
 from portal.errors import AuthenticationError, PermissionDeniedError
 from portal.http import allowlist as allowlist_api
 from portal.http.deps import Ctx
-from portal.http.throttle import throttled_posts
+from portal.http.fast.throttle import throttled_posts
 from portal.settings import Settings
 
 CONSOLE_PATH = "/staff"

@@ -26,7 +26,7 @@ from portal.http.console.session import (
     timeouts,
 )
 from portal.http.deps import Ctx
-from portal.http.pages.views import FieldError
+from portal.http.pages.view_models import FieldError
 
 ConsoleStaff = NamedDependency[StaffPrincipal]
 """A console handler's ``console: ConsoleStaff`` receives the principal of the live session."""

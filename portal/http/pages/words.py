@@ -28,7 +28,7 @@ from portal.http.copy.journey import (
     wallet_hint,
     wrong_destination_chain,
 )
-from portal.http.pages.views import Command
+from portal.http.pages.view_models import Command
 
 __all__ = ["ADDRESS_HINT", "BAD_CHALLENGE", "CHAINS", "CHAIN_HINT", "EMPTY_PROOF", "EXCHANGE_HEADING",
            "EXCHANGE_TEXT", "METHOD_NAMES", "NOT_IN_SNAPSHOT", "ONE_LINE_WORDS", "QUESTION_SCRIPTS", "SIGN_SCRIPTS",
