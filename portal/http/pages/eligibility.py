@@ -15,9 +15,9 @@ from litestar import Request, get
 
 from portal.domain.context import UseCaseContext
 from portal.errors import InvalidAddressError
+from portal.http.copy.errors import sentence
 from portal.http.fast.html_page import HtmlPage
 from portal.http.pages.layout import kept_answer, render_page
-from portal.http.pages.sentences import sentence
 from portal.http.pages.units import token_units
 from portal.http.pages.view_models import EligibilityPage, FieldError, HomePage
 

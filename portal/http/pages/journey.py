@@ -24,12 +24,21 @@ from portal.domain import challenges, filing, journey
 from portal.domain.context import UseCaseContext
 from portal.domain.journey import JourneyAnswers
 from portal.errors import PortalError
+from portal.http.copy import journey as copy
+from portal.http.copy.errors import sentence
 from portal.http.deps import Ctx
 from portal.http.holders import meta_of
-from portal.http.pages import words
-from portal.http.pages.journey_views import answers_hidden, answers_url, check_page, question_page, sign_page
+from portal.http.pages.journey_views import (
+    QUESTION_SCRIPTS,
+    SIGN_SCRIPTS,
+    answers_hidden,
+    answers_url,
+    check_page,
+    proof_kind_of,
+    question_page,
+    sign_page,
+)
 from portal.http.pages.layout import render_page
-from portal.http.pages.sentences import sentence
 from portal.http.pages.view_models import ConfirmationPage, FieldError, RetryPage, StopPage
 
 NO_STORE = {"Cache-Control": "no-store"}
@@ -67,11 +76,11 @@ def _question(state: State, ctx: UseCaseContext, answers: JourneyAnswers, step: 
     question = question_page(ctx.settings, answers, step)
     code = status_code or (400 if question.errors else 200)
     return render_page(state, "question.html", question.question, question, status_code=code,
-                       scripts=words.QUESTION_SCRIPTS)
+                       scripts=QUESTION_SCRIPTS)
 
 
 def _stop(state: State, answers: JourneyAnswers) -> Template:
-    stop = StopPage(words.EXCHANGE_HEADING, words.EXCHANGE_TEXT, answers_url(answers, change="wallet"))
+    stop = StopPage(copy.EXCHANGE_HEADING, copy.EXCHANGE_TEXT, answers_url(answers, change="wallet"))
     return render_page(state, "stop.html", stop.heading, stop)
 
 
@@ -116,14 +125,14 @@ async def prove_challenge(ctx: Ctx, state: State, request: Request, data: URLEnc
                                         errors=(FieldError("get-message", sentence(exc)),))
         return render_page(state, "check.html", "Check your answers", check, status_code=exc.status)
     sign = sign_page(ctx.settings, answers, challenge, choice)
-    return render_page(state, "sign.html", "Sign the message", sign, scripts=words.SIGN_SCRIPTS)
+    return render_page(state, "sign.html", "Sign the message", sign, scripts=SIGN_SCRIPTS)
 
 
 def _proof_submission(form: SubmitForm, challenge_id: uuid.UUID) -> filing.ProofSubmission:
     text = form.proof.strip()
     kind = form.proof_kind
     if kind not in ("signature", "signed_transaction", "tx_hash"):
-        kind = words.proof_kind_of(form.method, text)
+        kind = proof_kind_of(form.method, text)
     return filing.ProofSubmission(challenge_id, **{kind: text})
 
 
@@ -139,9 +148,9 @@ async def prove_submit(ctx: Ctx, state: State, request: Request, data: URLEncode
     try:
         challenge_id = uuid.UUID(data.challenge_id)
     except ValueError:
-        return _retry(state, answers, words.BAD_CHALLENGE, 400)
+        return _retry(state, answers, copy.BAD_CHALLENGE, 400)
     if not data.proof.strip():
-        return _retry(state, answers, words.EMPTY_PROOF, 400)
+        return _retry(state, answers, copy.EMPTY_PROOF, 400)
     try:
         outcome = await filing.submit(ctx, _proof_submission(data, challenge_id), meta_of(request))
     except PortalError as exc:
@@ -151,7 +160,7 @@ async def prove_submit(ctx: Ctx, state: State, request: Request, data: URLEncode
         status_url=f"/requests/{outcome.request_id}",
         bookmark_url=f"/requests/{outcome.request_id}#token={outcome.status_token}" if outcome.status_token else None,
         expected_review_hours=outcome.expected_review_hours,
-        token_file=words.token_file(str(outcome.request_id), outcome.status_token, ctx.settings.public_url))
+        token_file=copy.token_file(str(outcome.request_id), outcome.status_token, ctx.settings.public_url))
     title = "Your request has been sent" if outcome.created else "You already have a request"
     return render_page(state, "confirmation.html", title, confirmation, headers=NO_STORE)
 

@@ -15,12 +15,28 @@ from portal.domain import challenges, journey
 from portal.domain.eligibility import parse_address
 from portal.domain.journey import JourneyAnswers
 from portal.domain.proofs import registry
-from portal.http.pages import words
-from portal.http.pages.sentences import sentence
-from portal.http.pages.view_models import CheckPage, Choice, FieldError, QuestionPage, SignPage, Summary
+from portal.http.copy import journey as copy
+from portal.http.copy.errors import sentence
+from portal.http.pages.view_models import CheckPage, Choice, Command, FieldError, QuestionPage, SignPage, Summary
 from portal.settings import Settings
 
 Hidden = tuple[tuple[str, str], ...]
+
+QUESTION_SCRIPTS = ("js/main.js",)
+SIGN_SCRIPTS = ("js/main.js", "js/sign.js")
+METHOD_NAMES = {method.name: method.holder.name for method in registry.METHODS}
+
+
+def commands(method: str) -> tuple[Command, ...]:
+    return tuple(Command(label, text) for label, text in copy.commands(method))
+
+
+def proof_kind_of(method: str, text: str) -> str:
+    """Which proof field pasted text is (the registry decides: a signed transaction is far longer than a
+    64-byte signature); a signature when the form names no method the registry knows."""
+    found = registry.BY_NAME.get(method)
+    return found.field_of(text) if found else "signature"
+
 
 _ASKED = {
     "address": "Which address held the old token?",
@@ -54,9 +70,9 @@ def problem_sentence(answers: JourneyAnswers, step: journey.Question) -> str | N
     if step.problem == "invalid" and step.error is not None:
         return sentence(step.error)
     if step.problem == "not_in_snapshot":
-        return words.NOT_IN_SNAPSHOT
+        return copy.NOT_IN_SNAPSHOT
     if step.problem == "wrong_chain":
-        return words.wrong_destination_chain(answers.chain)
+        return copy.wrong_destination_chain(answers.chain)
     return _MISSING[step.name]
 
 
@@ -69,25 +85,25 @@ def question_page(settings: Settings, answers: JourneyAnswers, step: journey.Que
     hidden = answers_hidden(answers, without=name)
     value = getattr(answers, name)
     if name == "chain":
-        options = tuple(Choice(chain, *words.CHAINS[chain]) for chain in settings.destination_chains)
-        return QuestionPage(name, _ASKED[name], words.CHAIN_HINT, "radios", value, options, hidden, back, errors)
+        options = tuple(Choice(chain, *copy.CHAINS[chain]) for chain in settings.destination_chains)
+        return QuestionPage(name, _ASKED[name], copy.CHAIN_HINT, "radios", value, options, hidden, back, errors)
     if name == "wallet":
         holder_chain = parse_address(answers.address).chain
-        options = tuple(Choice(kind, *words.WALLETS[kind]) for kind in journey.wallet_kinds(holder_chain))
-        return QuestionPage(name, _ASKED[name], words.wallet_hint(holder_chain), "radios", value, options, hidden,
+        options = tuple(Choice(kind, *copy.WALLETS[kind]) for kind in journey.wallet_kinds(holder_chain))
+        return QuestionPage(name, _ASKED[name], copy.wallet_hint(holder_chain), "radios", value, options, hidden,
                             back, errors)
-    hint = words.ADDRESS_HINT if name == "address" else words.destination_hint(answers.chain)
+    hint = copy.ADDRESS_HINT if name == "address" else copy.destination_hint(answers.chain)
     return QuestionPage(name, _ASKED[name], hint, "text", value, (), hidden, back, errors)
 
 
 def check_page(answers: JourneyAnswers, choice: journey.MethodChoice) -> CheckPage:
     summary = (
         Summary("Snapshot address", answers.address, answers_url(answers, change="address")),
-        Summary("Receive the new token on", words.CHAINS[answers.chain][0], answers_url(answers, change="chain")),
-        Summary("Wallet", words.WALLETS[answers.wallet][0], answers_url(answers, change="wallet")),
+        Summary("Receive the new token on", copy.CHAINS[answers.chain][0], answers_url(answers, change="chain")),
+        Summary("Wallet", copy.WALLETS[answers.wallet][0], answers_url(answers, change="wallet")),
         Summary("Destination address", answers.destination, answers_url(answers, change="destination")),
     )
-    return CheckPage(summary, words.METHOD_NAMES[choice.method], words.method_words(choice), answers_hidden(answers),
+    return CheckPage(summary, METHOD_NAMES[choice.method], copy.method_words(choice), answers_hidden(answers),
                      answers_url(answers, change="destination"))
 
 
@@ -104,13 +120,13 @@ def sign_page(settings: Settings, answers: JourneyAnswers, challenge: challenges
             "address": answers.address, "evm_chain_id": settings.evm_chain_id,
             "walletconnect_project_id": project_id if "walletconnect" in ways else None,
             "wallet": answers.wallet, **registry.method(challenge.method).page_data()}
-    label, hint = words.proof_field(challenge.method)
+    label, hint = copy.proof_field(challenge.method)
     return SignPage(
         challenge_id=str(challenge.challenge_id), method=challenge.method,
-        method_name=words.METHOD_NAMES[challenge.method],
+        method_name=METHOD_NAMES[challenge.method],
         message=challenge.message, typed_data_json=typed_json, unsigned_transaction=unsigned,
         expires_at=challenge.expires_at.strftime("%H:%M UTC on %d %B %Y"), address=answers.address,
         destination=answers.destination, destination_chain=destination_chain, sign_ways=ways,
         walletconnect_project_id=data["walletconnect_project_id"],
-        commands=words.commands(challenge.method), proof_label=label,
+        commands=commands(challenge.method), proof_label=label,
         proof_hint=hint, challenge_data=data, hidden=answers_hidden(answers))

@@ -21,12 +21,12 @@ from portal.domain import answers, filing
 from portal.domain.context import UseCaseContext
 from portal.domain.filing import HolderView, RequestAccess
 from portal.errors import PortalError
+from portal.http.copy.errors import sentence
 from portal.http.copy.status import STATUS_WORDS
 from portal.http.deps import Ctx
 from portal.http.holders import meta_of
 from portal.http.pages.journey import NO_STORE
 from portal.http.pages.layout import render_page
-from portal.http.pages.sentences import sentence
 from portal.http.pages.view_models import AnswerRow, FieldError, StatusPage
 
 STATUS_SCRIPTS = ("js/main.js", "js/status.js")
