@@ -13,12 +13,12 @@ from urllib.parse import quote, urlencode
 import msgspec
 from litestar import Request, get
 
+from portal.domain import amounts
 from portal.domain.context import UseCaseContext
 from portal.errors import InvalidAddressError
 from portal.http.copy.errors import sentence
 from portal.http.fast.html_page import HtmlPage
 from portal.http.pages.layout import kept_answer, render_page
-from portal.http.pages.units import token_units
 from portal.http.pages.view_models import EligibilityPage, FieldError, HomePage
 
 MAX_ADDRESS_CHARS = 200  # EVM addresses are 42 characters, Solana's at most 44
@@ -46,13 +46,13 @@ def eligibility_page(request: Request) -> HtmlPage:
         return render_page(state, "home.html", "Check your address", HomePage(typed, errors), status_code=400,
                            hot="render")
     manifest = next((m for m in ctx.snapshots.manifests if m.id == answer.snapshot_id), None)
-    # the snapshot manifest's decimals (carried by an eligible answer), else the setting
-    decimals = answer.decimals if answer.decimals is not None else ctx.settings.token_decimals
-    amount = int(answer.amount) if answer.amount is not None else 0
+    # one rule for holders and staff (portal.domain.amounts): the manifest's decimals, else the setting
+    shown = amounts.display_amount(answer.decimals, answer.amount or 0, fallback=ctx.settings.token_decimals)
     view = EligibilityPage(
-        address=answer.address, eligible=answer.eligible, chain="Solana" if typed[:2] != "0x" else "Ethereum",
-        snapshot_name=manifest.name if manifest else "", amount_base_units=f"{amount}",
-        amount_tokens=token_units(amount, decimals) if decimals is not None else None, decimals=decimals,
+        address=answer.address, eligible=answer.eligible,
+        chain=amounts.chain_label("solana" if typed[:2] != "0x" else "evm"),
+        snapshot_name=manifest.name if manifest else "", amount_base_units=shown.base_units,
+        amount_tokens=shown.tokens, decimals=shown.decimals,
         proof_json=msgspec.json.format(msgspec.json.encode(answer), indent=2).decode(),
         proof_url=f"/v1/eligibility/{quote(answer.address)}",
         prove_url="/prove?" + urlencode({"address": answer.address}))
