@@ -103,13 +103,14 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, evm_chain: EvmChai
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         snapshot_set = SnapshotSet.open(settings.snapshots, destinations)
-        audit_domain.install_key(audit_domain.key_for(settings))
+        audit_key = audit_domain.key_for(settings)
         jwks_fetcher = HttpxJwksFetcher(settings.rpc_timeout_seconds)
         jwt_verifier = JwtVerifier(settings.jwt_issuers, jwks_fetcher, now=lambda: clock().timestamp())
-        db = await Database.open(app_url, size=settings.db_pool_size, timeout=POOL_TIMEOUT_SECONDS)
-        runtime = Runtime(settings=settings, db=db, snapshots=snapshot_set, clock=clock,
-                            jwt_verifier=jwt_verifier, policy_root=policy_root, evm_chain=chain,
-                            solana_chain=solana_chain)
+        db = await Database.open(app_url, size=settings.db_pool_size, timeout=POOL_TIMEOUT_SECONDS,
+                                 audit_chain_key=audit_key.chain_key)
+        runtime = Runtime(settings=settings, db=db, snapshots=snapshot_set, audit_key=audit_key, clock=clock,
+                          jwt_verifier=jwt_verifier, policy_root=policy_root, evm_chain=chain,
+                          solana_chain=solana_chain)
         runtime.readiness_checks.append(("policy", lambda: policy_domain.readiness(db, clock())))
         app.state.runtime = runtime
         try:

@@ -23,7 +23,7 @@ from typing import Any
 import msgspec
 
 from portal.domain import review
-from portal.domain.audit import AuditAction, record
+from portal.domain.audit import AuditAction, AuditEntry, record
 from portal.domain.challenges import RequestMeta
 from portal.domain.context import UseCaseContext
 from portal.domain.filing import (
@@ -98,10 +98,11 @@ async def answer(ctx: UseCaseContext, access: RequestAccess, submission: AnswerS
             await store.use_challenge(conn, submission.proof.challenge_id, now)
         answer_id = await store.insert_answer(conn, request_id=request_id, at=now, text=text, proof=proof)
         row = await store.reopen_request(conn, request_id, status=str(target), at=now)
-        await record(conn, AuditAction.ANSWER_SUBMITTED, at=now, actor=f"holder:{locked['snapshot_address']}",
+        await record(conn, AuditEntry(
+                     AuditAction.ANSWER_SUBMITTED, at=now, actor=f"holder:{locked['snapshot_address']}",
                      subject=f"request:{request_id}", client=meta.client_address,
                      data={"from": locked["status"], "to": str(target), "answer_id": answer_id,
                            "text_sha256": hashlib.sha256(text.encode()).hexdigest(),
                            "proof_method": proof["method"] if proof else None,
-                           "challenge_id": proof["challenge_id"] if proof else None})
+                           "challenge_id": proof["challenge_id"] if proof else None}))
         return await view_of(conn, row, ctx.settings.expected_review_hours)

@@ -18,7 +18,7 @@ from typing import Any
 
 import msgspec
 
-from portal.domain.audit import AuditAction, record
+from portal.domain.audit import AuditAction, AuditEntry, record
 from portal.domain.challenges import RequestMeta
 from portal.domain.context import UseCaseContext
 from portal.domain.eligibility import SnapshotEntry, parse_address
@@ -163,11 +163,11 @@ async def submit(ctx: UseCaseContext, proof: ProofSubmission, meta: RequestMeta)
             live = live or await store.live_request(conn, row["snapshot_id"], facts.snapshot_address)
             assert live is not None
             return ProofOutcome(live["id"], live["status"], None, hours, created=False)
-        await record(conn, AuditAction.PROOF_ACCEPTED, at=now, actor=f"holder:{facts.snapshot_address}",
+        await record(conn, AuditEntry(AuditAction.PROOF_ACCEPTED, at=now, actor=f"holder:{facts.snapshot_address}",
                      subject=f"request:{request_id}", client=meta.client_address,
                      data={"method": facts.method, "destination": facts.destination,
                            "destination_chain": facts.destination_chain, "amount": str(row["amount"]),
-                           "snapshot_id": row["snapshot_id"], "challenge_id": str(proof.challenge_id)})
+                           "snapshot_id": row["snapshot_id"], "challenge_id": str(proof.challenge_id)}))
     return ProofOutcome(request_id, "pending_review", token, hours, created=True)
 
 

@@ -17,9 +17,11 @@ from typing import Annotated
 
 import msgspec
 from litestar import Litestar, get
+from litestar.datastructures import State
 from litestar.params import Parameter
 
 from portal.domain import audit, audit_checkpoints
+from portal.domain.audit_keys import AuditKey
 from portal.domain.context import UseCaseContext
 from portal.errors import PortalError
 from portal.http.auth import require_role
@@ -62,18 +64,19 @@ async def list_audit_events(
      responses=problem_responses(400))
 async def list_audit_checkpoints(
     ctx: Ctx,
+    state: State,
     limit: Annotated[int, Parameter(ge=1, le=1000, description="how many of the newest")] = 100,
 ) -> CheckpointFeed:
     path = ctx.settings.audit_checkpoint_path
     found = await asyncio.to_thread(audit_checkpoints.tail, path, limit) if path else []
-    return CheckpointFeed(audit.current_key().public_key, found)
+    return CheckpointFeed(state.runtime.audit_key.public_key, found)
 
 
-async def _checkpoint_forever(ctx: UseCaseContext, path: str, every_seconds: int) -> None:
+async def _checkpoint_forever(ctx: UseCaseContext, key: AuditKey, path: str, every_seconds: int) -> None:
     while True:
         await asyncio.sleep(every_seconds)
         try:
-            made = await audit_checkpoints.make_checkpoint(ctx.db, audit.current_key(), path, now=ctx.now())
+            made = await audit_checkpoints.make_checkpoint(ctx.db, key, path, now=ctx.now())
         except PortalError as exc:  # broken chain or database down: say so loudly, sign nothing
             logger.error("audit checkpoint not made: %s", exc.detail)
             continue
@@ -89,5 +92,5 @@ async def checkpointer(app: Litestar) -> AsyncIterator[None]:
     if not path or every == 0:
         yield
         return
-    async with running(_checkpoint_forever(ctx, path, every), "portal-audit-checkpoints"):
+    async with running(_checkpoint_forever(ctx, app.state.runtime.audit_key, path, every), "portal-audit-checkpoints"):
         yield

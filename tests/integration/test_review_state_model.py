@@ -27,7 +27,7 @@ from portal.domain.staff import StaffPrincipal
 from portal.errors import PortalError
 from portal.settings import Settings
 from portal.store.database import Database
-from tests.integration.staff_helpers import EPOCH, seed_requests
+from tests.integration.staff_helpers import EPOCH, audit_chain_key, seed_requests
 
 THRESHOLD = 1000
 LEASE_SECONDS = 60
@@ -38,7 +38,7 @@ STAFF = {name: StaffPrincipal(name=name, role=role, source="api_key")  # type: i
 
 def test_review_queue_matches_its_model(database_url: str) -> None:
     loop = asyncio.new_event_loop()
-    db = loop.run_until_complete(Database.open(database_url, size=2))
+    db = loop.run_until_complete(Database.open(database_url, size=2, audit_chain_key=audit_chain_key()))
     snapshots = SnapshotSet([])
     clock_now = [EPOCH]
     ctx = UseCaseContext(db=db, snapshots=snapshots,

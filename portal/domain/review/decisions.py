@@ -20,7 +20,7 @@ import uuid
 import msgspec
 
 from portal.domain import destinations, releasable
-from portal.domain.audit import AuditAction, record
+from portal.domain.audit import AuditAction, AuditEntry, record
 from portal.domain.context import UseCaseContext
 from portal.domain.review.states import (
     Decision,
@@ -131,10 +131,10 @@ async def decide(conn: Connection, ctx: UseCaseContext, principal: StaffPrincipa
     first_approver = principal.actor if target is Status.AWAITING_SECOND_APPROVAL else locked.first_approver
     await store.apply_decision(conn, request_id=request_id, status=target, first_approver=first_approver,
                                public_note=public_note, actor=principal.actor, reason=reason, now=at)
-    await record(conn, AUDIT_ACTIONS[(decision, target)], at=at, actor=principal.actor,
+    await record(conn, AuditEntry(AUDIT_ACTIONS[(decision, target)], at=at, actor=principal.actor,
                  subject=f"request:{request_id}", client=client,
                  data={"from": locked.status, "to": str(target), "reason": reason, "amount": str(locked.amount),
-                       "first_approver": first_approver, "public_note": public_note, **principal.audit_data()})
+                       "first_approver": first_approver, "public_note": public_note, **principal.audit_data()}))
     return target
 
 
@@ -151,8 +151,9 @@ async def escalate(conn: Connection, ctx: UseCaseContext, principal: StaffPrinci
     if refusal is not None:
         raise refusal
     await store.escalate(conn, request_id=request_id, actor=principal.actor, reason=reason, now=at)
-    await record(conn, AuditAction.REVIEW_ESCALATED, at=at, actor=principal.actor, subject=f"request:{request_id}",
-                 data={"reason": reason, "amount": str(locked.amount), **principal.audit_data()}, client=client)
+    await record(conn, AuditEntry(
+                 AuditAction.REVIEW_ESCALATED, at=at, actor=principal.actor, subject=f"request:{request_id}",
+                 data={"reason": reason, "amount": str(locked.amount), **principal.audit_data()}, client=client))
 
 
 async def reopen(conn: Connection, ctx: UseCaseContext, principal: StaffPrincipal, request_id: uuid.UUID,
@@ -166,7 +167,8 @@ async def reopen(conn: Connection, ctx: UseCaseContext, principal: StaffPrincipa
     locked = await _locked(conn, request_id)
     target = next_status_on_reopen(locked.status)
     await store.reopen(conn, request_id=request_id, status=str(target), now=at)
-    await record(conn, AuditAction.REVIEW_REOPENED, at=at, actor=principal.actor, subject=f"request:{request_id}",
+    await record(conn, AuditEntry(
+                 AuditAction.REVIEW_REOPENED, at=at, actor=principal.actor, subject=f"request:{request_id}",
                  data={"from": locked.status, "to": str(target), "reason": reason, **principal.audit_data()},
-                 client=client)
+                 client=client))
     return target

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from portal.domain.audit import AuditAction, record
+from portal.domain.audit import AuditAction, AuditEntry, record
 from portal.domain.context import UseCaseContext
 from portal.domain.review.evidence import RequestDetail, detail_from_row, request_detail
 from portal.domain.review.states import live_lease_of, may_claim
@@ -41,9 +41,10 @@ async def claim_next(conn: Connection, ctx: UseCaseContext, principal: StaffPrin
                                  threshold=ctx.settings.four_eyes_threshold, now=at, lease_expires_at=lease_expires_at)
     if row is None:
         return None
-    await record(conn, AuditAction.REVIEW_CLAIMED, at=at, actor=principal.actor, subject=f"request:{row.request_id}",
+    await record(conn, AuditEntry(
+                 AuditAction.REVIEW_CLAIMED, at=at, actor=principal.actor, subject=f"request:{row.request_id}",
                  data={"status": row.status, "lease_expires_at": lease_expires_at.isoformat(),
-                       **principal.audit_data()}, client=client)
+                       **principal.audit_data()}, client=client))
     return await detail_from_row(conn, ctx, row)
 
 
@@ -56,9 +57,10 @@ async def claim(conn: Connection, ctx: UseCaseContext, principal: StaffPrincipal
     lease_expires_at = at + dt.timedelta(seconds=ctx.settings.review_lease_seconds)
     await store.lease_request(conn, request_id=request_id, actor=principal.actor, now=at,
                               lease_expires_at=lease_expires_at)
-    await record(conn, AuditAction.REVIEW_CLAIMED, at=at, actor=principal.actor, subject=f"request:{request_id}",
+    await record(conn, AuditEntry(
+                 AuditAction.REVIEW_CLAIMED, at=at, actor=principal.actor, subject=f"request:{request_id}",
                  data={"status": locked.status, "lease_expires_at": lease_expires_at.isoformat(), "chosen": True,
-                       **principal.audit_data()}, client=client)
+                       **principal.audit_data()}, client=client))
     return await request_detail(conn, ctx, request_id)
 
 
@@ -70,8 +72,9 @@ async def release(conn: Connection, ctx: UseCaseContext, principal: StaffPrincip
     if live_lease_of(locked.lease_holder, locked.lease_expires_at, at) != principal.actor:
         raise ConflictError("you hold no live lease on this request", code="lease_not_held")
     await store.release_lease(conn, request_id=request_id, now=at)
-    await record(conn, AuditAction.REVIEW_RELEASED, at=at, actor=principal.actor, subject=f"request:{request_id}",
-                 data={"status": locked.status, **principal.audit_data()}, client=client)
+    await record(conn, AuditEntry(
+                 AuditAction.REVIEW_RELEASED, at=at, actor=principal.actor, subject=f"request:{request_id}",
+                 data={"status": locked.status, **principal.audit_data()}, client=client))
 
 
 async def claim_refusal(conn: Connection, ctx: UseCaseContext, principal: StaffPrincipal,
