@@ -194,9 +194,12 @@ _MASKED_LINK = re.compile(r"\[((?:[^\[\]\n]|\[[^\[\]\n]{0,500}\]){1,500})\]\(\s*
 
 
 def _code_links(code: str) -> list[tuple[str, str | None]]:
-    """Masked links in code, as a chat client would show them, then the bare URLs outside them."""
+    """Masked links and HTML anchors in code, as a chat client or an HTML renderer would show them, then
+    the bare URLs outside them."""
     found: list[tuple[str, str | None]] = [(m.group(2), m.group(1)) for m in _MASKED_LINK.finditer(code)]
-    found.extend((url, None) for url in _bare_urls(_MASKED_LINK.sub(" ", code)))
+    found.extend((href, shown) for href, shown in _html_links(code) if shown is not None)
+    inside = {part.strip() for pair in found for part in pair if part}   # a paired URL is judged with its pair
+    found.extend((url, None) for url in _bare_urls(_MASKED_LINK.sub(" ", code)) if url not in inside)
     return found
 
 
