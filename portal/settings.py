@@ -6,10 +6,13 @@ Invariant: a ``Settings`` value is always valid. ``from_env`` either returns one
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 import msgspec
 
@@ -91,13 +94,23 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     @property
     def audit_checkpoint_path(self) -> str:
-        """Where checkpoints go: the configured file, else ``audit-checkpoints.jsonl`` in the data dir.
+        """Where checkpoints go: the configured file, else one in the data dir.
 
         Every deployment gets one (issue 24: without a file nothing anchors the chain, and a cut tail
-        goes unseen). With ``DATABASE_URL`` the app warns at start that the file should be mirrored
-        off the host; give each database its own data dir (or ``PORTAL_AUDIT_CHECKPOINT_FILE``).
+        goes unseen). The embedded database's is ``audit-checkpoints.jsonl``; a ``DATABASE_URL``'s is
+        named after the database's host, port and name, so a data dir shared by several databases
+        never mixes their checkpoints. The app warns at start that such a file must be mirrored off
+        the host (``portal.http.audit``).
         """
-        return self.audit_checkpoint_file or os.path.join(self.data_dir, "audit-checkpoints.jsonl")
+        if self.audit_checkpoint_file:
+            return self.audit_checkpoint_file
+        if self.database_url is None:
+            return os.path.join(self.data_dir, "audit-checkpoints.jsonl")
+        parts = urlsplit(self.database_url)
+        where = f"{parts.hostname or ''}:{parts.port or ''}/{parts.path.lstrip('/')}?{parts.query}"
+        name = re.sub(r"[^A-Za-z0-9_.-]", "_", parts.path.lstrip("/"))[:40] or "db"
+        digest = hashlib.sha256(where.encode()).hexdigest()[:10]
+        return os.path.join(self.data_dir, f"audit-checkpoints-{name}-{digest}.jsonl")
 
     @property
     def public_host(self) -> str:
