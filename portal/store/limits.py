@@ -54,7 +54,7 @@ class PostgresLimiter:
         self.db = db
 
     async def hit(self, key: str, period_seconds: int) -> tuple[int, int]:
-        async with self.db.transaction() as conn:
+        async with self.db.statement() as conn:  # one atomic upsert: no transaction block needed
             return await hit(conn, key, period_seconds)
 
     async def sweep(self) -> int:
