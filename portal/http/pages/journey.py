@@ -194,7 +194,8 @@ async def prove_submit(ctx: Ctx, state: State, request: Request, data: URLEncode
         expected_review_hours=outcome.expected_review_hours,
         token_file=copy.token_file(str(outcome.request_id), outcome.status_token, ctx.settings.public_url))
     title = "Your request has been sent" if outcome.created else "You already have a request"
-    return render_page(state, "confirmation.html", title, confirmation, headers=NO_STORE)
+    # main.js adds Copy and Download under the token: it is shown once, so it must be easy to keep.
+    return render_page(state, "confirmation.html", title, confirmation, headers=NO_STORE, scripts=QUESTION_SCRIPTS)
 
 
 ROUTES = [prove, prove_answer, prove_challenge, prove_submit]
