@@ -11,10 +11,9 @@ import importlib
 import os
 from collections.abc import Sequence
 
-import psycopg
-
 from portal.cli.output import say
 from portal.errors import SettingsError
+from portal.store.driver_errors import NoSchemaError, UnreachableError
 
 # Each module adds its own subcommands through ``register(subparsers)``.
 COMMAND_MODULES = ["serve", "db", "snapshot", "policy", "openapi", "staff", "audit", "allowlist"]
@@ -52,10 +51,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         say(f"bad setting {exc}")
         return 2
-    except psycopg.errors.UndefinedTable:
+    except NoSchemaError:
         say(NO_SCHEMA)
         return 2
-    except psycopg.OperationalError as exc:
+    except UnreachableError as exc:
         say(f"cannot reach the database ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__}); "
             "set DATABASE_URL, or PORTAL_DATA_DIR to the data dir of your `portal serve`")
         return 2
