@@ -15,6 +15,7 @@ from typing import Annotated
 
 import msgspec
 
+from policy.canonical import header_fields
 from policy.errors import PolicyDocumentError
 
 SLUG = r"^[a-z0-9][a-z0-9-]{0,63}$"
@@ -96,9 +97,13 @@ def parse_document(raw: bytes) -> PolicyDocument:
         raise PolicyDocumentError(f"document: not UTF-8 (byte {exc.start})") from None
     front, body = split_front_matter(text)
     try:
-        meta = msgspec.convert(_toml(front, "front matter"), _FrontMatter)
+        # "\n" closes the last line: in a CRLF file it ends in a bare "\r", which TOML refuses.
+        meta = msgspec.convert(_toml(front + "\n", "front matter"), _FrontMatter)
     except msgspec.ValidationError as exc:
         raise field_error(exc, "front matter") from None
+    if header_fields(text) != (meta.slug, meta.version, meta.prev):
+        raise PolicyDocumentError("front matter: slug, version and prev must each be written once, on its own line "
+                                  "(key = value), so every verifier reads the same signed statement")
     for name in ("effective", "expires"):
         if getattr(meta, name).tzinfo is None:
             raise PolicyDocumentError(f"front matter: {name}: expected a datetime with a timezone (e.g. ...Z)")

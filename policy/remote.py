@@ -59,12 +59,19 @@ def http_fetch(url: str) -> bytes | None:
     return body
 
 
-def split_policy_url(url: str) -> tuple[str, str]:
-    """``https://host[/prefix]/policy/<slug>`` -> (``https://host[/prefix]``, slug)."""
-    base, sep, slug = url.rstrip("/").removesuffix(".md").rpartition("/policy/")
-    if not sep or not base.startswith(("https://", "http://")) or not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,63}", slug):
+def split_policy_url(url: str, slug: str = "official") -> tuple[str, str]:
+    """The one URL form ``verify`` and ``publish`` both take: a policy page
+    ``https://host[/prefix]/policy/<slug>`` -> (``https://host[/prefix]``, slug), or the portal's base
+    URL ``https://host[/prefix]`` -> (it, ``slug``)."""
+    text = url.strip().rstrip("/").removesuffix(".md")
+    if not text.startswith(("https://", "http://")) or "?" in text or "#" in text:
+        raise FetchError(f"{url}: expected the portal's URL, like https://host or https://host/policy/official")
+    base, sep, named = text.rpartition("/policy/")
+    if not sep:
+        return text.removesuffix("/policy"), slug
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,63}", named):
         raise FetchError(f"{url}: expected a policy page URL like https://host/policy/official")
-    return base, slug
+    return base, named
 
 
 def _required(fetch: Fetch, url: str) -> bytes:

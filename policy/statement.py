@@ -13,6 +13,7 @@ from eth_account import Account
 from eth_account.messages import encode_defunct
 from eth_keys.exceptions import BadSignature
 
+from policy.canonical import statement_text
 from policy.document import PolicyDocument
 from policy.errors import MalformedSignatureError
 
@@ -20,7 +21,8 @@ SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 
 
 def statement(doc: PolicyDocument) -> str:
-    return f"Official policy {doc.slug} version {doc.version}\nsha256:{doc.sha256}\nprev:{doc.prev}"
+    """The signed text; ``parse_document`` guaranteed the fields are what ``policy.canonical`` reads."""
+    return statement_text(doc.slug, doc.version, doc.sha256, doc.prev)
 
 
 def signature_bytes(signature: str) -> bytes:

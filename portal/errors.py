@@ -37,6 +37,12 @@ class InvalidAddressError(InvalidInputError):
     code, title = "invalid_address", "Invalid address"
 
 
+class UnusableDestinationError(InvalidAddressError):
+    """A well-formed destination nobody can use: the zero address, a burn address, a contract of the policy."""
+
+    code, title = "unusable_destination", "Destination nobody can use"
+
+
 class InvalidChecksumError(InvalidAddressError):
     code, title = "invalid_checksum", "Invalid EIP-55 checksum"
 

@@ -8,13 +8,19 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 from collections.abc import Sequence
 
 from portal.cli.output import say
 from portal.errors import SettingsError
+from portal.store.driver_errors import NoSchemaError, UnreachableError
 
 # Each module adds its own subcommands through ``register(subparsers)``.
 COMMAND_MODULES = ["serve", "db", "snapshot", "policy", "openapi", "staff", "audit", "allowlist"]
+#: Commands that open the deployment's database (and so must find the same data dir as ``serve``).
+DATABASE_COMMANDS = frozenset({"db", "staff", "audit", "allowlist"})
+NO_SCHEMA = ("the database has no tables yet: run `portal db migrate` first, or set PORTAL_DATA_DIR (or DATABASE_URL) "
+             "to the one your `portal serve` uses (the demo's is .portal-demo)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,12 +31,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _find_demo_data_dir(command: str) -> None:
+    """Beside ``portal serve --demo`` (and nothing else chosen), a database command uses the demo's data."""
+    if command not in DATABASE_COMMANDS:
+        return
+    from portal.demo.guard import beside_demo
+    from portal.settings import ENV
+
+    if (found := beside_demo(os.environ)) is not None:
+        os.environ[ENV["data_dir"]] = str(found)
+        say(f"using the demo's data dir {found} (DEMO data); set PORTAL_DATA_DIR to use another")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    _find_demo_data_dir(args.command)
     try:
         return int(args.func(args) or 0)
     except SettingsError as exc:
         say(f"bad setting {exc}")
+        return 2
+    except NoSchemaError:
+        say(NO_SCHEMA)
+        return 2
+    except UnreachableError as exc:
+        say(f"cannot reach the database ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__}); "
+            "set DATABASE_URL, or PORTAL_DATA_DIR to the data dir of your `portal serve`")
         return 2
     except KeyboardInterrupt:
         return 130

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import json
 import os
 import sys
@@ -22,9 +23,9 @@ import msgspec
 from eth_account import Account
 
 from policy.chain import SeenState, verify_served
-from policy.document import parse_document
+from policy.document import PolicyDocument, parse_document
 from policy.errors import PolicyError
-from policy.remote import FetchError, fetch_served
+from policy.remote import FetchError, fetch_served, split_policy_url
 from policy.root import parse_root, root_statement, root_toml, verify_root_chain
 from policy.scaffold import new_document, next_document
 from policy.signatures import Signature, add_signature, dump_signatures, load_signatures, sig_path
@@ -59,9 +60,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     text.add_argument("doc", type=Path)
     text.add_argument("--json", action="store_true", help="print {statement, sha256, slug, version} for scripts")
     text.set_defaults(func=run_statement)
-    sign = commands.add_parser("sign", help="sign DOC with a keystore; adds to DOC.sig.json")
+    sign = commands.add_parser("sign", help="sign DOC with a keystore (or the demo's DEMO keys); adds to DOC.sig.json")
     sign.add_argument("doc", type=Path)
-    sign.add_argument("--keystore", type=Path, required=True)
+    _key_arguments(sign)
     sign.set_defaults(func=run_sign)
     add = commands.add_parser("add-signature", help="add a signature made elsewhere (hardware wallet)")
     add.add_argument("doc", type=Path)
@@ -70,16 +71,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add.set_defaults(func=run_add_signature)
     verify = commands.add_parser("verify", help="verify DOC offline, or everything a portal serves (--url)")
     verify.add_argument("doc", type=Path, nargs="?")
-    verify.add_argument("--url", help="a policy page, e.g. https://migrate.example.org/policy/official")
+    verify.add_argument("--url", help="a policy page, e.g. https://migrate.example.org/policy/official (or the "
+                                      "portal's URL, for policy official)")
     verify.add_argument("--root", type=Path, help="the trust root you hold (a root.toml)")
     verify.add_argument("--root-sha256", help="or the sha256 of the trust root you hold (with --url)")
     verify.add_argument("--state", type=Path, help="with --url: remember what was verified; refuse anything older")
-    verify.add_argument("--prev", type=Path, help="the previous version's exact file (offline)")
+    verify.add_argument("--prev", type=Path, help="the previous version's exact file (offline; default: the file "
+                                                  "beside DOC whose sha256 is DOC's prev)")
     verify.add_argument("--now", help="ISO time to check expiry at (default: now)")
     verify.set_defaults(func=run_verify)
     publish = commands.add_parser("publish", help="POST DOC and its signatures to a portal")
     publish.add_argument("doc", type=Path)
-    publish.add_argument("--url", required=True)
+    publish.add_argument("--url", required=True, help="the portal, as verify takes it: https://host or "
+                                                     "https://host/policy/<slug>")
     publish.add_argument("--token", help=f"publisher token (default ${TOKEN_ENV})")
     publish.set_defaults(func=run_publish)
     root = commands.add_parser("root", help="trust roots").add_subparsers(dest="root_command", required=True)
@@ -90,9 +94,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     init.add_argument("--version", type=int, default=1)
     init.add_argument("--out", type=Path, required=True)
     init.set_defaults(func=run_root_init)
-    root_sign = root.add_parser("sign", help="sign ROOT with a keystore; adds to ROOT's .sig.json")
+    root_sign = root.add_parser("sign", help="sign ROOT with a keystore (or the demo's DEMO keys); adds to "
+                                             "ROOT's .sig.json")
     root_sign.add_argument("root", type=Path)
-    root_sign.add_argument("--keystore", type=Path, required=True)
+    _key_arguments(root_sign)
     root_sign.set_defaults(func=run_root_sign)
     root_verify = root.add_parser("verify", help="verify ROOT's rotation from a trusted older root")
     root_verify.add_argument("root", type=Path)
@@ -100,7 +105,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     root_verify.set_defaults(func=run_root_verify)
     root_publish = root.add_parser("publish", help="POST the next root and its signatures to a portal (rotation)")
     root_publish.add_argument("root", type=Path)
-    root_publish.add_argument("--url", required=True)
+    root_publish.add_argument("--url", required=True, help="the portal: https://host or any of its policy pages")
     root_publish.add_argument("--token", help=f"publisher token (default ${TOKEN_ENV})")
     root_publish.set_defaults(func=run_root_publish)
     policy_openpgp.register(commands)
@@ -119,6 +124,27 @@ def _one_line(func):
             return fail(str(exc), 2)
     run.__doc__ = func.__doc__
     return run
+
+
+def _key_arguments(parser: argparse.ArgumentParser) -> None:
+    keys = parser.add_mutually_exclusive_group(required=True)
+    keys.add_argument("--keystore", type=Path, help="an encrypted keystore (portal policy keygen)")
+    keys.add_argument("--demo-keys", type=Path, metavar="DEMO-KEYS.json",
+                      help="sign with every key of a `portal serve --demo` DEMO-KEYS.json (DEMO keys only)")
+
+
+def demo_keys(path: Path) -> list[str]:
+    """The private keys of a demo's ``DEMO-KEYS.json``, and nothing else: the file must say it holds DEMO
+    keys, so that a real key stored as raw hex is never accepted by this shortcut."""
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise CliError(f"{path}: not a DEMO-KEYS.json of portal serve --demo ({exc})") from None
+    keys = data.get("demo_private_keys") if isinstance(data, dict) else None
+    if path.name != "DEMO-KEYS.json" or "DEMO" not in str(data.get("warning", "")) or not keys:
+        raise CliError(f"{path}: --demo-keys takes only the DEMO-KEYS.json that portal serve --demo writes; "
+                       "sign with real keys through --keystore")
+    return [str(key) for key in keys]
 
 
 def _key_from(keystore: Path) -> bytes:
@@ -191,18 +217,22 @@ def run_statement(args: argparse.Namespace) -> int:
     return 0
 
 
-def _sign_file(path: Path, text: str, keystore: Path) -> int:
-    key = _key_from(keystore)
-    signature = sign_statement(text, key)
-    signer = recover_signer(text, signature)
-    dump_signatures(sig_path(path), add_signature(load_signatures(sig_path(path)), Signature(signer, signature)))
-    print_json({"signer": signer, "signature": signature, "file": str(sig_path(path))})
+def _sign_file(path: Path, text: str, args: argparse.Namespace) -> int:
+    keys = demo_keys(args.demo_keys) if args.demo_keys else [_key_from(args.keystore)]
+    signed = []
+    for key in keys:
+        signature = sign_statement(text, key)
+        signer = recover_signer(text, signature)
+        dump_signatures(sig_path(path), add_signature(load_signatures(sig_path(path)), Signature(signer, signature)))
+        signed.append({"signer": signer, "signature": signature})
+    print_json({**signed[0], "file": str(sig_path(path))} if len(signed) == 1 else
+               {"signed": signed, "file": str(sig_path(path))})
     return 0
 
 
 @_one_line
 def run_sign(args: argparse.Namespace) -> int:
-    return _sign_file(args.doc, statement(parse_document(args.doc.read_bytes())), args.keystore)
+    return _sign_file(args.doc, statement(parse_document(args.doc.read_bytes())), args)
 
 
 @_one_line
@@ -237,15 +267,26 @@ def run_verify(args: argparse.Namespace) -> int:
         raise CliError("give DOC and --root root.toml, or --url https://host/policy/<slug> with --root-sha256")
     doc = parse_document(args.doc.read_bytes())
     root = parse_root(args.root.read_bytes())
-    previous = parse_document(args.prev.read_bytes()) if args.prev else None
+    previous = parse_document(args.prev.read_bytes()) if args.prev else _previous_beside(args.doc, doc)
     signatures = load_signatures(sig_path(args.doc))
-    if previous is None and doc.version > 1:
-        say("note: no --prev given; the version chain is checked only from version 1")
     result = check_policy(doc, signatures, root, previous=previous, now=_now(args.now))
     print_json(result)
     if not result.ok:
         return fail("; ".join(f"{p.code}: {p.message}" for p in result.problems))
     return 0
+
+
+def _previous_beside(path: Path, doc: PolicyDocument) -> PolicyDocument | None:
+    """Version n > 1 is checked against version n - 1: the file beside it whose sha256 is its ``prev``."""
+    if doc.version == 1:
+        return None
+    for candidate in sorted(path.parent.glob("*.md")):
+        if candidate != path and hashlib.sha256(candidate.read_bytes()).hexdigest() == doc.prev:
+            say(f"note: checking the chain against {candidate} (version {doc.version - 1}, found beside {path.name})")
+            return parse_document(candidate.read_bytes())
+    raise CliError(f"{path} is version {doc.version}: verifying it needs version {doc.version - 1}, the file whose "
+                   f"sha256 is its prev {doc.prev[:12]}…; pass it with --prev FILE or put it beside {path.name} "
+                   "(or verify what a portal serves with --url)")
 
 
 def _verify_url(args: argparse.Namespace) -> int:
@@ -270,14 +311,20 @@ def _verify_url(args: argparse.Namespace) -> int:
     return 0
 
 
-def _post(url: str, path: str, body: dict, token: str | None) -> int:
+def _post(url: str, path: str, body: dict, token: str | None, slug: str | None = None) -> int:
+    """POST to the portal that ``url`` names, in the form ``verify --url`` takes (its base URL or a policy
+    page); a page of another policy than the document's is refused before anything is sent."""
     token = token or os.environ.get(TOKEN_ENV)
     if not token:
         raise CliError(f"no publisher token: pass --token or set {TOKEN_ENV}")
-    if not url.startswith(("https://", "http://")):
-        raise CliError("--url must be an http(s) URL")
-    request = urllib.request.Request(  # noqa: S310 - scheme checked above
-        url.rstrip("/") + path, data=json.dumps(body).encode(), method="POST",
+    try:
+        base, named = split_policy_url(url, slug or "official")
+    except FetchError as exc:
+        raise CliError(str(exc)) from None
+    if slug is not None and named != slug:
+        raise CliError(f"--url names policy {named}, but the document is policy {slug}")
+    request = urllib.request.Request(  # noqa: S310 - scheme checked by split_policy_url
+        base + path, data=json.dumps(body).encode(), method="POST",
         headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
     try:
         with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - operator-given URL
@@ -291,9 +338,9 @@ def _post(url: str, path: str, body: dict, token: str | None) -> int:
 
 @_one_line
 def run_publish(args: argparse.Namespace) -> int:
-    body = {"document": args.doc.read_bytes().decode("utf-8"),
-            "signatures": msgspec.to_builtins(load_signatures(sig_path(args.doc)))}
-    return _post(args.url, "/v1/policies", body, args.token)
+    raw = args.doc.read_bytes()
+    body = {"document": raw.decode("utf-8"), "signatures": msgspec.to_builtins(load_signatures(sig_path(args.doc)))}
+    return _post(args.url, "/v1/policies", body, args.token, parse_document(raw).slug)
 
 
 @_one_line
@@ -314,7 +361,7 @@ def run_root_init(args: argparse.Namespace) -> int:
 
 @_one_line
 def run_root_sign(args: argparse.Namespace) -> int:
-    return _sign_file(args.root, root_statement(parse_root(args.root.read_bytes())), args.keystore)
+    return _sign_file(args.root, root_statement(parse_root(args.root.read_bytes())), args)
 
 
 @_one_line

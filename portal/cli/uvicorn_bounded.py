@@ -27,7 +27,7 @@ from typing import Any
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from portal.cli.log_limit import limit_flood_logging
-from portal.http.problems import PROBLEM_TYPE_BASE
+from portal.http.problems import PROBLEM_TYPE
 from portal.settings import Settings, from_env
 
 
@@ -35,7 +35,7 @@ def problem_response(status: int, reason: str, code: str, field: str, detail: st
     """A whole HTTP/1.1 ``application/problem+json`` response that closes the connection.
 
     Written by the protocol itself: the request never reached the app, so Litestar cannot answer."""
-    body = json.dumps({"type": PROBLEM_TYPE_BASE + code, "title": reason, "status": status,
+    body = json.dumps({"type": PROBLEM_TYPE, "title": reason, "status": status,
                        "detail": detail, "code": code, "field": field}).encode()
     return (f"HTTP/1.1 {status} {reason}\r\ncontent-type: application/problem+json\r\n"
             f"content-length: {len(body)}\r\nconnection: close\r\n\r\n").encode() + body

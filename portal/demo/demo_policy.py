@@ -16,6 +16,7 @@ import json
 import sys
 from pathlib import Path
 
+import msgspec
 from eth_account import Account
 
 from policy.demo import demo_document, demo_root, sign_document
@@ -54,6 +55,15 @@ def _anchor(folder: Path, keys: list[str], now: dt.datetime) -> Anchor:
     return Anchor(parse_root(root_path.read_bytes()), load_signatures(folder / "root.sig.json"))
 
 
+def _demo_env(data_dir: Path) -> Settings:
+    """The environment's settings, with the audit key it names, else one in the demo's own data dir (never
+    ``./.portal``: the demo writes nothing outside its directory)."""
+    settings = from_env()
+    if settings.audit_key_file:
+        return settings
+    return msgspec.structs.replace(settings, data_dir=str(data_dir))
+
+
 def publish_demo_policy(database_url: str, data_dir: Path, *, public_url: str, now: dt.datetime,
                         audit_key: AuditKey | None = None) -> Path:
     """Ensure the demo database serves a current DEMO policy; return the demo root's path."""
@@ -63,7 +73,7 @@ def publish_demo_policy(database_url: str, data_dir: Path, *, public_url: str, n
     anchor = _anchor(folder, keys, now)
 
     async def publish() -> None:
-        key = audit_key or audit.key_for(from_env())   # the key the environment names, as any writer
+        key = audit_key or audit.key_for(_demo_env(data_dir))
         db = await Database.open(database_url, size=1, audit_chain_key=key.chain_key)
         try:
             async with db.transaction() as conn:

@@ -42,6 +42,24 @@ def demo_settings(settings: Settings, environ: Mapping[str, str] | None = None) 
     return msgspec.structs.replace(settings, data_dir=str(data_dir))
 
 
+DEFAULT_DATA_DIR = Settings().data_dir
+
+
+def beside_demo(environ: Mapping[str, str], cwd: Path | None = None) -> Path | None:
+    """The demo's data dir, for a command run in the folder where ``portal serve --demo`` runs.
+
+    Only when nothing else was chosen: no ``PORTAL_DATA_DIR``, no ``DATABASE_URL``, no default data dir
+    (``.portal``) here, and a DEMO-marked ``.portal-demo``. Then ``portal staff add`` after ``portal serve
+    --demo`` works on the demo's database, as the README says, instead of a new empty one."""
+    if environ.get(ENV["data_dir"], "").strip() or environ.get(ENV["database_url"], "").strip():
+        return None
+    here = cwd or Path.cwd()
+    demo = here / DEMO_DATA_DIR
+    if (here / DEFAULT_DATA_DIR).exists() or not (demo / DEMO_MARKER).exists():
+        return None
+    return Path(DEMO_DATA_DIR)
+
+
 def refuse_demo_dir(settings: Settings) -> None:
     """A real ``portal serve`` never runs on the demo's directory (its database holds DEMO policy)."""
     if not settings.database_url and (Path(settings.data_dir) / DEMO_MARKER).exists():

@@ -18,17 +18,29 @@ from typing import Any
 import msgspec
 
 import snapshot
+from portal.domain import policies
 from portal.domain.context import UseCaseContext
 from portal.domain.eligibility import parse_address
 from portal.domain.proofs import messages, registry, solana_tx
 from portal.domain.proofs.facts import DestinationChain, MessageStyle
 from portal.domain.proofs.registry import Method, ProofMethod
 from portal.domain.proofs.solana_onchain import require_solana_chain
-from portal.errors import InvalidAddressError, InvalidInputError, NotEligibleError, RpcNotConfiguredError
+from portal.errors import (
+    InvalidAddressError,
+    InvalidInputError,
+    NotEligibleError,
+    PortalError,
+    RpcNotConfiguredError,
+    UnusableDestinationError,
+)
 from portal.settings import Settings
 from portal.store import requests as store
 
 NONCE_BYTES = 16  # 128 bits
+#: Addresses nobody holds a key for: tokens sent there are gone. (The all-zero address of either chain,
+#: which is also Solana's system program, is refused by its bytes.)
+BURN_ADDRESSES = frozenset({"0x000000000000000000000000000000000000dead",
+                            "1nc1nerator11111111111111111111111111111111"})
 
 
 class RequestMeta(msgspec.Struct, frozen=True):
@@ -77,7 +89,34 @@ def _destination(destination: str, destination_chain: DestinationChain | None, s
         raise InvalidAddressError(f"destination: this migration goes to {' or '.join(settings.destination_chains)} "
                                   f"only, not {target.chain}", field="destination")
     if not any(target.raw):
-        raise InvalidAddressError("destination: the zero address would burn the allocation", field="destination")
+        raise UnusableDestinationError("destination: the zero address would burn the allocation", field="destination")
+    if target.text.lower() in BURN_ADDRESSES or target.text in BURN_ADDRESSES:  # EVM by lowercase, Solana exact
+        raise UnusableDestinationError(f"destination: {target.text} is a burn address; nobody can use tokens "
+                                       "sent there", field="destination")
+    return target
+
+
+async def _refuse_contracts(ctx: UseCaseContext, target: snapshot.Address) -> None:
+    """A contract the signed policy lists (the token, a distributor) holds no one's allocation: a holder
+    who was told to send there is being scammed, or made a slip that would lose the tokens."""
+    async with ctx.db.transaction() as conn:
+        document = await policies.main_document(conn)
+    for contract in document.contracts if document else ():
+        try:
+            listed = parse_address(contract.address)
+        except PortalError:
+            continue
+        if listed.chain == target.chain and listed.raw == target.raw:
+            raise UnusableDestinationError(f"destination: {target.text} is the {contract.label} contract named in "
+                                           "the official policy, not a wallet of yours; tokens sent there are lost",
+                                           field="destination")
+
+
+async def check_destination(ctx: UseCaseContext, destination: str, destination_chain: DestinationChain | None
+                            ) -> snapshot.Address:
+    """Every destination rule ``issue`` applies, for a page that asks the destination before issuing."""
+    target = _destination(destination, destination_chain, ctx.settings)
+    await _refuse_contracts(ctx, target)
     return target
 
 
@@ -119,7 +158,7 @@ async def issue(ctx: UseCaseContext, ask: NewChallenge, meta: RequestMeta) -> Ch
     settings, now = ctx.settings, ctx.now()
     holder = parse_address(ask.address, field="address")
     method = _method(ask.method, holder, ask.message_style)
-    target = _destination(ask.destination, ask.destination_chain, settings)
+    target = await check_destination(ctx, ask.destination, ask.destination_chain)
     _require_node(ctx, method)
     entry = ctx.snapshots.find(holder)
     if entry is None:

@@ -151,7 +151,8 @@ async def submit(ctx: UseCaseContext, proof: ProofSubmission, meta: RequestMeta)
         await store.use_challenge(conn, proof.challenge_id, now)
         live = await store.live_request(conn, row["snapshot_id"], facts.snapshot_address)
         token = secrets.token_urlsafe(STATUS_TOKEN_BYTES)
-        request_id = uuid.uuid4()
+        # The request is known by the id the holder signed ("Request ID" in the text): one id everywhere.
+        request_id = proof.challenge_id
         created = live is None and await store.insert_request(conn, {
             "id": request_id, "challenge_id": proof.challenge_id, "snapshot_id": row["snapshot_id"],
             "snapshot_address": facts.snapshot_address, "chain": facts.chain, "destination": facts.destination,

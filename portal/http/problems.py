@@ -1,7 +1,7 @@
 """The one mapping from errors to RFC 9457 ``application/problem+json`` responses.
 
-Every response of an error carries ``type``, ``title``, ``status``, ``detail`` and a stable machine
-``code``; when one input is to blame it also names the ``field``. Litestar's problem-details plugin
+Every response of an error carries ``type`` (``about:blank``), ``title``, ``status``, ``detail`` and a
+stable machine ``code``; when one input is to blame it also names the ``field``. Litestar's problem-details plugin
 renders them; this module only decides what each exception becomes.
 """
 
@@ -19,7 +19,9 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from portal.errors import PortalError
 
-PROBLEM_TYPE_BASE = "https://migration-portal.dev/problems/"
+#: Every problem's ``type`` is ``about:blank`` (RFC 9457 §4.2.1): its ``code`` says what went wrong. A URI
+#: under a domain the signed policy does not list would teach holders to trust that domain; none is named.
+PROBLEM_TYPE = "about:blank"
 logger = logging.getLogger("portal.http")
 
 _CODES_BY_STATUS = {
@@ -45,7 +47,7 @@ def _problem(status: int, code: str, title: str, detail: str, extra: dict[str, A
              headers: dict[str, str] | None = None) -> ProblemDetailsException:
     return ProblemDetailsException(
         status_code=status,
-        type_=PROBLEM_TYPE_BASE + code,
+        type_=PROBLEM_TYPE,
         title=title,
         detail=detail,
         extra={"code": code, **extra},

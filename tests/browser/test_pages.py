@@ -136,7 +136,9 @@ def test_wallet_on_another_account_and_a_foreign_signature_are_explained(browser
     install_evm_wallet(context, evm_account(5), name="Wrong Account Wallet")
     page = context.new_page()
     holder = evm_account(4)
-    page.goto(f"{live_server.url}/prove?address={holder.address}&chain=evm&wallet=browser&destination={DESTINATION}")
+    page.goto(f"{live_server.url}/prove?address={holder.address}&chain=evm&wallet=browser")
+    page.get_by_label("Which address should receive the new token?").fill(DESTINATION)  # typed, never linked
+    page.get_by_role("button", name="Continue").click()
     page.get_by_role("button", name="Get the message to sign").click()
     page.get_by_role("button", name="Sign with Wrong Account Wallet").click()
     expect(page.get_by_role("status").filter(has_text="Switch to that account")).to_be_visible()

@@ -101,8 +101,9 @@ _SIGNS_TEXT = ("Your wallet signs a short text that names your snapshot address,
 _PASTE_SIGNATURE = ("Signature", "Paste the whole signature your wallet or tool printed (0x… or base58).")
 _FOUNDRY_LEDGER = "Foundry, with a Ledger (use --trezor for a Trezor)"
 _CAST_SIGN_TEXT = ((_FOUNDRY_LEDGER, 'cast wallet sign --ledger "$(cat challenge.txt)"'),
-                   ("Foundry, with a key you type in (it is not saved)",
-                    'cast wallet sign --interactive "$(cat challenge.txt)"'))
+                   ("Foundry, with a keystore file (it asks for the keystore's password)",
+                    'cast wallet sign --keystore path/to/keystore.json "$(cat challenge.txt)"'))
+# No command that has the holder type a private key: the pages must never teach that it is a normal step.
 
 METHODS: tuple[ProofMethod, ...] = (
     ProofMethod(

@@ -15,6 +15,9 @@ _BY_CODE = {
                        "for Ethereum, or a Solana address of 32 to 44 letters and digits.",
     "invalid_checksum": "One or more letters of this address have the wrong case, which usually means a typo. "
                         "Copy the address from your wallet again instead of typing it.",
+    "unusable_destination": "Nobody can use tokens sent to this address: it is the zero address, a burn address, "
+                            "or a contract named in the official policy (the token or a distributor). Enter the "
+                            "address of a wallet you control, copied from that wallet.",
     "not_eligible": NOT_IN_SNAPSHOT,
     "challenge_expired": "The message to sign has expired (each one is valid for a short time). Get a new message "
                          "and sign it straight away.",

@@ -35,6 +35,16 @@ EXCHANGE_TEXT = (
     "details, is a scammer.",
 )
 ONE_LINE_WORDS = "The text is a single line, so that a Ledger can show all of it on its screen before you approve."
+CROSS_SITE_HEADING = "This form was sent from another website"
+CROSS_SITE_TEXT = (
+    "Your browser says that another website, not this one, sent you here with answers already filled in. "
+    "Nothing was done with them.",
+    "If someone sent you a link or a page to \"migrate\" your tokens, stop: that is how scams use official "
+    "sites. Start again from this site's own address, which you type yourself, and type your destination yourself.",
+)
+SIGN_WARNING = ("Only continue if you typed this address yourself. If someone sent you here, or gave you this "
+                "address, stop: the new token would go to them.")
+SIGN_DESTINATION_HEADING = "The new token will go to this address"
 BAD_CHALLENGE = "This page is out of date. Get a new message to sign."
 EMPTY_PROOF = "Paste the signature your wallet or tool gave you, then send it."
 

@@ -21,6 +21,7 @@ from portal.http.fast.html_page import HtmlPage
 from portal.http.pages.layout import kept_answer, render_page
 from portal.http.pages.view_models import EligibilityPage, FieldError, HomePage
 
+PAGE_SCRIPTS = ("js/main.js",)
 MAX_ADDRESS_CHARS = 200  # EVM addresses are 42 characters, Solana's at most 44
 
 
@@ -57,4 +58,5 @@ def eligibility_page(request: Request) -> HtmlPage:
         proof_url=f"/v1/eligibility/{quote(answer.address)}",
         prove_url="/prove?" + urlencode({"address": answer.address}))
     title = "You are in the snapshot" if answer.eligible else "This address is not in the snapshot"
-    return render_page(state, "eligibility.html", title, view, hot="render", keep_as=typed)
+    # main.js adds the proof's Copy and Download buttons.
+    return render_page(state, "eligibility.html", title, view, hot="render", keep_as=typed, scripts=PAGE_SCRIPTS)

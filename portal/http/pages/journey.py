@@ -4,7 +4,9 @@ What comes next is the domain's rule (``portal.domain.journey.next_question``); 
 its step into a page. ``GET /prove`` asks the next question (or the one named by ``change``), says
 plainly when tokens on an exchange cannot be proven here, then shows "check your answers" with the
 method in plain words. Answers travel in the query string and hidden fields: they are public
-addresses and choices, never secrets. ``POST /prove/challenge`` issues the challenge through
+addresses and choices, never secrets. The destination never travels in a query string (a link
+could then choose it for the holder): it is typed into a form POSTed to ``/prove``, and every
+holder POST that another site sent is refused (``same_origin``). ``POST /prove/challenge`` issues the challenge through
 ``challenges.issue`` (the function behind ``POST /v1/challenges``) and shows it exactly as it will
 be signed; ``POST /prove/submit`` files the proof through ``filing.submit`` and shows the status
 token once.
@@ -39,6 +41,7 @@ from portal.http.pages.journey_views import (
     sign_page,
 )
 from portal.http.pages.layout import render_page
+from portal.http.pages.same_origin import refuse_cross_site
 from portal.http.pages.view_models import ConfirmationPage, FieldError, RetryPage, StopPage
 
 NO_STORE = {"Cache-Control": "no-store"}
@@ -46,6 +49,15 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 class ProveForm(msgspec.Struct, frozen=True):
     """The answers, posted back to issue the challenge (and again to ask for a fresh one)."""
+
+    address: str = ""
+    chain: str = ""
+    wallet: str = ""
+    destination: str = ""
+
+
+class AnswerForm(msgspec.Struct, frozen=True):
+    """The destination question's form: the answers so far, and the destination the holder typed."""
 
     address: str = ""
     chain: str = ""
@@ -88,21 +100,40 @@ def _stop(state: State, answers: JourneyAnswers) -> Template:
 async def prove(ctx: Ctx, state: State, request: Request,
                 address: str = Parameter(default="", max_length=200),
                 chain: str = Parameter(default="", max_length=20), wallet: str = Parameter(default="", max_length=20),
-                destination: str = Parameter(default="", max_length=200),
                 change: str = Parameter(default="", max_length=20),
                 asked: str = Parameter(default="", max_length=20)) -> Template:
-    answers = JourneyAnswers(address.strip(), chain.strip(), wallet.strip(), destination.strip())
+    """Every question but the destination's answer comes from the query; a ``destination`` there is
+    ignored, so a link can never fill it in: the destination question is always asked, empty."""
+    answers = JourneyAnswers(address.strip(), chain.strip(), wallet.strip(), "")
     answers = answers.with_default_chain(ctx.settings.destination_chains)
     # A question counts as answered (so its problem is told) when its field or its form was sent.
-    step = _next_step(ctx, answers, sent=set(request.query_params) | {asked}, change=change)
+    sent = (set(request.query_params) | {asked}) - {"destination"}
+    step = _next_step(ctx, answers, sent=sent, change=change)
+    if isinstance(step, journey.Question):
+        return _question(state, ctx, answers, step)
+    return _stop(state, answers)  # an exchange; with no destination, never Ready
+
+
+@post("/prove", operation_id="proveAnswerPage", include_in_schema=False, status_code=200,
+      before_request=refuse_cross_site)
+async def prove_answer(ctx: Ctx, state: State, data: URLEncodedBody[AnswerForm]) -> Template:
+    """The destination the holder typed (in the body, from this site's own form): ask again, or check."""
+    answers = JourneyAnswers(data.address.strip(), data.chain.strip(), data.wallet.strip(), data.destination.strip())
+    answers = answers.with_default_chain(ctx.settings.destination_chains)
+    step = _next_step(ctx, answers)
     if isinstance(step, journey.Question):
         return _question(state, ctx, answers, step)
     if isinstance(step, journey.Stop):
         return _stop(state, answers)
+    try:
+        await challenges.check_destination(ctx, answers.destination, answers.chain)  # type: ignore[arg-type]
+    except PortalError as exc:
+        return _question(state, ctx, answers, journey.Question("destination", "invalid", exc), exc.status)
     return render_page(state, "check.html", "Check your answers", check_page(answers, step.choice))
 
 
-@post("/prove/challenge", operation_id="proveChallengePage", include_in_schema=False, status_code=200)
+@post("/prove/challenge", operation_id="proveChallengePage", include_in_schema=False, status_code=200,
+      before_request=refuse_cross_site)
 async def prove_challenge(ctx: Ctx, state: State, request: Request, data: URLEncodedBody[ProveForm]
                           ) -> Template:
     answers = JourneyAnswers(data.address.strip(), data.chain.strip(), data.wallet.strip(), data.destination.strip())
@@ -141,7 +172,8 @@ def _retry(state: State, answers: JourneyAnswers, message: str, status_code: int
     return render_page(state, "retry.html", "Your proof was not accepted", retry, status_code=status_code)
 
 
-@post("/prove/submit", operation_id="proveSubmitPage", include_in_schema=False, status_code=200)
+@post("/prove/submit", operation_id="proveSubmitPage", include_in_schema=False, status_code=200,
+      before_request=refuse_cross_site)
 async def prove_submit(ctx: Ctx, state: State, request: Request, data: URLEncodedBody[SubmitForm]
                        ) -> Template:
     answers = JourneyAnswers(data.address, data.chain, data.wallet, data.destination)
@@ -162,8 +194,9 @@ async def prove_submit(ctx: Ctx, state: State, request: Request, data: URLEncode
         expected_review_hours=outcome.expected_review_hours,
         token_file=copy.token_file(str(outcome.request_id), outcome.status_token, ctx.settings.public_url))
     title = "Your request has been sent" if outcome.created else "You already have a request"
-    return render_page(state, "confirmation.html", title, confirmation, headers=NO_STORE)
+    # main.js adds Copy and Download under the token: it is shown once, so it must be easy to keep.
+    return render_page(state, "confirmation.html", title, confirmation, headers=NO_STORE, scripts=QUESTION_SCRIPTS)
 
 
-ROUTES = [prove, prove_challenge, prove_submit]
+ROUTES = [prove, prove_answer, prove_challenge, prove_submit]
 RATE_LIMITED_PATHS = frozenset({"/prove/challenge", "/prove/submit"})

@@ -59,7 +59,9 @@ def answers_hidden(answers: JourneyAnswers, *, without: str = "") -> Hidden:
 
 
 def answers_url(answers: JourneyAnswers, **extra: str) -> str:
-    fields = dict(answers_hidden(answers)) | {k: v for k, v in extra.items() if v}
+    """A link back into the journey. It never carries the destination: ``GET /prove`` ignores one, so that
+    no link, ours or a stranger's, can fill it in; after a change the holder types it again."""
+    fields = dict(answers_hidden(answers, without="destination")) | {k: v for k, v in extra.items() if v}
     return "/prove?" + urlencode(fields)
 
 
@@ -129,4 +131,5 @@ def sign_page(settings: Settings, answers: JourneyAnswers, challenge: challenges
         destination=answers.destination, destination_chain=destination_chain, sign_ways=ways,
         walletconnect_project_id=data["walletconnect_project_id"],
         commands=commands(challenge.method), proof_label=label,
-        proof_hint=hint, challenge_data=data, hidden=answers_hidden(answers))
+        proof_hint=hint, challenge_data=data, hidden=answers_hidden(answers),
+        destination_heading=copy.SIGN_DESTINATION_HEADING, destination_warning=copy.SIGN_WARNING)

@@ -123,7 +123,8 @@ def render_page(state: State, template: str, title: str, page: msgspec.Struct | 
 
 @overload
 def render_page(state: State, template: str, title: str, page: msgspec.Struct | None = None, *,
-                status_code: int = 200, hot: Literal["render", "keep"], keep_as: str | None = None) -> HtmlPage: ...
+                scripts: tuple[str, ...] = (), status_code: int = 200, hot: Literal["render", "keep"],
+                keep_as: str | None = None) -> HtmlPage: ...
 
 
 def render_page(state: State, template: str, title: str, page: msgspec.Struct | None = None, *,

@@ -27,6 +27,7 @@ from portal.http.deps import Ctx
 from portal.http.holders import meta_of
 from portal.http.pages.journey import NO_STORE
 from portal.http.pages.layout import render_page
+from portal.http.pages.same_origin import refuse_cross_site
 from portal.http.pages.view_models import AnswerRow, FieldError, StatusPage
 
 STATUS_SCRIPTS = ("js/main.js", "js/status.js")
@@ -83,7 +84,8 @@ async def lookup_form(state: State) -> Template:
     return _render(state, StatusPage("", ask_reference=True))
 
 
-@post("/requests", operation_id="requestLookupSubmit", include_in_schema=False, status_code=200)
+@post("/requests", operation_id="requestLookupSubmit", include_in_schema=False, status_code=200,
+      before_request=refuse_cross_site)
 async def lookup(ctx: Ctx, state: State, data: URLEncodedBody[TokenForm]) -> Template:
     return await _lookup(ctx, state, data.request_id, data.status_token, ask_reference=True)
 
@@ -93,14 +95,15 @@ async def token_form(state: State, request_id: str = Parameter(max_length=64)) -
     return _render(state, StatusPage(request_id))
 
 
-@post("/requests/{request_id:str}", operation_id="requestPageSubmit", include_in_schema=False, status_code=200)
+@post("/requests/{request_id:str}", operation_id="requestPageSubmit", include_in_schema=False, status_code=200,
+      before_request=refuse_cross_site)
 async def show(ctx: Ctx, state: State, data: URLEncodedBody[TokenForm],
                request_id: str = Parameter(max_length=64)) -> Template:
     return await _lookup(ctx, state, request_id, data.status_token, ask_reference=False)
 
 
 @post("/requests/{request_id:str}/answer", operation_id="requestAnswerSubmit", include_in_schema=False,
-      status_code=200)
+      status_code=200, before_request=refuse_cross_site)
 async def answer(ctx: Ctx, state: State, request: Request, data: URLEncodedBody[AnswerForm],
                  request_id: str = Parameter(max_length=64)) -> Template:
     token = data.status_token.strip()

@@ -103,6 +103,8 @@ class SignPage(msgspec.Struct, frozen=True):
     challenge_data: dict
     hidden: tuple[tuple[str, str], ...]
     errors: tuple[FieldError, ...] = ()
+    destination_heading: str = ""
+    destination_warning: str = ""
 
 
 class RetryPage(msgspec.Struct, frozen=True):

@@ -101,10 +101,60 @@ function verifyRoots(roots, now) {
   return newest;
 }
 
-function frontMatter(text, key) {
-  const match = text.match(new RegExp(`^${key}\\s*=\\s*(.+)$`, "m"));
-  if (!match) throw new Error(`the document has no ${key}`);
-  return match[1].trim().replace(/^"(.*)"$/, "$1");
+// The signed header, read by the one rule policy/canonical.py states (and parse_document enforces):
+// lines split on "\n" with a trailing "\r" dropped; the front matter runs from the first line's "+++"
+// fence to the next; slug, version and prev each sit once on their own line, `key = value`, with an
+// optional "# comment". Anything else is refused, never guessed.
+const FENCE_LINE = /^[ \t]*\+\+\+[ \t]*$/;
+const HEADER_LINE = /^(slug|version|prev)[ \t]*=[ \t]*("[^"\\]*"|'[^'\\]*'|[1-9][0-9]*)[ \t]*(?:#[\s\S]*)?$/;
+const KEY_START = /^(slug|version|prev)[ \t]*=/;
+
+/** {slug, version, prev} of a document's text, by the canonical rule; throws on anything else. */
+export function headerFields(text) {
+  const lines = text.split("\n").map((line) => (line.endsWith("\r") ? line.slice(0, -1) : line));
+  if (!FENCE_LINE.test(lines[0])) throw new Error("the document does not start with a '+++' line");
+  const end = lines.findIndex((line, index) => index > 0 && FENCE_LINE.test(line));
+  if (end < 0) throw new Error("the document's front matter is not closed by a '+++' line");
+  const found = {};
+  for (const line of lines.slice(1, end)) {
+    const start = line.match(KEY_START);
+    if (!start) continue;
+    const match = line.match(HEADER_LINE);
+    if (!match || start[1] in found) throw new Error(`the document's ${start[1]} is not written once as key = value`);
+    found[start[1]] = match[2];
+  }
+  for (const key of ["slug", "version", "prev"]) {
+    if (!(key in found)) throw new Error(`the document has no ${key}`);
+  }
+  const quoted = (value) => value[0] === '"' || value[0] === "'";
+  if (quoted(found.version) || !quoted(found.slug) || !quoted(found.prev)) {
+    throw new Error("the document's slug, version or prev is not of the signed form");
+  }
+  return { slug: found.slug.slice(1, -1), version: Number(found.version), prev: found.prev.slice(1, -1) };
+}
+
+/** The exact text signed for these bytes (policy/statement.py's statement()). */
+export function policyStatement(raw) {
+  const text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(raw);
+  const { slug, version, prev } = headerFields(text);
+  const digest = toHex(sha256(raw));
+  return { text, slug, version, digest, statement: `Official policy ${slug} version ${version}\nsha256:${digest}\nprev:${prev}` };
+}
+
+/** The document's own expiry (a TOML datetime on an `expires = ...` front-matter line). */
+function expiresOf(text) {
+  const front = text.split("\n+++")[0];
+  const match = front.match(/^expires[ \t]*=[ \t]*([0-9T:.+\-Zz ]+?)[ \t]*(?:#.*)?\r?$/m);
+  if (!match) throw new Error("the document has no expires");
+  return new Date(match[1]);
+}
+
+/** Verify exact bytes against their signatures and the root they name; returns {signers, version, sha256}. */
+export function verifyDocument(raw, signatures, root, now = new Date()) {
+  const { text, slug, version, digest, statement } = policyStatement(raw);
+  const signers = requireThreshold(statement, signatures, root, `policy ${slug} version ${version}`);
+  if (now >= expiresOf(text)) throw new Error(`policy ${slug} version ${version} has expired`);
+  return { signers, version, sha256: digest, statement };
 }
 
 async function fetchOk(url, kind) {
@@ -121,16 +171,9 @@ export async function verifyPolicy(slug, now = new Date()) {
     fetchOk(`/policy/${slug}.md.sig.json`, "json"),
   ]);
   verifyRoots(roots, now);
-  const text = new TextDecoder("utf-8", { fatal: true }).decode(raw);
-  const front = text.split("\n+++")[0];
-  const digest = toHex(sha256(raw));
-  const version = Number(frontMatter(front, "version"));
-  const statement = `Official policy ${frontMatter(front, "slug")} version ${version}\nsha256:${digest}\n` +
-                    `prev:${frontMatter(front, "prev")}`;
   const root = roots.find((r) => r.version === (bundle.root_version ?? 1));
   if (!root) throw new Error(`the policy names trust root version ${bundle.root_version}, which is not served`);
-  const signers = requireThreshold(statement, bundle.signatures, root, `policy ${slug} version ${version}`);
-  if (now >= new Date(frontMatter(front, "expires"))) throw new Error(`policy ${slug} version ${version} has expired`);
+  const { signers, version, sha256: digest } = verifyDocument(raw, bundle.signatures, root, now);
   return { signers, root, version, sha256: digest };
 }
 
