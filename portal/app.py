@@ -122,6 +122,8 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, evm_chain: EvmChai
         try:
             yield
         finally:
+            if isinstance(limiter, PostgresLimiter):
+                await limiter.close()
             await db.close()
             await jwks_fetcher.aclose()
             snapshot_set.close()
