@@ -127,6 +127,16 @@ class PolicyRejectedError(UnprocessableError):
     code, title = "policy_rejected", "Policy refused"
 
 
+class ReleaseRejectedError(UnprocessableError):
+    """A release the server will not publish; ``code`` says why (``below_threshold``, ``wrong_prev``…)."""
+
+    code, title = "release_rejected", "Release refused"
+
+
+class NothingToReleaseError(UnprocessableError):
+    code, title = "nothing_to_release", "Nothing to release"
+
+
 # -- 503: something outside the process is down ---------------------------------------------------
 class UpstreamUnavailableError(PortalError):
     status, code, title = 503, "upstream_unavailable", "Upstream service unavailable"

@@ -14,7 +14,7 @@ from portal.cli.output import say
 from portal.errors import SettingsError
 
 # Each module adds its own subcommands through ``register(subparsers)``.
-COMMAND_MODULES = ["serve", "db", "snapshot", "policy", "openapi", "staff", "audit", "allowlist"]
+COMMAND_MODULES = ["serve", "db", "snapshot", "policy", "openapi", "staff", "audit", "allowlist", "release"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,159 @@
+"""``portal release prepare|distributor|publish|verify``: freeze, name, publish and check releases.
+
+The flow (README, "Releases"): ``prepare`` writes ``release.md`` and ``release.entries.json`` beside
+it from the approvals no published release holds; the operator deploys the claim contract with the
+root and records its address with ``distributor`` (refused once anyone has signed: the signatures
+must cover it); the root's signers sign with ``portal policy sign|add-signature``; ``publish`` posts
+the three files; anyone runs ``verify`` from the root they hold. Exit codes: 0 ok, 1 refused or
+nothing to release, 2 bad usage or unreadable input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+from pathlib import Path
+
+import msgspec
+
+from policy.errors import PolicyError
+from policy.release import entries_path, set_distributor
+from policy.release_remote import verify_releases
+from policy.remote import FetchError
+from policy.signatures import load_signatures, sig_path
+from portal.cli.allowlist import snapshot_paths
+from portal.cli.db import database_url
+from portal.cli.output import fail, print_json, say
+from portal.cli.passphrase import CliError
+from portal.cli.policy import TOKEN_ENV, _post
+from portal.domain import destinations, releases
+from portal.domain.eligibility import SnapshotSet
+from portal.errors import NothingToReleaseError, PortalError
+from portal.settings import from_env
+from portal.store.database import Database
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("release", help="signed releases: the claim trees holders claim from")
+    commands = parser.add_subparsers(dest="release_command", required=True, metavar="SUBCOMMAND")
+    prepare = commands.add_parser("prepare", help="freeze the approvals no release holds into the next release")
+    prepare.add_argument("--destination-chain", choices=("evm", "solana"), required=True)
+    prepare.add_argument("--tree", choices=("uniswap", "oz", "distributor"),
+                         help="claim tree (default: uniswap for evm, distributor for solana)")
+    prepare.add_argument("--claim-deadline", help="ISO datetime with a timezone, e.g. 2027-04-01T00:00:00Z")
+    prepare.add_argument("--out", type=Path, required=True, help="the document (entries are written beside it)")
+    prepare.add_argument("--snapshot", action="append", default=[], metavar="PATH",
+                         help="snapshot artifact (repeatable; default $PORTAL_SNAPSHOTS)")
+    prepare.set_defaults(func=run_prepare)
+    name = commands.add_parser("distributor", help="write the claim contract's address into DOC (before signing)")
+    name.add_argument("doc", type=Path)
+    name.add_argument("address")
+    name.set_defaults(func=run_distributor)
+    publish = commands.add_parser("publish", help="POST DOC, its entries and its signatures to a portal")
+    publish.add_argument("doc", type=Path)
+    publish.add_argument("--url", required=True)
+    publish.add_argument("--token", help=f"publisher token (default ${TOKEN_ENV})")
+    publish.set_defaults(func=run_publish)
+    verify = commands.add_parser("verify", help="verify every release a portal serves")
+    verify.add_argument("--url", required=True, help="the portal's base URL")
+    verify.add_argument("--root-sha256", required=True, help="the sha256 of the trust root you hold")
+    verify.set_defaults(func=run_verify)
+
+
+def _deadline(text: str | None) -> dt.datetime | None:
+    if not text:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise CliError(f"--claim-deadline: {text!r} is not an ISO datetime") from None
+    if moment.tzinfo is None:
+        raise CliError("--claim-deadline: give a timezone (e.g. 2027-04-01T00:00:00Z)")
+    return moment
+
+
+async def _prepare(url: str, paths: list[str], targets: destinations.Destinations, args: argparse.Namespace,
+                   deadline: dt.datetime | None) -> releases.Frozen:
+    snapshots = SnapshotSet.open(paths, targets)
+    db = await Database.open(url, size=1)
+    try:
+        async with db.transaction() as conn:
+            return await releases.prepare(conn, snapshots, args.destination_chain, tree=args.tree,
+                                          claim_deadline=deadline, now=dt.datetime.now(dt.UTC))
+    finally:
+        await db.close()
+        snapshots.close()
+
+
+def _guarded(func):
+    """Expected failures as one line on stderr and an exit code."""
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return func(args)
+        except CliError as exc:
+            return fail(str(exc), exc.exit_code)
+        except PolicyError as exc:
+            return fail(f"{exc.code}: {exc}", 2 if exc.code == "invalid_document" else 1)
+        except FetchError as exc:
+            return fail(str(exc), 2)
+        except (OSError, msgspec.DecodeError, msgspec.ValidationError) as exc:
+            return fail(str(exc), 2)
+    run.__doc__ = func.__doc__
+    return run
+
+
+@_guarded
+def run_prepare(args: argparse.Namespace) -> int:
+    settings = from_env()
+    deadline = _deadline(args.claim_deadline)
+    entries_out = args.out.with_name(entries_path(args.out.name))
+    for path in (args.out, entries_out):
+        if path.exists():
+            raise CliError(f"{path} exists; refusing to overwrite a release")
+    paths = snapshot_paths(args.snapshot, settings)
+    if not paths:
+        raise CliError("no snapshot artifacts found: pass --snapshot PATH or set PORTAL_SNAPSHOTS", 2)
+    targets = destinations.load(settings.destinations_file)
+    with database_url(settings.data_dir, settings.database_url) as url:
+        try:
+            frozen = asyncio.run(_prepare(url, paths, targets, args, deadline))
+        except NothingToReleaseError as exc:
+            return fail(exc.detail, 1)
+        except PortalError as exc:
+            return fail(exc.detail, 2)
+    for left_out in frozen.excluded:
+        say(f"left out {left_out.snapshot_address} -> {left_out.destination}: {left_out.reason}")
+    prepared = frozen.prepared
+    args.out.write_text(prepared.text, encoding="utf-8", newline="")
+    entries_out.write_bytes(prepared.entries_bytes)
+    print_json({"path": str(args.out), "number": frozen.number, "destination_chain": frozen.destination_chain,
+                "tree": frozen.tree, "merkle_root": prepared.merkle_root, "entries": len(prepared.entries),
+                "total": str(prepared.total), "entries_sha256": prepared.entries_sha256})
+    return 0
+
+
+@_guarded
+def run_distributor(args: argparse.Namespace) -> int:
+    signatures = load_signatures(sig_path(args.doc))
+    if signatures:
+        raise CliError(f"refused: {sig_path(args.doc)} already holds {len(signatures)} signature(s), which cover "
+                       "the document without this address; prepare a new release instead", 1)
+    args.doc.write_bytes(set_distributor(args.doc.read_bytes(), args.address))
+    print_json({"path": str(args.doc), "distributor": args.address})
+    return 0
+
+
+@_guarded
+def run_publish(args: argparse.Namespace) -> int:
+    entries = args.doc.with_name(entries_path(args.doc.name))
+    body = {"document": args.doc.read_bytes().decode("utf-8"), "entries": entries.read_bytes().decode("utf-8"),
+            "signatures": msgspec.to_builtins(load_signatures(sig_path(args.doc)))}
+    return _post(args.url, "/v1/releases", body, args.token)
+
+
+@_guarded
+def run_verify(args: argparse.Namespace) -> int:
+    result = verify_releases(args.url, trusted_sha256=args.root_sha256, now=dt.datetime.now(dt.UTC))
+    print_json(result)
+    return 0

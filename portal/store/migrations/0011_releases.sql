@@ -1,0 +1,34 @@
+-- Releases (issue 21): numbered, signed claim trees per destination chain, and the requests each holds.
+-- The document and the entries file are stored as the exact bytes that were signed and hashed, so
+-- what is served is what was verified. A request is held by at most one release (the primary key of
+-- release_requests), which is how `prepare` knows what is new.
+CREATE TABLE releases (
+    destination_chain text NOT NULL CHECK (destination_chain IN ('evm', 'solana')),
+    number            integer NOT NULL CHECK (number >= 1),
+    document          bytea NOT NULL,
+    sha256            text NOT NULL UNIQUE,
+    prev              text NOT NULL,
+    entries_file      bytea NOT NULL,
+    entries_sha256    text NOT NULL,
+    tree              text NOT NULL,
+    merkle_root       text NOT NULL,
+    entry_count       integer NOT NULL CHECK (entry_count >= 1),
+    total             numeric(78, 0) NOT NULL,
+    decimals          integer NOT NULL,
+    distributor       text NOT NULL,
+    claim_deadline    timestamptz,
+    signatures        jsonb NOT NULL,
+    root_version      integer NOT NULL,
+    published_by      text NOT NULL,
+    published_at      timestamptz NOT NULL,
+    PRIMARY KEY (destination_chain, number)
+);
+
+CREATE TABLE release_requests (
+    request_id        uuid PRIMARY KEY REFERENCES requests (id),
+    destination_chain text NOT NULL,
+    number            integer NOT NULL,
+    entry_index       integer NOT NULL,
+    FOREIGN KEY (destination_chain, number) REFERENCES releases (destination_chain, number)
+);
+CREATE INDEX release_requests_release ON release_requests (destination_chain, number, entry_index);

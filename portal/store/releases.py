@@ -1,0 +1,128 @@
+"""Published releases: the exact signed document, the exact entries file, and the requests each holds.
+
+Invariants: (destination_chain, number) is unique and releases of a chain are written under a
+per-chain advisory lock, so two publishers racing for "the next release" cannot both succeed; a
+request is held by at most one release (``release_requests`` is keyed by the request), so the
+approvals a release freezes are never frozen again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+import msgspec
+import psycopg
+from psycopg.types.json import Jsonb
+
+from portal.errors import ConflictError
+from portal.store.database import Connection
+from portal.store.policies import StoredSignature
+from portal.store.queries import load_queries
+
+QUERIES = load_queries("releases.sql")
+
+
+class UnreleasedApproval(msgspec.Struct, frozen=True):
+    """An approved request no published release holds yet (``amount`` in snapshot base units)."""
+
+    id: uuid.UUID
+    snapshot_id: str
+    snapshot_address: str
+    destination: str
+    amount: int
+
+
+class StoredRelease(msgspec.Struct, frozen=True):
+    """A published release without its entries file (that is read on its own: it can be megabytes)."""
+
+    destination_chain: str
+    number: int
+    document: bytes
+    sha256: str
+    prev: str
+    tree: str
+    merkle_root: str
+    entry_count: int
+    total: int
+    decimals: int
+    distributor: str
+    claim_deadline: dt.datetime | None
+    entries_sha256: str
+    signatures: list[StoredSignature]
+    root_version: int
+    published_at: dt.datetime
+
+
+class NewRelease(msgspec.Struct, frozen=True):
+    destination_chain: str
+    number: int
+    document: bytes
+    sha256: str
+    prev: str
+    entries_file: bytes
+    entries_sha256: str
+    tree: str
+    merkle_root: str
+    entry_count: int
+    total: int
+    decimals: int
+    distributor: str
+    claim_deadline: dt.datetime | None
+    signatures: list[StoredSignature]
+    root_version: int
+    published_by: str
+    published_at: dt.datetime
+
+
+def _row(row: dict[str, Any]) -> StoredRelease:
+    return msgspec.convert({**row, "document": bytes(row["document"]), "total": int(row["total"])}, StoredRelease)
+
+
+async def lock_chain(conn: Connection, chain: str) -> None:
+    await conn.execute(QUERIES["lock_chain"], {"chain": chain})
+
+
+async def unreleased_approved(conn: Connection, chain: str) -> list[UnreleasedApproval]:
+    """Approved requests to ``chain`` that no release holds, by snapshot then snapshot address."""
+    cursor = await conn.execute(QUERIES["unreleased_approved"], {"chain": chain})
+    return [UnreleasedApproval(row["id"], row["snapshot_id"], row["snapshot_address"], row["destination"],
+                               int(row["amount"]) if isinstance(row["amount"], Decimal) else row["amount"])
+            for row in await cursor.fetchall()]
+
+
+async def insert(conn: Connection, release: NewRelease, held: Iterable[tuple[uuid.UUID, int]]) -> None:
+    """Store the release and the requests it holds (``(request id, entry index)``, copied in bulk)."""
+    values = msgspec.structs.asdict(release)
+    values["signatures"] = Jsonb(msgspec.to_builtins(release.signatures))
+    values["total"] = Decimal(release.total)
+    try:
+        await conn.execute(QUERIES["insert_release"], values)
+        async with conn.cursor().copy(QUERIES["copy_release_requests"]) as copy:
+            for request_id, index in held:
+                await copy.write_row((request_id, release.destination_chain, release.number, index))
+    except psycopg.errors.UniqueViolation:
+        raise ConflictError(f"release {release.number} of {release.destination_chain} (or one of its requests) is "
+                            "already published", field="document", code="release_exists") from None
+
+
+async def latest(conn: Connection, chain: str) -> StoredRelease | None:
+    row = await (await conn.execute(QUERIES["latest"], {"chain": chain})).fetchone()
+    return _row(row) if row else None
+
+
+async def all_releases(conn: Connection) -> list[StoredRelease]:
+    return [_row(r) for r in await (await conn.execute(QUERIES["list"])).fetchall()]
+
+
+async def get(conn: Connection, chain: str, number: int) -> StoredRelease | None:
+    row = await (await conn.execute(QUERIES["get"], {"chain": chain, "number": number})).fetchone()
+    return _row(row) if row else None
+
+
+async def entries_file(conn: Connection, chain: str, number: int) -> bytes | None:
+    row = await (await conn.execute(QUERIES["entries_file"], {"chain": chain, "number": number})).fetchone()
+    return bytes(row["entries_file"]) if row else None

@@ -1,0 +1,38 @@
+-- lock_chain --
+SELECT pg_advisory_xact_lock(hashtext('release:' || %(chain)s))
+
+-- unreleased_approved --
+SELECT r.id, r.snapshot_id, r.snapshot_address, r.destination, r.amount
+FROM requests r
+WHERE r.status = 'approved' AND r.destination_chain = %(chain)s
+  AND NOT EXISTS (SELECT 1 FROM release_requests rr WHERE rr.request_id = r.id)
+ORDER BY r.snapshot_id, r.snapshot_address
+
+-- insert_release --
+INSERT INTO releases (destination_chain, number, document, sha256, prev, entries_file, entries_sha256, tree,
+                      merkle_root, entry_count, total, decimals, distributor, claim_deadline, signatures,
+                      root_version, published_by, published_at)
+VALUES (%(destination_chain)s, %(number)s, %(document)s, %(sha256)s, %(prev)s, %(entries_file)s,
+        %(entries_sha256)s, %(tree)s, %(merkle_root)s, %(entry_count)s, %(total)s, %(decimals)s, %(distributor)s,
+        %(claim_deadline)s, %(signatures)s, %(root_version)s, %(published_by)s, %(published_at)s)
+
+-- copy_release_requests --
+COPY release_requests (request_id, destination_chain, number, entry_index) FROM STDIN
+
+-- latest --
+SELECT destination_chain, number, document, sha256, prev, tree, merkle_root, entry_count, total, decimals,
+       distributor, claim_deadline, entries_sha256, signatures, root_version, published_at
+FROM releases WHERE destination_chain = %(chain)s ORDER BY number DESC LIMIT 1
+
+-- list --
+SELECT destination_chain, number, document, sha256, prev, tree, merkle_root, entry_count, total, decimals,
+       distributor, claim_deadline, entries_sha256, signatures, root_version, published_at
+FROM releases ORDER BY destination_chain, number
+
+-- get --
+SELECT destination_chain, number, document, sha256, prev, tree, merkle_root, entry_count, total, decimals,
+       distributor, claim_deadline, entries_sha256, signatures, root_version, published_at
+FROM releases WHERE destination_chain = %(chain)s AND number = %(number)s
+
+-- entries_file --
+SELECT entries_file FROM releases WHERE destination_chain = %(chain)s AND number = %(number)s
