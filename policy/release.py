@@ -228,6 +228,14 @@ def entries_path(doc_path_name: str) -> str:
 
 
 def _key(text: str, chain: str) -> bytes:
+    """The destination's key bytes, as the leaf holds them. An EVM address's case is not part of the
+    leaf, so its EIP-55 checksum is not recomputed here (a keccak per entry; the portal checked it
+    when the request was made, and ``prepare`` checks it again)."""
+    if chain == "evm" and len(text) == 42 and text[:2] == "0x" and text[2:].isalnum():
+        try:
+            return bytes.fromhex(text[2:])
+        except ValueError:
+            pass  # parse_address says why
     address = parse_address(text)
     if address.chain != chain:
         raise InvalidAddressError(f"{text} is not a {chain} address")
@@ -260,13 +268,22 @@ class BuiltTree:
 
 def entry_problems(doc: ReleaseDocument, entries_bytes: bytes) -> list[Problem]:
     """Whether the entries are the ones the document commits to, and its root follows from them."""
+    return checked_entries(doc, entries_bytes)[0]
+
+
+def checked_entries(doc: ReleaseDocument, entries_bytes: bytes) -> tuple[list[Problem], list[ReleaseEntry]]:
+    """``entry_problems`` and the decoded entries (decoded once: a server then matches them to requests)."""
     if hashlib.sha256(entries_bytes).hexdigest() != doc.entries_sha256:
         return [Problem("entries_mismatch", "the entries do not hash to entries_sha256 "
-                                            f"({doc.entries_sha256[:12]}…): they are not the ones signed")]
+                                            f"({doc.entries_sha256[:12]}…): they are not the ones signed")], []
     try:
         entries = decode_entries(entries_bytes)
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-        return [Problem("entries_mismatch", f"the entries file does not decode: {exc}")]
+        return [Problem("entries_mismatch", f"the entries file does not decode: {exc}")], []
+    return _tree_problems(doc, entries), entries
+
+
+def _tree_problems(doc: ReleaseDocument, entries: list[ReleaseEntry]) -> list[Problem]:
     problems = []
     if [entry.index for entry in entries] != list(range(len(entries))):
         problems.append(Problem("entries_mismatch", "entry indices must run 0..n-1 in order"))

@@ -28,8 +28,10 @@ from policy.release import (
     BuiltTree,
     Prepared,
     ReleaseDocument,
+    ReleaseEntry,
     ReleaseSource,
     check_release,
+    checked_entries,
     decode_entries,
     parse_release,
     release_statement,
@@ -185,13 +187,18 @@ def _previous_document(stored: store.StoredRelease | None) -> ReleaseDocument | 
 
 
 async def _held_requests(conn: Connection, snapshots: SnapshotSet, doc: ReleaseDocument,
-                         entries_bytes: bytes) -> list[tuple[uuid.UUID, int]]:
+                         entries: list[ReleaseEntry]) -> list[tuple[uuid.UUID, int]]:
     """``(request id, entry index)`` for every source, each an approved, unreleased request to this
     destination paid exactly its converted amount; refused otherwise."""
-    kept, _, _ = await _releasable(conn, snapshots, doc.destination_chain)
-    waiting = {(row.snapshot_id, row.snapshot_address): (row, amount) for row, amount in kept}
+    conversions, _ = _conversions(snapshots, doc.destination_chain)
+    waiting = {}
+    for row in await store.unreleased_approved(conn, doc.destination_chain):
+        if row.snapshot_id in conversions:  # the release's tree checks the addresses; prepare checked the rest
+            conversion = conversions[row.snapshot_id]
+            waiting[(row.snapshot_id, row.snapshot_address)] = (row, conversion.convert(row.amount) if conversion
+                                                                else row.amount)
     held = []
-    for entry in decode_entries(entries_bytes):
+    for entry in entries:
         for source in entry.sources:
             found = waiting.pop((source.snapshot_id, source.snapshot_address), None)
             if found is None:
@@ -219,13 +226,16 @@ async def publish(conn: Connection, snapshots: SnapshotSet, submission: ReleaseS
     await store.lock_chain(conn, doc.destination_chain)
     latest = await store.latest(conn, doc.destination_chain)
     result = check_release(doc, submission.signatures, root, previous=_previous_document(latest),
-                           entries_bytes=entries_bytes)
+                           entries_bytes=None)
+    entry_problems, entries = checked_entries(doc, entries_bytes)  # decoded once, matched to requests below
+    result = msgspec.structs.replace(result, ok=result.ok and not entry_problems,
+                                     problems=[*result.problems, *entry_problems])
     if not result.ok:
         first = result.problems[0]
         field = ("signatures" if "sign" in first.code or first.code == "below_threshold"
                  else "entries" if first.code in ("entries_mismatch", "root_mismatch") else "document")
         raise _refuse(first.code, first.message, field, [msgspec.to_builtins(p) for p in result.problems])
-    held = await _held_requests(conn, snapshots, doc, entries_bytes)
+    held = await _held_requests(conn, snapshots, doc, entries)
     signatures = [StoredSignature(s.signer, s.signature) for s in submission.signatures]
     await store.insert(conn, store.NewRelease(
         destination_chain=doc.destination_chain, number=doc.number, document=raw, sha256=doc.sha256, prev=doc.prev,

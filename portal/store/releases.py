@@ -16,6 +16,7 @@ from typing import Any
 
 import msgspec
 import psycopg
+from psycopg.rows import tuple_row
 from psycopg.types.json import Jsonb
 
 from portal.errors import ConflictError
@@ -88,10 +89,11 @@ async def lock_chain(conn: Connection, chain: str) -> None:
 
 async def unreleased_approved(conn: Connection, chain: str) -> list[UnreleasedApproval]:
     """Approved requests to ``chain`` that no release holds, by snapshot then snapshot address."""
-    cursor = await conn.execute(QUERIES["unreleased_approved"], {"chain": chain})
-    return [UnreleasedApproval(row["id"], row["snapshot_id"], row["snapshot_address"], row["destination"],
-                               int(row["amount"]) if isinstance(row["amount"], Decimal) else row["amount"])
-            for row in await cursor.fetchall()]
+    # Plain tuples: a release may hold 100,000 rows, and a dict per row is a fifth of reading them.
+    cursor = conn.cursor(row_factory=tuple_row)
+    await cursor.execute(QUERIES["unreleased_approved"], {"chain": chain})
+    return [UnreleasedApproval(request_id, snapshot_id, snapshot_address, destination, int(amount))
+            for request_id, snapshot_id, snapshot_address, destination, amount in await cursor.fetchall()]
 
 
 async def insert(conn: Connection, release: NewRelease, held: Iterable[tuple[uuid.UUID, int]]) -> None:
@@ -101,9 +103,9 @@ async def insert(conn: Connection, release: NewRelease, held: Iterable[tuple[uui
     values["total"] = Decimal(release.total)
     try:
         await conn.execute(QUERIES["insert_release"], values)
-        async with conn.cursor().copy(QUERIES["copy_release_requests"]) as copy:
-            for request_id, index in held:
-                await copy.write_row((request_id, release.destination_chain, release.number, index))
+        suffix = f"\t{release.destination_chain}\t{release.number}\t"
+        async with conn.cursor().copy(QUERIES["copy_release_requests"]) as copy:  # COPY's text format, at once
+            await copy.write("".join(f"{request_id}{suffix}{index}\n" for request_id, index in held))
     except psycopg.errors.UniqueViolation:
         raise ConflictError(f"release {release.number} of {release.destination_chain} (or one of its requests) is "
                             "already published", field="document", code="release_exists") from None
