@@ -35,12 +35,14 @@ from _server import portal_server
 from _stats import percentile_ms as percentile
 
 from portal.demo import build_demo_snapshots
-from portal.domain import queue, staff
+from portal.domain import staff
 from portal.domain.context import utc_now
+from portal.domain.review import queue
 from portal.store import review as review_store
 from portal.store.database import Database
 from portal.store.embedded import embedded_postgres
 from portal.store.migrations import migrate
+from tests.integration.staff_helpers import audit_chain_key
 
 TARGET_MS = 50.0
 CSRF_FIELD = re.compile(r'name="_csrf_token" value="([^"]+)"')
@@ -85,7 +87,7 @@ FILTERS: dict[str, queue.QueueQuery] = {
 
 
 async def make_key(url: str, name: str, role: str) -> str:
-    db = await Database.open(url, size=1)
+    db = await Database.open(url, size=1, audit_chain_key=audit_chain_key())
     try:
         async with db.transaction() as conn:
             return (await staff.create_key(conn, name=name, role=role, actor="bench", at=utc_now())).token

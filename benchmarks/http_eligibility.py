@@ -37,7 +37,7 @@ from eth_utils import to_checksum_address
 
 import snapshot
 from portal.domain.eligibility import SnapshotSet
-from portal.http.encoded_json import strong_etag
+from portal.http.fast.encoded_json import strong_etag
 
 WORK = Path(__file__).resolve().parent / ".work"
 

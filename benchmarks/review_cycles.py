@@ -37,6 +37,7 @@ from portal.domain.context import utc_now
 from portal.store.database import Database
 from portal.store.embedded import embedded_postgres
 from portal.store.migrations import migrate
+from tests.integration.staff_helpers import audit_chain_key
 
 REVIEWERS = 8
 TARGET_CYCLES_PER_SECOND = 150
@@ -64,7 +65,7 @@ FROM ids
 
 
 async def make_keys(url: str, run: int) -> list[str]:
-    db = await Database.open(url, size=1)
+    db = await Database.open(url, size=1, audit_chain_key=audit_chain_key())
     try:
         async with db.transaction() as conn:
             return [(await staff.create_key(conn, name=f"bench-{run}-{i}", role="reviewer", actor="bench",

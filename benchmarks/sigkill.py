@@ -170,9 +170,11 @@ class Round:
 
 def run_rounds(work: Path, *, rounds: int, seconds: float, holders: int, token_for: object,
                database_url: str | None = None) -> Iterator[Round]:
-    """Start, load, SIGKILL, restart, check; ``rounds`` times on the same data. ``token_for(owner_url)``
-    makes the reviewer's API key. The server runs on ``database_url`` if given (the tests' cluster),
-    else on its own embedded PostgreSQL under ``work``."""
+    """Start, load, SIGKILL, restart, check; ``rounds`` times on the same data.
+
+    ``token_for(owner_url, server_audit_key)`` makes the reviewer's API key, its audit event chained
+    under the server's key. The server runs on ``database_url`` if given (the tests' cluster), else on
+    its own embedded PostgreSQL under ``work``."""
     from pgserver.utils import PostmasterInfo
 
     from portal.demo import build_demo_snapshots
@@ -191,15 +193,10 @@ def run_rounds(work: Path, *, rounds: int, seconds: float, holders: int, token_f
                     owner_url = owner_url or PostmasterInfo.read_from_pgdata(data / "pg").get_uri()
                     # The staff key's audit event is chained under the server's audit key, as
                     # `portal staff add` with this data dir would do.
-                    from portal.domain import audit as audit_domain
                     from portal.domain.audit_keys import ensure_key_file
 
                     server_key, _ = ensure_key_file(data / "audit.key", now=dt.datetime.now(dt.UTC))
-                    previous_key = audit_domain.install_key(server_key)
-                    try:
-                        token = token_for(owner_url)  # type: ignore[operator]
-                    finally:
-                        audit_domain.install_key(previous_key)
+                    token = token_for(owner_url, server_key)  # type: ignore[operator]
                 if previous is not None:
                     requests_found, decisions_found = found(port, owner_url, previous)  # type: ignore[arg-type]
                     verify = audit_verify(data, database_url)
@@ -217,10 +214,10 @@ def run_rounds(work: Path, *, rounds: int, seconds: float, holders: int, token_f
             stop_postgres(data)
 
 
-def reviewer_token(owner_url: str) -> str:
+def reviewer_token(owner_url: str, audit_key: object) -> str:
     from tests.integration.staff_helpers import create_key
 
-    return create_key(owner_url, "fault-reviewer", "approver")
+    return create_key(owner_url, "fault-reviewer", "approver", audit_key=audit_key)  # type: ignore[arg-type]
 
 
 def main() -> None:

@@ -19,7 +19,13 @@ from nacl.signing import SigningKey
 
 from portal.domain.proofs import eip191, eip712, solana
 from portal.domain.proofs.facts import ChallengeFacts
-from portal.domain.proofs.messages import application_domain, build_evm_message, build_solana_message, build_typed_data
+from portal.domain.proofs.messages import (
+    MessageFields,
+    application_domain,
+    build_evm_message,
+    build_solana_message,
+    build_typed_data,
+)
 from portal.domain.proofs.secp256k1 import eip191_digest
 from snapshot.addresses import b58encode
 
@@ -43,14 +49,14 @@ def main() -> int:
     parser.add_argument("--n", type=int, default=3000)
     args = parser.parse_args()
     account = Account.create()
-    message = build_evm_message(domain="portal.example.org", uri="https://portal.example.org", address=account.address,
-                                destination="0x1111111111111111111111111111111111111111", chain_id=1,
-                                nonce="ab" * 16, issued_at=NOW, expires_at=LATER, request_id="r")
+    fields = MessageFields(domain="portal.example.org", address=account.address,
+                           destination="0x1111111111111111111111111111111111111111", chain_id=1, nonce="ab" * 16,
+                           issued_at=NOW, expires_at=LATER, request_id="r")
+    message = build_evm_message(fields, uri="https://portal.example.org")
     signature = account.sign_message(encode_defunct(text=message)).signature
     facts = ChallengeFacts("eip191", "evm", account.address, "0x1111111111111111111111111111111111111111", "ab" * 16,
                            NOW, LATER, message, None, 1)
-    typed = build_typed_data(snapshot_address=account.address, destination="0x1111111111111111111111111111111111111111",
-                             nonce="ab" * 16, issued_at=NOW, expires_at=LATER, chain_id=1)
+    typed = build_typed_data(fields)
     typed_signature = account.sign_message(encode_typed_data(full_message=typed)).signature
     typed_facts = ChallengeFacts("eip712", "evm", account.address, facts.destination, facts.nonce, NOW, LATER, message,
                                  typed, 1)
@@ -58,9 +64,9 @@ def main() -> int:
     raw65 = bytes(signature[:64]) + bytes([signature[64] - 27])
     signing_key = SigningKey.generate()
     sol_address = b58encode(bytes(signing_key.verify_key))
-    sol_message = build_solana_message(domain="portal.example.org", uri="https://portal.example.org",
-                                       address=sol_address, destination=facts.destination, nonce="ab" * 16,
-                                       issued_at=NOW, expires_at=LATER, request_id="r")
+    sol_message = build_solana_message(MessageFields(domain="portal.example.org", address=sol_address,
+                                                     destination=facts.destination, nonce="ab" * 16, issued_at=NOW,
+                                                     expires_at=LATER, request_id="r"), uri="https://portal.example.org")
     sol_signature = signing_key.sign(sol_message.encode()).signature
     sol_facts = ChallengeFacts("solana", "solana", sol_address, facts.destination, "ab" * 16, NOW, LATER, sol_message,
                                None, 1)

@@ -130,7 +130,6 @@ def run_load(work: Path) -> None:
     from sigkill import ACCOUNTS, SERVE_ENV, found, reviewer_token, traffic
 
     from portal.demo import build_demo_snapshots
-    from portal.domain import audit as audit_domain
     from portal.domain.audit_keys import ensure_key_file
 
     snapshots = build_demo_snapshots(work / "snapshots")
@@ -140,11 +139,7 @@ def run_load(work: Path) -> None:
         owner_url = PostmasterInfo.read_from_pgdata(data / "pg").get_uri()
         # the staff key's audit event is chained under the server's key (as in sigkill.py)
         server_key, _ = ensure_key_file(data / "audit.key", now=dt.datetime.now(dt.UTC))
-        previous_key = audit_domain.install_key(server_key)
-        try:
-            token = reviewer_token(owner_url)
-        finally:
-            audit_domain.install_key(previous_key)
+        token = reviewer_token(owner_url, server_key)
         result = kill_under_load(port, data / "serve.log", owner_url, token, ACCOUNTS,
                                  traffic=traffic, found=found)
     print(f"  under load: answered {result['restart_seconds'] * 1000:.0f} ms after the kill; requests "

@@ -44,13 +44,13 @@ from portal.http import (
 from portal.http.allow import complete_allow
 from portal.http.auth import provide_staff
 from portal.http.deps import provide_ctx
+from portal.http.fast.request_metrics import RouteMetricsMiddleware
+from portal.http.fast.throttle import throttled_posts
 from portal.http.input_guard import DEFAULT_MAX_BODY_BYTES, InputGuardPlugin
 from portal.http.metrics import MetricsController, observe_rpc, queue_gauges
 from portal.http.openapi import openapi_config, tighten
 from portal.http.pages.layout import TEMPLATES_STATE_KEY, banner_refresher
 from portal.http.problems import problem_details_plugin
-from portal.http.request_metrics import RouteMetricsMiddleware
-from portal.http.throttle import throttled_posts
 from portal.runtime import Clock, Runtime, utc_now
 from portal.settings import Settings
 from portal.store.database import POOL_TIMEOUT_SECONDS, Database, app_role_url
@@ -105,13 +105,14 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, evm_chain: EvmChai
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         snapshot_set = SnapshotSet.open(settings.snapshots, destinations)
-        audit_domain.install_key(audit_domain.key_for(settings))
+        audit_key = audit_domain.key_for(settings)
         jwks_fetcher = HttpxJwksFetcher(settings.rpc_timeout_seconds)
         jwt_verifier = JwtVerifier(settings.jwt_issuers, jwks_fetcher, now=lambda: clock().timestamp())
-        db = await Database.open(app_url, size=settings.db_pool_size, timeout=POOL_TIMEOUT_SECONDS)
-        runtime = Runtime(settings=settings, db=db, snapshots=snapshot_set, clock=clock,
-                            jwt_verifier=jwt_verifier, policy_root=policy_root, evm_chain=chain,
-                            solana_chain=solana_chain)
+        db = await Database.open(app_url, size=settings.db_pool_size, timeout=POOL_TIMEOUT_SECONDS,
+                                 audit_chain_key=audit_key.chain_key)
+        runtime = Runtime(settings=settings, db=db, snapshots=snapshot_set, audit_key=audit_key, clock=clock,
+                          jwt_verifier=jwt_verifier, policy_root=policy_root, evm_chain=chain,
+                          solana_chain=solana_chain)
         runtime.readiness_checks.append(("policy", lambda: policy_domain.readiness(db, clock())))
         app.state.runtime = runtime
         try:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from portal.domain.audit_keys import AuditKey
 from portal.domain.context import Clock, UseCaseContext, utc_now
 from portal.domain.eligibility import SnapshotSet
 from portal.domain.jwt_auth import JwtVerifier
@@ -24,11 +25,13 @@ __all__ = ["Clock", "Runtime", "utc_now"]
 @dataclass
 class Runtime:
     """The app's resources for its lifetime. Use cases get ``ctx`` (``portal.http.deps``); the rest
-    (readiness checks, the JWT verifier, the policy's trust anchor) serve the HTTP edge only."""
+    (readiness checks, the JWT verifier, the policy's trust anchor, the audit key's public half for
+    the checkpoint feed and its signing half for the checkpointer) serve the HTTP edge only."""
 
     settings: Settings
     db: Database
     snapshots: SnapshotSet
+    audit_key: AuditKey
     clock: Clock = utc_now
     readiness_checks: list[tuple[str, ReadinessCheck]] = field(default_factory=list)
     jwt_verifier: JwtVerifier | None = None

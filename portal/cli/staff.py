@@ -12,7 +12,7 @@ import getpass
 
 from portal.cli.db import database_url
 from portal.cli.output import print_json, say
-from portal.domain import staff
+from portal.domain import audit, staff
 from portal.domain.context import utc_now
 from portal.errors import PortalError
 from portal.settings import from_env
@@ -44,7 +44,7 @@ def _run(work) -> int:  # type: ignore[no-untyped-def]
     settings = from_env()
 
     async def with_database(url: str) -> object:
-        db = await Database.open(url, size=1)
+        db = await Database.open(url, size=1, audit_chain_key=audit.key_for(settings).chain_key)
         try:
             async with db.transaction() as conn:
                 return await work(conn)

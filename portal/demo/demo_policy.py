@@ -23,10 +23,11 @@ from policy.document import parse_document
 from policy.root import parse_root
 from policy.signatures import dump_signatures, load_signatures
 from portal.demo import build_demo_snapshots
-from portal.domain import policies
+from portal.domain import audit, policies
+from portal.domain.audit_keys import AuditKey
 from portal.domain.context import utc_now
 from portal.domain.policy_roots import Anchor, Publication
-from portal.settings import Settings
+from portal.settings import Settings, from_env
 from portal.store import policies as policy_store
 from portal.store.database import Database
 
@@ -53,7 +54,8 @@ def _anchor(folder: Path, keys: list[str], now: dt.datetime) -> Anchor:
     return Anchor(parse_root(root_path.read_bytes()), load_signatures(folder / "root.sig.json"))
 
 
-def publish_demo_policy(database_url: str, data_dir: Path, *, public_url: str, now: dt.datetime) -> Path:
+def publish_demo_policy(database_url: str, data_dir: Path, *, public_url: str, now: dt.datetime,
+                        audit_key: AuditKey | None = None) -> Path:
     """Ensure the demo database serves a current DEMO policy; return the demo root's path."""
     folder = data_dir / "demo-policy"
     folder.mkdir(parents=True, exist_ok=True)
@@ -61,7 +63,8 @@ def publish_demo_policy(database_url: str, data_dir: Path, *, public_url: str, n
     anchor = _anchor(folder, keys, now)
 
     async def publish() -> None:
-        db = await Database.open(database_url, size=1)
+        key = audit_key or audit.key_for(from_env())   # the key the environment names, as any writer
+        db = await Database.open(database_url, size=1, audit_chain_key=key.chain_key)
         try:
             async with db.transaction() as conn:
                 latest = await policy_store.latest(conn, "official")
@@ -88,7 +91,8 @@ def start_demo(database_url: str, settings: Settings) -> list[str]:
     """Build the demo snapshots and make sure the DEMO policy is published; return the snapshot paths."""
     data_dir = Path(settings.data_dir)
     paths = [str(p) for p in build_demo_snapshots(data_dir / "snapshots")]
-    root_path = publish_demo_policy(database_url, data_dir, public_url=settings.public_url, now=utc_now())
+    root_path = publish_demo_policy(database_url, data_dir, public_url=settings.public_url, now=utc_now(),
+                                    audit_key=audit.key_for(settings))
     root = parse_root(root_path.read_bytes())
     print(f"DEMO policy in the demo's own database ({data_dir}), signed by two DEMO keys kept in "
           f"{root_path.parent}/DEMO-KEYS.json (2-of-2 root sha256 {root.sha256}); never trust them for anything "

@@ -2,7 +2,7 @@
 
 Invariants:
 - only the bearer of the request's status token answers; anyone else gets the same 404 as for an
-  unknown id (``requests.check_token``);
+  unknown id (``filing.check_token``);
 - only a ``needs_info`` request can be answered (``review.next_status_by_holder``; 409 otherwise),
   checked before any proof is verified and again under the request's row lock, so of two answers
   sent at once exactly one succeeds and the other is a 409;
@@ -18,19 +18,18 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import uuid
 from typing import Any
 
 import msgspec
 
 from portal.domain import review
-from portal.domain.audit import AuditAction, record
+from portal.domain.audit import AuditAction, AuditEntry, record
 from portal.domain.challenges import RequestMeta
-from portal.domain.proofs.chain import EvmChain
-from portal.domain.proofs.solana_onchain import SolanaChain
-from portal.domain.requests import (
+from portal.domain.context import UseCaseContext
+from portal.domain.filing import (
     HolderView,
     ProofSubmission,
+    RequestAccess,
     check_token,
     check_usable,
     facts_of,
@@ -38,9 +37,7 @@ from portal.domain.requests import (
     view_of,
 )
 from portal.errors import InvalidInputError, NotFoundError
-from portal.settings import Settings
 from portal.store import requests as store
-from portal.store.database import Database
 
 MAX_ANSWER_CHARS = 4000
 
@@ -50,11 +47,10 @@ class AnswerSubmission(msgspec.Struct, frozen=True):
     proof: ProofSubmission | None = None
 
 
-async def _checked_proof(db: Database, request: dict[str, Any], proof: ProofSubmission, *, settings: Settings,
-                         chain: EvmChain | None, solana_chain: SolanaChain | None,
+async def _checked_proof(ctx: UseCaseContext, request: dict[str, Any], proof: ProofSubmission,
                          now: dt.datetime) -> dict[str, Any]:
-    """Verify the new proof outside any transaction (it may ask an RPC node); return what is stored."""
-    async with db.transaction() as conn:
+    """Verify the new proof outside any transaction (it may ask a node); return what is stored."""
+    async with ctx.db.transaction() as conn:
         row = await store.get_challenge(conn, proof.challenge_id)
     if row is None:
         raise NotFoundError("no such challenge", field="challenge_id")
@@ -64,29 +60,34 @@ async def _checked_proof(db: Database, request: dict[str, Any], proof: ProofSubm
         raise InvalidInputError("this challenge is not for this request: ask for a new one with the request's "
                                 "snapshot address, destination and destination chain", field="challenge_id")
     check_usable(row["used_at"], row["expires_at"], now)
-    facts = facts_of(row, settings)
-    signer, submitted = await verify_proof(facts, proof, settings=settings, chain=chain,
-                                           solana_chain=solana_chain)
+    facts = facts_of(row, ctx.settings.evm_chain_id)
+    signer, submitted = await verify_proof(ctx, facts, proof)
     return {"challenge_id": str(proof.challenge_id), "method": facts.method, "submitted": submitted,
             "recovered_signer": signer.address, "verification": signer.detail}
 
 
-async def answer(db: Database, request_id: uuid.UUID, status_token: str | None, submission: AnswerSubmission, *,
-                 settings: Settings, chain: EvmChain | None, now: dt.datetime, meta: RequestMeta,
-                 solana_chain: SolanaChain | None = None) -> HolderView:
+def _text(submission: AnswerSubmission) -> str:
     text = submission.text.strip()
     if not text:
         raise InvalidInputError("say what staff asked for: the answer text is empty", field="text")
     if len(text) > MAX_ANSWER_CHARS:
         raise InvalidInputError(f"the answer is at most {MAX_ANSWER_CHARS} characters", field="text")
-    async with db.transaction() as conn:
-        request = check_token(await store.holder_view(conn, request_id), status_token)
+    return text
+
+
+async def answer(ctx: UseCaseContext, access: RequestAccess, submission: AnswerSubmission,
+                 meta: RequestMeta) -> HolderView:
+    """Store the holder's answer (and new proof) and put the request back into the queue."""
+    now = ctx.now()
+    text = _text(submission)
+    async with ctx.db.transaction() as conn:
+        request = check_token(await store.holder_view(conn, access.request_id), access.status_token)
     review.next_status_by_holder(request["status"])
     proof = None
     if submission.proof is not None:
-        proof = await _checked_proof(db, request, submission.proof, settings=settings, chain=chain,
-                                     solana_chain=solana_chain, now=now)
-    async with db.transaction() as conn:
+        proof = await _checked_proof(ctx, request, submission.proof, now)
+    request_id = access.request_id
+    async with ctx.db.transaction() as conn:
         locked = await store.lock_holder_request(conn, request_id)
         assert locked is not None  # requests are never deleted
         target = review.next_status_by_holder(locked["status"])
@@ -97,10 +98,11 @@ async def answer(db: Database, request_id: uuid.UUID, status_token: str | None, 
             await store.use_challenge(conn, submission.proof.challenge_id, now)
         answer_id = await store.insert_answer(conn, request_id=request_id, at=now, text=text, proof=proof)
         row = await store.reopen_request(conn, request_id, status=str(target), at=now)
-        await record(conn, AuditAction.ANSWER_SUBMITTED, at=now, actor=f"holder:{locked['snapshot_address']}",
+        await record(conn, AuditEntry(
+                     AuditAction.ANSWER_SUBMITTED, at=now, actor=f"holder:{locked['snapshot_address']}",
                      subject=f"request:{request_id}", client=meta.client_address,
                      data={"from": locked["status"], "to": str(target), "answer_id": answer_id,
                            "text_sha256": hashlib.sha256(text.encode()).hexdigest(),
                            "proof_method": proof["method"] if proof else None,
-                           "challenge_id": proof["challenge_id"] if proof else None})
-        return await view_of(conn, row, settings)
+                           "challenge_id": proof["challenge_id"] if proof else None}))
+        return await view_of(conn, row, ctx.settings.expected_review_hours)

@@ -2,10 +2,11 @@
 
 Every state change calls ``record`` with its own connection, inside its own transaction, so the
 event and the change commit or roll back together. Its hash is keyed by the deployment's audit key
-(``portal.domain.audit_keys``). The key belongs to the deployment, not to one request, so it is held
-once per process, like the Prometheus registry: the app's lifespan and the CLI ``install_key`` the
-one their settings name; any other writer (a script, a test helper) gets the key its environment
-names (``PORTAL_AUDIT_KEY_FILE``, else ``<PORTAL_DATA_DIR>/audit.key``, generated when missing).
+(``portal.domain.audit_keys``). The key belongs to the deployment, not to one request: whoever opens
+the database opens it with the key (``Database.open(..., audit_chain_key=key_for(settings).chain_key)``:
+the app's lifespan, each CLI command, a test helper), and every connection of that handle signs with
+it. No process-wide key, and nothing here reads the environment; a handle opened without a key
+cannot write an event (it says so) rather than sign with a guessed one.
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ import logging
 from enum import StrEnum
 from typing import Any
 
+import msgspec
+
 from portal.domain.audit_keys import AuditKey, ensure_key_file
-from portal.settings import Settings, from_env
+from portal.settings import Settings
 from portal.store import audit
 from portal.store.database import Connection
 
 logger = logging.getLogger("portal.audit")
-_installed: AuditKey | None = None
 
 
 class AuditAction(StrEnum):
@@ -54,24 +56,22 @@ def key_for(settings: Settings) -> AuditKey:
     return key
 
 
-def install_key(key: AuditKey | None) -> AuditKey | None:
-    """Make ``key`` the one this process signs with; returns the previous one (None: from the environment)."""
-    global _installed
-    previous, _installed = _installed, key
-    return previous
 
 
-def current_key() -> AuditKey:
-    global _installed
-    if _installed is None:
-        _installed = key_for(from_env())
-    return _installed
+class AuditEntry(msgspec.Struct, frozen=True):
+    """One event to record: what happened (``action``), when, who did it, to what, and how."""
+
+    action: AuditAction
+    at: dt.datetime
+    actor: str
+    subject: str
+    data: dict[str, Any] | None = None
+    client: str | None = None
 
 
-async def record(conn: Connection, action: AuditAction, *, at: dt.datetime, actor: str, subject: str,
-                 data: dict[str, Any] | None = None, client: str | None = None) -> audit.AuditEvent:
-    return await audit.append(conn, key=current_key().chain_key, at=at, actor=actor, action=str(action),
-                              subject=subject, data=data, client=client)
+async def record(conn: Connection, entry: AuditEntry) -> audit.AuditEvent:
+    return await audit.append(conn, key=audit.chain_key_of(conn), at=entry.at, actor=entry.actor,
+                              action=str(entry.action), subject=entry.subject, data=entry.data, client=entry.client)
 
 
 AuditEvent = audit.AuditEvent

@@ -2,8 +2,8 @@
 
 Invariant: a stored challenge names an address that was eligible when it was issued, a valid
 non-zero destination on its destination chain (one this deployment migrates to), a method that
-fits the address's chain and that this server can verify (``eip1271`` and ``transaction`` only with
-an EVM RPC configured), at least 128 bits of nonce, and the exact message (and typed data, and for
+fits the address's chain and that this server can verify (a method whose registry entry names a
+node only with that node configured), at least 128 bits of nonce, and the exact message (and typed data, and for
 ``solana_tx`` the unsigned transaction) the holder is asked to sign; proofs are checked against
 these stored fields only.
 """
@@ -18,15 +18,15 @@ from typing import Any
 import msgspec
 
 import snapshot
-from portal.domain.eligibility import SnapshotSet, parse_address
-from portal.domain.proofs import messages, solana_tx
-from portal.domain.proofs.chain import EvmChain
-from portal.domain.proofs.facts import EVM_METHODS, RPC_METHODS, SOLANA_METHODS, DestinationChain, MessageStyle, Method
-from portal.domain.proofs.solana_onchain import SolanaChain, require_solana_chain
+from portal.domain.context import UseCaseContext
+from portal.domain.eligibility import parse_address
+from portal.domain.proofs import messages, registry, solana_tx
+from portal.domain.proofs.facts import DestinationChain, MessageStyle
+from portal.domain.proofs.registry import Method, ProofMethod
+from portal.domain.proofs.solana_onchain import require_solana_chain
 from portal.errors import InvalidAddressError, InvalidInputError, NotEligibleError, RpcNotConfiguredError
 from portal.settings import Settings
 from portal.store import requests as store
-from portal.store.database import Database
 
 NONCE_BYTES = 16  # 128 bits
 
@@ -36,6 +36,16 @@ class RequestMeta(msgspec.Struct, frozen=True):
 
     client_address: str | None
     user_agent: str | None
+
+
+class NewChallenge(msgspec.Struct, frozen=True):
+    """What a holder asks a challenge for; ``destination_chain`` defaults to the destination's address form."""
+
+    address: str
+    destination: str
+    method: str
+    destination_chain: DestinationChain | None = None
+    message_style: MessageStyle = "standard"
 
 
 class Challenge(msgspec.Struct, frozen=True):
@@ -71,54 +81,64 @@ def _destination(destination: str, destination_chain: DestinationChain | None, s
     return target
 
 
-async def issue(db: Database, *, snapshots: SnapshotSet, settings: Settings, now: dt.datetime, address: str,
-                destination: str, method: Method, meta: RequestMeta, destination_chain: DestinationChain | None = None,
-                message_style: MessageStyle = "standard", chain: EvmChain | None = None,
-                solana_chain: SolanaChain | None = None) -> Challenge:
-    """Check in this order: address, method for its chain, message style, destination, RPC, eligibility."""
-    holder = parse_address(address, field="address")
-    allowed = EVM_METHODS if holder.chain == "evm" else SOLANA_METHODS
-    if method not in allowed:
-        raise InvalidInputError(f"method {method!r} does not fit a {holder.chain} address; use one of "
-                                f"{', '.join(sorted(allowed))}", field="method")
-    if message_style == "one_line" and method != "solana":
-        raise InvalidInputError("message_style one_line is for the solana method (a Ledger clear-signs one "
-                                "printable line); use standard", field="message_style")
-    target = _destination(destination, destination_chain, settings)
-    if method in RPC_METHODS and chain is None:
+def _method(name: str, holder: snapshot.Address, message_style: str) -> ProofMethod:
+    """The method, when it fits the holder's chain and allows the message style."""
+    method = registry.method(name)
+    if method.chain != holder.chain:
+        raise InvalidInputError(f"method {name!r} does not fit a {holder.chain} address; use one of "
+                                f"{', '.join(sorted(registry.names_for(holder.chain)))}", field="method")
+    if message_style not in method.message_styles:
+        allowing = " or ".join(registry.styles_allowing(message_style))
+        purpose = registry.STYLE_PURPOSE.get(message_style, "another layout")
+        raise InvalidInputError(f"message_style {message_style} is for the {allowing} method ({purpose}); "
+                                "use standard", field="message_style")
+    return method
+
+
+def _require_node(ctx: UseCaseContext, method: ProofMethod) -> None:
+    """Refuse a method whose proof is read from a node this server lacks now, before the holder signs anything."""
+    if method.node == "evm" and ctx.evm_node is None:
+        offline = " or ".join(sorted(registry.names_for(method.chain, node="none")))
         raise RpcNotConfiguredError(f"this server has no EVM RPC configured (PORTAL_EVM_RPC_URL), so it cannot "
-                                  f"check a {method} proof; this is how the server is set up, not a passing "
-                                  "fault, so do not retry: choose eip191 or eip712 instead")
-    if method == "solana_onchain":  # the proof is read from the chain: refuse now rather than at proof time
-        require_solana_chain(solana_chain)
-    entry = snapshots.find(holder)
+                                    f"check a {method.name} proof; this is how the server is set up, not a passing "
+                                    f"fault, so do not retry: choose {offline} instead")
+    if method.node == "solana":
+        require_solana_chain(ctx.solana_node)
+
+
+def _message(settings: Settings, holder: snapshot.Address, style: str, fields: messages.MessageFields) -> str:
+    if style == "one_line":
+        return messages.build_solana_one_line(fields)
+    if holder.chain == "evm":
+        return messages.build_evm_message(fields, uri=settings.public_url)
+    return messages.build_solana_message(fields, uri=settings.public_url)
+
+
+async def issue(ctx: UseCaseContext, ask: NewChallenge, meta: RequestMeta) -> Challenge:
+    """Check in this order: address, method for its chain, message style, destination, node, eligibility."""
+    settings, now = ctx.settings, ctx.now()
+    holder = parse_address(ask.address, field="address")
+    method = _method(ask.method, holder, ask.message_style)
+    target = _destination(ask.destination, ask.destination_chain, settings)
+    _require_node(ctx, method)
+    entry = ctx.snapshots.find(holder)
     if entry is None:
         raise NotEligibleError(f"{holder.text} is not in any loaded snapshot", field="address")
     challenge_id, nonce = uuid.uuid4(), secrets.token_hex(NONCE_BYTES)
     expires_at = now + dt.timedelta(seconds=settings.challenge_ttl_seconds)
-    common = {"domain": settings.public_host, "address": holder.text, "destination": target.text, "nonce": nonce,
-              "issued_at": now, "expires_at": expires_at, "request_id": str(challenge_id),
-              "destination_chain": target.chain, "chain_id": settings.evm_chain_id}
-    if message_style == "one_line":
-        message = messages.build_solana_one_line(**common)
-    elif holder.chain == "evm":
-        message = messages.build_evm_message(uri=settings.public_url, **common)
-    else:
-        message = messages.build_solana_message(uri=settings.public_url, **common)
-    unsigned = solana_tx.build_unsigned(holder.text, nonce) if method == "solana_tx" else None
-    typed_data = None
-    if method == "eip712":
-        typed_data = messages.build_typed_data(snapshot_address=holder.text, destination=target.text, nonce=nonce,
-                                               issued_at=now, expires_at=expires_at, chain_id=settings.evm_chain_id,
-                                               destination_chain=target.chain)
-    async with db.transaction() as conn:
+    fields = messages.MessageFields(settings.public_host, holder.text, target.text, nonce, now, expires_at,
+                                    str(challenge_id), target.chain, settings.evm_chain_id)
+    message = _message(settings, holder, ask.message_style, fields)
+    unsigned = solana_tx.build_unsigned(holder.text, nonce) if method.unsigned_transaction else None
+    typed_data = messages.build_typed_data(fields) if method.typed_data else None
+    async with ctx.db.transaction() as conn:
         await store.insert_challenge(conn, {
-            "id": challenge_id, "method": method, "chain": holder.chain, "snapshot_id": entry.snapshot_id,
+            "id": challenge_id, "method": method.name, "chain": holder.chain, "snapshot_id": entry.snapshot_id,
             "snapshot_address": holder.text, "destination": target.text, "amount": entry.amount, "nonce": nonce,
             "message": message, "typed_data": typed_data, "issued_at": now, "expires_at": expires_at,
-            "client_address": meta.client_address, "destination_chain": target.chain, "message_style": message_style,
-            "unsigned_transaction": unsigned,
+            "client_address": meta.client_address, "destination_chain": target.chain,
+            "message_style": ask.message_style, "unsigned_transaction": unsigned,
         })
-    line = messages.nonce_line(nonce) if method in ("transaction", "solana_tx", "solana_onchain") else None
-    return Challenge(challenge_id, method, message, typed_data, nonce, line, now, expires_at, target.text,
-                     target.chain, message_style, unsigned)
+    line = messages.nonce_line(nonce) if method.nonce_line else None
+    return Challenge(challenge_id, method.name, message, typed_data, nonce, line, now, expires_at, target.text,
+                     target.chain, ask.message_style, unsigned)

@@ -11,7 +11,7 @@ The transaction rule, written once:
 - A use case that must ask a node (the EVM RPC for ``eip1271`` and ``transaction`` proofs, the Solana
   RPC for ``solana_onchain``) takes the context and opens its own transactions around the call, never
   across it: a node that hangs for its timeout must not hold a row lock or a pooled connection. Those
-  are ``challenges.issue``, ``requests.submit`` and ``answers.answer``.
+  are ``challenges.issue``, ``filing.submit`` and ``answers.answer``.
 
 Nothing here is mutable: the lifespan builds one context per app; tests build their own with a
 ``ManualClock`` or an in-process node.

@@ -19,7 +19,7 @@ from policy.signatures import Signature, encode_signature_file
 from policy.statement import statement
 from policy.verify import check_policy
 from portal.domain import policy_roots
-from portal.domain.audit import AuditAction, record
+from portal.domain.audit import AuditAction, AuditEntry, record
 from portal.domain.policy_roots import Anchor, Publication
 from portal.domain.readiness import Check
 from portal.errors import NotFoundError, PolicyRejectedError
@@ -93,9 +93,10 @@ async def publish(conn: Connection, publication: Publication, anchor: Anchor | N
         effective=doc.effective, expires=doc.expires, published_by=publication.actor, published_at=now,
         root_version=root.version)
     await store.insert(conn, stored)
-    await record(conn, AuditAction.POLICY_PUBLISHED, at=now, actor=publication.actor, subject=f"policy:{doc.slug}",
+    await record(conn, AuditEntry(
+                 AuditAction.POLICY_PUBLISHED, at=now, actor=publication.actor, subject=f"policy:{doc.slug}",
                  data={"version": doc.version, "sha256": doc.sha256, "signers": result.signers,
-                       "root_version": root.version}, client=publication.client)
+                       "root_version": root.version}, client=publication.client))
     return view(stored, now)
 
 

@@ -18,7 +18,7 @@ import msgspec
 from policy.errors import PolicyError
 from policy.root import TrustRoot, parse_root, root_statement, verify_root_chain
 from policy.signatures import Signature, load_signatures, sig_path
-from portal.domain.audit import AuditAction, record
+from portal.domain.audit import AuditAction, AuditEntry, record
 from portal.errors import NotFoundError, PolicyRejectedError, SettingsError
 from portal.store import policies as store
 from portal.store.database import Connection
@@ -133,8 +133,9 @@ async def publish(conn: Connection, publication: Publication, anchor: Anchor | N
                                   code=exc.code) from None
     stored = _stored(candidate, publication.signatures, publication.actor, now)
     await store.insert_root(conn, stored)
-    await record(conn, AuditAction.POLICY_ROOT_PUBLISHED, at=now, actor=publication.actor, subject="policy:root",
-                 data={"version": candidate.version, "sha256": candidate.sha256}, client=publication.client)
+    await record(conn, AuditEntry(
+                 AuditAction.POLICY_ROOT_PUBLISHED, at=now, actor=publication.actor, subject="policy:root",
+                 data={"version": candidate.version, "sha256": candidate.sha256}, client=publication.client))
     return view(stored, now)
 
 

@@ -19,7 +19,7 @@ import secrets
 import msgspec
 
 from portal.domain import staff
-from portal.domain.audit import AuditAction, record
+from portal.domain.audit import AuditAction, AuditEntry, record
 from portal.domain.staff import StaffPrincipal
 from portal.errors import AuthenticationError
 from portal.store import sessions as store
@@ -58,8 +58,8 @@ async def sign_in(conn: Connection, api_key: str, *, at: dt.datetime, timeouts: 
     if not created:  # revoked between the two statements
         raise AuthenticationError("that key is not an active staff key", field="api_key")
     principal = msgspec.structs.replace(principal, session=ref)
-    await record(conn, AuditAction.SESSION_STARTED, at=at, actor=principal.actor, subject=f"session:{ref}",
-                 data={"role": principal.role, "session": ref}, client=client)
+    await record(conn, AuditEntry(AuditAction.SESSION_STARTED, at=at, actor=principal.actor, subject=f"session:{ref}",
+                 data={"role": principal.role, "session": ref}, client=client))
     return StartedSession(session_id, principal)
 
 
@@ -77,8 +77,8 @@ async def sign_out(conn: Connection, session_id: str, *, at: dt.datetime, actor:
                    client: str | None) -> None:
     ref = await store.end_session(conn, id_hash=session_hash(session_id), now=at)
     if ref is not None:
-        await record(conn, AuditAction.SESSION_ENDED, at=at, actor=actor, subject=f"session:{ref}",
-                     data={"session": ref, "reason": "signed_out"}, client=client)
+        await record(conn, AuditEntry(AuditAction.SESSION_ENDED, at=at, actor=actor, subject=f"session:{ref}",
+                     data={"session": ref, "reason": "signed_out"}, client=client))
 
 
 async def revoke_key(conn: Connection, principal: StaffPrincipal, name: str, *, at: dt.datetime):

@@ -18,7 +18,7 @@ from typing import Literal
 
 import msgspec
 
-from portal.domain.audit import AuditAction, record
+from portal.domain.audit import AuditAction, AuditEntry, record
 from portal.errors import InvalidInputError, NotFoundError
 from portal.store import staff as store
 from portal.store.database import Connection
@@ -87,8 +87,8 @@ async def create_key(conn: Connection, *, name: str, role: str, actor: str, at: 
         raise InvalidInputError(f"role must be one of {', '.join(ROLES)}", field="role")
     token = secrets.token_urlsafe(TOKEN_BYTES)
     await store.insert_key(conn, name=name, role=role, token_hash=token_hash(token), created_at=at)
-    await record(conn, AuditAction.STAFF_KEY_CREATED, at=at, actor=actor, subject=f"staff:{name}",
-                 data={"role": role, **(audit_data or {})})
+    await record(conn, AuditEntry(AuditAction.STAFF_KEY_CREATED, at=at, actor=actor, subject=f"staff:{name}",
+                 data={"role": role, **(audit_data or {})}))
     return CreatedKey(name, role, token)
 
 
@@ -101,8 +101,8 @@ async def revoke_key(conn: Connection, *, name: str, actor: str, at: dt.datetime
     revoked = await store.revoke_key(conn, name=name, revoked_at=at)
     if revoked is None:
         raise NotFoundError(f"no active staff key named {name!r}", field="name")
-    await record(conn, AuditAction.STAFF_KEY_REVOKED, at=at, actor=actor, subject=f"staff:{name}",
-                 data={"role": revoked.role, **(audit_data or {})})
+    await record(conn, AuditEntry(AuditAction.STAFF_KEY_REVOKED, at=at, actor=actor, subject=f"staff:{name}",
+                 data={"role": revoked.role, **(audit_data or {})}))
     return revoked
 
 
@@ -114,8 +114,8 @@ async def change_role(conn: Connection, *, name: str, role: str, actor: str, at:
     changed = await store.change_role(conn, name=name, role=role)
     if changed is None:
         raise NotFoundError(f"no active staff key named {name!r}", field="name")
-    await record(conn, AuditAction.STAFF_KEY_ROLE_CHANGED, at=at, actor=actor, subject=f"staff:{name}",
-                 data={"from": changed.previous_role, "role": role, **(audit_data or {})})
+    await record(conn, AuditEntry(AuditAction.STAFF_KEY_ROLE_CHANGED, at=at, actor=actor, subject=f"staff:{name}",
+                 data={"from": changed.previous_role, "role": role, **(audit_data or {})}))
     return changed.row
 
 

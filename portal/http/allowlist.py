@@ -14,15 +14,14 @@ from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from litestar import Response, get
-from litestar.datastructures import State
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, OpenAPIType, Operation, Schema
 from litestar.params import Parameter
 
 from portal.domain import allowlist
 from portal.errors import InvalidInputError
 from portal.http.auth import require_role
+from portal.http.deps import Ctx
 from portal.http.problems import problem_responses
-from portal.runtime import Runtime
 
 CSV_MEDIA_TYPE = "text/csv"  # Litestar adds "; charset=utf-8" to text/* itself
 
@@ -46,7 +45,7 @@ class AllowlistOperation(Operation):
               "for EVM, the merkle-distributor's tree for Solana (JSON, CSV or jup-ag's distributor JSON)"),
      operation_class=AllowlistOperation, responses=problem_responses(400, 401, 403, 404, 422))
 async def get_allowlist(
-    state: State,
+    ctx: Ctx,
     snapshot_id: Annotated[str, Parameter(max_length=200, description="id of a loaded snapshot")],
     format: Annotated[Literal["json", "csv", "distributor-json"], Parameter(
         description="json (default), csv, or distributor-json (Solana only: jup-ag's AirdropMerkleTree file)",
@@ -55,13 +54,12 @@ async def get_allowlist(
         description="the requests whose destination is on this chain (default: the first of "
                     "PORTAL_DESTINATION_CHAINS)")] = None,
 ) -> Response[allowlist.Allowlist | allowlist.DistributorAllowlist]:
-    runtime: Runtime = state.runtime
-    chain = destination_chain or runtime.settings.destination_chains[0]
+    chain = destination_chain or ctx.settings.destination_chains[0]
     if format == "distributor-json" and chain != "solana":
         raise InvalidInputError("format: distributor-json is the Solana claim program's tree; ask for "
                                 "destination_chain=solana", field="format")
-    async with runtime.db.transaction() as conn:
-        result = await allowlist.export(conn, runtime.snapshots, snapshot_id, destination_chain=chain)
+    async with ctx.db.transaction() as conn:
+        result = await allowlist.export(conn, ctx.snapshots, snapshot_id, destination_chain=chain)
     headers = {"X-Merkle-Root": result.merkle_root or "", **_excluded_headers(result)}
     if format == "csv":
         return Response(allowlist.to_csv(result), media_type=CSV_MEDIA_TYPE,  # type: ignore[arg-type]

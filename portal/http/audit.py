@@ -21,11 +21,13 @@ from litestar.datastructures import State
 from litestar.params import Parameter
 
 from portal.domain import audit, audit_checkpoints
+from portal.domain.audit_keys import AuditKey
+from portal.domain.context import UseCaseContext
 from portal.errors import PortalError
 from portal.http.auth import require_role
 from portal.http.background import running
+from portal.http.deps import Ctx
 from portal.http.problems import problem_responses
-from portal.runtime import Runtime
 
 logger = logging.getLogger("portal.audit")
 
@@ -48,12 +50,11 @@ class CheckpointFeed(msgspec.Struct, frozen=True):
 @get("/v1/audit", operation_id="listAuditEvents", tags=["staff"], guards=[require_role("admin")],
      summary="Audit events after a sequence number", responses=problem_responses(400, 401, 403))
 async def list_audit_events(
-    state: State,
+    ctx: Ctx,
     after: Annotated[int, Parameter(ge=0, description="return events with seq greater than this")] = 0,
     limit: Annotated[int, Parameter(ge=1, le=1000, description="page size")] = 100,
 ) -> AuditPage:
-    runtime: Runtime = state.runtime
-    async with runtime.db.transaction() as conn:
+    async with ctx.db.transaction() as conn:
         events = await audit.events_after(conn, after, limit)
     return AuditPage(events, events[-1].seq if len(events) == limit else None)
 
@@ -62,21 +63,20 @@ async def list_audit_events(
      summary="The newest signed checkpoints of the audit chain (public, for mirrors)",
      responses=problem_responses(400))
 async def list_audit_checkpoints(
+    ctx: Ctx,
     state: State,
     limit: Annotated[int, Parameter(ge=1, le=1000, description="how many of the newest")] = 100,
 ) -> CheckpointFeed:
-    runtime: Runtime = state.runtime
-    path = runtime.settings.audit_checkpoint_path
+    path = ctx.settings.audit_checkpoint_path
     found = await asyncio.to_thread(audit_checkpoints.tail, path, limit) if path else []
-    return CheckpointFeed(audit.current_key().public_key, found)
+    return CheckpointFeed(state.runtime.audit_key.public_key, found)
 
 
-async def _checkpoint_forever(runtime: Runtime, path: str, every_seconds: int) -> None:
+async def _checkpoint_forever(ctx: UseCaseContext, key: AuditKey, path: str, every_seconds: int) -> None:
     while True:
         await asyncio.sleep(every_seconds)
         try:
-            made = await audit_checkpoints.make_checkpoint(runtime.db, audit.current_key(), path,
-                                                           now=runtime.clock())
+            made = await audit_checkpoints.make_checkpoint(ctx.db, key, path, now=ctx.now())
         except PortalError as exc:  # broken chain or database down: say so loudly, sign nothing
             logger.error("audit checkpoint not made: %s", exc.detail)
             continue
@@ -87,10 +87,10 @@ async def _checkpoint_forever(runtime: Runtime, path: str, every_seconds: int) -
 @contextlib.asynccontextmanager
 async def checkpointer(app: Litestar) -> AsyncIterator[None]:
     """A lifespan entered after the one that builds ``app.state.runtime``; off when no file or 0 s."""
-    runtime: Runtime = app.state.runtime
-    path, every = runtime.settings.audit_checkpoint_path, runtime.settings.audit_checkpoint_seconds
+    ctx: UseCaseContext = app.state.runtime.ctx
+    path, every = ctx.settings.audit_checkpoint_path, ctx.settings.audit_checkpoint_seconds
     if not path or every == 0:
         yield
         return
-    async with running(_checkpoint_forever(runtime, path, every), "portal-audit-checkpoints"):
+    async with running(_checkpoint_forever(ctx, app.state.runtime.audit_key, path, every), "portal-audit-checkpoints"):
         yield

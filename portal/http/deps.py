@@ -18,3 +18,7 @@ Ctx = NamedDependency[UseCaseContext]
 
 def provide_ctx(state: State) -> UseCaseContext:
     return state.runtime.ctx
+
+
+Ctx = NamedDependency[UseCaseContext]
+"""A handler's ``ctx: Ctx`` parameter receives the ``UseCaseContext`` (``provide_ctx``)."""

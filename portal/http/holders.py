@@ -12,22 +12,22 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response, get, post
-from litestar.datastructures import CacheControlHeader, State
+from litestar.datastructures import CacheControlHeader
 from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from portal.domain import answers, challenges, requests
-from portal.domain.challenges import Challenge, RequestMeta
-from portal.domain.proofs.facts import DestinationChain, MessageStyle, Method
-from portal.domain.requests import HolderView, ProofOutcome, ProofSubmission
+from portal.domain import answers, challenges, filing
+from portal.domain.challenges import Challenge, NewChallenge, RequestMeta
+from portal.domain.filing import HolderView, ProofOutcome, ProofSubmission, RequestAccess
+from portal.domain.proofs.facts import DestinationChain, MessageStyle
+from portal.domain.proofs.registry import PROOF_FIELDS, Method
 from portal.errors import InvalidInputError
 from portal.http.clients import client_host
+from portal.http.deps import Ctx
 from portal.http.problems import problem_responses
-from portal.runtime import Runtime
 
 Address = Annotated[str, msgspec.Meta(max_length=100)]
 ProofText = Annotated[str, msgspec.Meta(max_length=8192)]
-PROOF_FIELDS = ("signature", "tx_hash", "signed_transaction")
 
 
 AnswerText = Annotated[str, msgspec.Meta(min_length=1, max_length=answers.MAX_ANSWER_CHARS)]
@@ -87,6 +87,11 @@ def request_uuid(request_id: str) -> uuid.UUID:
         return uuid.UUID(int=0)  # answered exactly like an unknown id
 
 
+def access_of(request: Request[Any, Any, Any], request_id: str) -> RequestAccess:
+    """The request id from the path and the status token from the ``Authorization`` header."""
+    return RequestAccess(request_uuid(request_id), bearer_token(request))
+
+
 def meta_of(request: Request[Any, Any, Any]) -> RequestMeta:
     return RequestMeta(client_address=client_host(request),
                        user_agent=(request.headers.get("user-agent") or "")[:300] or None)
@@ -98,24 +103,16 @@ def meta_of(request: Request[Any, Any, Any]) -> RequestMeta:
                   "here with 503 rpc_unavailable, before the holder signs anything; solana_onchain likewise needs "
                   "PORTAL_SOLANA_RPC_URL.",
       responses=problem_responses(400, 422, 429, 503))
-async def create_challenge(state: State, request: Request, data: JSONBody[ChallengeCreate]) -> Challenge:
-    runtime: Runtime = state.runtime
-    return await challenges.issue(runtime.db, snapshots=runtime.snapshots, settings=runtime.settings,
-                                  now=runtime.clock(), address=data.address, destination=data.destination,
-                                  method=data.method, meta=meta_of(request), destination_chain=data.destination_chain,
-                                  message_style=data.message_style, chain=runtime.evm_chain,
-                                  solana_chain=runtime.solana_chain)
+async def create_challenge(ctx: Ctx, request: Request, data: JSONBody[ChallengeCreate]) -> Challenge:
+    ask = NewChallenge(data.address, data.destination, data.method, data.destination_chain, data.message_style)
+    return await challenges.issue(ctx, ask, meta_of(request))
 
 
 @post("/v1/proofs", operation_id="submitProof", tags=["holders"],
       summary="Submit the signed challenge: creates the request (201) or answers the address's live one (200)",
       responses=problem_responses(400, 404, 409, 410, 422, 429, 503))
-async def submit_proof(state: State, request: Request, data: JSONBody[ProofCreate]) -> Response[ProofOutcome]:
-    runtime: Runtime = state.runtime
-    outcome = await requests.submit(
-        runtime.db, proof_of(data, data.challenge_id),
-        snapshots=runtime.snapshots, settings=runtime.settings, chain=runtime.evm_chain, now=runtime.clock(),
-        meta=meta_of(request), solana_chain=runtime.solana_chain)
+async def submit_proof(ctx: Ctx, request: Request, data: JSONBody[ProofCreate]) -> Response[ProofOutcome]:
+    outcome = await filing.submit(ctx, proof_of(data, data.challenge_id), meta_of(request))
     return Response(outcome, status_code=HTTP_201_CREATED if outcome.created else HTTP_200_OK)
 
 
@@ -128,12 +125,10 @@ PRIVATE_VIEW = CacheControlHeader(no_store=True)
      summary="The holder's own view of a request (Authorization: Bearer <status_token>)",
      responses=problem_responses(404))
 async def get_own_request(
-    state: State, request: Request,
+    ctx: Ctx, request: Request,
     request_id: str = Parameter(description="request id returned by POST /v1/proofs"),
 ) -> HolderView:
-    runtime: Runtime = state.runtime
-    return await requests.holder_view(runtime.db, request_uuid(request_id), bearer_token(request),
-                                      settings=runtime.settings)
+    return await filing.holder_view(ctx, access_of(request, request_id))
 
 
 @post("/v1/requests/{request_id:str}/answer", operation_id="answerOwnRequest", tags=["holders"],
@@ -145,19 +140,16 @@ async def get_own_request(
                   "signature, tx_hash or signed_transaction.",
       responses=problem_responses(400, 404, 409, 410, 422, 429, 503))
 async def answer_own_request(
-    state: State, request: Request, data: JSONBody[AnswerCreate],
+    ctx: Ctx, request: Request, data: JSONBody[AnswerCreate],
     request_id: str = Parameter(description="request id returned by POST /v1/proofs"),
 ) -> HolderView:
-    runtime: Runtime = state.runtime
     proof = None
     if data.challenge_id is not None:
         proof = proof_of(data, data.challenge_id)
     elif any(getattr(data, name) is not None for name in PROOF_FIELDS):
         raise InvalidInputError("a new proof needs the challenge_id it answers", field="challenge_id")
-    return await answers.answer(runtime.db, request_uuid(request_id), bearer_token(request),
-                                answers.AnswerSubmission(data.text, proof), settings=runtime.settings,
-                                chain=runtime.evm_chain, solana_chain=runtime.solana_chain, now=runtime.clock(),
-                                meta=meta_of(request))
+    return await answers.answer(ctx, access_of(request, request_id), answers.AnswerSubmission(data.text, proof),
+                                meta_of(request))
 
 
 ROUTES = [create_challenge, submit_proof, get_own_request, answer_own_request]

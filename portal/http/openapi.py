@@ -10,7 +10,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import OpenAPI, OpenAPIType, Parameter, Reference, RequestBody, Schema
 
 import portal
-from portal.domain.proofs.facts import EVM_METHODS, SOLANA_METHODS
+from portal.domain.proofs import registry
 from portal.http.input_guard import MULTILINE_FIELDS
 from portal.http.pages.assets import OfflineSwaggerRenderPlugin
 
@@ -58,8 +58,9 @@ _BODY_RULES: dict[str, dict[str, Any]] = {
                            "reason": Schema(type=OpenAPIType.STRING, min_length=1, pattern="\\S")})},
     # the method must be one of the snapshot address's chain
     "ChallengeCreate": {"schema_if": Schema(properties={"address": Schema(pattern="^0x")}),
-                        "then": Schema(properties={"method": Schema(enum=sorted(EVM_METHODS))}),
-                        "schema_else": Schema(properties={"method": Schema(enum=sorted(SOLANA_METHODS))})},
+                        "then": Schema(properties={"method": Schema(enum=sorted(registry.names_for("evm")))}),
+                        "schema_else": Schema(properties={
+                            "method": Schema(enum=sorted(registry.names_for("solana")))})},
 }
 
 

@@ -1,5 +1,5 @@
 """Staff routes of the review queue: list and search, claim (next or chosen), release, escalate, evidence,
-decide, reopen (see ``portal.domain.review``, ``portal.domain.leases``, ``portal.domain.queue``).
+decide, reopen (see ``portal.domain.review``: ``queue``, ``leases``, ``evidence``, ``decisions``).
 
 The console (``portal.http.console``) calls the same domain functions; nothing here holds a rule.
 """
@@ -11,17 +11,16 @@ from typing import Annotated, Literal
 
 import msgspec
 from litestar import Request, Response, get, post
-from litestar.datastructures import State
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
-from portal.domain import leases, queue, review
-from portal.domain.proofs.facts import Method
+from portal.domain.proofs.registry import Method
+from portal.domain.review import decisions, evidence, leases, queue, states
 from portal.http.auth import Staff, require_role
 from portal.http.clients import client_host
+from portal.http.deps import Ctx
 from portal.http.problems import problem_responses
-from portal.runtime import Runtime
 
 MAX_TEXT_CHARS = 2000
 Text = Annotated[str, msgspec.Meta(max_length=MAX_TEXT_CHARS)]
@@ -34,7 +33,7 @@ class DecisionCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     ``reason`` goes to the audit log only; ``public_note`` is shown to the holder.
     """
 
-    decision: review.Decision
+    decision: states.Decision
     reason: Text | None = None
     public_note: Text | None = None
 
@@ -49,8 +48,8 @@ class DecisionResult(msgspec.Struct, frozen=True):
      summary="The review queue, oldest first, filtered or searched, keyset-paginated",
      responses=problem_responses(400, 401, 403))
 async def list_queue(
-    state: State,
-    status: Annotated[review.Status | None, Parameter(
+    ctx: Ctx,
+    status: Annotated[states.Status | None, Parameter(
         description="one status; default: every open one (every status when searching)")] = None,
     method: Annotated[Method | None, Parameter(description="proof method")] = None,
     chain: Annotated[Literal["evm", "solana"] | None, Parameter(description="the snapshot address's chain")] = None,
@@ -61,17 +60,15 @@ async def list_queue(
                                        description="search: snapshot address, destination or request id")] = None,
     limit: Annotated[int, Parameter(ge=1, le=500, description="page size")] = 50,
     cursor: Annotated[str | None, Parameter(max_length=200, description="next_cursor of the previous page")] = None,
-) -> review.QueuePage:
-    runtime: Runtime = state.runtime
+) -> queue.QueuePage:
     query = queue.QueueQuery(status=status, method=method, chain=chain, risk=risk,
                              older_than_hours=older_than_hours, search=q)
-    async with runtime.db.transaction() as conn:
-        return await queue.queue_page(conn, query, limit=limit, cursor=cursor,
-                                      threshold=runtime.settings.four_eyes_threshold, now=runtime.clock())
+    async with ctx.db.transaction() as conn:
+        return await queue.queue_page(conn, ctx, query, limit=limit, cursor=cursor)
 
 
 CLAIM_RESPONSES = {
-    HTTP_200_OK: ResponseSpec(data_container=review.RequestDetail, description="the leased request"),
+    HTTP_200_OK: ResponseSpec(data_container=evidence.RequestDetail, description="the leased request"),
     HTTP_204_NO_CONTENT: ResponseSpec(data_container=None, description="nothing in the queue for the caller"),
     **problem_responses(401, 403),
 }
@@ -80,13 +77,9 @@ CLAIM_RESPONSES = {
 @post("/v1/review/claim", operation_id="claimReviewRequest", tags=["staff"], guards=[require_role("reviewer")],
       status_code=HTTP_200_OK, summary="Lease the oldest claimable request to the caller: 200 with it, 204 when none",
       responses=CLAIM_RESPONSES)
-async def claim(state: State, request: Request, staff: Staff) -> Response[review.RequestDetail | None]:
-    runtime: Runtime = state.runtime
-    settings = runtime.settings
-    async with runtime.db.transaction() as conn:
-        detail = await review.claim_next(conn, staff, at=runtime.clock(), lease_seconds=settings.review_lease_seconds,
-                                         snapshots=runtime.snapshots, threshold=settings.four_eyes_threshold,
-                                         client=client_host(request))
+async def claim(ctx: Ctx, request: Request, staff: Staff) -> Response[evidence.RequestDetail | None]:
+    async with ctx.db.transaction() as conn:
+        detail = await leases.claim_next(conn, ctx, staff, client=client_host(request))
     if detail is None:
         return Response(None, status_code=HTTP_204_NO_CONTENT)
     return Response(detail, status_code=HTTP_200_OK)
@@ -97,13 +90,10 @@ async def claim(state: State, request: Request, staff: Staff) -> Response[review
       summary="Lease this request to the caller (409 when another holds it; 403 above the four-eyes "
               "threshold or escalated, for non-approvers)",
       responses=problem_responses(401, 403, 404, 409))
-async def claim_chosen(state: State, request: Request, staff: Staff, request_id: RequestId) -> review.RequestDetail:
-    runtime: Runtime = state.runtime
-    settings = runtime.settings
-    async with runtime.db.transaction() as conn:
-        return await leases.claim(conn, staff, request_id, at=runtime.clock(),
-                                  lease_seconds=settings.review_lease_seconds, snapshots=runtime.snapshots,
-                                  threshold=settings.four_eyes_threshold, client=client_host(request))
+async def claim_chosen(ctx: Ctx, request: Request, staff: Staff,
+                       request_id: RequestId) -> evidence.RequestDetail:
+    async with ctx.db.transaction() as conn:
+        return await leases.claim(conn, ctx, staff, request_id, client=client_host(request))
 
 
 class ReasonCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -116,33 +106,29 @@ class ReasonCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
       guards=[require_role("reviewer")], status_code=HTTP_204_NO_CONTENT,
       summary="Give back the caller's lease: the request returns to the queue",
       responses=problem_responses(401, 403, 404, 409))
-async def release(state: State, request: Request, staff: Staff, request_id: RequestId) -> None:
-    runtime: Runtime = state.runtime
-    async with runtime.db.transaction() as conn:
-        await leases.release(conn, staff, request_id, at=runtime.clock(), client=client_host(request))
+async def release(ctx: Ctx, request: Request, staff: Staff, request_id: RequestId) -> None:
+    async with ctx.db.transaction() as conn:
+        await leases.release(conn, ctx, staff, request_id, client=client_host(request))
 
 
 @post("/v1/review/requests/{request_id:uuid}/escalate", operation_id="escalateReviewRequest", tags=["staff"],
       guards=[require_role("reviewer")], status_code=HTTP_204_NO_CONTENT,
       summary="Hand a pending request to the approvers (only they are offered it from now on)",
       responses=problem_responses(400, 401, 403, 404, 409))
-async def escalate(state: State, request: Request, staff: Staff, data: JSONBody[ReasonCreate],
+async def escalate(ctx: Ctx, request: Request, staff: Staff, data: JSONBody[ReasonCreate],
                    request_id: RequestId) -> None:
-    runtime: Runtime = state.runtime
-    async with runtime.db.transaction() as conn:
-        await leases.escalate(conn, staff, request_id, data.reason, at=runtime.clock(), client=client_host(request))
+    async with ctx.db.transaction() as conn:
+        await decisions.escalate(conn, ctx, staff, request_id, data.reason, client=client_host(request))
 
 
 @post("/v1/review/requests/{request_id:uuid}/reopen", operation_id="reopenReviewRequest", tags=["staff"],
       guards=[require_role("admin")], status_code=HTTP_200_OK,
       summary="Put a rejected or parked (needs_info) request back into the queue (admin)",
       responses=problem_responses(400, 401, 403, 404, 409))
-async def reopen(state: State, request: Request, staff: Staff, data: JSONBody[ReasonCreate],
+async def reopen(ctx: Ctx, request: Request, staff: Staff, data: JSONBody[ReasonCreate],
                  request_id: RequestId) -> DecisionResult:
-    runtime: Runtime = state.runtime
-    async with runtime.db.transaction() as conn:
-        status = await leases.reopen(conn, staff, request_id, data.reason, at=runtime.clock(),
-                                     client=client_host(request))
+    async with ctx.db.transaction() as conn:
+        status = await decisions.reopen(conn, ctx, staff, request_id, data.reason, client=client_host(request))
     return DecisionResult(request_id, str(status))
 
 
@@ -150,13 +136,11 @@ async def reopen(state: State, request: Request, staff: Staff, data: JSONBody[Re
      guards=[require_role("reviewer")], summary="All evidence of one request, with risk flags",
      responses=problem_responses(401, 403, 404))
 async def get_request(
-    state: State,
+    ctx: Ctx,
     request_id: RequestId,
-) -> review.RequestDetail:
-    runtime: Runtime = state.runtime
-    async with runtime.db.transaction() as conn:
-        return await review.request_detail(conn, request_id, snapshots=runtime.snapshots,
-                                           threshold=runtime.settings.four_eyes_threshold)
+) -> evidence.RequestDetail:
+    async with ctx.db.transaction() as conn:
+        return await evidence.request_detail(conn, ctx, request_id)
 
 
 @post("/v1/review/requests/{request_id:uuid}/decision", operation_id="decideReviewRequest", tags=["staff"],
@@ -164,16 +148,13 @@ async def get_request(
       summary="Approve, reject or ask for information (lease holder only)",
       responses=problem_responses(400, 401, 403, 404, 409, 422))
 async def decide(
-    state: State,
+    ctx: Ctx,
     request: Request,
     staff: Staff,
     data: JSONBody[DecisionCreate],
     request_id: RequestId,
 ) -> DecisionResult:
-    runtime: Runtime = state.runtime
-    async with runtime.db.transaction() as conn:
-        status = await review.decide(conn, staff, request_id, data.decision, reason=data.reason,
-                                     public_note=data.public_note, at=runtime.clock(),
-                                     threshold=runtime.settings.four_eyes_threshold, client=client_host(request),
-                                     snapshots=runtime.snapshots)
+    command = decisions.DecisionCommand(request_id, data.decision, data.reason, data.public_note)
+    async with ctx.db.transaction() as conn:
+        status = await decisions.decide(conn, ctx, staff, command, client=client_host(request))
     return DecisionResult(request_id, str(status))

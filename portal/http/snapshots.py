@@ -11,7 +11,7 @@ from litestar.openapi.spec import Operation, Schema
 from litestar.openapi.spec import Parameter as OpenAPIParameter
 
 from portal.domain.eligibility import Eligibility, PublicManifest
-from portal.http.encoded_json import CacheableJson, cache_control, strong_etag
+from portal.http.fast.encoded_json import CacheableJson, cache_control, strong_etag
 from portal.http.problems import problem_responses
 
 ADDRESS_DESCRIPTION = ("EVM address (0x + 40 hex; mixed case must be EIP-55) or Solana public key (base58 of "

@@ -64,6 +64,15 @@ def event_hash(prev_hash: str, *, key: bytes | None, seq: int, at: dt.datetime, 
     return hmac.new(key, body, hashlib.sha256).hexdigest()
 
 
+def chain_key_of(conn: Connection) -> bytes:
+    """The audit chain key of the handle ``conn`` came from (``Database.open(..., audit_chain_key=...)``)."""
+    key = getattr(conn, "audit_chain_key", None)
+    if key is None:
+        raise RuntimeError("this database handle was opened without the audit key, so it cannot write audit "
+                           "events: open it with Database.open(..., audit_chain_key=key_for(settings).chain_key)")
+    return key
+
+
 async def append(conn: Connection, *, key: bytes, at: dt.datetime, actor: str, action: str, subject: str,
                  data: dict[str, Any] | None = None, client: str | None = None) -> AuditEvent:
     """Append one event inside the caller's transaction, its hash keyed by ``key``."""

@@ -83,14 +83,17 @@ def app_role_problem(url: str) -> str | None:
 class Database:
     """An open pool; created and closed by the app's lifespan (or a CLI command)."""
 
-    def __init__(self, pool: AsyncConnectionPool) -> None:
+    def __init__(self, pool: AsyncConnectionPool, audit_chain_key: bytes | None = None) -> None:
         self.pool = pool
+        self.audit_chain_key = audit_chain_key
 
     @classmethod
-    async def open(cls, url: str, *, size: int = 10, timeout: float = BATCH_TIMEOUT_SECONDS) -> Database:
+    async def open(cls, url: str, *, size: int = 10, timeout: float = BATCH_TIMEOUT_SECONDS,
+                   audit_chain_key: bytes | None = None) -> Database:
         """Open a pool of ``size``; a unit of work waits at most ``timeout`` for a connection (the app
         passes ``POOL_TIMEOUT_SECONDS``: in an outage, or under more load than the pool can carry, a
-        quick 503 with Retry-After beats a queue)."""
+        quick 503 with Retry-After beats a queue). Audit events written through this handle are keyed
+        by ``audit_chain_key`` (the deployment's; without it the handle cannot write one)."""
         pool = _Pool(
             url,
             min_size=min(2, size),
@@ -104,7 +107,7 @@ class Database:
             name="portal",
         )
         await pool.open(wait=True, timeout=10)
-        return cls(pool)
+        return cls(pool, audit_chain_key)
 
     async def close(self) -> None:
         await self.pool.close()
@@ -114,6 +117,7 @@ class Database:
         """Yield a connection inside one transaction: committed on success, rolled back on error."""
         try:
             async with self.pool.connection(timeout=timeout) as conn:
+                conn.audit_chain_key = self.audit_chain_key  # type: ignore[attr-defined]  (see store.audit)
                 yield conn
         except (PoolTimeout, psycopg.OperationalError) as exc:
             raise UpstreamUnavailableError("the database is unavailable; try again shortly") from exc

@@ -25,10 +25,12 @@ QUERIES = load_queries("review.sql")
 QUEUE_START = (dt.datetime.min.replace(tzinfo=dt.UTC), uuid.UUID(int=0))
 
 
-class RequestRow(msgspec.Struct, frozen=True):
-    """A request with everything a reviewer sees, plus the counts the risk flags come from."""
+class RequestFields(msgspec.Struct, frozen=True):
+    """A request's own fields as review reads them: the one list in Python of the columns of the
+    ``review_requests`` view (migration 0011). ``review.evidence.RequestDetail`` extends it, so the
+    API's detail is this row plus what the domain adds, never a field-by-field copy."""
 
-    id: uuid.UUID
+    request_id: uuid.UUID
     status: str
     snapshot_id: str
     snapshot_address: str
@@ -52,6 +54,11 @@ class RequestRow(msgspec.Struct, frozen=True):
     decision_reason: str | None
     created_at: dt.datetime
     updated_at: dt.datetime
+
+
+class RequestRow(RequestFields, frozen=True):
+    """A row of ``review_requests``: the request, its escalation, and the counts the risk flags come from."""
+
     escalated_by: str | None
     escalated_at: dt.datetime | None
     escalation_reason: str | None
@@ -131,11 +138,12 @@ def _convert(row: dict[str, Any], kind: type[Any]) -> Any:
 
 async def claim_next(conn: Connection, *, actor: str, may_second_approve: bool, threshold: int, now: dt.datetime,
                      lease_expires_at: dt.datetime) -> RequestRow | None:
+    """Lease the oldest claimable row (one statement), then read it back through the view."""
     cursor = await conn.execute(QUERIES["claim_next"], {"actor": actor, "may_second_approve": may_second_approve,
                                                          "threshold": threshold, "now": now,
                                                          "lease_expires_at": lease_expires_at})
     row = await cursor.fetchone()
-    return None if row is None else _convert(row, RequestRow)
+    return None if row is None else await request_detail(conn, row["id"])
 
 
 async def request_detail(conn: Connection, request_id: uuid.UUID) -> RequestRow | None:

@@ -10,7 +10,7 @@ import psycopg
 from playwright.sync_api import expect
 
 from portal.domain.proofs.solana import FORMAT0_MAX_BODY_BYTES, is_restricted_ascii
-from portal.http.pages.words import ONE_LINE_WORDS
+from portal.http.copy.journey import ONE_LINE_WORDS
 from tests.browser.conftest import assert_accessible, screenshot
 from tests.browser.test_journey_evm import answer_questions, api_view, check_eligibility, read_token_and_open_status
 from tests.browser.wallets import (

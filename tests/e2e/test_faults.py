@@ -76,7 +76,8 @@ def test_killed_embedded_postgres_fails_fast_and_recovers(tmp_path: Path) -> Non
 def test_sigkill_under_load_loses_nothing_acknowledged(tmp_path: Path, database_url: str) -> None:
     """Issue 10, item 5: kill -9 under proofs and decisions, restart, check (benchmarks/sigkill.py runs more rounds)."""
     rounds = list(run_rounds(tmp_path, rounds=2, seconds=1.5, holders=3, database_url=database_url,
-                             token_for=lambda url: create_key(url, "fault-reviewer", "approver")))
+                             token_for=lambda url, key: create_key(url, "fault-reviewer", "approver",
+                                                                  audit_key=key)))
     for result in rounds:
         assert result.found_requests == result.acked_requests, result
         assert result.found_decisions == result.acked_decisions, result
@@ -92,7 +93,6 @@ def test_sigkilled_worker_is_restarted_under_load_and_loses_nothing(tmp_path: Pa
     from benchmarks.sigkill import ACCOUNTS, SERVE_ENV, found, traffic
     from benchmarks.worker_restart import kill_under_load, metric
     from portal.demo import build_demo_snapshots
-    from portal.domain import audit as audit_domain
     from portal.domain.audit_keys import ensure_key_file
 
     snapshots = build_demo_snapshots(tmp_path / "snapshots")
@@ -101,11 +101,7 @@ def test_sigkilled_worker_is_restarted_under_load_and_loses_nothing(tmp_path: Pa
                         ready_timeout=120) as (base, process):
         port = int(base.rsplit(":", 1)[1])
         server_key, _ = ensure_key_file(data / "audit.key", now=dt.datetime.now(dt.UTC))
-        previous_key = audit_domain.install_key(server_key)
-        try:
-            token = create_key(database_url, "fault-reviewer", "approver")
-        finally:
-            audit_domain.install_key(previous_key)
+        token = create_key(database_url, "fault-reviewer", "approver", audit_key=server_key)
         result = kill_under_load(port, data / "serve.log", database_url, token, ACCOUNTS,
                                  traffic=traffic, found=found, before=2.0, after=1.5)
         assert process.poll() is None, "the parent must outlive its worker"

@@ -20,8 +20,8 @@ from eth_account.messages import encode_defunct
 from litestar.testing import TestClient
 
 from portal.app import create_app
-from portal.domain.audit import current_key
-from portal.settings import Settings
+from portal.domain.audit import key_for
+from portal.settings import Settings, from_env
 from portal.store import audit
 from tests.integration.staff_helpers import create_key
 
@@ -126,7 +126,7 @@ def test_golden_path(client: TestClient, settings: Settings) -> None:
         assert oz_root_from_proof(leaf, entry["proof"]) == allowlist["merkle_root"]
 
     events = list(audit.iter_all_sync(url))
-    assert audit.first_broken(events, key=current_key().chain_key) is None
+    assert audit.first_broken(events, key=key_for(from_env()).chain_key) is None
     actions = [e.action for e in events]
     assert actions.count("request:proof:accepted") == 2
     assert "review:decision:first_approval" in actions and actions.count("review:decision:approved") == 2

@@ -23,18 +23,26 @@ import psycopg
 from joserfc import jwt
 from joserfc.jwk import ECKey, RSAKey
 
-from portal.domain import staff
+from portal.domain import audit, staff
+from portal.domain.audit_keys import AuditKey
+from portal.settings import from_env
 from portal.store.database import Database
 from snapshot.addresses import b58encode, to_checksum_address
 
 EPOCH = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
 
 
-def create_key(database_url: str, name: str, role: str) -> str:
-    """A staff API key made through the domain (so it is audited); returns the token."""
+def audit_chain_key(audit_key: AuditKey | None = None) -> bytes:
+    """The chain key a writer uses: the one given, else the one the environment names (as the CLI)."""
+    return (audit_key or audit.key_for(from_env())).chain_key
+
+
+def create_key(database_url: str, name: str, role: str, audit_key: AuditKey | None = None) -> str:
+    """A staff API key made through the domain (so it is audited, under ``audit_key`` or the key the
+    environment names); returns the token."""
 
     async def work() -> str:
-        db = await Database.open(database_url, size=1)
+        db = await Database.open(database_url, size=1, audit_chain_key=audit_chain_key(audit_key))
         try:
             async with db.transaction() as conn:
                 created = await staff.create_key(conn, name=name, role=role, actor="test", at=EPOCH)
@@ -47,7 +55,7 @@ def create_key(database_url: str, name: str, role: str) -> str:
 
 def revoke_key(database_url: str, name: str) -> None:
     async def work() -> None:
-        db = await Database.open(database_url, size=1)
+        db = await Database.open(database_url, size=1, audit_chain_key=audit_chain_key())
         try:
             async with db.transaction() as conn:
                 await staff.revoke_key(conn, name=name, actor="test", at=EPOCH)

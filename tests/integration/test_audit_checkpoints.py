@@ -41,14 +41,12 @@ class AuditFiles(msgspec.Struct):
 
 @pytest.fixture
 def files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str) -> Iterator[AuditFiles]:
-    """A key and a checkpoint file of this test alone, installed as the process's audit key."""
+    """A key and a checkpoint file of this test alone, named by the environment (as the CLI reads them)."""
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("PORTAL_AUDIT_KEY_FILE", str(tmp_path / "audit.key"))
     monkeypatch.setenv("PORTAL_AUDIT_CHECKPOINT_FILE", str(tmp_path / "checkpoints.jsonl"))
     key = audit.key_for(from_env())
-    previous = audit.install_key(key)
     yield AuditFiles(tmp_path / "audit.key", tmp_path / "checkpoints.jsonl", key)
-    audit.install_key(previous)
 
 
 def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict, str]:

@@ -173,7 +173,7 @@ def test_permission_matrix(app: Litestar, staff_client: TestClient, database_url
 
 def test_holder_view_is_not_unlocked_by_staff_tokens(staff_client: TestClient, database_url: str) -> None:
     """A staff key is not a status token: the holder view answers it with the very 404 of an unknown id
-    (portal.domain.requests.check_token), so staff credentials neither open it nor reveal the id exists."""
+    (portal.domain.filing.check_token), so staff credentials neither open it nor reveal the id exists."""
     seeded = seed_requests(database_url, 1)[0]
     admin = create_key(database_url, "admin-1", "admin")
     response = staff_client.get(f"/v1/requests/{seeded.request_id}", headers={"Authorization": f"Bearer {admin}"})

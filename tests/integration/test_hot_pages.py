@@ -16,7 +16,6 @@ from litestar.testing import TestClient
 from portal.app import create_app
 from portal.demo.demo_policy import publish_demo_policy
 from portal.domain.context import utc_now
-from portal.http.pages import layout
 from portal.settings import Settings
 
 EVM_HOLDER = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
@@ -66,9 +65,8 @@ def test_each_answer_is_its_own_address(client: TestClient) -> None:
     assert SOLANA_HOLDER in solana and EVM_HOLDER not in solana
 
 
-def test_a_newly_published_policy_reaches_the_kept_pages(settings: Settings, tmp_path: Path,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(layout, "BANNER_TTL_SECONDS", 0.05)  # re-read the policy every 50 ms
+def test_a_newly_published_policy_reaches_the_kept_pages(settings: Settings, tmp_path: Path) -> None:
+    settings = msgspec.structs.replace(settings, banner_ttl_seconds=0.05)  # re-read the policy every 50 ms
 
     def pages(client: TestClient) -> list[str]:
         return [client.get("/").text, client.get("/eligibility", params={"address": EVM_HOLDER}).text]

@@ -19,6 +19,7 @@ from portal.domain import policies
 from portal.settings import Settings
 from portal.store import policies as policy_store
 from portal.store.database import Database
+from tests.integration.staff_helpers import audit_chain_key
 
 NOW = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
 
@@ -52,7 +53,7 @@ def test_demo_marks_its_directory_and_real_serve_refuses_it(tmp_path: Path, monk
 
 def _versions(database_url: str) -> list[policy_store.StoredPolicy]:
     async def read() -> list[policy_store.StoredPolicy]:
-        db = await Database.open(database_url, size=1)
+        db = await Database.open(database_url, size=1, audit_chain_key=audit_chain_key())
         try:
             async with db.transaction() as conn:
                 return await policy_store.versions(conn, "official")

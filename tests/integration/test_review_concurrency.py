@@ -18,8 +18,8 @@ import psycopg
 from litestar.testing import TestClient
 
 from portal.app import create_app
-from portal.domain.audit import current_key
-from portal.settings import Settings
+from portal.domain.audit import key_for
+from portal.settings import Settings, from_env
 from portal.store.audit import first_broken, iter_all_sync
 from tests.integration.staff_helpers import bearer, create_key, seed_requests
 
@@ -77,4 +77,4 @@ def test_eight_reviewers_two_apps_every_request_decided_once(settings: Settings,
     assert sum(statuses.values()) == REQUESTS and "pending_review" not in statuses
     assert actions["review:request:claimed"] == REQUESTS
     assert sum(n for action, n in actions.items() if action.startswith("review:decision:")) == REQUESTS
-    assert first_broken(iter_all_sync(database_url), key=current_key().chain_key) is None
+    assert first_broken(iter_all_sync(database_url), key=key_for(from_env()).chain_key) is None

@@ -16,14 +16,18 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
-from portal.domain import answers, leases, review
+from portal.domain import answers
 from portal.domain.challenges import RequestMeta
+from portal.domain.context import UseCaseContext
 from portal.domain.eligibility import SnapshotSet
+from portal.domain.filing import RequestAccess
+from portal.domain.review import decisions, leases
+from portal.domain.review import states as review
 from portal.domain.staff import StaffPrincipal
 from portal.errors import PortalError
 from portal.settings import Settings
 from portal.store.database import Database
-from tests.integration.staff_helpers import EPOCH, seed_requests
+from tests.integration.staff_helpers import EPOCH, audit_chain_key, seed_requests
 
 THRESHOLD = 1000
 LEASE_SECONDS = 60
@@ -34,8 +38,12 @@ STAFF = {name: StaffPrincipal(name=name, role=role, source="api_key")  # type: i
 
 def test_review_queue_matches_its_model(database_url: str) -> None:
     loop = asyncio.new_event_loop()
-    db = loop.run_until_complete(Database.open(database_url, size=2))
+    db = loop.run_until_complete(Database.open(database_url, size=2, audit_chain_key=audit_chain_key()))
     snapshots = SnapshotSet([])
+    clock_now = [EPOCH]
+    ctx = UseCaseContext(db=db, snapshots=snapshots,
+                         settings=Settings(four_eyes_amount=str(THRESHOLD), review_lease_seconds=LEASE_SECONDS),
+                         clock=lambda: clock_now[0])
 
     class QueueModel(RuleBasedStateMachine):
         @initialize()
@@ -72,6 +80,8 @@ def test_review_queue_matches_its_model(database_url: str) -> None:
             return None
 
         def run(self, work):  # type: ignore[no-untyped-def]
+            clock_now[0] = self.now  # the use cases read the model's time through the context's clock
+
             async def in_transaction():  # type: ignore[no-untyped-def]
                 async with db.transaction() as conn:
                     return await work(conn)
@@ -81,8 +91,7 @@ def test_review_queue_matches_its_model(database_url: str) -> None:
         def claim(self, name: str) -> None:
             actor = STAFF[name]
             expected = self.expected_claim(actor)
-            got = self.run(lambda conn: review.claim_next(conn, actor, at=self.now, lease_seconds=LEASE_SECONDS,
-                                                          snapshots=snapshots, threshold=THRESHOLD))
+            got = self.run(lambda conn: leases.claim_next(conn, ctx, actor))
             assert (got.request_id if got else None) == expected
             if expected is not None:
                 self.lease[expected] = (actor.actor, self.now + dt.timedelta(seconds=LEASE_SECONDS))
@@ -103,9 +112,8 @@ def test_review_queue_matches_its_model(database_url: str) -> None:
             else:
                 expected_error = None
             try:
-                self.run(lambda conn: review.decide(conn, actor, request_id, decision, reason="model",
-                                                   public_note=None, at=self.now, threshold=THRESHOLD,
-                                                   snapshots=snapshots))
+                command = decisions.DecisionCommand(request_id, decision, reason="model")
+                self.run(lambda conn: decisions.decide(conn, ctx, actor, command))
             except PortalError as exc:
                 assert exc.code == expected_error, (exc.code, expected_error)
                 return
@@ -120,9 +128,10 @@ def test_review_queue_matches_its_model(database_url: str) -> None:
             request_id = self.ids[index]
             target = review.HOLDER_TRANSITIONS.get((review.Status(self.status[request_id]), "answer"))
             try:
+                ctx = UseCaseContext(db, snapshots, Settings(), clock=lambda: self.now)
                 loop.run_until_complete(answers.answer(
-                    db, request_id, self.tokens[request_id], answers.AnswerSubmission("more info"),
-                    settings=Settings(), chain=None, now=self.now, meta=RequestMeta(None, None)))
+                    ctx, RequestAccess(request_id, self.tokens[request_id]), answers.AnswerSubmission("more info"),
+                    RequestMeta(None, None)))
             except PortalError as exc:
                 assert target is None and exc.code == "illegal_transition", exc.code
                 return
@@ -154,8 +163,7 @@ def test_review_queue_matches_its_model(database_url: str) -> None:
         @rule(name=st.sampled_from(sorted(STAFF)), index=st.integers(0, len(AMOUNTS) - 1))
         def claim_chosen(self, name: str, index: int) -> None:
             actor, request_id = STAFF[name], self.ids[index]
-            if self.attempt(lambda conn: leases.claim(conn, actor, request_id, at=self.now, lease_seconds=LEASE_SECONDS,
-                                                      snapshots=snapshots, threshold=THRESHOLD),
+            if self.attempt(lambda conn: leases.claim(conn, ctx, actor, request_id),
                             self.expected_chosen_claim_error(actor, request_id)):
                 self.lease[request_id] = (actor.actor, self.now + dt.timedelta(seconds=LEASE_SECONDS))
 
@@ -164,7 +172,7 @@ def test_review_queue_matches_its_model(database_url: str) -> None:
             actor, request_id = STAFF[name], self.ids[index]
             lease = self.live(request_id)
             expected = None if lease is not None and lease[0] == actor.actor else "lease_not_held"
-            if self.attempt(lambda conn: leases.release(conn, actor, request_id, at=self.now), expected):
+            if self.attempt(lambda conn: leases.release(conn, ctx, actor, request_id), expected):
                 self.lease[request_id] = None
 
         @rule(name=st.sampled_from(sorted(STAFF)), index=st.integers(0, len(AMOUNTS) - 1))
@@ -179,7 +187,7 @@ def test_review_queue_matches_its_model(database_url: str) -> None:
                 expected = "already_escalated"
             else:
                 expected = None
-            if self.attempt(lambda conn: leases.escalate(conn, actor, request_id, "model", at=self.now), expected):
+            if self.attempt(lambda conn: decisions.escalate(conn, ctx, actor, request_id, "model"), expected):
                 self.escalated[request_id] = True
                 self.lease[request_id] = None
 
@@ -192,7 +200,7 @@ def test_review_queue_matches_its_model(database_url: str) -> None:
                 expected = "illegal_transition"
             else:
                 expected = None
-            if self.attempt(lambda conn: leases.reopen(conn, actor, request_id, "model", at=self.now), expected):
+            if self.attempt(lambda conn: decisions.reopen(conn, ctx, actor, request_id, "model"), expected):
                 self.status[request_id] = "pending_review"
                 self.lease[request_id] = None
                 self.first[request_id] = None

@@ -187,6 +187,23 @@ def test_staff_find_a_solana_onchain_request_by_its_method(world: World, setting
     assert world.client.get("/v1/review/requests?method=solana", headers=staff).json()["items"] == []
 
 
+def test_the_holder_pages_file_a_solana_onchain_proof_as_the_json_route_does(world: World) -> None:
+    """Issue 20's drift: the sign page's route filed proofs without the Solana node the JSON route passed, so
+    a solana_onchain proof sent through the page was refused with 503. Both routes now hand the use case
+    the same context. Without JS saying which field the text is, the registry says a tx_hash."""
+    holder = str(world.holder.pubkey())
+    form = {"method": "solana_onchain", "address": holder, "chain": "evm", "wallet": "", "destination": DESTINATION}
+    # the second proof is verified too, then finds the request the first one filed
+    for proof_kind, heading in (("tx_hash", "Your request has been sent"), ("", "You already have a request")):
+        body = world.challenge(holder)
+        signature = world.ledger.send([memo(body["nonce_line"], world.holder.pubkey())], world.holder,
+                                      payer=world.holder)
+        page = world.client.post("/prove/submit", data={**form, "challenge_id": body["challenge_id"],
+                                                        "proof": signature, "proof_kind": proof_kind})
+        assert page.status_code == 200, page.text
+        assert heading in page.text
+
+
 def test_no_solana_rpc_is_503_at_challenge_time(settings: Settings, tmp_path: Path) -> None:
     holder = Keypair()
     holders = tmp_path / "holders.csv"

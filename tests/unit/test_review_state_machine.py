@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from portal.domain.review import (
+from portal.domain.review.states import (
     HOLDER_TRANSITIONS,
     TRANSITIONS,
     Status,

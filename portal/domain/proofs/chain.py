@@ -40,11 +40,11 @@ class EvmChain(Protocol):
     def block_number(self) -> int: ...
 
 
-def require_chain(chain: EvmChain | None) -> EvmChain:
-    """The chain a verifier needs, after it has checked its input: no RPC configured is a 503."""
-    if chain is None:
+def require_chain(node: EvmChain | None) -> EvmChain:
+    """The node a verifier needs, after it has checked its input: no RPC configured is a 503."""
+    if node is None:
         raise RpcUnavailableError("no EVM RPC is configured on this server (PORTAL_EVM_RPC_URL)")
-    return chain
+    return node
 
 
 IS_VALID_SIGNATURE_ABI = [{

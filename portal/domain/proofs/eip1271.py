@@ -19,7 +19,7 @@ MAGIC_VALUE = bytes.fromhex("1626ba7e")
 MAX_SIGNATURE_BYTES = 4096  # a Safe's concatenated owner signatures fit easily
 
 
-def verify(facts: ChallengeFacts, signature: str, *, chain: EvmChain | None) -> ProvenSigner:
+def verify(facts: ChallengeFacts, signature: str, *, node: EvmChain | None) -> ProvenSigner:
     if not isinstance(signature, str) or len(signature) > 2 + 2 * MAX_SIGNATURE_BYTES:
         raise MalformedSignatureError("signature must be hex of 1 to 4096 bytes", field="signature")
     digits = signature[2:] if signature[:2] in ("0x", "0X") else signature
@@ -28,7 +28,7 @@ def verify(facts: ChallengeFacts, signature: str, *, chain: EvmChain | None) -> 
     raw = bytes.fromhex(digits)
     if not raw or len(raw) > MAX_SIGNATURE_BYTES:
         raise MalformedSignatureError("signature must be 1 to 4096 bytes", field="signature")
-    chain = require_chain(chain)
+    chain = require_chain(node)
     if not chain.get_code(facts.snapshot_address):
         raise UnprocessableError(f"{facts.snapshot_address} is not a contract wallet; use eip191 instead",
                                  field="challenge_id", code="not_a_contract")

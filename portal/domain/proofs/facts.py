@@ -7,12 +7,8 @@ from typing import Any, Literal
 
 import msgspec
 
-Method = Literal["eip191", "eip712", "eip1271", "solana", "solana_tx", "solana_onchain", "transaction"]
 MessageStyle = Literal["standard", "one_line"]
 DestinationChain = Literal["evm", "solana"]
-EVM_METHODS: frozenset[str] = frozenset({"eip191", "eip712", "eip1271", "transaction"})
-SOLANA_METHODS: frozenset[str] = frozenset({"solana", "solana_tx", "solana_onchain"})
-RPC_METHODS: frozenset[str] = frozenset({"eip1271", "transaction"})  # need the EVM node to verify
 
 
 class ChallengeFacts(msgspec.Struct, frozen=True):
@@ -21,9 +17,11 @@ class ChallengeFacts(msgspec.Struct, frozen=True):
     ``snapshot_address`` is canonical text (EIP-55 for EVM, base58 for Solana); ``message`` is the
     exact text shown to the holder; ``typed_data`` the exact EIP-712 JSON (``eip712`` only);
     ``unsigned_transaction`` the base64 legacy transaction handed out (``solana_tx`` only).
+    ``method`` is a name of ``registry.METHODS`` (typed ``str`` here: the registry imports the
+    verifiers, which import these facts).
     """
 
-    method: Method
+    method: str
     chain: Literal["evm", "solana"]
     snapshot_address: str
     destination: str

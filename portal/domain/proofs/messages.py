@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from dataclasses import dataclass
 from typing import Any
 
 from portal.domain.proofs.solana import FORMAT0_MAX_BODY_BYTES, is_restricted_ascii
@@ -54,20 +55,39 @@ def application_domain(host: str) -> bytes:
     return hashlib.sha256(host.encode()).digest()
 
 
+@dataclass(frozen=True, slots=True)
+class MessageFields:
+    """The facts every challenge binds, in each of its forms (EIP-4361 text, CAIP-122 text, one line, EIP-712):
+    the portal's domain, the snapshot address, the destination and its chain (with the EVM chain id), the
+    nonce, the issue and expiry times, and the request id. ``chain_id`` is the EVM chain's, also for a
+    Solana holder whose destination is on an EVM chain."""
+
+    domain: str
+    address: str
+    destination: str
+    nonce: str
+    issued_at: dt.datetime
+    expires_at: dt.datetime
+    request_id: str = ""
+    destination_chain: str = "evm"
+    chain_id: int = 1
+
+
 def _require_nonce(nonce: str) -> None:
     if not (len(nonce) >= 8 and nonce.isascii() and nonce.isalnum()):
         raise ValueError("an EIP-4361 nonce is at least 8 ASCII letters or digits")
 
 
-def _body(*, domain: str, account_kind: str, address: str, destination: str, uri: str, chain_id: str, nonce: str,
-          issued_at: dt.datetime, expires_at: dt.datetime, request_id: str, resource: str, statement: str) -> str:
-    _require_nonce(nonce)
+def _body(fields: MessageFields, *, account_kind: str, uri: str, chain_id: str) -> str:
+    _require_nonce(fields.nonce)
+    resource = destination_resource(fields.destination, fields.destination_chain, fields.chain_id)
+    statement = statement_text(fields.destination, fields.destination_chain, fields.chain_id)
     return (
-        f"{domain} wants you to sign in with your {account_kind} account:\n{address}\n\n"
+        f"{fields.domain} wants you to sign in with your {account_kind} account:\n{fields.address}\n\n"
         f"{statement}\n\n"
-        f"URI: {uri}\nVersion: 1\nChain ID: {chain_id}\nNonce: {nonce}\n"
-        f"Issued At: {_iso(issued_at)}\nExpiration Time: {_iso(expires_at)}\nRequest ID: {request_id}\n"
-        f"Resources:\n- {resource}"
+        f"URI: {uri}\nVersion: 1\nChain ID: {chain_id}\nNonce: {fields.nonce}\n"
+        f"Issued At: {_iso(fields.issued_at)}\nExpiration Time: {_iso(fields.expires_at)}\n"
+        f"Request ID: {fields.request_id}\nResources:\n- {resource}"
     )
 
 
@@ -81,29 +101,18 @@ def destination_resource(destination: str, destination_chain: str, chain_id: int
     return f"{destination_namespace(destination_chain, chain_id)}:{destination}"
 
 
-def build_evm_message(*, domain: str, uri: str, address: str, destination: str, chain_id: int, nonce: str,
-                      issued_at: dt.datetime, expires_at: dt.datetime, request_id: str,
-                      destination_chain: str = "evm") -> str:
-    return _body(domain=domain, account_kind="Ethereum", address=address, destination=destination, uri=uri,
-                 chain_id=str(chain_id), nonce=nonce, issued_at=issued_at, expires_at=expires_at,
-                 request_id=request_id, resource=destination_resource(destination, destination_chain, chain_id),
-                 statement=statement_text(destination, destination_chain, chain_id))
+def build_evm_message(fields: MessageFields, *, uri: str) -> str:
+    return _body(fields, account_kind="Ethereum", uri=uri, chain_id=str(fields.chain_id))
 
 
-def build_solana_message(*, domain: str, uri: str, address: str, destination: str, nonce: str,
-                         issued_at: dt.datetime, expires_at: dt.datetime, request_id: str, cluster: str = "mainnet",
-                         destination_chain: str = "evm", chain_id: int = 1) -> str:
-    return _body(domain=domain, account_kind="Solana", address=address, destination=destination, uri=uri,
-                 chain_id=cluster, nonce=nonce, issued_at=issued_at, expires_at=expires_at,
-                 request_id=request_id, resource=destination_resource(destination, destination_chain, chain_id),
-                 statement=statement_text(destination, destination_chain, chain_id))
+def build_solana_message(fields: MessageFields, *, uri: str, cluster: str = "mainnet") -> str:
+    return _body(fields, account_kind="Solana", uri=uri, chain_id=cluster)
 
 
 ONE_LINE_FORBIDDEN = frozenset('"' + "'`$\\!")  # shell-special: the line pastes safely inside quotes
 
 
-def build_solana_one_line(*, domain: str, address: str, destination: str, nonce: str, issued_at: dt.datetime,
-                          expires_at: dt.datetime, request_id: str, destination_chain: str, chain_id: int = 1) -> str:
+def build_solana_one_line(fields: MessageFields) -> str:
     """The ``one_line`` Solana challenge: one printable-ASCII line a Ledger clear-signs.
 
     Solana off-chain message format 0 (restricted ASCII) admits bytes 0x20-0x7e only, so no line
@@ -115,12 +124,13 @@ def build_solana_one_line(*, domain: str, address: str, destination: str, nonce:
     push the line past ``solana.FORMAT0_MAX_BODY_BYTES`` (settings bound the domain, so a valid
     configuration never does: see ``tests/unit/proofs/test_one_line_message.py``).
     """
-    _require_nonce(nonce)
-    line = (f"{domain} migration request: I own Solana account {address} and ask that its migrated allocation "
-            f"be sent to {destination} on {chain_label(destination_chain, chain_id)} "
-            f"({destination_namespace(destination_chain, chain_id)}). Nonce: {nonce}. "
-            f"Issued At: {_iso(issued_at)}. Expiration Time: {_iso(expires_at)}. Request ID: {request_id}. "
-            f"{SUPPORT_WARNING}")
+    _require_nonce(fields.nonce)
+    chain, chain_id = fields.destination_chain, fields.chain_id
+    line = (f"{fields.domain} migration request: I own Solana account {fields.address} and ask that its migrated "
+            f"allocation be sent to {fields.destination} on {chain_label(chain, chain_id)} "
+            f"({destination_namespace(chain, chain_id)}). Nonce: {fields.nonce}. "
+            f"Issued At: {_iso(fields.issued_at)}. Expiration Time: {_iso(fields.expires_at)}. "
+            f"Request ID: {fields.request_id}. {SUPPORT_WARNING}")
     raw = line.encode("utf-8")
     if not is_restricted_ascii(raw) or ONE_LINE_FORBIDDEN & set(line):
         raise ValueError("a one-line challenge must be printable ASCII without quotes, $, ! or backslashes")
@@ -148,13 +158,12 @@ def request_type(destination_chain: str) -> list[dict[str, str]]:
 TYPES = {"EIP712Domain": DOMAIN_TYPE, "MigrationRequest": request_type("evm")}  # the EVM-destination shape
 
 
-def build_typed_data(*, snapshot_address: str, destination: str, nonce: str, issued_at: dt.datetime,
-                     expires_at: dt.datetime, chain_id: int, destination_chain: str = "evm") -> dict[str, Any]:
-    """The complete JSON ``eth_signTypedData_v4`` takes."""
+def build_typed_data(fields: MessageFields) -> dict[str, Any]:
+    """The complete JSON ``eth_signTypedData_v4`` takes (the portal's domain and the request id are not in it)."""
     return {
-        "types": {"EIP712Domain": DOMAIN_TYPE, "MigrationRequest": request_type(destination_chain)},
+        "types": {"EIP712Domain": DOMAIN_TYPE, "MigrationRequest": request_type(fields.destination_chain)},
         "primaryType": "MigrationRequest",
-        "domain": {"name": TYPED_DATA_NAME, "version": TYPED_DATA_VERSION, "chainId": chain_id},
-        "message": {"snapshotAddress": snapshot_address, "destination": destination, "nonce": nonce,
-                    "issuedAt": int(issued_at.timestamp()), "expiresAt": int(expires_at.timestamp())},
+        "domain": {"name": TYPED_DATA_NAME, "version": TYPED_DATA_VERSION, "chainId": fields.chain_id},
+        "message": {"snapshotAddress": fields.address, "destination": fields.destination, "nonce": fields.nonce,
+                    "issuedAt": int(fields.issued_at.timestamp()), "expiresAt": int(fields.expires_at.timestamp())},
     }

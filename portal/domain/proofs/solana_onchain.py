@@ -63,11 +63,11 @@ class SolanaChain(Protocol):
         ...
 
 
-def require_solana_chain(chain: SolanaChain | None) -> SolanaChain:
-    if chain is None:
+def require_solana_chain(node: SolanaChain | None) -> SolanaChain:
+    if node is None:
         raise RpcNotConfiguredError("no Solana RPC is configured on this server (PORTAL_SOLANA_RPC_URL); "
                                   "use another method or try again later")
-    return chain
+    return node
 
 
 class RpcSolanaChain:
@@ -155,9 +155,9 @@ def _inner_memos(meta: dict[str, Any], keys: list[str]) -> list[tuple[str, list[
     return found
 
 
-def verify(facts: ChallengeFacts, tx_hash: str, *, chain: SolanaChain | None) -> ProvenSigner:
+def verify(facts: ChallengeFacts, tx_hash: str, *, node: SolanaChain | None) -> ProvenSigner:
     signature = _signature(tx_hash)
-    chain = require_solana_chain(chain)
+    chain = require_solana_chain(node)
     answer = chain.get_transaction(signature)
     if answer is None:
         status = chain.signature_status(signature)

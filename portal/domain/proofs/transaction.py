@@ -37,10 +37,10 @@ def _calldata(value: object) -> bytes | None:
     return None
 
 
-def verify(facts: ChallengeFacts, tx_hash: str, *, chain: EvmChain | None, min_confirmations: int) -> ProvenSigner:
+def verify(facts: ChallengeFacts, tx_hash: str, *, node: EvmChain | None, min_confirmations: int) -> ProvenSigner:
     if not isinstance(tx_hash, str) or not TX_HASH.fullmatch(tx_hash):
         raise MalformedSignatureError("tx_hash must be 0x followed by 64 hex digits", field=FIELD)
-    chain = require_chain(chain)
+    chain = require_chain(node)
     tx = chain.get_transaction(tx_hash)
     if tx is None:
         raise UnprocessableError("no such transaction on the configured chain (yet)", field=FIELD,

@@ -12,13 +12,16 @@ from litestar.datastructures import State
 from litestar.params import Parameter
 from litestar.response import Redirect, Template
 
-from portal.domain import leases, queue, review
+from portal.domain import amounts
+from portal.domain.context import UseCaseContext
+from portal.domain.review import leases, queue
+from portal.domain.review.states import Status
 from portal.errors import InvalidInputError
 from portal.http.clients import client_host
-from portal.http.console.pages import EXCEPTION_HANDLERS, render, user_of
+from portal.http.console.render import EXCEPTION_HANDLERS, render, user_of
 from portal.http.console.sign_in import CONSOLE, ConsoleStaff, RequestId
-from portal.http.pages.views import Choice, FieldError
-from portal.runtime import Runtime
+from portal.http.deps import Ctx
+from portal.http.pages.view_models import Choice, FieldError
 
 PAGE_SIZE = 50
 NOTICES = {
@@ -65,11 +68,17 @@ def _age(created_at: dt.datetime, now: dt.datetime) -> str:
     return f"{seconds // 86_400} d"
 
 
-def _lease(item: review.QueueItem, now: dt.datetime) -> str:
-    left = queue.lease_seconds_left(item.lease_expires_at, now)
+def _lease(item: queue.QueueItem, now: dt.datetime) -> str:
+    left = leases.lease_seconds_left(item.lease_expires_at, now)
     if item.lease_holder is None or left == 0:
         return ""
     return f"{item.lease_holder} ({left // 60} min {left % 60} s left)"
+
+
+def _amount(ctx: UseCaseContext, item: queue.QueueItem) -> str:
+    """The amount in tokens by the one rule holders see too (``amounts``), else in base units."""
+    shown = amounts.in_snapshot(ctx.snapshots, item.snapshot_id, item.amount, fallback=ctx.settings.token_decimals)
+    return shown.tokens if shown.tokens is not None else shown.text
 
 
 def _choices(values: tuple[str, ...] | list[str], labels: dict[str, str] | None = None) -> list[Choice]:
@@ -78,37 +87,35 @@ def _choices(values: tuple[str, ...] | list[str], labels: dict[str, str] | None 
 
 @get("/staff/queue", include_in_schema=False, cache_control=None, dependencies=CONSOLE,
      exception_handlers=EXCEPTION_HANDLERS)
-async def queue_page(state: State, console: ConsoleStaff, status: Short = None, method: Short = None,
-                     chain: Short = None, risk: Short = None, older_than_hours: Short = None, q: Short = None,
-                     cursor: Short = None, notice: Short = None) -> Template:
-    runtime: Runtime = state.runtime
-    now = runtime.clock()
+async def queue_page(state: State, ctx: Ctx, console: ConsoleStaff, status: Short = None,
+                     method: Short = None, chain: Short = None, risk: Short = None, older_than_hours: Short = None,
+                     q: Short = None, cursor: Short = None, notice: Short = None) -> Template:
+    now = ctx.now()
     filters = {k: v for k, v in {"status": status, "method": method, "chain": chain, "risk": risk,
                                  "older_than_hours": older_than_hours, "q": q}.items() if v}
     errors: tuple[FieldError, ...] = ()
-    page = review.QueuePage([], None)
+    page = queue.QueuePage([], None)
     try:
-        if status and status not in review.Status.__members__.values():
+        if status and status not in Status.__members__.values():
             raise InvalidInputError("choose a status from the list", field="status")
         if risk and risk not in queue.RISK_FILTERS:
             raise InvalidInputError("choose a risk flag from the list", field="risk")
         if older_than_hours and not older_than_hours.isdigit():
             raise InvalidInputError("age is a whole number of hours", field="older_than_hours")
-        query = queue.QueueQuery(status=review.Status(status) if status else None, method=method or None,
+        query = queue.QueueQuery(status=Status(status) if status else None, method=method or None,
                                  chain=chain or None, risk=risk or None,  # type: ignore[arg-type]
                                  older_than_hours=int(older_than_hours) if older_than_hours else None, search=q)
-        async with runtime.db.transaction() as conn:
-            page = await queue.queue_page(conn, query, limit=PAGE_SIZE, cursor=cursor,
-                                          threshold=runtime.settings.four_eyes_threshold, now=now)
+        async with ctx.db.transaction() as conn:
+            page = await queue.queue_page(conn, ctx, query, limit=PAGE_SIZE, cursor=cursor)
     except InvalidInputError as exc:
         errors = (FieldError(exc.field or "q", exc.detail),)
     rows = [QueueRowView(str(i.request_id), i.status, i.snapshot_address, i.destination,
-                         queue.token_units(i.amount, runtime.settings.token_decimals), i.method, i.chain,
+                         _amount(ctx, i), i.method, i.chain,
                          _age(i.created_at, now), _lease(i, now), i.escalated_at is not None) for i in page.items]
     next_url = None
     if page.next_cursor:
         next_url = "/staff/queue?" + urlencode({**filters, "cursor": page.next_cursor})
-    view = QueueView(rows, next_url, filters, _choices([str(s) for s in review.Status]), _choices(queue.METHODS),
+    view = QueueView(rows, next_url, filters, _choices([str(s) for s in Status]), _choices(queue.METHODS),
                      _choices(queue.CHAINS), _choices(list(queue.RISK_FILTERS)), NOTICES.get(notice or "", ""),
                      errors)
     return await render(state, "queue.html", "Review queue", view, user_of(console),
@@ -116,13 +123,9 @@ async def queue_page(state: State, console: ConsoleStaff, status: Short = None, 
 
 
 @post("/staff/claim-next", include_in_schema=False, dependencies=CONSOLE, exception_handlers=EXCEPTION_HANDLERS)
-async def claim_next(state: State, request: Request, console: ConsoleStaff) -> Redirect:
-    runtime: Runtime = state.runtime
-    settings = runtime.settings
-    async with runtime.db.transaction() as conn:
-        detail = await review.claim_next(conn, console, at=runtime.clock(),
-                                         lease_seconds=settings.review_lease_seconds, snapshots=runtime.snapshots,
-                                         threshold=settings.four_eyes_threshold, client=client_host(request))
+async def claim_next(ctx: Ctx, request: Request, console: ConsoleStaff) -> Redirect:
+    async with ctx.db.transaction() as conn:
+        detail = await leases.claim_next(conn, ctx, console, client=client_host(request))
     if detail is None:
         return Redirect("/staff/queue?notice=empty", status_code=303)
     return Redirect(f"/staff/requests/{detail.request_id}", status_code=303)
@@ -130,13 +133,9 @@ async def claim_next(state: State, request: Request, console: ConsoleStaff) -> R
 
 @post("/staff/requests/{request_id:uuid}/claim", include_in_schema=False, dependencies=CONSOLE,
       exception_handlers=EXCEPTION_HANDLERS)
-async def claim_chosen(state: State, request: Request, console: ConsoleStaff, request_id: RequestId) -> Redirect:
-    runtime: Runtime = state.runtime
-    settings = runtime.settings
-    async with runtime.db.transaction() as conn:
-        await leases.claim(conn, console, request_id, at=runtime.clock(), lease_seconds=settings.review_lease_seconds,
-                           snapshots=runtime.snapshots, threshold=settings.four_eyes_threshold,
-                           client=client_host(request))
+async def claim_chosen(ctx: Ctx, request: Request, console: ConsoleStaff, request_id: RequestId) -> Redirect:
+    async with ctx.db.transaction() as conn:
+        await leases.claim(conn, ctx, console, request_id, client=client_host(request))
     return Redirect(f"/staff/requests/{request_id}", status_code=303)
 
 

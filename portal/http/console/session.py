@@ -3,7 +3,7 @@
 Cookie rules: ``HttpOnly``, ``SameSite=Strict``, path ``/``; when ``PORTAL_PUBLIC_URL`` is https it
 is also ``Secure`` and named with the ``__Host-`` prefix (no domain, so no sibling host can set it).
 The cookie holds the session id; the database holds its hash. A request without a live session
-gets the sign-in page with 401 (``SessionEndedError`` handled in ``pages.py``), never a redirect
+gets the sign-in page with 401 (``SessionEndedError`` handled in ``render.py``), never a redirect
 loop and never a half-done action.
 """
 
@@ -17,8 +17,8 @@ from portal.domain import sessions
 from portal.domain.staff import StaffPrincipal
 from portal.errors import AuthenticationError, PermissionDeniedError
 from portal.http import allowlist as allowlist_api
-from portal.http.throttle import throttled_posts
-from portal.runtime import Runtime
+from portal.http.deps import Ctx
+from portal.http.fast.throttle import throttled_posts
 from portal.settings import Settings
 
 CONSOLE_PATH = "/staff"
@@ -52,22 +52,21 @@ def cleared_cookie(settings: Settings) -> Cookie:
                   secure=is_secure(settings), max_age=0)
 
 
-def session_id_of(request: Request) -> str | None:
-    value = request.cookies.get(cookie_name(request.app.state.runtime.settings))
+def session_id_of(request: Request, settings: Settings) -> str | None:
+    value = request.cookies.get(cookie_name(settings))
     if not value or len(value) > MAX_SESSION_ID_CHARS:
         return None
     return value
 
 
-async def provide_console(request: Request) -> StaffPrincipal:
+async def provide_console(request: Request, ctx: Ctx) -> StaffPrincipal:
     """The ``console`` dependency: the principal of the request's live session (its idle clock restarted)."""
-    runtime: Runtime = request.app.state.runtime
-    session_id = session_id_of(request)
+    session_id = session_id_of(request, ctx.settings)
     if session_id is None:
         raise SessionEndedError("sign in to use the staff console")
-    async with runtime.db.transaction() as conn:
-        principal = await sessions.principal_for_session(conn, session_id, at=runtime.clock(),
-                                                         timeouts=timeouts(runtime.settings))
+    async with ctx.db.transaction() as conn:
+        principal = await sessions.principal_for_session(conn, session_id, at=ctx.now(),
+                                                         timeouts=timeouts(ctx.settings))
     if principal is None:
         raise SessionEndedError("your session has ended (signed out, timed out, or the key was revoked); "
                                 "sign in again")

@@ -17,7 +17,7 @@ from portal.errors import AuthenticationError, InvalidInputError
 from portal.http.auth import MAX_TOKEN_CHARS
 from portal.http.clients import client_host
 from portal.http.console.csrf import cleared_pre_session_cookie, sign_in_form
-from portal.http.console.pages import EXCEPTION_HANDLERS, SignInPage, form_text, render
+from portal.http.console.render import EXCEPTION_HANDLERS, SignInPage, form_text, render
 from portal.http.console.session import (
     cleared_cookie,
     provide_console,
@@ -25,8 +25,8 @@ from portal.http.console.session import (
     session_id_of,
     timeouts,
 )
-from portal.http.pages.views import FieldError
-from portal.runtime import Runtime
+from portal.http.deps import Ctx
+from portal.http.pages.view_models import FieldError
 
 ConsoleStaff = NamedDependency[StaffPrincipal]
 """A console handler's ``console: ConsoleStaff`` receives the principal of the live session."""
@@ -37,14 +37,13 @@ CONSOLE = {"console": Provide(provide_console)}
 
 
 @get("/staff", include_in_schema=False, cache_control=None, exception_handlers=EXCEPTION_HANDLERS)
-async def console_home(state: State, request: Request,
+async def console_home(state: State, ctx: Ctx, request: Request,
                        notice: Annotated[str | None, Parameter(max_length=20)] = None) -> Template | Redirect:
-    runtime: Runtime = state.runtime
-    session_id = session_id_of(request)
+    session_id = session_id_of(request, ctx.settings)
     if session_id is not None:
-        async with runtime.db.transaction() as conn:
-            principal = await sessions.principal_for_session(conn, session_id, at=runtime.clock(),
-                                                             timeouts=timeouts(runtime.settings))
+        async with ctx.db.transaction() as conn:
+            principal = await sessions.principal_for_session(conn, session_id, at=ctx.now(),
+                                                             timeouts=timeouts(ctx.settings))
         if principal is not None:
             return Redirect("/staff/queue")
     return await render(state, "sign_in.html", "Sign in", SignInPage(notice=NOTICES.get(notice or "", "")), None,
@@ -52,14 +51,13 @@ async def console_home(state: State, request: Request,
 
 
 @post("/staff/sign-in", include_in_schema=False, exception_handlers=EXCEPTION_HANDLERS)
-async def sign_in(state: State, request: Request) -> Template | Redirect:
-    runtime: Runtime = state.runtime
+async def sign_in(state: State, ctx: Ctx, request: Request) -> Template | Redirect:
     form = await request.form()
     try:
         api_key = form_text(form, "api_key", max_chars=MAX_TOKEN_CHARS, required="Enter your staff API key")
         assert api_key is not None
-        async with runtime.db.transaction() as conn:
-            started = await sessions.sign_in(conn, api_key, at=runtime.clock(), timeouts=timeouts(runtime.settings),
+        async with ctx.db.transaction() as conn:
+            started = await sessions.sign_in(conn, api_key, at=ctx.now(), timeouts=timeouts(ctx.settings),
                                              client=client_host(request))
     except (InvalidInputError, AuthenticationError) as exc:
         errors = (FieldError("api_key", exc.detail if isinstance(exc, InvalidInputError)
@@ -68,18 +66,17 @@ async def sign_in(state: State, request: Request) -> Template | Redirect:
                             status_code=400 if isinstance(exc, InvalidInputError) else 401,
                             cookies=sign_in_form(request))
     # the pre-session cookie has done its job: from here on the forms are bound to the session
-    return Redirect("/staff/queue", status_code=303, cookies=[session_cookie(runtime.settings, started.session_id),
-                                                              cleared_pre_session_cookie(runtime.settings)])
+    return Redirect("/staff/queue", status_code=303, cookies=[session_cookie(ctx.settings, started.session_id),
+                                                              cleared_pre_session_cookie(ctx.settings)])
 
 
 @post("/staff/sign-out", include_in_schema=False, dependencies=CONSOLE, exception_handlers=EXCEPTION_HANDLERS)
-async def sign_out(state: State, request: Request, console: ConsoleStaff) -> Redirect:
-    runtime: Runtime = state.runtime
-    session_id = session_id_of(request)
+async def sign_out(ctx: Ctx, request: Request, console: ConsoleStaff) -> Redirect:
+    session_id = session_id_of(request, ctx.settings)
     assert session_id is not None  # the console dependency found a live session
-    async with runtime.db.transaction() as conn:
-        await sessions.sign_out(conn, session_id, at=runtime.clock(), actor=console.actor, client=client_host(request))
-    return Redirect("/staff?notice=signed_out", status_code=303, cookies=[cleared_cookie(runtime.settings)])
+    async with ctx.db.transaction() as conn:
+        await sessions.sign_out(conn, session_id, at=ctx.now(), actor=console.actor, client=client_host(request))
+    return Redirect("/staff?notice=signed_out", status_code=303, cookies=[cleared_cookie(ctx.settings)])
 
 
 ROUTES = [console_home, sign_in, sign_out]

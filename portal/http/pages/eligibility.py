@@ -13,49 +13,48 @@ from urllib.parse import quote, urlencode
 import msgspec
 from litestar import Request, get
 
+from portal.domain import amounts
+from portal.domain.context import UseCaseContext
 from portal.errors import InvalidAddressError
-from portal.http.html_page import HtmlPage
-from portal.http.pages.layout import current_banner, html_page
-from portal.http.pages.sentences import sentence
-from portal.http.pages.units import token_units
-from portal.http.pages.views import EligibilityPage, FieldError, HomePage
-from portal.runtime import Runtime
+from portal.http.copy.errors import sentence
+from portal.http.fast.html_page import HtmlPage
+from portal.http.pages.layout import kept_answer, render_page
+from portal.http.pages.view_models import EligibilityPage, FieldError, HomePage
 
 MAX_ADDRESS_CHARS = 200  # EVM addresses are 42 characters, Solana's at most 44
 
 
-# The address is read from the query as text (no signature model: this is the hot page), and bounded here.
+# The hot page: no signature model and no dependency injection (the address is read from the query as
+# text and bounded here; the context is read from the app's state, the object ``ctx`` would inject).
 @get("/eligibility", operation_id="eligibilityPage", include_in_schema=False, sync_to_thread=False)
 def eligibility_page(request: Request) -> HtmlPage:
     state = request.app.state
-    runtime: Runtime = state.runtime
+    ctx: UseCaseContext = state.runtime.ctx
     typed = request.query_params.get("address", "").strip()
     if not typed or len(typed) > MAX_ADDRESS_CHARS:
         message = ("Enter the address that held the old token." if not typed else
                    "That is too long for an address: paste only the address, 0x… or a Solana address.")
         shown = HomePage(typed[:MAX_ADDRESS_CHARS], (FieldError("address", message),))
-        return html_page(state, "home.html", "Check your address", shown, status_code=400)
-    current = current_banner(state)
-    cached = current.answers.get(typed)
-    if cached is not None:
-        return HtmlPage(cached)
+        return render_page(state, "home.html", "Check your address", shown, status_code=400, hot="render")
+    kept = kept_answer(state, typed)
+    if kept is not None:
+        return kept
     try:
-        answer = runtime.snapshots.eligibility(typed)
+        answer = ctx.snapshots.eligibility(typed)
     except InvalidAddressError as exc:
         errors = (FieldError("address", sentence(exc)),)
-        return html_page(state, "home.html", "Check your address", HomePage(typed, errors), status_code=400)
-    manifest = next((m for m in runtime.snapshots.manifests if m.id == answer.snapshot_id), None)
-    # the snapshot manifest's decimals (carried by an eligible answer), else the setting
-    decimals = answer.decimals if answer.decimals is not None else runtime.settings.token_decimals
-    amount = int(answer.amount) if answer.amount is not None else 0
+        return render_page(state, "home.html", "Check your address", HomePage(typed, errors), status_code=400,
+                           hot="render")
+    manifest = next((m for m in ctx.snapshots.manifests if m.id == answer.snapshot_id), None)
+    # one rule for holders and staff (portal.domain.amounts): the manifest's decimals, else the setting
+    shown = amounts.display_amount(answer.decimals, answer.amount or 0, fallback=ctx.settings.token_decimals)
     view = EligibilityPage(
-        address=answer.address, eligible=answer.eligible, chain="Solana" if typed[:2] != "0x" else "Ethereum",
-        snapshot_name=manifest.name if manifest else "", amount_base_units=f"{amount}",
-        amount_tokens=token_units(amount, decimals) if decimals is not None else None, decimals=decimals,
+        address=answer.address, eligible=answer.eligible,
+        chain=amounts.chain_label("solana" if typed[:2] != "0x" else "evm"),
+        snapshot_name=manifest.name if manifest else "", amount_base_units=shown.base_units,
+        amount_tokens=shown.tokens, decimals=shown.decimals,
         proof_json=msgspec.json.format(msgspec.json.encode(answer), indent=2).decode(),
         proof_url=f"/v1/eligibility/{quote(answer.address)}",
         prove_url="/prove?" + urlencode({"address": answer.address}))
     title = "You are in the snapshot" if answer.eligible else "This address is not in the snapshot"
-    body = current.render("eligibility.html", title, view)
-    current.answers.put(typed, body)
-    return HtmlPage(body)
+    return render_page(state, "eligibility.html", title, view, hot="render", keep_as=typed)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from litestar import get
 from litestar.datastructures import State
 
-from portal.http.html_page import HtmlPage
-from portal.http.pages.layout import constant_page
-from portal.http.pages.views import HomePage
+from portal.http.fast.html_page import HtmlPage
+from portal.http.pages.layout import render_page
+from portal.http.pages.view_models import HomePage
 
 _EMPTY_FORM = HomePage()
 
@@ -17,4 +17,4 @@ _EMPTY_FORM = HomePage()
      sync_to_thread=False)
 def home(state: State) -> HtmlPage:
     """The same for every visitor until the policy changes: rendered once per signed banner."""
-    return constant_page(state, "home.html", "Check your address", _EMPTY_FORM)
+    return render_page(state, "home.html", "Check your address", _EMPTY_FORM, hot="keep")

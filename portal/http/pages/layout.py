@@ -1,13 +1,19 @@
-"""What the base layout needs on every page, and the helpers handlers return pages with.
+"""The one way a page is rendered (``render_page``), and the banner every page shows.
 
-The banner comes from the signed policy through ``portal.domain.official``, read again every
-``BANNER_TTL_SECONDS`` by a lifespan task: a page view costs no query and no Markdown parse, and a
-newly published policy shows within seconds. What depends on the banner alone is rendered once per
-banner, not once per view: the layout's head and foot and the "support never" section every page
-shows, and whole pages that are the same for every visitor (``/``). Eligibility answers are fixed
-by the loaded snapshots, so their pages are kept too, in a bounded LRU (``PORTAL_PAGE_CACHE_ENTRIES``,
-about 7 KB each). A new banner (a new policy version, or expiry) starts all of it afresh; banners
-are compared by value, so a re-fetch of the same policy keeps them.
+Every page is a template given two names: ``layout`` (the signed banner, and the layout around the
+page already rendered for it: ``portal.http.fast.page_cache``) and ``page`` (one Struct for that
+page, ``portal.http.pages.view_models``). ``render_page`` builds that context once, in one place,
+and sends it one of three ways:
+
+- by default as Litestar's ``Template`` (headers, cookies, extra context such as the console's
+  ``user``, and Litestar's ``csrf_input``);
+- ``hot="render"``: rendered now, straight from the environment, into an ``HtmlPage`` (no cookies,
+  no extra headers), and with ``keep_as`` kept in the banner's bounded LRU of answers;
+- ``hot="keep"``: the same for every visitor while the banner stays: rendered once per banner.
+
+The banner is read from the signed policy by a lifespan task every ``PORTAL_BANNER_TTL_SECONDS``: a
+page view costs no query and no Markdown parse, and a newly published policy shows within seconds.
+Banners are compared by value, so a re-fetch of the same policy keeps what was rendered for it.
 """
 
 from __future__ import annotations
@@ -15,119 +21,37 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
+from typing import Literal, overload
 
 import msgspec
 from jinja2 import Environment
 from litestar import Litestar
-from litestar.datastructures import State
+from litestar.datastructures import Cookie, State
 from litestar.response import Template
-from markupsafe import Markup
 
 from portal.domain import official
 from portal.domain.official import OfficialBanner
 from portal.errors import PortalError
 from portal.http.background import running
-from portal.http.html_page import HtmlPage
+from portal.http.fast.html_page import HtmlPage
+from portal.http.fast.page_cache import Layout, RenderedBanner, shows_errors
 from portal.runtime import Runtime
+
+__all__ = ["BannerCache", "banner_refresher", "current_banner", "kept_answer", "layout", "render_page", "shows_errors"]
 
 logger = logging.getLogger(__name__)
 
-BANNER_TTL_SECONDS = 5.0
 TEMPLATES_STATE_KEY = "templates"
 BANNER_STATE_KEY = "page_banner"
 UNPUBLISHED = OfficialBanner(published=False, policy_url="/policy")
-MAX_CACHED_SHELLS = 256
-
-
-class Layout(msgspec.Struct, frozen=True):
-    """What ``base.html`` and the pages see of the layout: the signed banner, and the layout's head
-    (title, scripts, banner) and foot and the "support never" section, already rendered."""
-
-    banner: OfficialBanner
-    head_html: str
-    foot_html: str
-    never_rules_html: str
-
-
-class PageCache:
-    """A bounded LRU of rendered pages (UTF-8 bytes) by key; capacity 0 keeps nothing."""
-
-    __slots__ = ("_capacity", "_pages")
-
-    def __init__(self, capacity: int) -> None:
-        self._capacity = capacity
-        self._pages: OrderedDict[str, bytes] = OrderedDict()
-
-    def get(self, key: str) -> bytes | None:
-        body = self._pages.get(key)
-        if body is not None:
-            self._pages.move_to_end(key)
-        return body
-
-    def put(self, key: str, body: bytes) -> None:
-        if self._capacity == 0:
-            return
-        self._pages[key] = body
-        self._pages.move_to_end(key)
-        if len(self._pages) > self._capacity:
-            self._pages.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._pages)
-
-
-class RenderedBanner:
-    """One banner value with what is rendered from it alone: the layout's head per (title, scripts,
-    error state), its foot, the "support never" section, constant pages' bytes (``pages``) and the
-    eligibility answers' pages (``answers``).
-
-    Titles come from code and from the signed policy, so the head cache stays small; it is bounded
-    anyway, and past the bound a head is rendered for the one view."""
-
-    __slots__ = ("_banner_html", "_heads", "_templates", "answers", "banner", "foot_html", "never_rules_html",
-                 "pages")
-
-    def __init__(self, banner: OfficialBanner, templates: Environment, page_cache_entries: int = 0) -> None:
-        self.banner = banner
-        self._templates = templates
-        self._banner_html = self._render("banner.html", banner=banner)
-        self.foot_html = self._render("layout_foot.html", banner=banner)
-        self.never_rules_html = self._render("never_rules.html", banner=banner)
-        self._heads: dict[tuple[str, tuple[str, ...], bool], Markup] = {}
-        self.pages: dict[tuple[str, str, msgspec.Struct], bytes] = {}
-        self.answers = PageCache(page_cache_entries)
-
-    def _render(self, template: str, **context: object) -> Markup:
-        # The templates are autoescaped: their output is markup, not text to escape again.
-        return Markup(self._templates.get_template(template).render(context))  # noqa: S704
-
-    def _head(self, title: str, scripts: tuple[str, ...], failed: bool) -> Markup:
-        key = (title, scripts, failed)
-        head = self._heads.get(key)
-        if head is None:
-            head = self._render("layout_head.html", title=title, scripts=scripts, failed=failed,
-                                banner_html=self._banner_html)
-            if len(self._heads) < MAX_CACHED_SHELLS:
-                self._heads[key] = head
-        return head
-
-    def layout(self, title: str, scripts: tuple[str, ...] = (), *, failed: bool = False) -> Layout:
-        return Layout(banner=self.banner, head_html=self._head(title, scripts, failed),
-                      foot_html=self.foot_html, never_rules_html=self.never_rules_html)
-
-    def render(self, template: str, title: str, page_data: msgspec.Struct | None) -> bytes:
-        """``template`` on this banner's layout, as the bytes an ``HtmlPage`` sends."""
-        context = {"layout": self.layout(title, failed=shows_errors(page_data)), "page": page_data}
-        return self._templates.get_template(template).render(context).encode()
 
 
 class BannerCache:
     """The current ``RenderedBanner``, replaced by ``refresh`` when the signed policy's banner changes.
 
     Requests only read it (``current``); a lifespan task (``banner_refresher``) refreshes it every
-    ``BANNER_TTL_SECONDS``, so no page view waits on the database or parses the policy."""
+    ``PORTAL_BANNER_TTL_SECONDS``, so no page view waits on the database or parses the policy."""
 
     def __init__(self, templates: Environment, page_cache_entries: int) -> None:
         self._templates = templates
@@ -147,10 +71,11 @@ class BannerCache:
 @contextlib.asynccontextmanager
 async def banner_refresher(app: Litestar) -> AsyncIterator[None]:
     """A lifespan entered after the one that builds ``app.state.runtime``: the first banner is read
-    before the app serves, then again every ``BANNER_TTL_SECONDS``. A failed read keeps the banner
-    it had (before the first success: "no signed policy yet", which tells holders to trust nothing)."""
+    before the app serves, then again every ``PORTAL_BANNER_TTL_SECONDS``. A failed read keeps the
+    banner it had (before the first success: "no signed policy yet", which tells holders to trust nothing)."""
     runtime: Runtime = app.state.runtime
     cache = app.state[BANNER_STATE_KEY] = BannerCache(templates_of(app.state), runtime.settings.page_cache_entries)
+    ttl = runtime.settings.banner_ttl_seconds
 
     async def refresh() -> None:
         try:
@@ -162,7 +87,7 @@ async def banner_refresher(app: Litestar) -> AsyncIterator[None]:
 
     async def refresh_forever() -> None:
         while True:
-            await asyncio.sleep(BANNER_TTL_SECONDS)
+            await asyncio.sleep(ttl)
             await refresh()
 
     await refresh()
@@ -178,36 +103,45 @@ def current_banner(state: State) -> RenderedBanner:
     return state[BANNER_STATE_KEY].current
 
 
-def shows_errors(page_data: object) -> bool:
-    """Whether the page shows form errors (its title then starts with "Error:")."""
-    return bool(getattr(page_data, "errors", ()))
-
-
 def layout(state: State, title: str, *, scripts: tuple[str, ...] = (), failed: bool = False) -> Layout:
+    """The layout a page on the current banner sees (for callers that build their own response)."""
     return current_banner(state).layout(title, scripts, failed=failed)
 
 
-async def page(state: State, template: str, title: str, page_data: msgspec.Struct | None = None, *,
-               scripts: tuple[str, ...] = (), status_code: int = 200) -> Template:
-    """Render ``template`` with ``layout`` and ``page``: the only two names a template sees."""
-    return Template(template_name=template, status_code=status_code,
-                    context={"layout": layout(state, title, scripts=scripts, failed=shows_errors(page_data)),
-                             "page": page_data})
+def kept_answer(state: State, key: str) -> HtmlPage | None:
+    """The answer page kept under ``key`` (``render_page(..., keep_as=key)``) for the current banner."""
+    body = current_banner(state).answers.get(key)
+    return None if body is None else HtmlPage(body)
 
 
-def html_page(state: State, template: str, title: str, page_data: msgspec.Struct | None = None, *,
-              status_code: int = 200) -> HtmlPage:
-    """``page`` for the hot GET pages: the same template and context, rendered straight from the
-    environment into an ``HtmlPage`` (no cookies, no extra headers)."""
-    return HtmlPage(current_banner(state).render(template, title, page_data), status_code)
+@overload
+def render_page(state: State, template: str, title: str, page: msgspec.Struct | None = None, *,
+                scripts: tuple[str, ...] = (), status_code: int = 200, headers: Mapping[str, str] | None = None,
+                cookies: list[Cookie] | None = None, context: Mapping[str, object] | None = None,
+                hot: None = None) -> Template: ...
 
 
-def constant_page(state: State, template: str, title: str, page_data: msgspec.Struct) -> HtmlPage:
-    """A page the same for every visitor while the banner stays the same: rendered once per banner
-    (``page_data`` is part of the key, so only pass values from a small fixed set)."""
+@overload
+def render_page(state: State, template: str, title: str, page: msgspec.Struct | None = None, *,
+                status_code: int = 200, hot: Literal["render", "keep"], keep_as: str | None = None) -> HtmlPage: ...
+
+
+def render_page(state: State, template: str, title: str, page: msgspec.Struct | None = None, *,
+                scripts: tuple[str, ...] = (), status_code: int = 200, headers: Mapping[str, str] | None = None,
+                cookies: list[Cookie] | None = None, context: Mapping[str, object] | None = None,
+                hot: Literal["render", "keep"] | None = None, keep_as: str | None = None) -> Template | HtmlPage:
+    """``template`` with ``layout`` and ``page`` (and ``context``, for the console's ``user``), the
+    title starting "Error:" when ``page`` shows form errors. ``hot`` sends it as an ``HtmlPage``:
+    ``"render"`` renders it now (and keeps it under ``keep_as`` in the banner's LRU of answers),
+    ``"keep"`` once per banner (``page`` is then part of the key: only values from a small fixed set)."""
     current = current_banner(state)
-    key = (template, title, page_data)
-    body = current.pages.get(key)
-    if body is None:
-        body = current.pages[key] = current.render(template, title, page_data)
-    return HtmlPage(body)
+    if hot == "keep":
+        return HtmlPage(current.constant(template, title, page))  # type: ignore[arg-type]
+    if hot == "render":
+        body = current.render(template, title, page, scripts)
+        if keep_as is not None:
+            current.answers.put(keep_as, body)
+        return HtmlPage(body, status_code)
+    page_context = {"layout": current.layout(title, scripts, failed=shows_errors(page)), "page": page}
+    return Template(template_name=template, status_code=status_code, headers=dict(headers) if headers else None,
+                    cookies=cookies, context=page_context | dict(context) if context else page_context)

@@ -2,7 +2,7 @@
 
 The token travels only in a POST body (typed in, or moved there by JS from the URL fragment, which
 browsers never send): never in a query string, a cookie or a log line. Each POST calls the same
-domain function as the JSON API (``requests.holder_view``, ``answers.answer``); an unknown id and
+domain function as the JSON API (``filing.holder_view``, ``answers.answer``); an unknown id and
 a wrong token give the same sentence, so nobody learns which requests exist.
 """
 
@@ -17,25 +17,19 @@ from litestar.datastructures import State
 from litestar.params import Parameter, URLEncodedBody
 from litestar.response import Template
 
-from portal.domain import answers, requests
-from portal.domain.requests import HolderView
+from portal.domain import answers, filing
+from portal.domain.context import UseCaseContext
+from portal.domain.filing import HolderView, RequestAccess
 from portal.errors import PortalError
+from portal.http.copy.errors import sentence
+from portal.http.copy.status import STATUS_WORDS
+from portal.http.deps import Ctx
 from portal.http.holders import meta_of
 from portal.http.pages.journey import NO_STORE
-from portal.http.pages.layout import page
-from portal.http.pages.sentences import sentence
-from portal.http.pages.views import AnswerRow, FieldError, StatusPage
-from portal.runtime import Runtime
+from portal.http.pages.layout import render_page
+from portal.http.pages.view_models import AnswerRow, FieldError, StatusPage
 
 STATUS_SCRIPTS = ("js/main.js", "js/status.js")
-STATUS_WORDS = {
-    "pending_review": "Waiting for review",
-    "in_review": "Being reviewed",
-    "needs_info": "Staff need more information from you",
-    "awaiting_second_approval": "Approved by one reviewer, waiting for a second",
-    "approved": "Approved: your destination is on the allowlist",
-    "rejected": "Not approved",
-}
 _TIME = "%H:%M UTC on %d %B %Y"
 
 
@@ -67,78 +61,73 @@ def _view(view: HolderView, token: str, **extra: object) -> StatusPage:
         can_answer=view.status == "needs_info", status_token=token, **extra)  # type: ignore[arg-type]
 
 
-async def _render(state: State, view: StatusPage, status_code: int = 200) -> Template:
+def _render(state: State, view: StatusPage, status_code: int = 200) -> Template:
     title = "Your request" if view.status else "See your request"
-    template = await page(state, "status.html", title, view, scripts=STATUS_SCRIPTS, status_code=status_code)
-    template.headers.update(NO_STORE)
-    return template
+    return render_page(state, "status.html", title, view, scripts=STATUS_SCRIPTS, status_code=status_code,
+                       headers=NO_STORE)
 
 
-async def _lookup(state: State, request_id: str, token: str, *, ask_reference: bool) -> Template:
-    runtime: Runtime = state.runtime
+async def _lookup(ctx: UseCaseContext, state: State, request_id: str, token: str, *, ask_reference: bool
+                  ) -> Template:
     try:
-        view = await requests.holder_view(runtime.db, _uuid(request_id), token.strip() or None,
-                                          settings=runtime.settings)
+        view = await filing.holder_view(ctx, RequestAccess(_uuid(request_id), token.strip() or None))
     except PortalError as exc:
         field = "request_id" if ask_reference else "status_token"
-        return await _render(state, StatusPage(request_id, ask_reference=ask_reference,
-                                               errors=(FieldError(field, sentence(exc)),)), exc.status)
-    return await _render(state, _view(view, token.strip()))
+        return _render(state, StatusPage(request_id, ask_reference=ask_reference,
+                                         errors=(FieldError(field, sentence(exc)),)), exc.status)
+    return _render(state, _view(view, token.strip()))
 
 
 @get("/requests", operation_id="requestLookupPage", include_in_schema=False)
 async def lookup_form(state: State) -> Template:
-    return await _render(state, StatusPage("", ask_reference=True))
+    return _render(state, StatusPage("", ask_reference=True))
 
 
 @post("/requests", operation_id="requestLookupSubmit", include_in_schema=False, status_code=200)
-async def lookup(state: State, data: URLEncodedBody[TokenForm]) -> Template:
-    return await _lookup(state, data.request_id, data.status_token, ask_reference=True)
+async def lookup(ctx: Ctx, state: State, data: URLEncodedBody[TokenForm]) -> Template:
+    return await _lookup(ctx, state, data.request_id, data.status_token, ask_reference=True)
 
 
 @get("/requests/{request_id:str}", operation_id="requestPage", include_in_schema=False)
 async def token_form(state: State, request_id: str = Parameter(max_length=64)) -> Template:
-    return await _render(state, StatusPage(request_id))
+    return _render(state, StatusPage(request_id))
 
 
 @post("/requests/{request_id:str}", operation_id="requestPageSubmit", include_in_schema=False, status_code=200)
-async def show(state: State, data: URLEncodedBody[TokenForm], request_id: str = Parameter(max_length=64)
-               ) -> Template:
-    return await _lookup(state, request_id, data.status_token, ask_reference=False)
+async def show(ctx: Ctx, state: State, data: URLEncodedBody[TokenForm],
+               request_id: str = Parameter(max_length=64)) -> Template:
+    return await _lookup(ctx, state, request_id, data.status_token, ask_reference=False)
 
 
 @post("/requests/{request_id:str}/answer", operation_id="requestAnswerSubmit", include_in_schema=False,
       status_code=200)
-async def answer(state: State, request: Request, data: URLEncodedBody[AnswerForm],
+async def answer(ctx: Ctx, state: State, request: Request, data: URLEncodedBody[AnswerForm],
                  request_id: str = Parameter(max_length=64)) -> Template:
-    runtime: Runtime = state.runtime
     token = data.status_token.strip()
     try:
-        view = await answers.answer(runtime.db, _uuid(request_id), token or None, answers.AnswerSubmission(data.text),
-                                    settings=runtime.settings, chain=runtime.evm_chain,
-                                    solana_chain=runtime.solana_chain, now=runtime.clock(), meta=meta_of(request))
+        view = await answers.answer(ctx, RequestAccess(_uuid(request_id), token or None),
+                                    answers.AnswerSubmission(data.text), meta_of(request))
     except PortalError as exc:
         if exc.field != "text":
-            return await _lookup_with_error(state, request_id, token, exc)
-        current = await requests.holder_view(runtime.db, _uuid(request_id), token, settings=runtime.settings)
-        return await _render(state, _view(current, token, answer_text=data.text,
-                                          errors=(FieldError("text", sentence_for_text(exc)),)), exc.status)
-    return await _render(state, _view(view, token, answered=True))
+            return await _lookup_with_error(ctx, state, request_id, token, exc)
+        current = await filing.holder_view(ctx, RequestAccess(_uuid(request_id), token))
+        return _render(state, _view(current, token, answer_text=data.text,
+                                    errors=(FieldError("text", sentence_for_text(exc)),)), exc.status)
+    return _render(state, _view(view, token, answered=True))
 
 
 def sentence_for_text(exc: PortalError) -> str:
     return f"Write your answer: {exc.detail}." if "empty" not in exc.detail else "Write your answer before sending it."
 
 
-async def _lookup_with_error(state: State, request_id: str, token: str, exc: PortalError) -> Template:
-    runtime: Runtime = state.runtime
+async def _lookup_with_error(ctx: UseCaseContext, state: State, request_id: str, token: str, exc: PortalError
+                             ) -> Template:
     try:
-        current = await requests.holder_view(runtime.db, _uuid(request_id), token or None,
-                                             settings=runtime.settings)
+        current = await filing.holder_view(ctx, RequestAccess(_uuid(request_id), token or None))
     except PortalError:
-        return await _render(state, StatusPage(request_id, errors=(FieldError("status_token", sentence(exc)),)),
-                             exc.status)
-    return await _render(state, _view(current, token, errors=(FieldError("text", sentence(exc)),)), exc.status)
+        return _render(state, StatusPage(request_id, errors=(FieldError("status_token", sentence(exc)),)),
+                       exc.status)
+    return _render(state, _view(current, token, errors=(FieldError("text", sentence(exc)),)), exc.status)
 
 
 ROUTES = [lookup_form, lookup, token_form, show, answer]

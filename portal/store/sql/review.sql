@@ -3,7 +3,7 @@
 -- claimable when pending review, or awaiting its second approval and the caller may give it (an
 -- approver who did not give the first); a live lease hides it, an expired one does not. A request
 -- at or above the four-eyes threshold, or escalated, is offered only to approvers
--- (``review.may_claim`` states the same rule for a claim by id).
+-- (``review.leases.may_claim`` states the same rule for a claim by id).
 WITH next AS (
     SELECT id FROM requests
     WHERE status IN ('pending_review', 'awaiting_second_approval')
@@ -19,26 +19,12 @@ UPDATE requests AS r
 SET lease_holder = %(actor)s, lease_expires_at = %(lease_expires_at)s, updated_at = %(now)s
 FROM next
 WHERE r.id = next.id
-RETURNING r.id, r.status, r.snapshot_id, r.snapshot_address, r.chain, r.destination, r.destination_chain, r.amount,
-          r.method,
-          r.message, r.proof, r.recovered_signer, r.evidence, r.client_address, r.user_agent, r.public_note,
-          r.lease_holder, r.lease_expires_at, r.first_approver, r.decided_by, r.decided_at, r.decision_reason,
-          r.created_at, r.updated_at, r.escalated_by, r.escalated_at, r.escalation_reason,
-          (SELECT count(*) FROM requests o WHERE o.destination = r.destination AND o.id <> r.id) AS destination_uses,
-          (SELECT count(*) FROM requests o WHERE o.client_address = r.client_address AND o.id <> r.id)
-              AS client_requests
+RETURNING r.id
 
 -- request_detail --
-SELECT r.id, r.status, r.snapshot_id, r.snapshot_address, r.chain, r.destination, r.destination_chain, r.amount,
-       r.method,
-       r.message, r.proof, r.recovered_signer, r.evidence, r.client_address, r.user_agent, r.public_note,
-       r.lease_holder, r.lease_expires_at, r.first_approver, r.decided_by, r.decided_at, r.decision_reason,
-       r.created_at, r.updated_at, r.escalated_by, r.escalated_at, r.escalation_reason,
-       (SELECT count(*) FROM requests o WHERE o.destination = r.destination AND o.id <> r.id) AS destination_uses,
-       (SELECT count(*) FROM requests o WHERE o.client_address = r.client_address AND o.id <> r.id)
-           AS client_requests
-FROM requests AS r
-WHERE r.id = %(id)s
+-- A request as review reads it (the ``review_requests`` view, migration 0011); the claim reads the
+-- row it leased through this too, after the UPDATE, in the same transaction.
+SELECT * FROM review_requests WHERE request_id = %(id)s
 
 -- lock_request --
 SELECT id, status, amount, lease_holder, lease_expires_at, first_approver, escalated_at

@@ -1,4 +1,5 @@
-"""What is rendered once and kept: the layout around every page, and pages kept by key.
+"""What is rendered once and kept: the layout around every page, and pages kept by key; and that
+every way ``render_page`` sends a page gives the bytes Litestar's ``Template`` response gives.
 
 Pure code: the real template environment and real banners, no database.
 """
@@ -7,11 +8,24 @@ from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
+from jinja2 import Environment, select_autoescape
+from litestar import Litestar, get
+from litestar.datastructures import State
+from litestar.response import Template
+from litestar.testing import TestClient
 
 from portal.domain.official import OfficialBanner, OfficialLink
-from portal.http.pages.layout import PageCache, RenderedBanner
-from portal.http.pages.views import EligibilityPage, FieldError, HomePage
-from portal.http.templating import environment
+from portal.http.fast.html_page import HtmlPage
+from portal.http.fast.page_cache import PageCache, RenderedBanner
+from portal.http.pages.layout import (
+    BANNER_STATE_KEY,
+    TEMPLATES_STATE_KEY,
+    BannerCache,
+    kept_answer,
+    render_page,
+)
+from portal.http.pages.view_models import EligibilityPage, FieldError, HomePage
+from portal.http.templating import environment, template_config
 
 PUBLISHED = OfficialBanner(published=True, policy_url="/policy/official", title="Official", version=3,
                            links=(OfficialLink("Migration app", "https://migrate.example.org/"),),
@@ -96,3 +110,59 @@ def test_page_cache_behaves_like_an_lru(capacity: int, keys: list[str]) -> None:
                 model.append(key)
                 model = model[-capacity:]
         assert len(cache) == len(model) <= capacity
+
+
+def _one_page_three_ways() -> Litestar:
+    """An app whose routes send the same page through each of ``render_page``'s ways."""
+    env = environment()
+    banners = BannerCache(env, page_cache_entries=8)
+    banners.current = banners.rendered(PUBLISHED)
+    view = HomePage("0x12", (FieldError("address", "Too short."),))
+
+    @get("/template", sync_to_thread=False)
+    def as_template(state: State) -> Template:
+        return render_page(state, "home.html", "Check your address", view, status_code=400)
+
+    @get("/rendered", sync_to_thread=False)
+    def rendered(state: State) -> HtmlPage:
+        return render_page(state, "home.html", "Check your address", view, status_code=400, hot="render",
+                           keep_as="key")
+
+    @get("/kept", sync_to_thread=False)
+    def kept(state: State) -> HtmlPage:
+        return render_page(state, "home.html", "Check your address", view, hot="keep")
+
+    @get("/answer", sync_to_thread=False)
+    def answer(state: State) -> HtmlPage:
+        return kept_answer(state, "key") or HtmlPage(b"not kept", 404)
+
+    return Litestar([as_template, rendered, kept, answer], template_config=template_config(env),
+                    state=State({TEMPLATES_STATE_KEY: env, BANNER_STATE_KEY: banners}))
+
+
+def test_the_fast_ways_send_the_page_litestars_template_response_sends() -> None:
+    """``HtmlPage``, the per-banner page cache and the answers' LRU are byte-equivalent to ``Template``."""
+    with TestClient(app=_one_page_three_ways()) as client:
+        template = client.get("/template")
+        assert template.status_code == 400 and "<title>Error: Check your address" in template.text
+        assert "version 3" in template.text
+        for path in ("/rendered", "/kept", "/kept", "/answer"):
+            response = client.get(path)
+            assert response.content == template.content, path
+            assert response.headers["content-type"] == template.headers["content-type"]
+            assert int(response.headers["content-length"]) == len(template.content)
+        assert client.get("/rendered").status_code == 400
+
+
+def test_flat_globals_render_what_jinjas_chained_globals_render() -> None:
+    """``FlatGlobalsEnvironment`` copies the globals once; a page renders as with Jinja's ``ChainMap``."""
+    flat = environment()
+    chained = Environment(loader=flat.loader, autoescape=select_autoescape(default=True), undefined=flat.undefined,
+                          trim_blocks=True, lstrip_blocks=True)
+    chained.globals.update(flat.globals)
+    assert type(chained).make_globals is not type(flat).make_globals
+    layout = RenderedBanner(PUBLISHED, flat).layout("Check your address")
+    context = {"layout": layout, "page": HomePage("0x12", (FieldError("address", "Too short."),))}
+    body = flat.get_template("home.html").render(context)
+    assert "static_url" not in body and "/static/" in layout.head_html
+    assert body == chained.get_template("home.html").render(context)

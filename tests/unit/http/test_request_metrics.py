@@ -16,7 +16,7 @@ from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from litestar.testing import TestClient
 from prometheus_client import REGISTRY
 
-from portal.http.request_metrics import RouteMetricsMiddleware
+from portal.http.fast.request_metrics import RouteMetricsMiddleware
 
 
 @get("/things/{name:str}", sync_to_thread=False)

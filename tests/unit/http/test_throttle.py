@@ -6,7 +6,7 @@ from litestar import Litestar, get, post
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.testing import TestClient
 
-from portal.http.throttle import throttled_posts
+from portal.http.fast.throttle import throttled_posts
 
 
 @get("/limited", sync_to_thread=False)

@@ -7,7 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 from portal.domain.proofs.facts import ChallengeFacts
-from portal.domain.proofs.messages import build_evm_message, build_solana_message, build_typed_data
+from portal.domain.proofs.messages import MessageFields, build_evm_message, build_solana_message, build_typed_data
 
 HOST = "portal.example.org"
 PUBLIC_URL = "https://portal.example.org"
@@ -22,17 +22,18 @@ CONTRACTS = Path(__file__).resolve().parents[3] / "portal" / "domain" / "proofs"
 def evm_facts(method: str, address: str, *, destination: str = DESTINATION, nonce: str = "ab" * 16,
               request_id: str = "req-1") -> ChallengeFacts:
     """What the challenge service stores for an EVM holder, built by the real builders."""
-    message = build_evm_message(domain=HOST, uri=PUBLIC_URL, address=address, destination=destination,
-                                chain_id=CHAIN_ID, nonce=nonce, issued_at=NOW, expires_at=LATER, request_id=request_id)
-    typed = build_typed_data(snapshot_address=address, destination=destination, nonce=nonce, issued_at=NOW,
-                             expires_at=LATER, chain_id=CHAIN_ID) if method == "eip712" else None
+    fields = MessageFields(domain=HOST, address=address, destination=destination, chain_id=CHAIN_ID, nonce=nonce,
+                           issued_at=NOW, expires_at=LATER, request_id=request_id)
+    message = build_evm_message(fields, uri=PUBLIC_URL)
+    typed = build_typed_data(fields) if method == "eip712" else None
     return ChallengeFacts(method, "evm", address, destination, nonce, NOW, LATER, message, typed,  # type: ignore[arg-type]
                           CHAIN_ID)
 
 
 def solana_facts(method: str, address: str, *, destination: str = DESTINATION, nonce: str = "cd" * 16,
                  request_id: str = "req-2") -> ChallengeFacts:
-    message = build_solana_message(domain=HOST, uri=PUBLIC_URL, address=address, destination=destination,
-                                   nonce=nonce, issued_at=NOW, expires_at=LATER, request_id=request_id)
+    message = build_solana_message(MessageFields(domain=HOST, address=address, destination=destination, nonce=nonce,
+                                                 issued_at=NOW, expires_at=LATER, request_id=request_id),
+                                   uri=PUBLIC_URL)
     return ChallengeFacts(method, "solana", address, destination, nonce, NOW, LATER, message, None,  # type: ignore[arg-type]
                           CHAIN_ID)

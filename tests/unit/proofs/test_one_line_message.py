@@ -28,7 +28,7 @@ def line(**overrides: object) -> str:
     fields: dict[str, object] = {
         "domain": HOST, "address": str(HOLDER.pubkey()), "destination": EVM_DESTINATION, "nonce": "ab" * 16,
         "issued_at": NOW, "expires_at": LATER, "request_id": REQUEST_ID, "destination_chain": "evm", "chain_id": 1}
-    return messages.build_solana_one_line(**{**fields, **overrides})  # type: ignore[arg-type]
+    return messages.build_solana_one_line(messages.MessageFields(**{**fields, **overrides}))  # type: ignore[arg-type]
 
 
 def test_the_limit_is_computed_from_the_spec_header_layout() -> None:

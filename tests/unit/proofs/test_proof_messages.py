@@ -18,9 +18,9 @@ REQUEST_ID = "4b0a6c58-7f0c-4b8e-9a53-0d9f8a1c2e11"
 
 
 def evm_message() -> str:
-    return messages.build_evm_message(domain=HOST, uri=PUBLIC_URL, address=EVM_HOLDER, destination=DESTINATION,
-                                      chain_id=CHAIN_ID, nonce="ab" * 16, issued_at=NOW, expires_at=LATER,
-                                      request_id=REQUEST_ID)
+    return messages.build_evm_message(messages.MessageFields(
+        domain=HOST, address=EVM_HOLDER, destination=DESTINATION, chain_id=CHAIN_ID, nonce="ab" * 16, issued_at=NOW,
+        expires_at=LATER, request_id=REQUEST_ID), uri=PUBLIC_URL)
 
 
 def test_evm_message_is_eip4361_line_by_line() -> None:
@@ -42,8 +42,9 @@ def test_statement_names_the_destination_and_warns_about_support() -> None:
 
 
 def test_solana_message_is_the_caip122_form() -> None:
-    text = messages.build_solana_message(domain=HOST, uri=PUBLIC_URL, address=SOLANA_HOLDER, destination=DESTINATION,
-                                         nonce="cd" * 16, issued_at=NOW, expires_at=LATER, request_id=REQUEST_ID)
+    text = messages.build_solana_message(messages.MessageFields(
+        domain=HOST, address=SOLANA_HOLDER, destination=DESTINATION, nonce="cd" * 16, issued_at=NOW, expires_at=LATER,
+        request_id=REQUEST_ID), uri=PUBLIC_URL)
     lines = text.split("\n")
     assert lines[0] == f"{HOST} wants you to sign in with your Solana account:"
     assert lines[1] == SOLANA_HOLDER
@@ -53,23 +54,24 @@ def test_solana_message_is_the_caip122_form() -> None:
 
 def test_times_are_utc_whatever_the_input_zone() -> None:
     eastern = dt.timezone(dt.timedelta(hours=-5))
-    text = messages.build_evm_message(domain=HOST, uri=PUBLIC_URL, address=EVM_HOLDER, destination=DESTINATION,
-                                      chain_id=CHAIN_ID, nonce="ab" * 16, issued_at=NOW.astimezone(eastern),
-                                      expires_at=LATER, request_id=REQUEST_ID)
+    text = messages.build_evm_message(messages.MessageFields(
+        domain=HOST, address=EVM_HOLDER, destination=DESTINATION, chain_id=CHAIN_ID, nonce="ab" * 16,
+        issued_at=NOW.astimezone(eastern), expires_at=LATER, request_id=REQUEST_ID), uri=PUBLIC_URL)
     assert text == evm_message()
 
 
 @pytest.mark.parametrize("nonce", ["short", "ab cd efgh", "nonce-with-dash", "ü" * 10])
 def test_nonce_must_be_an_eip4361_nonce(nonce: str) -> None:
     with pytest.raises(ValueError, match="nonce"):
-        messages.build_evm_message(domain=HOST, uri=PUBLIC_URL, address=EVM_HOLDER, destination=DESTINATION,
-                                   chain_id=CHAIN_ID, nonce=nonce, issued_at=NOW, expires_at=LATER,
-                                   request_id=REQUEST_ID)
+        messages.build_evm_message(messages.MessageFields(
+            domain=HOST, address=EVM_HOLDER, destination=DESTINATION, chain_id=CHAIN_ID, nonce=nonce, issued_at=NOW,
+            expires_at=LATER, request_id=REQUEST_ID), uri=PUBLIC_URL)
 
 
 def test_typed_data_is_complete_eth_sign_typed_data_v4_json() -> None:
-    typed = messages.build_typed_data(snapshot_address=EVM_HOLDER, destination=DESTINATION, nonce="ab" * 16,
-                                      issued_at=NOW, expires_at=LATER, chain_id=CHAIN_ID)
+    typed = messages.build_typed_data(messages.MessageFields(
+        domain=HOST, address=EVM_HOLDER, destination=DESTINATION, nonce="ab" * 16, issued_at=NOW, expires_at=LATER,
+        chain_id=CHAIN_ID))
     assert json.loads(json.dumps(typed)) == typed
     assert set(typed) == {"types", "primaryType", "domain", "message"}
     assert typed["primaryType"] == "MigrationRequest"

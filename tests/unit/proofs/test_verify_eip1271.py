@@ -38,7 +38,7 @@ def personal_sign(account, message: str) -> str:
 def test_owner_signature_is_accepted_by_the_wallet(chain, wallet, holder, calls) -> None:
     facts = evm_facts("eip1271", wallet)
     calls.clear()
-    proven = verify_signature(facts, personal_sign(holder, facts.message), chain=chain)
+    proven = verify_signature(facts, personal_sign(holder, facts.message), evm_node=chain)
     assert (proven.address, proven.method, proven.detail) == (wallet, "eip1271", {"contract_wallet": True})
     assert [method for method, _ in calls] == ["eth_getCode", "eth_call"]
     assert all(seconds >= 0 for _, seconds in calls)
@@ -55,25 +55,25 @@ def test_the_wallet_is_asked_about_the_eip191_digest(w3, wallet, holder, wallet_
 def test_another_key_is_a_mismatch(chain, wallet, stranger) -> None:
     facts = evm_facts("eip1271", wallet)
     with pytest.raises(SignatureMismatchError, match="0xffffffff"):
-        verify_signature(facts, personal_sign(stranger, facts.message), chain=chain)
+        verify_signature(facts, personal_sign(stranger, facts.message), evm_node=chain)
 
 
 def test_owner_signature_for_another_challenge_is_a_mismatch(chain, wallet, holder) -> None:
     facts = evm_facts("eip1271", wallet, nonce="ab" * 16)
     other = evm_facts("eip1271", wallet, nonce="ef" * 16)
     with pytest.raises(SignatureMismatchError):
-        verify_signature(facts, personal_sign(holder, other.message), chain=chain)
+        verify_signature(facts, personal_sign(holder, other.message), evm_node=chain)
 
 
 def test_signature_of_another_length_is_refused_by_the_wallet(chain, wallet) -> None:
     with pytest.raises(SignatureMismatchError):
-        verify_signature(evm_facts("eip1271", wallet), "0x" + "ab" * 10, chain=chain)
+        verify_signature(evm_facts("eip1271", wallet), "0x" + "ab" * 10, evm_node=chain)
 
 
 def test_an_eoa_is_not_a_contract_wallet(chain, holder) -> None:
     facts = evm_facts("eip1271", holder.address)
     with pytest.raises(UnprocessableError) as caught:
-        verify_signature(facts, personal_sign(holder, facts.message), chain=chain)
+        verify_signature(facts, personal_sign(holder, facts.message), evm_node=chain)
     assert caught.value.code == "not_a_contract" and caught.value.status == 422
 
 
@@ -83,13 +83,13 @@ def test_a_contract_without_is_valid_signature_is_a_mismatch(w3, chain, holder) 
     assert w3.eth.get_code(contract) == b"\x00"
     facts = evm_facts("eip1271", contract)
     with pytest.raises(SignatureMismatchError, match="returned 0xnothing"):
-        verify_signature(facts, personal_sign(holder, facts.message), chain=chain)
+        verify_signature(facts, personal_sign(holder, facts.message), evm_node=chain)
 
 
 @pytest.mark.parametrize("text", ["", "0x", "0xzz", "0x" + "ab" * 4097, "0xabc", "0xab cd", "0x\u0661\u0662"])
 def test_malformed_signatures_are_400_without_asking_the_node(wallet, text: str) -> None:
     with pytest.raises(MalformedSignatureError):
-        verify_signature(evm_facts("eip1271", wallet), text, chain=None)
+        verify_signature(evm_facts("eip1271", wallet), text, evm_node=None)
 
 
 def test_unreachable_rpc_is_503(wallet, holder) -> None:
@@ -97,11 +97,11 @@ def test_unreachable_rpc_is_503(wallet, holder) -> None:
     down = Web3Chain.from_url("http://127.0.0.1:9", timeout_seconds=0.5, on_call=lambda m, s: calls.append(m))
     facts = evm_facts("eip1271", wallet)
     with pytest.raises(RpcUnavailableError) as caught:
-        verify_signature(facts, personal_sign(holder, facts.message), chain=down)
+        verify_signature(facts, personal_sign(holder, facts.message), evm_node=down)
     assert caught.value.status == 503 and calls == ["eth_getCode"]
 
 
 def test_no_configured_rpc_is_503(wallet, holder) -> None:
     facts = evm_facts("eip1271", wallet)
     with pytest.raises(RpcUnavailableError, match="PORTAL_EVM_RPC_URL"):
-        verify_signature(facts, personal_sign(holder, facts.message), chain=None)
+        verify_signature(facts, personal_sign(holder, facts.message), evm_node=None)

@@ -12,7 +12,7 @@ from eth_account.messages import _hash_eip191_message, encode_defunct, encode_ty
 from proof_facts import CHAIN_ID, LATER, NOW, OTHER_DESTINATION, evm_facts
 
 from portal.domain.proofs import eip712
-from portal.domain.proofs.messages import build_typed_data
+from portal.domain.proofs.messages import MessageFields, build_typed_data
 from portal.domain.proofs.verify import verify_signature
 from portal.errors import InvalidInputError, MalformedSignatureError, SignatureMismatchError
 
@@ -83,8 +83,9 @@ SOLANA_DESTINATION = "4Nd1mBQtrMJVYVfKf2PJy9NZUZdTAsp7D4xWLs4gDB4T"
 
 def solana_destination_facts(holder, destination: str = SOLANA_DESTINATION):
     facts = evm_facts("eip712", holder.address, destination=destination)
-    typed = build_typed_data(snapshot_address=holder.address, destination=destination, nonce=facts.nonce,
-                             issued_at=NOW, expires_at=LATER, chain_id=CHAIN_ID, destination_chain="solana")
+    typed = build_typed_data(MessageFields(domain="portal.example.org", address=holder.address, destination=destination,
+                                           nonce=facts.nonce, issued_at=NOW, expires_at=LATER, chain_id=CHAIN_ID,
+                                           destination_chain="solana"))
     return msgspec.structs.replace(facts, typed_data=typed, destination_chain="solana")
 
 

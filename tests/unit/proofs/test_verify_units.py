@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from proof_facts import evm_facts, solana_facts
 
 from portal.domain.proofs import eip712, solana
-from portal.domain.proofs.messages import build_typed_data
+from portal.domain.proofs.messages import MessageFields, build_typed_data
 from portal.domain.proofs.verify import verify_signature, verify_solana_transaction, verify_transaction
 from portal.errors import InvalidInputError, PortalError, UnprocessableError
 
@@ -47,8 +47,9 @@ class AnswersEverythingChain:
 @given(nonce=st.text(min_size=1, max_size=64), chain_id=st.integers(1, 2**63), seconds=st.integers(0, 10**9))
 def test_typed_data_digest_matches_eth_account(nonce: str, chain_id: int, seconds: int) -> None:
     issued = NOW + dt.timedelta(seconds=seconds)
-    typed = build_typed_data(snapshot_address=ACCOUNT.address, destination=DESTINATION, nonce=nonce, issued_at=issued,
-                             expires_at=issued + dt.timedelta(minutes=15), chain_id=chain_id)
+    typed = build_typed_data(MessageFields(domain="portal.example.org", address=ACCOUNT.address,
+                                           destination=DESTINATION, nonce=nonce, issued_at=issued,
+                                           expires_at=issued + dt.timedelta(minutes=15), chain_id=chain_id))
     assert eip712.digest(typed) == _hash_eip191_message(encode_typed_data(full_message=typed))
 
 
@@ -64,10 +65,10 @@ PROOF_TEXT = (st.text(max_size=300) | st.binary(max_size=100).map(lambda b: "0x"
 @given(text=PROOF_TEXT)
 def test_arbitrary_proofs_raise_only_portal_errors(text: str) -> None:
     for call in (lambda: verify_signature(FACTS["eip191"], text), lambda: verify_signature(FACTS["eip712"], text),
-                 lambda: verify_signature(FACTS["eip1271"], text, chain=CHAIN),
+                 lambda: verify_signature(FACTS["eip1271"], text, evm_node=CHAIN),
                  lambda: verify_signature(SOLANA, text, app_domain=bytes(32)),
                  lambda: verify_solana_transaction(SOLANA_TX, text),
-                 lambda: verify_transaction(FACTS["transaction"], text, chain=CHAIN, min_confirmations=1)):
+                 lambda: verify_transaction(FACTS["transaction"], text, evm_node=CHAIN, min_confirmations=1)):
         try:
             call()
         except PortalError:
@@ -78,11 +79,11 @@ def test_dispatchers_refuse_the_other_kinds_of_proof() -> None:
     with pytest.raises(InvalidInputError, match="answered with tx_hash"):
         verify_signature(FACTS["transaction"], "0x" + "ab" * 65)
     with pytest.raises(InvalidInputError, match="answered with signed_transaction or signature"):
-        verify_transaction(SOLANA_TX, "0x" + "ab" * 32, chain=CHAIN, min_confirmations=1)
+        verify_transaction(SOLANA_TX, "0x" + "ab" * 32, evm_node=CHAIN, min_confirmations=1)
     with pytest.raises(UnprocessableError, match="no transaction to sign"):  # a solana_tx challenge stores one
         verify_signature(SOLANA_TX, "0x" + "ab" * 64)
     with pytest.raises(InvalidInputError, match="answered with signature"):
-        verify_transaction(FACTS["eip191"], "0x" + "ab" * 32, chain=CHAIN, min_confirmations=1)
+        verify_transaction(FACTS["eip191"], "0x" + "ab" * 32, evm_node=CHAIN, min_confirmations=1)
     with pytest.raises(InvalidInputError, match="answered with signature"):
         verify_solana_transaction(SOLANA, "AAAA")
 

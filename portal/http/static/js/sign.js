@@ -1,11 +1,13 @@
 // The sign page: find the wallets in this browser (or WalletConnect), sign the challenge, post the proof
 // through the same form a pasted signature uses, so the server answers both in one way.
+// What to ask the wallet for comes from the page (challenge-data: "chain" and "wallet_request", from the
+// proof-method registry), never from a switch on method names here.
 import { findEvmWallets, WalletError } from "./wallets/evm.js";
 import { findSolanaWallets } from "./wallets/solana.js";
 
 const challenge = JSON.parse(document.getElementById("challenge-data").textContent);
 const form = document.querySelector("[data-role=proof-form]");
-const isEvm = challenge.address.startsWith("0x");
+const isEvm = challenge.chain === "evm";
 
 export function submitProof([kind, value]) {
   form.elements.proof.value = value;

@@ -14,7 +14,7 @@ export async function connectAndSign(section, challenge) {
     metadata: { name: "Token migration portal", description: "Prove you own a snapshot address",
                 url: location.origin, icons: [] },
   });
-  const evm = challenge.address.startsWith("0x");
+  const evm = challenge.chain === "evm";
   const chain = evm ? `eip155:${challenge.evm_chain_id}` : SOLANA_MAINNET;
   const namespaces = evm
     ? { eip155: { chains: [chain], methods: ["personal_sign", "eth_signTypedData_v4"], events: [] } }
@@ -34,9 +34,9 @@ export async function connectAndSign(section, challenge) {
   }
   status.textContent = "Connected. Check the text in your wallet app, then approve.";
   const request = (method, params) => client.request({ topic: session.topic, chainId: chain, request: { method, params } });
-  if (challenge.method === "eip712") return ["signature", await request("eth_signTypedData_v4", [account, JSON.stringify(challenge.typed_data)])];
+  if (challenge.wallet_request === "typed_data") return ["signature", await request("eth_signTypedData_v4", [account, JSON.stringify(challenge.typed_data)])];
   if (evm) return ["signature", await request("personal_sign", [hex(utf8(challenge.message)), account])];
-  if (challenge.method === "solana_tx") {
+  if (challenge.wallet_request === "solana_transaction") {
     return solanaTransactionAnswer(await request("solana_signTransaction", { transaction: challenge.unsigned_transaction }));
   }
   const answer = await request("solana_signMessage", { message: base58(utf8(challenge.message)), pubkey: account });

@@ -24,7 +24,7 @@ async function sign(provider, challenge) {
     throw new WalletError(`Your wallet is connected to ${accounts[0] || "no account"}, not the snapshot address ` +
       `${challenge.address}. Switch to that account in your wallet, then try again.`);
   }
-  if (challenge.method === "eip712") {
+  if (challenge.wallet_request === "typed_data") {
     const typed = JSON.stringify(challenge.typed_data);
     return ["signature", await provider.request({ method: "eth_signTypedData_v4", params: [account, typed] })];
   }

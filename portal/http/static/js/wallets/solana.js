@@ -30,7 +30,7 @@ async function signStandard(wallet, challenge) {
   const { accounts } = await wallet.features["standard:connect"].connect();
   const account = accounts.find((a) => a.address === challenge.address);
   if (!account) throw wrongAccount(accounts[0]?.address, challenge);
-  if (challenge.method === "solana_tx") {
+  if (challenge.wallet_request === "solana_transaction") {
     const feature = wallet.features["solana:signTransaction"];
     if (!feature) throw new WalletError(`${wallet.name} cannot sign transactions. Go back and choose another kind of wallet.`);
     const [answer] = await feature.signTransaction({ account, transaction: fromBase64(challenge.unsigned_transaction) });
@@ -46,7 +46,7 @@ async function signLegacy(provider, challenge) {
   const connected = await provider.connect();
   const address = (connected?.publicKey || provider.publicKey)?.toBase58();
   if (address !== challenge.address) throw wrongAccount(address, challenge);
-  if (challenge.method === "solana_tx") {
+  if (challenge.wallet_request === "solana_transaction") {
     const message = transactionMessage(fromBase64(challenge.unsigned_transaction));
     const answer = await provider.request({ method: "signTransaction", params: { message: base58(message) } });
     return solanaTransactionAnswer(answer);

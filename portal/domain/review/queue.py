@@ -1,4 +1,4 @@
-"""The review queue as staff browse it: filters, search, keyset pages, and what the evidence page adds.
+"""The review queue as staff browse it: filters, search, keyset pages, the cursor, and its stats.
 
 Invariants: one function (``queue_page``) serves ``GET /v1/review/requests`` and the console's
 queue, so both filter and search the same way; every filter is evaluated in SQL over an index
@@ -11,17 +11,16 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from decimal import Decimal
-from typing import Literal, get_args
+from typing import Literal
 
 import msgspec
 
-from portal.domain.proofs.facts import Method
-from portal.domain.review import OPEN_STATUSES, QueueItem, QueuePage, Status, decode_cursor, encode_cursor
+from portal.domain.context import UseCaseContext
+from portal.domain.proofs import registry
+from portal.domain.review.states import OPEN_STATUSES, Status
 from portal.domain.text import clean_text
 from portal.errors import InvalidInputError
 from portal.store import review as store
-from portal.store.audit import AuditEvent
 from portal.store.database import Connection
 from snapshot.addresses import parse_address
 from snapshot.errors import InvalidAddressError as BadAddressError
@@ -37,12 +36,32 @@ RISK_FILTERS: dict[str, str] = {
 }
 # Derived from the one list of proof methods, so a new method can be filtered on the day it is added (a copy
 # here once left solana_onchain out: the filter answered 400 and the console could not find those requests).
-METHODS: tuple[str, ...] = get_args(Method)
+METHODS: tuple[str, ...] = registry.NAMES
 CHAINS = ("evm", "solana")
 MAX_SEARCH_CHARS = 200
 MAX_AGE_HOURS = 24 * 365
-RELATED_LIMIT = 20
-AUDIT_TRAIL_LIMIT = 200
+
+
+class QueueItem(msgspec.Struct, frozen=True):
+    request_id: uuid.UUID
+    status: str
+    snapshot_id: str
+    snapshot_address: str
+    destination: str
+    amount: str
+    method: str
+    created_at: dt.datetime
+    lease_holder: str | None
+    lease_expires_at: dt.datetime | None
+    first_approver: str | None
+    chain: str = "evm"
+    destination_chain: str = "evm"
+    escalated_at: dt.datetime | None = None
+
+
+class QueuePage(msgspec.Struct, frozen=True):
+    items: list[QueueItem]
+    next_cursor: str | None
 
 
 class QueueQuery(msgspec.Struct, frozen=True):
@@ -96,9 +115,26 @@ def sql_filter(query: QueueQuery, *, threshold: int, now: dt.datetime) -> store.
         search=search, search_id=search_id)
 
 
-async def queue_page(conn: Connection, query: QueueQuery, *, limit: int, cursor: str | None, threshold: int,
-                     now: dt.datetime) -> QueuePage:
-    filters = sql_filter(query, threshold=threshold, now=now)
+def encode_cursor(row: store.QueueRow) -> str:
+    return f"{row.created_at.isoformat()}_{row.id}"
+
+
+def decode_cursor(cursor: str | None) -> tuple[dt.datetime, uuid.UUID]:
+    if not cursor:
+        return store.QUEUE_START
+    try:
+        at_text, _, id_text = cursor.rpartition("_")
+        at = dt.datetime.fromisoformat(at_text)
+        if at.tzinfo is None:
+            raise ValueError("naive")
+        return at, uuid.UUID(id_text)
+    except ValueError:
+        raise InvalidInputError("cursor is not one this service handed out", field="cursor") from None
+
+
+async def queue_page(conn: Connection, ctx: UseCaseContext, query: QueueQuery, *, limit: int,
+                     cursor: str | None) -> QueuePage:
+    filters = sql_filter(query, threshold=ctx.settings.four_eyes_threshold, now=ctx.now())
     rows = await store.queue_page(conn, filters=filters, after=decode_cursor(cursor), limit=limit + 1)
     items = [QueueItem(request_id=row.id, status=row.status, snapshot_id=row.snapshot_id,
                        snapshot_address=row.snapshot_address, destination=row.destination, amount=str(row.amount),
@@ -109,29 +145,6 @@ async def queue_page(conn: Connection, query: QueueQuery, *, limit: int, cursor:
     return QueuePage(items, encode_cursor(rows[limit - 1]) if len(rows) > limit else None)
 
 
-async def related_requests(conn: Connection, request_id: uuid.UUID, *, destination: str,
-                           client_address: str | None) -> list[store.RelatedRow]:
-    """Other requests sharing the destination or the client address (newest first, at most 20)."""
-    return await store.related_requests(conn, request_id=request_id, destination=destination,
-                                        client_address=client_address, limit=RELATED_LIMIT)
-
-
-async def audit_trail(conn: Connection, request_id: uuid.UUID) -> list[AuditEvent]:
-    return await store.request_audit(conn, request_id, AUDIT_TRAIL_LIMIT)
-
-
-def token_units(amount: str | int, decimals: int | None) -> str:
-    """Base units as a decimal string of token units (exact; no float): ``1500000, 6 -> "1.5"``."""
-    if decimals is None:
-        return f"{amount} (base units)"
-    value = Decimal(int(amount)).scaleb(-decimals)
-    text = format(value, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text
-
-
-def lease_seconds_left(lease_expires_at: dt.datetime | None, now: dt.datetime) -> int:
-    if lease_expires_at is None:
-        return 0
-    return max(0, int((lease_expires_at - now).total_seconds()))
+async def queue_stats(conn: Connection) -> list[store.QueueStat]:
+    """Depth and oldest ``created_at`` per status (the Prometheus queue gauges)."""
+    return await store.queue_stats(conn)

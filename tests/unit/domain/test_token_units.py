@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from portal.http.pages.units import token_units
+from portal.domain.amounts import token_units
 
 
 def test_examples() -> None:

@@ -22,8 +22,8 @@ from portal.domain.text import clean_text
 from portal.errors import PortalError
 from portal.http.console.csrf import sign_in_form
 from portal.http.console.session import SessionEndedError, cleared_cookie, may_see_allowlist
-from portal.http.pages.layout import layout, shows_errors
-from portal.http.pages.views import FieldError
+from portal.http.pages.layout import render_page
+from portal.http.pages.view_models import FieldError
 
 MAX_FORM_FIELD_CHARS = 4000
 
@@ -55,9 +55,8 @@ class SignInPage(msgspec.Struct, frozen=True):
 
 async def render(state: State, template: str, title: str, page: msgspec.Struct, user: ConsoleUser | None, *,
                  status_code: int = 200, cookies: list[Cookie] | None = None) -> Template:
-    return Template(template_name=f"console/{template}", status_code=status_code, cookies=cookies,
-                    context={"layout": layout(state, title, failed=shows_errors(page)), "page": page,
-                             "user": user})
+    return render_page(state, f"console/{template}", title, page, status_code=status_code, cookies=cookies,
+                       context={"user": user})
 
 
 def form_text(form: Any, name: str, *, max_chars: int = MAX_FORM_FIELD_CHARS,
@@ -87,8 +86,8 @@ def error_page(request: Request, exc: Exception) -> Template:
 
     def render_now(template: str, title: str, page: msgspec.Struct, status_code: int,
                    cookies: list[Cookie] | None = None) -> Template:
-        return Template(template_name=f"console/{template}", status_code=status_code, cookies=cookies,
-                        context={"layout": layout(state, title), "page": page, "user": None})
+        return render_page(state, f"console/{template}", title, page, status_code=status_code, cookies=cookies,
+                           context={"user": None})
 
     if isinstance(exc, SessionEndedError):
         return render_now("sign_in.html", "Sign in", SignInPage(notice=exc.detail), exc.status,

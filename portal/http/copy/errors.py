@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from portal.errors import PortalError
 
+NOT_IN_SNAPSHOT = ("This address is not in the snapshot, so there is nothing to prove for it. Check that you entered "
+                   "the address that held the old token.")
 _BY_CODE = {
     "invalid_address": "Enter the address exactly as your wallet shows it: 0x followed by 40 letters and digits "
                        "for Ethereum, or a Solana address of 32 to 44 letters and digits.",
     "invalid_checksum": "One or more letters of this address have the wrong case, which usually means a typo. "
                         "Copy the address from your wallet again instead of typing it.",
-    "not_eligible": "This address is not in the snapshot, so there is nothing to prove for it. Check that you "
-                    "entered the address that held the old token.",
+    "not_eligible": NOT_IN_SNAPSHOT,
     "challenge_expired": "The message to sign has expired (each one is valid for a short time). Get a new message "
                          "and sign it straight away.",
     "challenge_used": "This message was already used to send a request. If you sent it, check your request with "

@@ -18,28 +18,44 @@ from typing import Any
 
 import msgspec
 
-from portal.domain.audit import AuditAction, record
+from portal.domain.audit import AuditAction, AuditEntry, record
 from portal.domain.challenges import RequestMeta
-from portal.domain.eligibility import SnapshotSet, parse_address
-from portal.domain.proofs.chain import EvmChain
+from portal.domain.context import UseCaseContext
+from portal.domain.eligibility import SnapshotEntry, parse_address
+from portal.domain.proofs import registry
 from portal.domain.proofs.facts import ChallengeFacts, ProvenSigner
 from portal.domain.proofs.messages import application_domain
-from portal.domain.proofs.solana_onchain import SolanaChain
-from portal.domain.proofs.verify import verify_signature, verify_solana_transaction, verify_transaction
+from portal.domain.proofs.registry import ProofField, VerifyEnv
+from portal.domain.proofs.verify import verify
 from portal.errors import ChallengeExpiredError, ChallengeUsedError, NotFoundError
-from portal.settings import Settings
 from portal.store import requests as store
-from portal.store.database import Connection, Database
+from portal.store.database import Connection
 
 STATUS_TOKEN_BYTES = 32  # 256 bits
-CHAIN_METHODS = frozenset({"eip1271", "transaction"})
 
 
 class ProofSubmission(msgspec.Struct, frozen=True):
+    """A proof for a challenge: the edge has checked that exactly one of the proof fields is set."""
+
     challenge_id: uuid.UUID
     signature: str | None = None
     tx_hash: str | None = None
     signed_transaction: str | None = None
+
+    def given(self) -> tuple[ProofField, str]:
+        """The proof field that is set, and its text."""
+        for name in ("tx_hash", "signed_transaction", "signature"):
+            text = getattr(self, name)
+            if text is not None:
+                return name, text  # type: ignore[return-value]
+        raise AssertionError("a ProofSubmission carries one proof")
+
+
+class RequestAccess(msgspec.Struct, frozen=True):
+    """A request id and the status token presented for it (``None`` when none was)."""
+
+    request_id: uuid.UUID
+    status_token: str | None
 
 
 class ProofOutcome(msgspec.Struct, frozen=True):
@@ -80,11 +96,11 @@ def token_hash(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
 
 
-def facts_of(row: dict[str, Any], settings: Settings) -> ChallengeFacts:
+def facts_of(row: dict[str, Any], chain_id: int) -> ChallengeFacts:
     return ChallengeFacts(method=row["method"], chain=row["chain"], snapshot_address=row["snapshot_address"],
                           destination=row["destination"], nonce=row["nonce"], issued_at=row["issued_at"],
                           expires_at=row["expires_at"], message=row["message"], typed_data=row["typed_data"],
-                          chain_id=settings.evm_chain_id, unsigned_transaction=row["unsigned_transaction"],
+                          chain_id=chain_id, unsigned_transaction=row["unsigned_transaction"],
                           destination_chain=row["destination_chain"])
 
 
@@ -95,34 +111,40 @@ def check_usable(used_at: dt.datetime | None, expires_at: dt.datetime, now: dt.d
         raise ChallengeExpiredError("this challenge expired; ask for a new one", field="challenge_id")
 
 
-async def verify_proof(facts: ChallengeFacts, proof: ProofSubmission, *, settings: Settings,
-                       chain: EvmChain | None, solana_chain: SolanaChain | None = None) -> tuple[ProvenSigner, str]:
-    if proof.tx_hash is not None:
-        signer = await asyncio.to_thread(verify_transaction, facts, proof.tx_hash, chain=chain,
-                                         min_confirmations=settings.min_confirmations, solana_chain=solana_chain)
-        return signer, proof.tx_hash
-    if proof.signed_transaction is not None:
-        return verify_solana_transaction(facts, proof.signed_transaction), proof.signed_transaction
-    assert proof.signature is not None
-    if facts.method in CHAIN_METHODS:  # web3 blocks: keep it off the event loop
-        signer = await asyncio.to_thread(verify_signature, facts, proof.signature, chain=chain)
-    else:
-        signer = verify_signature(facts, proof.signature, app_domain=application_domain(settings.public_host))
-    return signer, proof.signature
+async def verify_proof(ctx: UseCaseContext, facts: ChallengeFacts, proof: ProofSubmission) -> tuple[ProvenSigner, str]:
+    """The signer the proof proves, and the submitted text; a method that asks a node runs off the event loop
+    (web3 and the Solana RPC client block)."""
+    proof_field, text = proof.given()
+    env = VerifyEnv(evm_node=ctx.evm_node, solana_node=ctx.solana_node,
+                    min_confirmations=ctx.settings.min_confirmations,
+                    app_domain=application_domain(ctx.settings.public_host))
+    if registry.method(facts.method).node != "none":
+        return await asyncio.to_thread(verify, facts, proof_field, text, env), text
+    return verify(facts, proof_field, text, env), text
 
 
-async def submit(db: Database, proof: ProofSubmission, *, snapshots: SnapshotSet, settings: Settings,
-                 chain: EvmChain | None, now: dt.datetime, meta: RequestMeta,
-                 solana_chain: SolanaChain | None = None) -> ProofOutcome:
-    async with db.transaction() as conn:
+def _evidence(row: dict[str, Any], facts: ChallengeFacts, signer: ProvenSigner,
+              entry: SnapshotEntry | None) -> dict[str, Any]:
+    """What reviewers see beside the request: the verifier's detail and the snapshot entry it was checked against."""
+    return {"verification": signer.detail, "destination_chain": facts.destination_chain,
+            "message_style": row["message_style"], "snapshot_entry": {
+                "amount": str(row["amount"]), "leaf_index": entry.leaf_index if entry else None,
+                "proof": entry.proof if entry else [], "merkle_root": entry.merkle_root if entry else None}}
+
+
+async def submit(ctx: UseCaseContext, proof: ProofSubmission, meta: RequestMeta) -> ProofOutcome:
+    """File the request a verified proof asks for (or answer the address's live one). Verifies outside any
+    transaction (it may ask a node), then consumes the challenge and writes in one."""
+    now, hours = ctx.now(), ctx.settings.expected_review_hours
+    async with ctx.db.transaction() as conn:
         row = await store.get_challenge(conn, proof.challenge_id)
     if row is None:
         raise NotFoundError("no such challenge", field="challenge_id")
     check_usable(row["used_at"], row["expires_at"], now)
-    facts = facts_of(row, settings)
-    signer, submitted = await verify_proof(facts, proof, settings=settings, chain=chain, solana_chain=solana_chain)
-    entry = snapshots.find(parse_address(facts.snapshot_address))
-    async with db.transaction() as conn:
+    facts = facts_of(row, ctx.settings.evm_chain_id)
+    signer, submitted = await verify_proof(ctx, facts, proof)
+    entry = ctx.snapshots.find(parse_address(facts.snapshot_address))
+    async with ctx.db.transaction() as conn:
         locked = await store.lock_challenge(conn, proof.challenge_id)
         assert locked is not None  # challenges are never deleted
         check_usable(locked["used_at"], locked["expires_at"], now)
@@ -134,24 +156,19 @@ async def submit(db: Database, proof: ProofSubmission, *, snapshots: SnapshotSet
             "id": request_id, "challenge_id": proof.challenge_id, "snapshot_id": row["snapshot_id"],
             "snapshot_address": facts.snapshot_address, "chain": facts.chain, "destination": facts.destination,
             "destination_chain": facts.destination_chain, "amount": row["amount"], "method": facts.method,
-            "message": facts.message, "proof": submitted,
-            "recovered_signer": signer.address, "status_token_hash": token_hash(token),
-            "client_address": meta.client_address, "user_agent": meta.user_agent, "at": now,
-            "evidence": {"verification": signer.detail, "destination_chain": facts.destination_chain,
-                         "message_style": row["message_style"], "snapshot_entry": {
-                "amount": str(row["amount"]), "leaf_index": entry.leaf_index if entry else None,
-                "proof": entry.proof if entry else [], "merkle_root": entry.merkle_root if entry else None}},
-        })
+            "message": facts.message, "proof": submitted, "recovered_signer": signer.address,
+            "status_token_hash": token_hash(token), "client_address": meta.client_address,
+            "user_agent": meta.user_agent, "at": now, "evidence": _evidence(row, facts, signer, entry)})
         if not created:
             live = live or await store.live_request(conn, row["snapshot_id"], facts.snapshot_address)
             assert live is not None
-            return ProofOutcome(live["id"], live["status"], None, settings.expected_review_hours, created=False)
-        await record(conn, AuditAction.PROOF_ACCEPTED, at=now, actor=f"holder:{facts.snapshot_address}",
+            return ProofOutcome(live["id"], live["status"], None, hours, created=False)
+        await record(conn, AuditEntry(AuditAction.PROOF_ACCEPTED, at=now, actor=f"holder:{facts.snapshot_address}",
                      subject=f"request:{request_id}", client=meta.client_address,
                      data={"method": facts.method, "destination": facts.destination,
                            "destination_chain": facts.destination_chain, "amount": str(row["amount"]),
-                           "snapshot_id": row["snapshot_id"], "challenge_id": str(proof.challenge_id)})
-    return ProofOutcome(request_id, "pending_review", token, settings.expected_review_hours, created=True)
+                           "snapshot_id": row["snapshot_id"], "challenge_id": str(proof.challenge_id)}))
+    return ProofOutcome(request_id, "pending_review", token, hours, created=True)
 
 
 def check_token(row: dict[str, Any] | None, status_token: str | None) -> dict[str, Any]:
@@ -164,17 +181,15 @@ def check_token(row: dict[str, Any] | None, status_token: str | None) -> dict[st
     return row
 
 
-async def view_of(conn: Connection, row: dict[str, Any], settings: Settings) -> HolderView:
+async def view_of(conn: Connection, row: dict[str, Any], expected_review_hours: int) -> HolderView:
     answers = [Answer(a["at"], a["text"], (a["proof"] or {}).get("method")) for a in
                await store.answers_of(conn, row["id"])]
     return HolderView(row["id"], row["status"], row["destination"], row["destination_chain"], str(row["amount"]),
-                      row["created_at"], row["updated_at"], row["public_note"], settings.expected_review_hours,
-                      answers)
+                      row["created_at"], row["updated_at"], row["public_note"], expected_review_hours, answers)
 
 
-async def holder_view(db: Database, request_id: uuid.UUID, status_token: str | None, *,
-                      settings: Settings) -> HolderView:
+async def holder_view(ctx: UseCaseContext, access: RequestAccess) -> HolderView:
     """The request, only for the bearer of its status token; anything else is the same 404."""
-    async with db.transaction() as conn:
-        row = check_token(await store.holder_view(conn, request_id), status_token)
-        return await view_of(conn, row, settings)
+    async with ctx.db.transaction() as conn:
+        row = check_token(await store.holder_view(conn, access.request_id), access.status_token)
+        return await view_of(conn, row, ctx.settings.expected_review_hours)

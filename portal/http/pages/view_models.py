@@ -38,20 +38,6 @@ class EligibilityPage(msgspec.Struct, frozen=True):
     prove_url: str
 
 
-class Answers(msgspec.Struct, frozen=True):
-    """The guided flow's answers so far ("" when not yet given), carried from page to page in the form."""
-
-    address: str = ""
-    chain: str = ""
-    wallet: str = ""
-    destination: str = ""
-
-    def hidden(self, *, without: str = "") -> tuple[tuple[str, str], ...]:
-        """The answers as hidden form fields, except ``without`` (the question being asked)."""
-        return tuple((name, value) for name, value in msgspec.structs.asdict(self).items()
-                     if value and name != without)
-
-
 class Summary(msgspec.Struct, frozen=True):
     """One row of "check your answers": the question, the answer in words, and where to change it."""
 

@@ -1,0 +1,132 @@
+"""The guided flow's view models, built from the domain's step (``portal.domain.journey``) and words.
+
+The domain says which question comes next and what is wrong with an answer (a ``Problem``); this
+module says it in the holder's words, and carries the answers from page to page as hidden fields
+and links (public addresses and choices, never secrets).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import msgspec
+
+from portal.domain import challenges, journey
+from portal.domain.eligibility import parse_address
+from portal.domain.journey import JourneyAnswers
+from portal.domain.proofs import registry
+from portal.http.copy import journey as copy
+from portal.http.copy.errors import sentence
+from portal.http.pages.view_models import CheckPage, Choice, Command, FieldError, QuestionPage, SignPage, Summary
+from portal.settings import Settings
+
+Hidden = tuple[tuple[str, str], ...]
+
+QUESTION_SCRIPTS = ("js/main.js",)
+SIGN_SCRIPTS = ("js/main.js", "js/sign.js")
+METHOD_NAMES = {method.name: method.holder.name for method in registry.METHODS}
+
+
+def commands(method: str) -> tuple[Command, ...]:
+    return tuple(Command(label, text) for label, text in copy.commands(method))
+
+
+def proof_kind_of(method: str, text: str) -> str:
+    """Which proof field pasted text is (the registry decides: a signed transaction is far longer than a
+    64-byte signature); a signature when the form names no method the registry knows."""
+    found = registry.BY_NAME.get(method)
+    return found.field_of(text) if found else "signature"
+
+
+_ASKED = {
+    "address": "Which address held the old token?",
+    "chain": "Where do you want to receive the new token?",
+    "wallet": "What kind of wallet holds the snapshot address?",
+    "destination": "Which address should receive the new token?",
+}
+_MISSING = {
+    "address": "Enter the address that held the old token.",
+    "chain": "Select where you want to receive the new token.",
+    "wallet": "Select the kind of wallet that holds it.",
+    "destination": "Enter the address that should receive the new token.",
+}
+
+
+def answers_hidden(answers: JourneyAnswers, *, without: str = "") -> Hidden:
+    """The answers as hidden form fields, except ``without`` (the question being asked)."""
+    return tuple((name, value) for name, value in msgspec.structs.asdict(answers).items()
+                 if value and name != without)
+
+
+def answers_url(answers: JourneyAnswers, **extra: str) -> str:
+    fields = dict(answers_hidden(answers)) | {k: v for k, v in extra.items() if v}
+    return "/prove?" + urlencode(fields)
+
+
+def problem_sentence(answers: JourneyAnswers, step: journey.Question) -> str | None:
+    """What to tell the holder about the answer to ``step.name``, or None when there is nothing to tell."""
+    if step.problem is None:
+        return None
+    if step.problem == "invalid" and step.error is not None:
+        return sentence(step.error)
+    if step.problem == "not_in_snapshot":
+        return copy.NOT_IN_SNAPSHOT
+    if step.problem == "wrong_chain":
+        return copy.wrong_destination_chain(answers.chain)
+    return _MISSING[step.name]
+
+
+def question_page(settings: Settings, answers: JourneyAnswers, step: journey.Question) -> QuestionPage:
+    name = step.name
+    previous = journey.previous_question(name, settings.destination_chains)
+    back = answers_url(answers, change=previous) if previous else "/"
+    error = problem_sentence(answers, step)
+    errors = (FieldError(name, error),) if error else ()
+    hidden = answers_hidden(answers, without=name)
+    value = getattr(answers, name)
+    if name == "chain":
+        options = tuple(Choice(chain, *copy.CHAINS[chain]) for chain in settings.destination_chains)
+        return QuestionPage(name, _ASKED[name], copy.CHAIN_HINT, "radios", value, options, hidden, back, errors)
+    if name == "wallet":
+        holder_chain = parse_address(answers.address).chain
+        options = tuple(Choice(kind, *copy.WALLETS[kind]) for kind in journey.wallet_kinds(holder_chain))
+        return QuestionPage(name, _ASKED[name], copy.wallet_hint(holder_chain), "radios", value, options, hidden,
+                            back, errors)
+    hint = copy.ADDRESS_HINT if name == "address" else copy.destination_hint(answers.chain)
+    return QuestionPage(name, _ASKED[name], hint, "text", value, (), hidden, back, errors)
+
+
+def check_page(answers: JourneyAnswers, choice: journey.MethodChoice) -> CheckPage:
+    summary = (
+        Summary("Snapshot address", answers.address, answers_url(answers, change="address")),
+        Summary("Receive the new token on", copy.CHAINS[answers.chain][0], answers_url(answers, change="chain")),
+        Summary("Wallet", copy.WALLETS[answers.wallet][0], answers_url(answers, change="wallet")),
+        Summary("Destination address", answers.destination, answers_url(answers, change="destination")),
+    )
+    return CheckPage(summary, METHOD_NAMES[choice.method], copy.method_words(choice), answers_hidden(answers),
+                     answers_url(answers, change="destination"))
+
+
+def sign_page(settings: Settings, answers: JourneyAnswers, challenge: challenges.Challenge,
+              choice: journey.MethodChoice) -> SignPage:
+    project_id = settings.walletconnect_project_id
+    ways = tuple(way for way in choice.sign_ways if way != "walletconnect" or project_id)
+    typed_json = msgspec.json.format(msgspec.json.encode(challenge.typed_data), indent=2).decode() \
+        if challenge.typed_data else None
+    unsigned = getattr(challenge, "unsigned_transaction", None)
+    destination_chain = getattr(challenge, "destination_chain", answers.chain)
+    data = {"challenge_id": str(challenge.challenge_id), "method": challenge.method, "message": challenge.message,
+            "typed_data": challenge.typed_data, "unsigned_transaction": unsigned,
+            "address": answers.address, "evm_chain_id": settings.evm_chain_id,
+            "walletconnect_project_id": project_id if "walletconnect" in ways else None,
+            "wallet": answers.wallet, **registry.method(challenge.method).page_data()}
+    label, hint = copy.proof_field(challenge.method)
+    return SignPage(
+        challenge_id=str(challenge.challenge_id), method=challenge.method,
+        method_name=METHOD_NAMES[challenge.method],
+        message=challenge.message, typed_data_json=typed_json, unsigned_transaction=unsigned,
+        expires_at=challenge.expires_at.strftime("%H:%M UTC on %d %B %Y"), address=answers.address,
+        destination=answers.destination, destination_chain=destination_chain, sign_ways=ways,
+        walletconnect_project_id=data["walletconnect_project_id"],
+        commands=commands(challenge.method), proof_label=label,
+        proof_hint=hint, challenge_data=data, hidden=answers_hidden(answers))
