@@ -43,6 +43,7 @@ from portal.domain.eligibility import SnapshotSet
 from portal.store.database import Database
 from portal.store.embedded import embedded_postgres
 from portal.store.migrations import migrate
+from tests.integration.staff_helpers import audit_chain_key
 
 TARGET_SECONDS = 10.0
 TARGET_MIB = 500
@@ -71,7 +72,7 @@ FROM ids
 
 
 async def publisher_key(url: str) -> str:
-    db = await Database.open(url, size=1)
+    db = await Database.open(url, size=1, audit_chain_key=audit_chain_key())
     try:
         async with db.transaction() as conn:
             return (await staff.create_key(conn, name="bench-publisher", role="publisher", actor="bench",

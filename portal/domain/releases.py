@@ -39,7 +39,7 @@ from policy.release import (
 from policy.release import prepare as prepare_release
 from policy.signatures import Signature, encode_signature_file
 from portal.domain import destinations, policy_roots, releasable
-from portal.domain.audit import AuditAction, record
+from portal.domain.audit import AuditAction, AuditEntry, record
 from portal.domain.eligibility import SnapshotSet
 from portal.domain.policy_roots import Anchor
 from portal.errors import InvalidInputError, NotFoundError, NothingToReleaseError, ReleaseRejectedError
@@ -243,11 +243,12 @@ async def publish(conn: Connection, snapshots: SnapshotSet, submission: ReleaseS
         entry_count=doc.entries, total=doc.total, decimals=doc.decimals, distributor=doc.distributor,
         claim_deadline=doc.claim_deadline, signatures=signatures, root_version=root.version,
         published_by=submission.actor, published_at=now), held)
-    await record(conn, AuditAction.RELEASE_PUBLISHED, at=now, actor=submission.actor,
-                 subject=f"release:{doc.destination_chain}:{doc.number}",
-                 data={"sha256": doc.sha256, "merkle_root": doc.merkle_root, "entries": doc.entries,
-                       "total": str(doc.total), "requests": len(held), "signers": result.signers,
-                       "root_version": root.version}, client=submission.client)
+    await record(conn, AuditEntry(
+        AuditAction.RELEASE_PUBLISHED, at=now, actor=submission.actor,
+        subject=f"release:{doc.destination_chain}:{doc.number}",
+        data={"sha256": doc.sha256, "merkle_root": doc.merkle_root, "entries": doc.entries, "total": str(doc.total),
+              "requests": len(held), "signers": result.signers, "root_version": root.version},
+        client=submission.client))
     stored = await store.get(conn, doc.destination_chain, doc.number)
     assert stored is not None
     return summary(stored)

@@ -22,7 +22,7 @@ from portal.domain.releases import ReleaseDetail, ReleaseSubmission, ReleaseSumm
 from portal.errors import NotFoundError
 from portal.http.auth import Staff, require_role
 from portal.http.clients import client_host
-from portal.http.encoded_json import cache_control, matches
+from portal.http.fast.encoded_json import cache_control, matches
 from portal.http.policy_deps import ANCHOR, Ctx, TrustAnchor
 from portal.http.problems import problem_responses
 
