@@ -298,8 +298,7 @@ _TREES_KEPT = 4
 
 def built(stored: store.StoredRelease, entries_bytes: bytes) -> tuple[list, BuiltTree]:
     """The release's entries and tree (cached by the release's sha256)."""
-    if (hit := _TREES.get(stored.sha256)) is not None:
-        _TREES.move_to_end(stored.sha256)
+    if (hit := _cached(stored)) is not None:
         return hit
     entries = decode_entries(entries_bytes)
     value = (entries, BuiltTree(stored.tree, stored.destination_chain, entries))
@@ -307,6 +306,50 @@ def built(stored: store.StoredRelease, entries_bytes: bytes) -> tuple[list, Buil
     while len(_TREES) > _TREES_KEPT:
         _TREES.popitem(last=False)
     return value
+
+
+def _cached(stored: store.StoredRelease) -> tuple[list, BuiltTree] | None:
+    if (hit := _TREES.get(stored.sha256)) is not None:
+        _TREES.move_to_end(stored.sha256)
+    return hit
+
+
+async def _tree_of(conn: Connection, stored: store.StoredRelease) -> tuple[list, BuiltTree]:
+    """``built``, reading the entries file only when the tree is not cached (it can be megabytes)."""
+    return _cached(stored) or built(stored, await entries_file(conn, stored.destination_chain, stored.number))
+
+
+class HolderRelease(msgspec.Struct, frozen=True):
+    """What a holder needs to claim: the release and entry holding their request, its proof, the
+    contract and the deadline. ``amount`` is the entry's (a destination's approvals are added up) in
+    the destination token's base units, ``decimals`` its decimals. ``claimed_at``/``claim_tx`` stay
+    null until claim status is read from the chain (not built yet)."""
+
+    destination_chain: str
+    number: int
+    index: int
+    amount: str
+    decimals: int
+    proof: list[str]
+    merkle_root: str
+    distributor: str
+    claim_deadline: dt.datetime | None
+    claimed_at: dt.datetime | None = None
+    claim_tx: str | None = None
+
+
+async def for_request(conn: Connection, request_id: uuid.UUID) -> HolderRelease | None:
+    """The published release holding ``request_id``, as its holder sees it, or None."""
+    held = await store.held_by(conn, request_id)
+    if held is None:
+        return None
+    chain, number, index = held
+    stored = await one(conn, chain, number)
+    entries, tree = await _tree_of(conn, stored)
+    entry = entries[index]
+    return HolderRelease(chain, number, index, entry.amount, stored.decimals,
+                         ["0x" + node.hex() for node in tree.proof(index)], stored.merkle_root, stored.distributor,
+                         stored.claim_deadline)
 
 
 def detail(stored: store.StoredRelease, entries_bytes: bytes) -> ReleaseDetail:

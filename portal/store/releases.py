@@ -128,3 +128,10 @@ async def get(conn: Connection, chain: str, number: int) -> StoredRelease | None
 async def entries_file(conn: Connection, chain: str, number: int) -> bytes | None:
     row = await (await conn.execute(QUERIES["entries_file"], {"chain": chain, "number": number})).fetchone()
     return bytes(row["entries_file"]) if row else None
+
+
+async def held_by(conn: Connection, request_id: uuid.UUID) -> tuple[str, int, int] | None:
+    """``(destination_chain, number, entry_index)`` of the release holding the request, or None."""
+    cursor = conn.cursor(row_factory=tuple_row)
+    await cursor.execute(QUERIES["held_by"], {"request_id": request_id})
+    return await cursor.fetchone()

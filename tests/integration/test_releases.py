@@ -46,6 +46,13 @@ def approve_all(portal: Portal) -> int:
     return decided
 
 
+def holder_view(portal: Portal, holder) -> dict:
+    response = httpx.get(f"{portal.base}/v1/requests/{holder.request_id}",
+                         headers={"Authorization": f"Bearer {holder.status_token}"})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
 @pytest.fixture
 def operator_env(portal: Portal, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DATABASE_URL", portal.database_url)
@@ -122,10 +129,20 @@ def test_release_flow_numbers_chains_and_refuses(portal: Portal, operator_env: N
     assert httpx.get(portal.base + "/releases/evm/1.md").content == r1.read_bytes()
     assert httpx.get(portal.base + "/releases/evm/1.entries.json").content == original
 
+    # The holder's own view names the release, the entry, its proof, the contract and the deadline.
+    for holder in seeded:
+        view = holder_view(portal, holder)
+        held = view["release"]
+        assert (held["destination_chain"], held["number"], held["distributor"]) == ("evm", 1, DISTRIBUTOR)
+        assert held["claim_deadline"].startswith("2027-06-01") and held["claimed_at"] is None
+        leaf = uniswap.leaf_hash(held["index"], parse_address(view["destination"]).raw, int(held["amount"]))
+        assert uniswap.verify([bytes.fromhex(p[2:]) for p in held["proof"]], root, leaf)
+
     # Release 2 holds the third approval alone, chained to release 1; release 1 again is out of order.
     third = seed_requests(portal.database_url, 1, snapshot_id=evm_snapshot(portal), chain="evm",
                           start=EPOCH.replace(year=2025, month=6))
     assert approve_all(portal) == 1
+    assert holder_view(portal, third[0])["release"] is None  # approved, waiting for the next release
     r2 = tmp_path / "release-evm-2.md"
     code, out, err = run(capsys, "release", "prepare", "--destination-chain", "evm", "--out", str(r2))
     assert code == 0, err
@@ -138,6 +155,7 @@ def test_release_flow_numbers_chains_and_refuses(portal: Portal, operator_env: N
     assert code == 1 and "not_next_number" in err
     assert run(capsys, "release", "publish", str(r2), "--url", portal.base)[0] == 0
     entries2 = httpx.get(portal.base + "/v1/releases/evm/2").json()["claims"]
+    assert holder_view(portal, third[0])["release"]["number"] == 2
     assert [c["destination"] for c in entries2] == [third[0].destination]
 
     # Anyone verifies from the root they hold; a server that edits an entry is caught.

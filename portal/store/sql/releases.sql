@@ -36,3 +36,6 @@ FROM releases WHERE destination_chain = %(chain)s AND number = %(number)s
 
 -- entries_file --
 SELECT entries_file FROM releases WHERE destination_chain = %(chain)s AND number = %(number)s
+
+-- held_by --
+SELECT destination_chain, number, entry_index FROM release_requests WHERE request_id = %(request_id)s
