@@ -8,6 +8,7 @@ the contracts (``snapshot.uniswap.verify`` and the distributor's ``verify``, re-
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import os
 from pathlib import Path
@@ -51,6 +52,12 @@ def holder_view(portal: Portal, holder) -> dict:
                          headers={"Authorization": f"Bearer {holder.status_token}"})
     assert response.status_code == 200, response.text
     return response.json()
+
+
+def holder_page(portal: Portal, holder) -> str:
+    response = httpx.post(f"{portal.base}/requests/{holder.request_id}", data={"status_token": holder.status_token})
+    assert response.status_code == 200, response.text
+    return html.unescape(response.text)
 
 
 @pytest.fixture
@@ -137,12 +144,21 @@ def test_release_flow_numbers_chains_and_refuses(portal: Portal, operator_env: N
         assert held["claim_deadline"].startswith("2027-06-01") and held["claimed_at"] is None
         leaf = uniswap.leaf_hash(held["index"], parse_address(view["destination"]).raw, int(held["amount"]))
         assert uniswap.verify([bytes.fromhex(p[2:]) for p in held["proof"]], root, leaf)
+        page = holder_page(portal, holder)
+        tokens = f"{int(held['amount']) // 10 ** held['decimals']:,}"  # the demo's amounts are whole tokens
+        assert f"In release 1: claim {tokens} tokens ({held['amount']} base units) on Ethereum" in page
+        assert f"from contract {DISTRIBUTOR}" in page and "before 00:00 UTC on 01 June 2027" in page
+        assert (f'cast send {DISTRIBUTOR} "claim(uint256,address,uint256,bytes32[])" {held["index"]} '
+                f"{view['destination']} {held['amount']} '{json.dumps(held['proof'], separators=(',', ':'))}'" in page)
 
     # Release 2 holds the third approval alone, chained to release 1; release 1 again is out of order.
     third = seed_requests(portal.database_url, 1, snapshot_id=evm_snapshot(portal), chain="evm",
                           start=EPOCH.replace(year=2025, month=6))
     assert approve_all(portal) == 1
     assert holder_view(portal, third[0])["release"] is None  # approved, waiting for the next release
+    waiting = holder_page(portal, third[0])
+    assert "What happens next" in waiting and "staff publish a signed release" in waiting
+    assert "Claim your tokens" not in waiting
     r2 = tmp_path / "release-evm-2.md"
     code, out, err = run(capsys, "release", "prepare", "--destination-chain", "evm", "--out", str(r2))
     assert code == 0, err
