@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 import re
 import tomllib
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -46,6 +46,9 @@ class _FrontMatter(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     contracts: tuple[Contract, ...] = ()
     contacts: tuple[str, ...] = ()
     official_hosts: tuple[str, ...] = ()
+    claim_deadline: dt.datetime | None = None
+    late_requests: Literal["closed", "review"] = "closed"
+    late_notice: Annotated[str, msgspec.Meta(max_length=1000)] = ""
 
 
 class PolicyDocument(msgspec.Struct, frozen=True):
@@ -62,6 +65,11 @@ class PolicyDocument(msgspec.Struct, frozen=True):
     body: str
     raw: bytes
     sha256: str
+    # The claim window (issue 21): after ``claim_deadline`` new requests are refused ("closed", with
+    # ``late_notice`` as the sentence holders read) or filed as late for staff ("review").
+    claim_deadline: dt.datetime | None = None
+    late_requests: str = "closed"
+    late_notice: str = ""
 
 
 def split_front_matter(text: str, what: str = "document") -> tuple[str, str]:
@@ -99,8 +107,8 @@ def parse_document(raw: bytes) -> PolicyDocument:
         meta = msgspec.convert(_toml(front, "front matter"), _FrontMatter)
     except msgspec.ValidationError as exc:
         raise field_error(exc, "front matter") from None
-    for name in ("effective", "expires"):
-        if getattr(meta, name).tzinfo is None:
+    for name in ("effective", "expires", "claim_deadline"):
+        if getattr(meta, name) is not None and getattr(meta, name).tzinfo is None:
             raise PolicyDocumentError(f"front matter: {name}: expected a datetime with a timezone (e.g. ...Z)")
     if meta.expires <= meta.effective:
         raise PolicyDocumentError("front matter: expires: must be after effective")
@@ -117,4 +125,5 @@ def parse_document(raw: bytes) -> PolicyDocument:
     return PolicyDocument(slug=meta.slug, version=meta.version, title=meta.title, effective=meta.effective,
                           expires=meta.expires, prev=meta.prev, links=meta.links, contracts=meta.contracts,
                           contacts=meta.contacts, official_hosts=meta.official_hosts, body=body, raw=raw,
-                          sha256=hashlib.sha256(raw).hexdigest())
+                          sha256=hashlib.sha256(raw).hexdigest(), claim_deadline=meta.claim_deadline,
+                          late_requests=meta.late_requests, late_notice=meta.late_notice)

@@ -84,6 +84,12 @@ class PermissionDeniedError(PortalError):
     status, code, title = 403, "forbidden", "Insufficient role"
 
 
+class ClaimWindowClosedError(PortalError):
+    """The signed policy's claim deadline has passed and it takes no late requests."""
+
+    status, code, title = 403, "claim_window_closed", "Claim window closed"
+
+
 # -- 404/409/410/422: the request is well-formed but cannot be honoured ---------------------------
 class NotFoundError(PortalError):
     status, code, title = 404, "not_found", "Not found"

@@ -32,3 +32,7 @@ CREATE TABLE release_requests (
     FOREIGN KEY (destination_chain, number) REFERENCES releases (destination_chain, number)
 );
 CREATE INDEX release_requests_release ON release_requests (destination_chain, number, entry_index);
+
+-- The claim window: a challenge issued after the signed policy's claim_deadline, when the policy
+-- says late requests go to review, is marked so staff see the request it proves came late.
+ALTER TABLE challenges ADD COLUMN late boolean NOT NULL DEFAULT false;
