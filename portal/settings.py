@@ -75,6 +75,8 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     staff_session_absolute_seconds: Annotated[int, msgspec.Meta(ge=300, le=7 * 86_400)] = 12 * 3600
     staff_sign_in_per_minute: NonNegativeInt = 10
     csrf_secret: Annotated[str, msgspec.Meta(min_length=32)] | None = None
+    claim_sync_seconds: Annotated[int, msgspec.Meta(ge=0, le=86_400)] = 60
+    claim_sync_from_block: NonNegativeInt = 0
 
     @property
     def four_eyes_threshold(self) -> int:
@@ -144,6 +146,8 @@ ENV: dict[str, str] = {
     "staff_session_absolute_seconds": "PORTAL_STAFF_SESSION_ABSOLUTE_SECONDS",
     "staff_sign_in_per_minute": "PORTAL_STAFF_SIGN_IN_PER_MINUTE",
     "csrf_secret": "PORTAL_CSRF_SECRET",
+    "claim_sync_seconds": "PORTAL_CLAIM_SYNC_SECONDS",
+    "claim_sync_from_block": "PORTAL_CLAIM_SYNC_FROM_BLOCK",
 }
 
 

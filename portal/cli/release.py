@@ -1,4 +1,4 @@
-"""``portal release prepare|distributor|publish|verify``: freeze, name, publish and check releases.
+"""``portal release prepare|distributor|publish|verify|sync``: freeze, name, publish and check releases.
 
 The flow (README, "Releases"): ``prepare`` writes ``release.md`` and ``release.entries.json`` beside
 it from the approvals no published release holds; the operator deploys the claim contract with the
@@ -27,10 +27,12 @@ from portal.cli.db import database_url
 from portal.cli.output import fail, print_json, say
 from portal.cli.passphrase import CliError
 from portal.cli.policy import TOKEN_ENV, _post
-from portal.domain import destinations, releases
+from portal.domain import claim_sync, destinations, releases
+from portal.domain.claim_reader import Web3ClaimReader
+from portal.domain.context import UseCaseContext
 from portal.domain.eligibility import SnapshotSet
 from portal.errors import NothingToReleaseError, PortalError
-from portal.settings import from_env
+from portal.settings import Settings, from_env
 from portal.store.database import Database
 
 
@@ -59,6 +61,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     verify.add_argument("--url", required=True, help="the portal's base URL")
     verify.add_argument("--root-sha256", required=True, help="the sha256 of the trust root you hold")
     verify.set_defaults(func=run_verify)
+    sync = commands.add_parser("sync", help="one pass of claim status from the chain (needs PORTAL_EVM_RPC_URL)")
+    sync.set_defaults(func=run_sync)
 
 
 def _deadline(text: str | None) -> dt.datetime | None:
@@ -157,3 +161,24 @@ def run_verify(args: argparse.Namespace) -> int:
     result = verify_releases(args.url, trusted_sha256=args.root_sha256, now=dt.datetime.now(dt.UTC))
     print_json(result)
     return 0
+
+
+async def _sync(url: str, settings: Settings) -> claim_sync.SyncReport:
+    assert settings.evm_rpc_url is not None
+    reader = Web3ClaimReader.from_url(settings.evm_rpc_url, timeout_seconds=settings.rpc_timeout_seconds)
+    db = await Database.open(url, size=1)
+    try:
+        return await claim_sync.sync_evm(UseCaseContext(db, SnapshotSet.open([], {}), settings), reader)
+    finally:
+        await db.close()
+
+
+@_guarded
+def run_sync(args: argparse.Namespace) -> int:
+    settings = from_env()
+    if not settings.evm_rpc_url:
+        raise CliError("set PORTAL_EVM_RPC_URL: claim status is read from the EVM node", 2)
+    with database_url(settings.data_dir, settings.database_url) as url:
+        report = asyncio.run(_sync(url, settings))
+    print_json(report)
+    return 1 if report.stale else 0

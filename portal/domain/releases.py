@@ -322,8 +322,8 @@ async def _tree_of(conn: Connection, stored: store.StoredRelease) -> tuple[list,
 class HolderRelease(msgspec.Struct, frozen=True):
     """What a holder needs to claim: the release and entry holding their request, its proof, the
     contract and the deadline. ``amount`` is the entry's (a destination's approvals are added up) in
-    the destination token's base units, ``decimals`` its decimals. ``claimed_at``/``claim_tx`` stay
-    null until claim status is read from the chain (not built yet)."""
+    the destination token's base units, ``decimals`` its decimals. ``claimed_at``/``claim_tx`` come
+    from the chain (``portal.domain.claim_sync``), as of ``claim_status_as_of``."""
 
     destination_chain: str
     number: int
@@ -336,6 +336,7 @@ class HolderRelease(msgspec.Struct, frozen=True):
     claim_deadline: dt.datetime | None
     claimed_at: dt.datetime | None = None
     claim_tx: str | None = None
+    claim_status_as_of: dt.datetime | None = None  # when the chain was last read (None: never)
 
 
 async def for_request(conn: Connection, request_id: uuid.UUID) -> HolderRelease | None:
@@ -347,9 +348,10 @@ async def for_request(conn: Connection, request_id: uuid.UUID) -> HolderRelease 
     stored = await one(conn, chain, number)
     entries, tree = await _tree_of(conn, stored)
     entry = entries[index]
+    status = await store.claim_of(conn, chain, number, index)
     return HolderRelease(chain, number, index, entry.amount, stored.decimals,
                          ["0x" + node.hex() for node in tree.proof(index)], stored.merkle_root, stored.distributor,
-                         stored.claim_deadline)
+                         stored.claim_deadline, status.claimed_at, status.claim_tx, status.synced_at)
 
 
 def detail(stored: store.StoredRelease, entries_bytes: bytes) -> ReleaseDetail:

@@ -135,3 +135,48 @@ async def held_by(conn: Connection, request_id: uuid.UUID) -> tuple[str, int, in
     cursor = conn.cursor(row_factory=tuple_row)
     await cursor.execute(QUERIES["held_by"], {"request_id": request_id})
     return await cursor.fetchone()
+
+
+class ToSync(msgspec.Struct, frozen=True):
+    destination_chain: str
+    number: int
+    distributor: str
+    synced_block: int | None
+    entry_count: int
+
+
+class ClaimRow(msgspec.Struct, frozen=True):
+    index: int
+    claimed_at: dt.datetime
+    tx: str
+    block: int
+
+
+class ClaimStatus(msgspec.Struct, frozen=True):
+    claimed_at: dt.datetime | None
+    claim_tx: str | None
+    synced_at: dt.datetime | None
+
+
+async def to_sync(conn: Connection, chain: str) -> list[ToSync]:
+    """Published releases of ``chain`` that name a distributor, with where their sync stands."""
+    rows = await (await conn.execute(QUERIES["to_sync"], {"chain": chain})).fetchall()
+    return [msgspec.convert(row, ToSync) for row in rows]
+
+
+async def record_claims(conn: Connection, chain: str, number: int, claims: list[ClaimRow]) -> None:
+    """Store claims read from the chain (a claim seen twice is stored once)."""
+    async with conn.cursor() as cursor:
+        await cursor.executemany(QUERIES["insert_claim"], [
+            {"chain": chain, "number": number, "index": c.index, "claimed_at": c.claimed_at, "tx": c.tx,
+             "block": c.block} for c in claims])
+
+
+async def mark_synced(conn: Connection, chain: str, number: int, block: int, at: dt.datetime) -> None:
+    await conn.execute(QUERIES["mark_synced"], {"chain": chain, "number": number, "block": block, "at": at})
+
+
+async def claim_of(conn: Connection, chain: str, number: int, index: int) -> ClaimStatus:
+    row = await (await conn.execute(QUERIES["claim_of"], {"chain": chain, "number": number, "index": index}
+                                    )).fetchone()
+    return ClaimStatus(row["claimed_at"], row["claim_tx"], row["synced_at"]) if row else ClaimStatus(None, None, None)

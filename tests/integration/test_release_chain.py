@@ -9,18 +9,34 @@ holder claims with the published proof and receives exactly its amount.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
 from eth_tester.exceptions import TransactionFailed
 from web3 import EthereumTesterProvider, Web3
 from web3.exceptions import ContractLogicError
 
+from portal.domain import claim_sync
+from portal.domain.claim_reader import Web3ClaimReader
+from portal.domain.context import UseCaseContext
+from portal.domain.eligibility import SnapshotSet
+from portal.settings import Settings
+from portal.store.database import Database
 from tests.integration.policy_live import OLD, Portal, portal
 from tests.integration.staff_helpers import EPOCH, seed_requests
-from tests.integration.test_releases import approve_all, evm_snapshot, operator_env, run, sign
+from tests.integration.test_releases import (
+    approve_all,
+    evm_snapshot,
+    holder_page,
+    holder_view,
+    operator_env,
+    run,
+    sign,
+)
 
 __all__ = ["operator_env", "portal"]  # the fixtures
 REVERTED = (ContractLogicError, TransactionFailed)  # web3 or the tester's own, by how the call went
@@ -55,10 +71,11 @@ class Chain:
         self.token.functions.setBalance(contract.address, total).transact({"from": self.deployer})
         return contract
 
-    def claim(self, distributor, claim: dict) -> None:
+    def claim(self, distributor, claim: dict) -> str:
         proof = [bytes.fromhex(node[2:]) for node in claim["proof"]]
-        distributor.functions.claim(claim["index"], claim["destination"], int(claim["amount"]), proof).transact(
+        tx = distributor.functions.claim(claim["index"], claim["destination"], int(claim["amount"]), proof).transact(
             {"from": self.deployer})
+        return "0x" + bytes(tx).hex()
 
     def balance(self, address: str) -> int:
         return self.token.functions.balanceOf(address).call()
@@ -82,9 +99,10 @@ def test_every_entry_claims_exactly_its_amount_and_nothing_else_does(
     chain = Chain()
     snapshot_id = evm_snapshot(portal)
     shared = "0x" + "5e" * 20
-    seed_requests(portal.database_url, 3, snapshot_id=snapshot_id, chain="evm", amount=7 * 10**17)
-    seed_requests(portal.database_url, 2, snapshot_id=snapshot_id, chain="evm", destination=Web3.to_checksum_address(
-        shared), amount=3 * 10**18, start=EPOCH.replace(month=2))
+    holders = seed_requests(portal.database_url, 3, snapshot_id=snapshot_id, chain="evm", amount=7 * 10**17)
+    holders += seed_requests(portal.database_url, 2, snapshot_id=snapshot_id, chain="evm",
+                             destination=Web3.to_checksum_address(shared), amount=3 * 10**18,
+                             start=EPOCH.replace(month=2))
     assert approve_all(portal) == 5
     first, release1 = _release(portal, chain, tmp_path, capsys, 1)
     assert first.functions.merkleRoot().call() == bytes.fromhex(release1["merkle_root"][2:])
@@ -93,11 +111,25 @@ def test_every_entry_claims_exactly_its_amount_and_nothing_else_does(
     changed = dict(release1["claims"][0], amount=str(int(release1["claims"][0]["amount"]) + 1))
     with pytest.raises(REVERTED, match="Invalid proof"):
         chain.claim(first, changed)
+    txs = {}
     for claim in release1["claims"][1:]:  # index 0 waits: release 2's proof for index 0 is tried on it first
         before = chain.balance(claim["destination"])
-        chain.claim(first, claim)
+        txs[claim["index"]] = chain.claim(first, claim)
         assert chain.balance(claim["destination"]) - before == int(claim["amount"])
         assert first.functions.isClaimed(claim["index"]).call()
+
+    # The portal reads the claims from the chain: the holder's page says claimed, with the transaction.
+    report = sync(portal, chain)
+    assert (report.releases, report.claims, report.stale) == (1, 3, False)
+    for holder in holders:
+        held = holder_view(portal, holder)["release"]
+        assert held["claim_status_as_of"] is not None
+        if held["index"] == 0:
+            assert held["claimed_at"] is None and "Claim your tokens" in holder_page(portal, holder)
+        else:
+            assert held["claim_tx"] == txs[held["index"]]
+            assert "Claimed on " in holder_page(portal, holder) and txs[held["index"]] in holder_page(portal, holder)
+    assert sync(portal, chain).claims == 0  # a second pass finds nothing new
 
     seed_requests(portal.database_url, 1, snapshot_id=snapshot_id, chain="evm", start=EPOCH.replace(month=3))
     assert approve_all(portal) == 1
@@ -115,3 +147,37 @@ def test_every_entry_claims_exactly_its_amount_and_nothing_else_does(
         chain.claim(first, release1["claims"][0])
     chain.claim(second, claim2)
     assert chain.balance(claim2["destination"]) == int(claim2["amount"])
+    report = sync(portal, chain)
+    assert (report.releases, report.claims) == (2, 2)  # index 0 of release 1, and release 2's one
+
+
+def sync(portal: Portal, chain: Chain, reader=None) -> claim_sync.SyncReport:
+    """One pass of the portal's claim-status sync against the in-process chain."""
+    async def run_pass() -> claim_sync.SyncReport:
+        db = await Database.open(portal.database_url, size=1)
+        try:
+            ctx = UseCaseContext(db, SnapshotSet.open([], {}), Settings(database_url=portal.database_url))
+            return await claim_sync.sync_evm(ctx, reader or Web3ClaimReader(chain.w3))
+        finally:
+            await db.close()
+
+    return asyncio.run(run_pass())
+
+
+def test_a_node_that_is_down_leaves_the_status_stale_not_wrong(portal: Portal) -> None:
+    with psycopg.connect(portal.database_url, autocommit=True) as conn:
+        conn.execute("INSERT INTO releases (destination_chain, number, document, sha256, prev, entries_file, "
+                     "entries_sha256, tree, merkle_root, entry_count, total, decimals, distributor, signatures, "
+                     "root_version, published_by, published_at) VALUES ('evm', 1, '', 'x', '', '', '', 'uniswap', "
+                     "'0x', 1, 1, 0, '0x5FbDB2315678afecb367f032d93F642f64180aa3', '[]', 1, 'test', now())")
+    down = Web3ClaimReader.from_url("http://127.0.0.1:9", timeout_seconds=0.5)
+    down.retry_delay = 0.01
+    report = sync(portal, None, down)  # type: ignore[arg-type]
+    assert report.stale and report.rpc_calls == 2 and "eth_blockNumber" in (report.error or "")
+    with psycopg.connect(portal.database_url) as conn:
+        assert conn.execute("SELECT synced_at FROM releases").fetchone() == (None,)
+
+
+def test_ranges_are_at_most_ten_thousand_blocks() -> None:
+    assert claim_sync.ranges(0, 25_000) == [(0, 9_999), (10_000, 19_999), (20_000, 25_000)]
+    assert claim_sync.ranges(7, 7) == [(7, 7)] and claim_sync.ranges(8, 7) == []

@@ -38,3 +38,16 @@ def claim_command(release: HolderRelease, destination: str) -> str:
                 f"{destination} {release.amount} '{proof}' --rpc-url <your RPC URL> --interactive")
     return (f"new_claim on program {release.distributor} (airdrop_version {release.number}): "
             f"amount_unlocked {release.amount}, amount_locked 0, proof {proof}, signed by {destination}")
+
+
+def claimed_sentence(release: HolderRelease) -> str:
+    assert release.claimed_at is not None
+    return (f"Claimed on {release.claimed_at.strftime(_TIME)}: {amount_words(release)} went to your destination "
+            f"in transaction {release.claim_tx}.")
+
+
+def freshness(release: HolderRelease) -> str:
+    """How current the claim status is (a node that is down only makes it older)."""
+    if release.claim_status_as_of is None:
+        return "Whether this entry has been claimed has not been read from the chain yet."
+    return f"Claim status read from the chain at {release.claim_status_as_of.strftime(_TIME)}."

@@ -67,9 +67,11 @@ def _next_step(view: HolderView) -> dict[str, object]:
     """What the holder does next once approved: wait for a release, or claim from the one holding it."""
     if view.release is not None:
         held = view.release
-        return {"next_step": release_copy.claim_sentence(held),
-                "claim": ClaimView(release_copy.claim_sentence(held), json.dumps(held.proof, indent=1),
-                                   release_copy.claim_command(held, view.destination), held.merkle_root)}
+        words = release_copy.claimed_sentence(held) if held.claimed_at else release_copy.claim_sentence(held)
+        return {"next_step": words,
+                "claim": ClaimView(words, json.dumps(held.proof, indent=1),
+                                   release_copy.claim_command(held, view.destination), held.merkle_root,
+                                   claimed=held.claimed_at is not None, freshness=release_copy.freshness(held))}
     return {"next_step": release_copy.WAITING} if view.status == "approved" else {}
 
 

@@ -134,6 +134,8 @@ class ClaimView(msgspec.Struct, frozen=True):
     proof: str
     command: str
     merkle_root: str
+    claimed: bool = False
+    freshness: str = ""
 
 
 class StatusPage(msgspec.Struct, frozen=True):

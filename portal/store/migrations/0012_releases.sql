@@ -21,6 +21,8 @@ CREATE TABLE releases (
     root_version      integer NOT NULL,
     published_by      text NOT NULL,
     published_at      timestamptz NOT NULL,
+    synced_block      bigint,               -- claim status: the last block whose Claimed events were read
+    synced_at         timestamptz,          -- and when (staleness is shown when a node is down)
     PRIMARY KEY (destination_chain, number)
 );
 
@@ -32,6 +34,20 @@ CREATE TABLE release_requests (
     FOREIGN KEY (destination_chain, number) REFERENCES releases (destination_chain, number)
 );
 CREATE INDEX release_requests_release ON release_requests (destination_chain, number, entry_index);
+
+-- Claims read from the chain (the distributor's Claimed events): one row per claimed entry.
+CREATE TABLE release_claims (
+    destination_chain text NOT NULL,
+    number            integer NOT NULL,
+    entry_index       integer NOT NULL,
+    claimed_at        timestamptz NOT NULL,
+    claim_tx          text NOT NULL,
+    block_number      bigint NOT NULL,
+    PRIMARY KEY (destination_chain, number, entry_index),
+    FOREIGN KEY (destination_chain, number) REFERENCES releases (destination_chain, number)
+);
+-- The sync moves its cursor; nothing else of a published release ever changes.
+GRANT UPDATE (synced_block, synced_at) ON releases TO portal_app;
 
 -- The claim window: a challenge issued after the signed policy's claim_deadline, when the policy
 -- says late requests go to review, is marked so staff see the request it proves came late.

@@ -39,3 +39,22 @@ SELECT entries_file FROM releases WHERE destination_chain = %(chain)s AND number
 
 -- held_by --
 SELECT destination_chain, number, entry_index FROM release_requests WHERE request_id = %(request_id)s
+
+-- to_sync --
+SELECT destination_chain, number, distributor, synced_block, entry_count FROM releases
+WHERE destination_chain = %(chain)s AND distributor <> '' ORDER BY number
+
+-- insert_claim --
+INSERT INTO release_claims (destination_chain, number, entry_index, claimed_at, claim_tx, block_number)
+VALUES (%(chain)s, %(number)s, %(index)s, %(claimed_at)s, %(tx)s, %(block)s)
+ON CONFLICT DO NOTHING
+
+-- mark_synced --
+UPDATE releases SET synced_block = %(block)s, synced_at = %(at)s
+WHERE destination_chain = %(chain)s AND number = %(number)s
+
+-- claim_of --
+SELECT c.claimed_at, c.claim_tx, r.synced_at
+FROM releases r LEFT JOIN release_claims c
+  ON c.destination_chain = r.destination_chain AND c.number = r.number AND c.entry_index = %(index)s
+WHERE r.destination_chain = %(chain)s AND r.number = %(number)s

@@ -1,0 +1,100 @@
+"""What the claim-status sync asks an EVM node: the head, a distributor's ``Claimed`` events, block times.
+
+Why its own reader: these are log-range reads over possibly many blocks, unlike the proof verifiers'
+single calls (``portal.domain.proofs.chain``). Every call is bounded by the provider's timeout, tried
+twice (a node that drops one request is common and a retry is cheap), and reported to ``on_call``
+(the RPC latency histogram) each attempt; a node that is still down raises ``RpcUnavailableError``,
+which the sync turns into staleness, never into a wrong answer.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import NamedTuple, Protocol, TypeVar
+
+import sha3
+from web3 import Web3
+from web3.providers.base import BaseProvider
+
+from portal.errors import RpcUnavailableError
+
+T = TypeVar("T")
+OnCall = Callable[[str, float], None]
+#: ``event Claimed(uint256 index, address account, uint256 amount)`` of Uniswap's ``MerkleDistributor``.
+CLAIMED_TOPIC = "0x" + sha3.keccak_256(b"Claimed(uint256,address,uint256)").hexdigest()
+ATTEMPTS = 2
+RETRY_DELAY_SECONDS = 0.2
+
+
+class ClaimEvent(NamedTuple):
+    """One ``Claimed`` event: the entry's index, the transaction, its block."""
+
+    index: int
+    tx: str
+    block: int
+
+
+class ClaimReader(Protocol):
+    calls: int
+
+    def head(self) -> int: ...
+
+    def claimed(self, distributor: str, from_block: int, to_block: int) -> list[ClaimEvent]: ...
+
+    def block_time(self, block: int) -> int: ...
+
+
+def _ignore(method: str, seconds: float) -> None:
+    return None
+
+
+class Web3ClaimReader:
+    """``ClaimReader`` over web3.py; ``calls`` counts RPC requests (the benchmark reports them)."""
+
+    def __init__(self, w3: Web3, *, on_call: OnCall | None = None, retry_delay: float = RETRY_DELAY_SECONDS) -> None:
+        self.w3 = w3
+        self.on_call = on_call or _ignore
+        self.retry_delay = retry_delay
+        self.calls = 0
+
+    @classmethod
+    def from_url(cls, url: str, *, timeout_seconds: float, on_call: OnCall | None = None) -> Web3ClaimReader:
+        provider = Web3.HTTPProvider(url, request_kwargs={"timeout": timeout_seconds},
+                                     exception_retry_configuration=None)
+        return cls(Web3(provider), on_call=on_call)
+
+    @classmethod
+    def from_provider(cls, provider: BaseProvider, **kwargs: object) -> Web3ClaimReader:
+        return cls(Web3(provider), **kwargs)  # type: ignore[arg-type]
+
+    def _call(self, method: str, call: Callable[[], T]) -> T:
+        for attempt in range(ATTEMPTS):
+            started = time.perf_counter()
+            self.calls += 1
+            try:
+                return call()
+            except Exception as exc:
+                if attempt + 1 == ATTEMPTS:
+                    raise RpcUnavailableError(f"the EVM node did not answer {method} ({type(exc).__name__})") from exc
+                time.sleep(self.retry_delay)
+            finally:
+                self.on_call(method, time.perf_counter() - started)
+        raise AssertionError("unreachable")
+
+    def head(self) -> int:
+        return int(self._call("eth_blockNumber", lambda: self.w3.eth.block_number))
+
+    def claimed(self, distributor: str, from_block: int, to_block: int) -> list[ClaimEvent]:
+        logs = self._call("eth_getLogs", lambda: self.w3.eth.get_logs({
+            "address": Web3.to_checksum_address(distributor), "topics": [CLAIMED_TOPIC],
+            "fromBlock": from_block, "toBlock": to_block}))
+        events = []
+        for log in logs:
+            data = bytes(log["data"])
+            events.append(ClaimEvent(int.from_bytes(data[:32]), "0x" + bytes(log["transactionHash"]).hex(),
+                                     int(log["blockNumber"])))
+        return events
+
+    def block_time(self, block: int) -> int:
+        return int(self._call("eth_getBlockByNumber", lambda: self.w3.eth.get_block(block)["timestamp"]))
