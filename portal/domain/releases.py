@@ -15,7 +15,9 @@ frozen and signed (``policy.release``), and ``release_requests`` records which r
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import uuid
 from collections import OrderedDict
 
@@ -385,3 +387,47 @@ def uniswap_claims_json(stored: store.StoredRelease, entries_bytes: bytes) -> by
                               "proof": ["0x" + node.hex() for node in tree.proof(e.index)]} for e in entries}
     return msgspec.json.encode({"merkleRoot": stored.merkle_root, "tokenTotal": hex_amount(stored.total),
                                 "claims": claims})
+
+
+# -- staff: what was claimed -------------------------------------------------------------------------
+
+class ClaimTotals(msgspec.Struct, frozen=True):
+    """A release's released, claimed and unclaimed entries and amounts (base units), as of ``synced_at``."""
+
+    destination_chain: str
+    number: int
+    distributor: str
+    released_entries: int
+    released_amount: str
+    claimed_entries: int
+    claimed_amount: str
+    unclaimed_entries: int
+    unclaimed_amount: str
+    synced_at: dt.datetime | None
+
+
+UNCLAIMED_CSV_HEADER = ["index", "destination", "amount", "snapshot_addresses", "proof"]
+
+
+async def claim_totals(conn: Connection, chain: str, number: int) -> tuple[ClaimTotals, list[ServedEntry]]:
+    """The totals and the unclaimed entries (with proofs: what staff send a holder who asks)."""
+    stored = await one(conn, chain, number)
+    entries, tree = await _tree_of(conn, stored)
+    claimed = await store.claimed_indices(conn, chain, number)
+    claimed_amount = sum(int(e.amount) for e in entries if e.index in claimed)
+    unclaimed = [ServedEntry(e.index, e.destination, e.amount, ["0x" + n.hex() for n in tree.proof(e.index)],
+                             e.sources) for e in entries if e.index not in claimed]
+    totals = ClaimTotals(chain, number, stored.distributor, len(entries), str(stored.total), len(claimed),
+                         str(claimed_amount), len(unclaimed), str(stored.total - claimed_amount),
+                         await store.synced_at(conn, chain, number))
+    return totals, unclaimed
+
+
+def unclaimed_csv(unclaimed: list[ServedEntry]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(UNCLAIMED_CSV_HEADER)
+    for entry in unclaimed:
+        writer.writerow([entry.index, entry.destination, entry.amount,
+                         ":".join(s.snapshot_address for s in entry.sources), ":".join(entry.proof)])
+    return out.getvalue()

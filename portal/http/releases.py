@@ -124,4 +124,23 @@ async def release_file(
     return _immutable(request, releases.signature_file(stored), "application/json", stored.sha256[:48] + "-sig")
 
 
-ROUTES = [publish_release, list_releases, get_release, release_file]
+@get("/v1/releases/{chain:str}/{number:int}/claims", operation_id="getReleaseClaims", tags=["staff"],
+     guards=[require_role("reviewer")],
+     summary=("Released, claimed and unclaimed entries and amounts of a release, as of the last claim-status "
+              "pass; `format=csv` lists the unclaimed entries with their proofs"),
+     responses=problem_responses(400, 401, 403, 404))
+async def get_release_claims(
+    ctx: Ctx,
+    chain: Annotated[Chain, Parameter(description="destination chain")],
+    number: int = Parameter(description="release number (1, 2, ...)", ge=1, le=999_999_999),
+    format: Annotated[Literal["json", "csv"], Parameter(description="json (default) or csv")] = "json",
+) -> Response[releases.ClaimTotals]:
+    async with ctx.db.transaction() as conn:
+        totals, unclaimed = await releases.claim_totals(conn, chain, number)
+    if format == "csv":
+        return Response(releases.unclaimed_csv(unclaimed), media_type="text/csv",  # type: ignore[arg-type]
+                        headers={"Content-Disposition": f'attachment; filename="unclaimed-{chain}-{number}.csv"'})
+    return Response(totals)
+
+
+ROUTES = [publish_release, list_releases, get_release, release_file, get_release_claims]

@@ -180,3 +180,14 @@ async def claim_of(conn: Connection, chain: str, number: int, index: int) -> Cla
     row = await (await conn.execute(QUERIES["claim_of"], {"chain": chain, "number": number, "index": index}
                                     )).fetchone()
     return ClaimStatus(row["claimed_at"], row["claim_tx"], row["synced_at"]) if row else ClaimStatus(None, None, None)
+
+
+async def claimed_indices(conn: Connection, chain: str, number: int) -> set[int]:
+    cursor = conn.cursor(row_factory=tuple_row)
+    await cursor.execute(QUERIES["claimed_indices"], {"chain": chain, "number": number})
+    return {index for (index,) in await cursor.fetchall()}
+
+
+async def synced_at(conn: Connection, chain: str, number: int) -> dt.datetime | None:
+    row = await (await conn.execute(QUERIES["synced_at"], {"chain": chain, "number": number})).fetchone()
+    return row["synced_at"] if row else None

@@ -10,6 +10,8 @@ holder claims with the published proof and receives exactly its amount.
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import json
 from pathlib import Path
 
@@ -27,7 +29,7 @@ from portal.domain.eligibility import SnapshotSet
 from portal.settings import Settings
 from portal.store.database import Database
 from tests.integration.policy_live import OLD, Portal, portal
-from tests.integration.staff_helpers import EPOCH, seed_requests
+from tests.integration.staff_helpers import EPOCH, create_key, seed_requests
 from tests.integration.test_releases import (
     approve_all,
     evm_snapshot,
@@ -130,6 +132,16 @@ def test_every_entry_claims_exactly_its_amount_and_nothing_else_does(
             assert held["claim_tx"] == txs[held["index"]]
             assert "Claimed on " in holder_page(portal, holder) and txs[held["index"]] in holder_page(portal, holder)
     assert sync(portal, chain).claims == 0  # a second pass finds nothing new
+    staff = {"Authorization": f"Bearer {create_key(portal.database_url, 'rita', 'reviewer')}"}
+    totals = httpx.get(portal.base + "/v1/releases/evm/1/claims", headers=staff).json()
+    unclaimed_amount = int(release1["claims"][0]["amount"])
+    assert (totals["released_entries"], totals["claimed_entries"], totals["unclaimed_entries"]) == (4, 3, 1)
+    assert int(totals["unclaimed_amount"]) == unclaimed_amount and totals["synced_at"] is not None
+    assert int(totals["claimed_amount"]) + unclaimed_amount == int(release1["total"])
+    rows = list(csv.reader(io.StringIO(httpx.get(portal.base + "/v1/releases/evm/1/claims",
+                                                 params={"format": "csv"}, headers=staff).text)))
+    assert rows[0][:3] == ["index", "destination", "amount"] and [r[0] for r in rows[1:]] == ["0"]
+    assert httpx.get(portal.base + "/v1/releases/evm/1/claims").status_code == 401
 
     seed_requests(portal.database_url, 1, snapshot_id=snapshot_id, chain="evm", start=EPOCH.replace(month=3))
     assert approve_all(portal) == 1

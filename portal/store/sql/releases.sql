@@ -58,3 +58,9 @@ SELECT c.claimed_at, c.claim_tx, r.synced_at
 FROM releases r LEFT JOIN release_claims c
   ON c.destination_chain = r.destination_chain AND c.number = r.number AND c.entry_index = %(index)s
 WHERE r.destination_chain = %(chain)s AND r.number = %(number)s
+
+-- claimed_indices --
+SELECT entry_index FROM release_claims WHERE destination_chain = %(chain)s AND number = %(number)s
+
+-- synced_at --
+SELECT synced_at FROM releases WHERE destination_chain = %(chain)s AND number = %(number)s
