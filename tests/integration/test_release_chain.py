@@ -193,3 +193,4 @@ def test_a_node_that_is_down_leaves_the_status_stale_not_wrong(portal: Portal) -
 def test_ranges_are_at_most_ten_thousand_blocks() -> None:
     assert claim_sync.ranges(0, 25_000) == [(0, 9_999), (10_000, 19_999), (20_000, 25_000)]
     assert claim_sync.ranges(7, 7) == [(7, 7)] and claim_sync.ranges(8, 7) == []
+
