@@ -61,10 +61,7 @@ async def sync_evm(ctx: UseCaseContext, reader: ClaimReader) -> SyncReport:
             start = ctx.settings.claim_sync_from_block if release.synced_block is None else release.synced_block + 1
             for low, high in ranges(start, head):
                 events = await asyncio.to_thread(reader.claimed, release.distributor, low, high)
-                times: dict[int, int] = {}
-                for event in events:
-                    if event.block not in times:
-                        times[event.block] = await asyncio.to_thread(reader.block_time, event.block)
+                times = await asyncio.to_thread(reader.block_times, sorted({e.block for e in events}))
                 claims = [store.ClaimRow(e.index, dt.datetime.fromtimestamp(times[e.block], dt.UTC), e.tx, e.block)
                           for e in events if 0 <= e.index < release.entry_count]
                 async with ctx.db.transaction() as conn:
