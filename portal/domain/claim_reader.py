@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import NamedTuple, Protocol, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 import sha3
 from web3 import Web3
@@ -88,10 +88,22 @@ class Web3ClaimReader:
     def head(self) -> int:
         return int(self._call("eth_blockNumber", lambda: self.w3.eth.block_number))
 
+    def _raw(self, method: str, params: list) -> Any:
+        """One JSON-RPC call without web3's result formatting (a third of the cost for 10,000 logs)."""
+        answer = self.w3.provider.make_request(method, params)  # type: ignore[arg-type]
+        if "error" in answer:
+            raise RuntimeError(f"{method}: {answer['error']}")
+        return answer["result"]
+
     def claimed(self, distributor: str, from_block: int, to_block: int) -> list[ClaimEvent]:
+        query = {"address": Web3.to_checksum_address(distributor), "topics": [CLAIMED_TOPIC],
+                 "fromBlock": hex(from_block), "toBlock": hex(to_block)}
+        if self.batches:  # over HTTP: raw JSON, hex strings parsed here
+            logs = self._call("eth_getLogs", lambda: self._raw("eth_getLogs", [query]))
+            return [ClaimEvent(int(log["data"][2:66], 16), log["transactionHash"], int(log["blockNumber"], 16))
+                    for log in logs]
         logs = self._call("eth_getLogs", lambda: self.w3.eth.get_logs({
-            "address": Web3.to_checksum_address(distributor), "topics": [CLAIMED_TOPIC],
-            "fromBlock": from_block, "toBlock": to_block}))
+            "address": query["address"], "topics": [CLAIMED_TOPIC], "fromBlock": from_block, "toBlock": to_block}))
         events = []
         for log in logs:
             data = bytes(log["data"])
@@ -112,11 +124,12 @@ class Web3ClaimReader:
             chunk = blocks[start:start + BLOCK_BATCH]
 
             def ask(chunk: list[int] = chunk) -> list:
-                with self.w3.batch_requests() as batch:
-                    for block in chunk:
-                        batch.add(self.w3.eth.get_block(block))
-                    return batch.execute()
+                answers = self.w3.provider.make_batch_request(  # type: ignore[attr-defined]
+                    [("eth_getBlockByNumber", [hex(block), False]) for block in chunk])
+                if not isinstance(answers, list) or any("error" in answer for answer in answers):
+                    raise RuntimeError(f"eth_getBlockByNumber batch: {answers}")
+                return sorted(answers, key=lambda answer: answer["id"])  # answers may come in any order
 
             for block, answer in zip(chunk, self._call("eth_getBlockByNumber", ask), strict=True):
-                times[block] = int(answer["timestamp"])
+                times[block] = int(answer["result"]["timestamp"], 16)
         return times
