@@ -342,18 +342,17 @@ class HolderRelease(msgspec.Struct, frozen=True):
 
 
 async def for_request(conn: Connection, request_id: uuid.UUID) -> HolderRelease | None:
-    """The published release holding ``request_id``, as its holder sees it, or None."""
-    held = await store.held_by(conn, request_id)
+    """The published release holding ``request_id``, as its holder sees it, or None (one query; the
+    tree comes from the cache, or from the entries file the first time)."""
+    held = await store.holder_release(conn, request_id)
     if held is None:
         return None
-    chain, number, index = held
-    stored = await one(conn, chain, number)
-    entries, tree = await _tree_of(conn, stored)
-    entry = entries[index]
-    status = await store.claim_of(conn, chain, number, index)
-    return HolderRelease(chain, number, index, entry.amount, stored.decimals,
-                         ["0x" + node.hex() for node in tree.proof(index)], stored.merkle_root, stored.distributor,
-                         stored.claim_deadline, status.claimed_at, status.claim_tx, status.synced_at)
+    entries, tree = _TREES.get(held.sha256) or await _tree_of(conn, await one(conn, held.destination_chain,
+                                                                                held.number))
+    index = held.entry_index
+    return HolderRelease(held.destination_chain, held.number, index, entries[index].amount, held.decimals,
+                         ["0x" + node.hex() for node in tree.proof(index)], held.merkle_root, held.distributor,
+                         held.claim_deadline, held.claimed_at, held.claim_tx, held.synced_at)
 
 
 def detail(stored: store.StoredRelease, entries_bytes: bytes) -> ReleaseDetail:

@@ -130,12 +130,6 @@ async def entries_file(conn: Connection, chain: str, number: int) -> bytes | Non
     return bytes(row["entries_file"]) if row else None
 
 
-async def held_by(conn: Connection, request_id: uuid.UUID) -> tuple[str, int, int] | None:
-    """``(destination_chain, number, entry_index)`` of the release holding the request, or None."""
-    cursor = conn.cursor(row_factory=tuple_row)
-    await cursor.execute(QUERIES["held_by"], {"request_id": request_id})
-    return await cursor.fetchone()
-
 
 class ToSync(msgspec.Struct, frozen=True):
     destination_chain: str
@@ -151,11 +145,6 @@ class ClaimRow(msgspec.Struct, frozen=True):
     tx: str
     block: int
 
-
-class ClaimStatus(msgspec.Struct, frozen=True):
-    claimed_at: dt.datetime | None
-    claim_tx: str | None
-    synced_at: dt.datetime | None
 
 
 async def to_sync(conn: Connection, chain: str) -> list[ToSync]:
@@ -176,11 +165,6 @@ async def mark_synced(conn: Connection, chain: str, number: int, block: int, at:
     await conn.execute(QUERIES["mark_synced"], {"chain": chain, "number": number, "block": block, "at": at})
 
 
-async def claim_of(conn: Connection, chain: str, number: int, index: int) -> ClaimStatus:
-    row = await (await conn.execute(QUERIES["claim_of"], {"chain": chain, "number": number, "index": index}
-                                    )).fetchone()
-    return ClaimStatus(row["claimed_at"], row["claim_tx"], row["synced_at"]) if row else ClaimStatus(None, None, None)
-
 
 async def claimed_indices(conn: Connection, chain: str, number: int) -> set[int]:
     cursor = conn.cursor(row_factory=tuple_row)
@@ -191,3 +175,25 @@ async def claimed_indices(conn: Connection, chain: str, number: int) -> set[int]
 async def synced_at(conn: Connection, chain: str, number: int) -> dt.datetime | None:
     row = await (await conn.execute(QUERIES["synced_at"], {"chain": chain, "number": number})).fetchone()
     return row["synced_at"] if row else None
+
+
+class HeldRequest(msgspec.Struct, frozen=True):
+    """The release holding one request and that entry's claim status, in one read (the holder's page)."""
+
+    destination_chain: str
+    number: int
+    entry_index: int
+    sha256: str
+    tree: str
+    merkle_root: str
+    distributor: str
+    decimals: int
+    claim_deadline: dt.datetime | None
+    synced_at: dt.datetime | None
+    claimed_at: dt.datetime | None
+    claim_tx: str | None
+
+
+async def holder_release(conn: Connection, request_id: uuid.UUID) -> HeldRequest | None:
+    row = await (await conn.execute(QUERIES["holder_release"], {"request_id": request_id})).fetchone()
+    return msgspec.convert(row, HeldRequest) if row else None

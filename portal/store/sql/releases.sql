@@ -37,9 +37,6 @@ FROM releases WHERE destination_chain = %(chain)s AND number = %(number)s
 -- entries_file --
 SELECT entries_file FROM releases WHERE destination_chain = %(chain)s AND number = %(number)s
 
--- held_by --
-SELECT destination_chain, number, entry_index FROM release_requests WHERE request_id = %(request_id)s
-
 -- to_sync --
 SELECT destination_chain, number, distributor, synced_block, entry_count FROM releases
 WHERE destination_chain = %(chain)s AND distributor <> '' ORDER BY number
@@ -53,14 +50,17 @@ ON CONFLICT DO NOTHING
 UPDATE releases SET synced_block = %(block)s, synced_at = %(at)s
 WHERE destination_chain = %(chain)s AND number = %(number)s
 
--- claim_of --
-SELECT c.claimed_at, c.claim_tx, r.synced_at
-FROM releases r LEFT JOIN release_claims c
-  ON c.destination_chain = r.destination_chain AND c.number = r.number AND c.entry_index = %(index)s
-WHERE r.destination_chain = %(chain)s AND r.number = %(number)s
-
 -- claimed_indices --
 SELECT entry_index FROM release_claims WHERE destination_chain = %(chain)s AND number = %(number)s
 
 -- synced_at --
 SELECT synced_at FROM releases WHERE destination_chain = %(chain)s AND number = %(number)s
+
+-- holder_release --
+SELECT rr.destination_chain, rr.number, rr.entry_index, r.sha256, r.tree, r.merkle_root, r.distributor, r.decimals,
+       r.claim_deadline, r.synced_at, c.claimed_at, c.claim_tx
+FROM release_requests rr
+JOIN releases r ON r.destination_chain = rr.destination_chain AND r.number = rr.number
+LEFT JOIN release_claims c
+  ON c.destination_chain = rr.destination_chain AND c.number = rr.number AND c.entry_index = rr.entry_index
+WHERE rr.request_id = %(request_id)s
