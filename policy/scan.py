@@ -188,13 +188,28 @@ def _walk(children: list[Token]) -> list[tuple[str, str | None]]:
     return found
 
 
+# ``[shown](target)`` as chat clients render it: Discord and Telegram make a masked link of it even
+# where CommonMark sees code (a line indented by a tab or four spaces), so a code block is no hiding place.
+_MASKED_LINK = re.compile(r"\[((?:[^\[\]\n]|\[[^\[\]\n]{0,500}\]){1,500})\]\(\s*<?([^\s()<>]{1,2048})>?\s*\)")
+
+
+def _code_links(code: str) -> list[tuple[str, str | None]]:
+    """Masked links and HTML anchors in code, as a chat client or an HTML renderer would show them, then
+    the bare URLs outside them."""
+    found: list[tuple[str, str | None]] = [(m.group(2), m.group(1)) for m in _MASKED_LINK.finditer(code)]
+    found.extend((href, shown) for href, shown in _html_links(code) if shown is not None)
+    inside = {part.strip() for pair in found for part in pair if part}   # a paired URL is judged with its pair
+    found.extend((url, None) for url in _bare_urls(_MASKED_LINK.sub(" ", code)) if url not in inside)
+    return found
+
+
 def _pairs(text: str) -> list[tuple[str, str | None]]:
     found: list[tuple[str, str | None]] = []
     for token in _markdown.parse(text):
         if token.type == "inline" and token.children:
             found.extend(_walk(token.children))
         elif token.type in ("fence", "code_block"):
-            found.extend((url, None) for url in _bare_urls(token.content))
+            found.extend(_code_links(token.content))
         elif token.type == "html_block":
             found.extend(_html_links(token.content))
     return found

@@ -7,6 +7,7 @@ tests make) share nothing but the Prometheus registry, which is process-wide by 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -14,7 +15,6 @@ from collections.abc import AsyncIterator
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.plugins.prometheus import PrometheusConfig
 
 from portal.domain import audit as audit_domain
@@ -25,6 +25,7 @@ from portal.domain.eligibility import SnapshotSet
 from portal.domain.jwt_auth import HttpxJwksFetcher, JwtVerifier
 from portal.domain.proofs.chain import EvmChain, Web3Chain
 from portal.domain.proofs.solana_onchain import RpcSolanaChain, SolanaChain
+from portal.errors import PortalError
 from portal.http import (
     allowlist,
     audit,
@@ -43,6 +44,7 @@ from portal.http import (
 )
 from portal.http.allow import complete_allow
 from portal.http.auth import provide_staff
+from portal.http.background import running
 from portal.http.claim_status import claim_syncer
 from portal.http.deps import provide_ctx
 from portal.http.fast.request_metrics import RouteMetricsMiddleware
@@ -55,6 +57,9 @@ from portal.http.problems import problem_details_plugin
 from portal.runtime import Clock, Runtime, utc_now
 from portal.settings import Settings
 from portal.store.database import POOL_TIMEOUT_SECONDS, Database, app_role_url
+from portal.store.limits import WINDOW_SECONDS, MemoryLimiter, PostgresLimiter
+
+logger = logging.getLogger("portal")
 
 ROUTE_HANDLERS = [
     health.health,
@@ -111,9 +116,10 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, evm_chain: EvmChai
         jwt_verifier = JwtVerifier(settings.jwt_issuers, jwks_fetcher, now=lambda: clock().timestamp())
         db = await Database.open(app_url, size=settings.db_pool_size, timeout=POOL_TIMEOUT_SECONDS,
                                  audit_chain_key=audit_key.chain_key)
+        limiter = MemoryLimiter() if settings.rate_limit_backend == "memory" else PostgresLimiter(db)
         runtime = Runtime(settings=settings, db=db, snapshots=snapshot_set, audit_key=audit_key, clock=clock,
                           jwt_verifier=jwt_verifier, policy_root=policy_root, evm_chain=chain,
-                          solana_chain=solana_chain)
+                          solana_chain=solana_chain, limiter=limiter)
         runtime.readiness_checks.append(("policy", lambda: policy_domain.readiness(db, clock())))
         app.state.runtime = runtime
         try:
@@ -129,7 +135,8 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, evm_chain: EvmChai
     templates = templating.environment()
     return Litestar(
         route_handlers=[*ROUTE_HANDLERS, MetricsController],
-        lifespan=[lifespan, banner_refresher, queue_gauges, audit.checkpointer, claim_syncer],
+        lifespan=[lifespan, banner_refresher, queue_gauges, audit.checkpointer, limit_sweeper, replica_warnings,
+                  claim_syncer],
         on_startup=[lambda app: tighten(app.openapi_schema)],   # /schema serves what openapi.yaml says
         dependencies={"staff": Provide(provide_staff, sync_to_thread=False),
                       "ctx": Provide(provide_ctx, sync_to_thread=False)},
@@ -147,12 +154,42 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, evm_chain: EvmChai
 
 
 def rate_limits(settings: Settings) -> list:
-    """Per-client limits on the POST routes holders use (Litestar's middleware); 0 turns them off.
+    """Per-client limits on the POST routes holders use; 0 turns them off.
 
-    The counters live in the app's default in-memory store, so each worker counts on its own; behind
-    several replicas, put a shared store in front or divide the limit.
+    Counted in PostgreSQL by default (``portal.store.limits``), so every process and host on the
+    database shares one count per client: N replicas admit what one would.
     """
     if settings.rate_limit_per_minute == 0:
         return []
-    config = RateLimitConfig(rate_limit=("minute", settings.rate_limit_per_minute))
-    return [throttled_posts(config, holders.RATE_LIMITED_PATHS | pages.RATE_LIMITED_PATHS)]
+    return [throttled_posts("holders", settings.rate_limit_per_minute,
+                            holders.RATE_LIMITED_PATHS | pages.RATE_LIMITED_PATHS)]
+
+
+async def _sweep_forever(runtime: Runtime) -> None:
+    while True:
+        await asyncio.sleep(WINDOW_SECONDS)
+        try:
+            await runtime.limiter.sweep()  # type: ignore[union-attr]
+        except PortalError as exc:  # the database is down: the next round tries again
+            logger.warning("rate-limit windows not swept: %s", exc.detail)
+
+
+@contextlib.asynccontextmanager
+async def limit_sweeper(app: Litestar) -> AsyncIterator[None]:
+    """Deletes ended rate-limit windows once a minute (every replica does; the DELETE is idempotent)."""
+    async with running(_sweep_forever(app.state.runtime), "portal-limit-sweeper"):
+        yield
+
+
+@contextlib.asynccontextmanager
+async def replica_warnings(app: Litestar) -> AsyncIterator[None]:
+    """Says at start what will not hold across processes with this configuration."""
+    settings: Settings = app.state.runtime.settings
+    if settings.csrf_secret is None:
+        logger.warning("PORTAL_CSRF_SECRET is not set: this process made its own, so a console form or session "
+                       "token made by one worker or replica is refused by another (403 csrf_failed); set the same "
+                       "secret on every host")
+    if settings.rate_limit_backend == "memory":
+        logger.warning("PORTAL_RATE_LIMIT_BACKEND=memory: each process counts on its own, so N workers or replicas "
+                       "admit N times the limits")
+    yield

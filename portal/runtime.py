@@ -18,6 +18,7 @@ from portal.domain.proofs.solana_onchain import SolanaChain
 from portal.domain.readiness import ReadinessCheck
 from portal.settings import Settings
 from portal.store.database import Database
+from portal.store.limits import Limiter
 
 __all__ = ["Clock", "Runtime", "utc_now"]
 
@@ -38,6 +39,7 @@ class Runtime:
     policy_root: Anchor | None = None  # PORTAL_POLICY_ROOT: where the served root history starts
     evm_chain: EvmChain | None = None
     solana_chain: SolanaChain | None = None
+    limiter: Limiter | None = None  # the rate limits' counters (``portal.http.fast.throttle``)
     ctx: UseCaseContext = field(init=False)
 
     def __post_init__(self) -> None:

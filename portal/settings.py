@@ -6,9 +6,13 @@ Invariant: a ``Settings`` value is always valid. ``from_env`` either returns one
 
 from __future__ import annotations
 
+import hashlib
+import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 import msgspec
 
@@ -75,6 +79,8 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     staff_session_absolute_seconds: Annotated[int, msgspec.Meta(ge=300, le=7 * 86_400)] = 12 * 3600
     staff_sign_in_per_minute: NonNegativeInt = 10
     csrf_secret: Annotated[str, msgspec.Meta(min_length=32)] | None = None
+    trusted_proxies: tuple[str, ...] = ()
+    rate_limit_backend: Literal["postgres", "memory"] = "postgres"
     claim_sync_seconds: Annotated[int, msgspec.Meta(ge=0, le=86_400)] = 60
     claim_sync_from_block: NonNegativeInt = 0
 
@@ -89,15 +95,24 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         return self.audit_key_file or os.path.join(self.data_dir, "audit.key")
 
     @property
-    def audit_checkpoint_path(self) -> str | None:
-        """Where checkpoints go: the configured file; with the embedded database, one in its data dir.
+    def audit_checkpoint_path(self) -> str:
+        """Where checkpoints go: the configured file, else one in the data dir.
 
-        A configured ``DATABASE_URL`` gets no default: the file belongs to one database, and a shared
-        data dir must not mix the checkpoints of several.
+        Every deployment gets one (issue 24: without a file nothing anchors the chain, and a cut tail
+        goes unseen). The embedded database's is ``audit-checkpoints.jsonl``; a ``DATABASE_URL``'s is
+        named after the database's host, port and name, so a data dir shared by several databases
+        never mixes their checkpoints. The app warns at start that such a file must be mirrored off
+        the host (``portal.http.audit``).
         """
         if self.audit_checkpoint_file:
             return self.audit_checkpoint_file
-        return os.path.join(self.data_dir, "audit-checkpoints.jsonl") if self.database_url is None else None
+        if self.database_url is None:
+            return os.path.join(self.data_dir, "audit-checkpoints.jsonl")
+        parts = urlsplit(self.database_url)
+        where = f"{parts.hostname or ''}:{parts.port or ''}/{parts.path.lstrip('/')}?{parts.query}"
+        name = re.sub(r"[^A-Za-z0-9_.-]", "_", parts.path.lstrip("/"))[:40] or "db"
+        digest = hashlib.sha256(where.encode()).hexdigest()[:10]
+        return os.path.join(self.data_dir, f"audit-checkpoints-{name}-{digest}.jsonl")
 
     @property
     def public_host(self) -> str:
@@ -146,6 +161,8 @@ ENV: dict[str, str] = {
     "staff_session_absolute_seconds": "PORTAL_STAFF_SESSION_ABSOLUTE_SECONDS",
     "staff_sign_in_per_minute": "PORTAL_STAFF_SIGN_IN_PER_MINUTE",
     "csrf_secret": "PORTAL_CSRF_SECRET",
+    "trusted_proxies": "PORTAL_TRUSTED_PROXIES",
+    "rate_limit_backend": "PORTAL_RATE_LIMIT_BACKEND",
     "claim_sync_seconds": "PORTAL_CLAIM_SYNC_SECONDS",
     "claim_sync_from_block": "PORTAL_CLAIM_SYNC_FROM_BLOCK",
 }
@@ -155,6 +172,8 @@ def _raw_value(field: str, text: str) -> object:
     """Turn one variable's text into what ``msgspec.convert`` expects for its field."""
     if field == "snapshots":
         return [part for part in text.replace(os.pathsep, ",").split(",") if part.strip()]
+    if field == "trusted_proxies":
+        return [part.strip() for part in text.split(",") if part.strip()]
     if field == "destination_chains":
         return list(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
     if field == "jwt_issuers":
@@ -182,6 +201,11 @@ def from_env(environ: Mapping[str, str] | None = None) -> Settings:
         raise SettingsError(ENV["public_url"], "must be printable ASCII (write an IDN host in punycode, xn--...)")
     if settings.solana_rpc_url is not None and not settings.solana_rpc_url.startswith(("http://", "https://")):
         raise SettingsError(ENV["solana_rpc_url"], "must start with http:// or https://")
+    for cidr in settings.trusted_proxies:
+        try:
+            ipaddress.ip_network(cidr, strict=False)
+        except ValueError:
+            raise SettingsError(ENV["trusted_proxies"], f"{cidr!r} is not an IP address or CIDR") from None
     for field in ("database_url", "app_database_url"):
         url = getattr(settings, field)
         if url is not None and not url.startswith(("postgresql://", "postgres://")):

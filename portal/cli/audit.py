@@ -5,7 +5,10 @@
 configured checkpoint file). Exit 0 with ``{"ok": true, "events": N, "checkpoint": {seq, at}}``; exit 1
 with ``first_bad_seq`` and ``reason`` when an event was edited, removed, inserted or cut from the end
 (the trigger refuses that, but a superuser can bypass the trigger: the keyed chain and the checkpoints
-are what catch it); exit 2 with one line when the database is unreachable or not migrated.
+are what catch it), when no checkpoint anchors the chain (``--allow-unanchored``: a fresh database),
+or when events past the newest checkpoint are older than the checkpointer's bound plus ``--grace``
+(the checkpointer stopped, or the tail was cut and no checkpoint followed); exit 2 with one line
+when the database is unreachable or not migrated.
 ``checkpoint`` signs the current head now (after checking the events since the last checkpoint);
 ``public-key`` prints the ed25519 key mirrors pin.
 """
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -26,6 +30,11 @@ from portal.errors import AuditChainBrokenError, PortalError
 from portal.settings import Settings, from_env
 from portal.store.database import Database
 
+# Events past the newest checkpoint may be this much older than the checkpointer's bound before
+# verify fails: room for a slow disk, a restart, a clock step. An operator's mirror lagging by
+# minutes passes a larger --grace.
+DEFAULT_GRACE_SECONDS = 30.0
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("audit", help="the keyed, checkpointed audit log")
@@ -36,6 +45,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="checkpoint file or /v1/audit/checkpoints URL (repeatable; default "
                              "$PORTAL_AUDIT_CHECKPOINT_FILE)")
     verify.add_argument("--public-key", help="pin the checkpoint signer (hex ed25519; default the audit key's)")
+    verify.add_argument("--allow-unanchored", action="store_true",
+                        help="a fresh database: no checkpoint yet is not a failure")
+    verify.add_argument("--grace", type=float, default=DEFAULT_GRACE_SECONDS, metavar="SECONDS",
+                        help="events not covered by a checkpoint fail once older than the checkpointer's bound "
+                             f"({audit_checkpoints.CHECKPOINT_BOUND_SECONDS:g} s) plus this (default %(default)g)")
     verify.set_defaults(func=run_verify)
     checkpoint = commands.add_parser("checkpoint", help="sign the current head and append it to the checkpoint file")
     checkpoint.set_defaults(func=run_checkpoint)
@@ -52,9 +66,14 @@ def _sources(args: argparse.Namespace, settings: Settings) -> list[str]:
 def run_verify(args: argparse.Namespace) -> int:
     settings = from_env()
     sources = _sources(args, settings)
+    allow_unanchored = bool(getattr(args, "allow_unanchored", False))
+    grace = float(getattr(args, "grace", DEFAULT_GRACE_SECONDS))
+    stale_before = utc_now() - dt.timedelta(seconds=audit_checkpoints.CHECKPOINT_BOUND_SECONDS + grace)
     try:
         with database_url(settings.data_dir, settings.database_url) as url:
-            result = verify_url(url, settings, sources, getattr(args, "public_key", None))
+            result = verify_url(url, settings, sources, getattr(args, "public_key", None),
+                                require_anchor=not allow_unanchored,
+                                stale_before=stale_before)
     except AuditChainBrokenError as exc:  # a checkpoint source that is not a list of checkpoints
         say(exc.detail)
         return 1
@@ -66,7 +85,8 @@ def run_verify(args: argparse.Namespace) -> int:
         say("warning: no checkpoints to hold the chain to, so a cut tail cannot be seen "
             "(set PORTAL_AUDIT_CHECKPOINT_FILE or pass --checkpoints)")
     if not result["ok"]:
-        say(f"audit chain broken at seq {result['first_bad_seq']}: {result['reason']}")
+        where = f" at seq {result['first_bad_seq']}" if result.get("first_bad_seq") is not None else ""
+        say(f"audit chain broken{where}: {result['reason']}")
         return 1
     return 0
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import msgspec
 
 from portal.cli.db import database_url
+from portal.cli.output import say
 from portal.cli.uvicorn_bounded import uvicorn_options
 from portal.domain import audit as audit_domain
 from portal.settings import ENV, Settings, from_env
@@ -65,16 +66,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run_serve(args: argparse.Namespace) -> int:
     settings = from_env()
     before, after = raise_open_file_limit()
-    print(f"portal: open-file limit {after}" + (f" (raised from {before})" if after != before else ""),
-          file=sys.stderr)
+    say(f"open-file limit {after}" + (f" (raised from {before})" if after != before else ""))
     stop_on_sigterm()
     if args.workers < 1:
-        print("portal: --workers must be at least 1", file=sys.stderr)
+        say("--workers must be at least 1")
         return 2
     snapshot_paths = [str(Path(path).resolve()) for path in args.snapshot or settings.snapshots]
     for path in snapshot_paths:
         if not Path(path).is_file():
-            print(f"portal: snapshot {path}: no such file", file=sys.stderr)
+            say(f"snapshot {path}: no such file")
             return 2
     if not os.environ.get(ENV["public_url"]):
         # Messages and policy links name the address the service is really reachable at.
@@ -85,24 +85,23 @@ def run_serve(args: argparse.Namespace) -> int:
     try:  # the demo and real data stay apart: its own database and root, never a real data dir
         settings = check_data_dir(settings, demo=args.demo)
     except DemoRefusedError as exc:
-        print(f"portal: {exc}", file=sys.stderr)
+        say(str(exc))
         return 2
     with database_url(settings.data_dir, settings.database_url, supervise=log) as url:
         migrate(url)
         app_url = settings.app_database_url or app_role_url(url)
         problem = app_role_problem(app_url)
         if problem and problem.startswith("cannot connect"):
-            print(f"portal: {problem}; set {ENV['app_database_url']} (see README, Operations)", file=sys.stderr)
+            say(f"{problem}; set {ENV['app_database_url']} (see README, Operations)")
             return 2
         if problem:
-            print(f"portal: WARNING: {problem}", file=sys.stderr)
+            say(f"WARNING: {problem}")
         if args.demo:
             from portal.demo.demo_policy import start_demo
 
             snapshot_paths += start_demo(url, settings)
         if not snapshot_paths:
-            print("portal: no snapshot to serve: pass --snapshot PATH, set PORTAL_SNAPSHOTS, or use --demo",
-                  file=sys.stderr)
+            say("no snapshot to serve: pass --snapshot PATH, set PORTAL_SNAPSHOTS, or use --demo")
             return 2
         if settings.database_url is None:
             # Workers see the embedded server's URL as DATABASE_URL; the audit files stay the data dir's.

@@ -150,9 +150,13 @@ def uvicorn_options(settings: Settings, *, workers: int) -> dict[str, Any]:
 
     No ``limit_concurrency``: uvicorn counts open connections against it, so an idle flood would
     turn every real request into a 503; ``HeadDeadlineProtocol`` bounds the connections instead.
-    The event loop: see ``run_server``.
+    The event loop: see ``run_server``. ``proxy_headers=False``: uvicorn would otherwise rewrite the
+    client from ``X-Forwarded-For`` whenever the peer is 127.0.0.1 (its default ``forwarded_allow_ips``),
+    so any local process could pick its identity; the app decides instead, from
+    ``PORTAL_TRUSTED_PROXIES`` (``portal.http.clients``).
     """
     return {"app": "portal.asgi:app_from_env", "factory": True, "log_level": "warning", "access_log": False,
+            "proxy_headers": False, "forwarded_allow_ips": "",
             "http": "portal.cli.uvicorn_bounded:HeadDeadlineProtocol", "backlog": settings.listen_backlog,
             "timeout_keep_alive": settings.keep_alive_timeout_seconds,
             "loop": "asyncio" if workers == 1 else "auto"}

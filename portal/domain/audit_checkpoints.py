@@ -14,9 +14,14 @@ Invariants:
   is shorter than a checkpoint says (events were cut), or when the event at a checkpoint's ``seq``
   has another hash (the chain was recomputed).
 
-When checkpoints are made: every ``PORTAL_AUDIT_CHECKPOINT_SECONDS`` by each app's lifespan (only
-when the head moved) and on ``portal audit checkpoint``. Events after the latest checkpoint are
-protected by the keyed hashes alone: they can be cut, not edited, until the next checkpoint.
+When checkpoints are made (issue 24): by each app's checkpointer within ``CHECKPOINT_BOUND_SECONDS``
+of any commit that appended audit events (woken by PostgreSQL's NOTIFY, debounced by
+``DEBOUNCE_SECONDS``), every ``PORTAL_AUDIT_CHECKPOINT_SECONDS`` as a fallback, and on ``portal audit
+checkpoint``. Events after the latest checkpoint are protected by the keyed hashes alone: they can
+be cut, not edited, until the next checkpoint, so ``verify_chain`` (given ``stale_before``) refuses a
+chain whose uncovered events are older than the bound plus a grace: either the checkpointer stopped
+or someone cut the tail and no checkpoint followed. What remains is the bound itself: a tail cut
+within ~2 s of its commit, before the checkpoint is signed, and without the checkpointer running.
 """
 
 from __future__ import annotations
@@ -36,6 +41,8 @@ from portal.store import audit as store
 from portal.store.database import Database
 
 _TAIL_BLOCK_BYTES = 64 * 1024
+DEBOUNCE_SECONDS = 0.5         # a burst of events after a wake-up is covered by one checkpoint
+CHECKPOINT_BOUND_SECONDS = 2.0  # a committed event is covered by a checkpoint within this
 
 
 class Checkpoint(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -152,8 +159,14 @@ class Verification(msgspec.Struct, frozen=True, omit_defaults=True):
 
 
 def verify_chain(events: Iterable[store.AuditEvent], key: AuditKey, checkpoints: Iterable[Checkpoint], *,
-                 public_key: str | None = None) -> Verification:
-    """Recompute the keyed chain and hold it to every checkpoint (signed by ``public_key``, default the key's)."""
+                 public_key: str | None = None, require_anchor: bool = False,
+                 stale_before: dt.datetime | None = None) -> Verification:
+    """Recompute the keyed chain and hold it to every checkpoint (signed by ``public_key``, default the key's).
+
+    ``require_anchor``: no checkpoint at all fails (nothing shows that the tail was not cut).
+    ``stale_before``: with a checkpoint, an event past the newest one that is older than this fails (the
+    checkpoint that should have followed it within the bound did not).
+    """
     trusted = public_key or key.public_key
     expected: dict[int, Checkpoint] = {}
     for checkpoint in checkpoints:
@@ -166,11 +179,15 @@ def verify_chain(events: Iterable[store.AuditEvent], key: AuditKey, checkpoints:
         expected[checkpoint.seq] = checkpoint
     counted, last_seq = 0, 0
     mismatch: tuple[int, str] | None = None
+    anchored_seq = max(expected) if expected else 0
+    first_uncovered: store.AuditEvent | None = None
 
     def watched(items: Iterable[store.AuditEvent]) -> Iterator[store.AuditEvent]:
-        nonlocal counted, last_seq, mismatch
+        nonlocal counted, last_seq, mismatch, first_uncovered
         for event in items:
             counted, last_seq = counted + 1, event.seq
+            if first_uncovered is None and event.seq > anchored_seq:
+                first_uncovered = event
             held = expected.get(event.seq)
             if held is not None and mismatch is None and held.head_hash != event.hash:
                 mismatch = (event.seq, f"event {event.seq} differs from the checkpoint of {held.at}: "
@@ -187,4 +204,14 @@ def verify_chain(events: Iterable[store.AuditEvent], key: AuditKey, checkpoints:
     if latest is not None and latest.seq > last_seq:
         return Verification(False, counted, last_seq + 1, f"the chain ends at seq {last_seq}, but the checkpoint of "
                             f"{latest.at} covers seq {latest.seq}: events were cut", summary)
+    if require_anchor and latest is None:
+        return Verification(False, counted, None, "no checkpoint anchors the chain, so a cut tail cannot be seen "
+                            "(is the checkpointer running? for a fresh database pass --allow-unanchored)")
+    if latest is not None and stale_before is not None and first_uncovered is not None \
+            and first_uncovered.at < stale_before:
+        uncovered = last_seq - anchored_seq
+        return Verification(False, counted, first_uncovered.seq, f"{uncovered} event(s) from seq "
+                            f"{first_uncovered.seq} ({store.canonical_at(first_uncovered.at)}) on are not covered "
+                            f"by a checkpoint: the checkpointer stopped, or the tail was cut and no checkpoint "
+                            f"followed", summary)
     return Verification(True, counted, checkpoint=summary)

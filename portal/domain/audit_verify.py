@@ -12,6 +12,7 @@ before the chain was keyed.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import httpx
@@ -48,12 +49,15 @@ def load_checkpoints(source: str) -> list[audit_checkpoints.Checkpoint]:
     return audit_checkpoints.parse_lines(data.splitlines(), source)
 
 
-def verify_url(url: str, settings: Settings, sources: list[str], public_key: str | None = None) -> dict[str, object]:
-    """Recompute the chain of the database at ``url`` and hold it to the checkpoints of ``sources``."""
+def verify_url(url: str, settings: Settings, sources: list[str], public_key: str | None = None, *,
+               require_anchor: bool = False, stale_before: dt.datetime | None = None) -> dict[str, object]:
+    """Recompute the chain of the database at ``url`` and hold it to the checkpoints of ``sources``
+    (``require_anchor``, ``stale_before``: see ``audit_checkpoints.verify_chain``)."""
     key = audit.key_for(settings)
     checkpoints = [checkpoint for source in sources for checkpoint in load_checkpoints(source)]
-    result = msgspec.to_builtins(audit_checkpoints.verify_chain(iter_all_sync(url), key, checkpoints,
-                                                                public_key=public_key))
+    result = msgspec.to_builtins(audit_checkpoints.verify_chain(
+        iter_all_sync(url), key, checkpoints, public_key=public_key, require_anchor=require_anchor,
+        stale_before=stale_before))
     legacy = list(iter_all_sync(url, legacy=True))
     if legacy:
         broken = first_broken(legacy, key=None)

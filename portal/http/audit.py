@@ -28,6 +28,7 @@ from portal.http.auth import require_role
 from portal.http.background import running
 from portal.http.deps import Ctx
 from portal.http.problems import problem_responses
+from portal.store import audit_notify
 
 logger = logging.getLogger("portal.audit")
 
@@ -72,25 +73,54 @@ async def list_audit_checkpoints(
     return CheckpointFeed(state.runtime.audit_key.public_key, found)
 
 
-async def _checkpoint_forever(ctx: UseCaseContext, key: AuditKey, path: str, every_seconds: int) -> None:
+async def _checkpoint_on_events(ctx: UseCaseContext, key: AuditKey, path: str, wake: asyncio.Event,
+                                every_seconds: int) -> None:
+    """Sign a checkpoint soon after audit events commit (woken by ``wake``), and on the timer anyway.
+
+    Debounced: after a wake-up it waits ``DEBOUNCE_SECONDS`` so a burst of decisions costs one
+    checkpoint, then clears the flag before signing, so events committed meanwhile wake it again.
+    A commit is covered within ``CHECKPOINT_BOUND_SECONDS`` (the notification, the debounce, the
+    read and the fsync), which is what ``portal audit verify`` holds the chain to.
+    """
     while True:
-        await asyncio.sleep(every_seconds)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(wake.wait(), timeout=every_seconds)
+        await asyncio.sleep(audit_checkpoints.DEBOUNCE_SECONDS)
+        wake.clear()
         try:
             made = await audit_checkpoints.make_checkpoint(ctx.db, key, path, now=ctx.now())
         except PortalError as exc:  # broken chain or database down: say so loudly, sign nothing
             logger.error("audit checkpoint not made: %s", exc.detail)
             continue
         if made is not None:
-            logger.info("audit checkpoint seq %d signed", made.seq)
+            logger.debug("audit checkpoint seq %d signed", made.seq)
+
+
+async def _listen(conninfo: str, wake: asyncio.Event) -> None:
+    async for _ in audit_notify.wake_ups(conninfo):
+        wake.set()
 
 
 @contextlib.asynccontextmanager
 async def checkpointer(app: Litestar) -> AsyncIterator[None]:
-    """A lifespan entered after the one that builds ``app.state.runtime``; off when no file or 0 s."""
+    """A lifespan entered after the one that builds ``app.state.runtime``; off when 0 s.
+
+    With ``DATABASE_URL`` and no ``PORTAL_AUDIT_CHECKPOINT_FILE`` the file is a default one on this
+    host, so say at start that it must be mirrored elsewhere: a file beside the database protects
+    nothing from whoever holds the host.
+    """
     ctx: UseCaseContext = app.state.runtime.ctx
     path, every = ctx.settings.audit_checkpoint_path, ctx.settings.audit_checkpoint_seconds
-    if not path or every == 0:
+    if every == 0:
+        logger.warning("PORTAL_AUDIT_CHECKPOINT_SECONDS=0: no audit checkpoints, so `portal audit verify` "
+                       "cannot hold the newest events to anything and will fail")
         yield
         return
-    async with running(_checkpoint_forever(ctx, app.state.runtime.audit_key, path, every), "portal-audit-checkpoints"):
+    if ctx.settings.database_url is not None and ctx.settings.audit_checkpoint_file is None:
+        logger.warning("audit checkpoints go to %s on this host by default: mirror it off the host (copy the "
+                       "file or GET /v1/audit/checkpoints on a timer), or set PORTAL_AUDIT_CHECKPOINT_FILE", path)
+    wake = asyncio.Event()
+    async with running(_listen(ctx.db.pool.conninfo, wake), "portal-audit-wake-ups"), \
+            running(_checkpoint_on_events(ctx, app.state.runtime.audit_key, path, wake, every),
+                    "portal-audit-checkpoints"):
         yield

@@ -37,15 +37,16 @@ def audit_chain_key(audit_key: AuditKey | None = None) -> bytes:
     return (audit_key or audit.key_for(from_env())).chain_key
 
 
-def create_key(database_url: str, name: str, role: str, audit_key: AuditKey | None = None) -> str:
+def create_key(database_url: str, name: str, role: str, audit_key: AuditKey | None = None, *,
+               at: dt.datetime = EPOCH) -> str:
     """A staff API key made through the domain (so it is audited, under ``audit_key`` or the key the
-    environment names); returns the token."""
+    environment names, dated ``at``); returns the token."""
 
     async def work() -> str:
         db = await Database.open(database_url, size=1, audit_chain_key=audit_chain_key(audit_key))
         try:
             async with db.transaction() as conn:
-                created = await staff.create_key(conn, name=name, role=role, actor="test", at=EPOCH)
+                created = await staff.create_key(conn, name=name, role=role, actor="test", at=at)
         finally:
             await db.close()
         return created.token

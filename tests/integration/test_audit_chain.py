@@ -18,7 +18,9 @@ from tests.integration.staff_helpers import create_key, revoke_key
 
 def verify(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], database_url: str) -> tuple[int, dict]:
     monkeypatch.setenv("DATABASE_URL", database_url)
-    code = audit_cli.run_verify(argparse.Namespace())
+    # No checkpoints here (this file is about the hash chain): --allow-unanchored, or verify refuses
+    # an unanchored chain (issue 24; tests/integration/test_audit_checkpoints.py).
+    code = audit_cli.run_verify(argparse.Namespace(allow_unanchored=True))
     return code, json.loads(capsys.readouterr().out)
 
 

@@ -56,8 +56,9 @@ def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict, str]
 
 
 def events(database_url: str, count: int) -> None:
+    """``count`` audit events dated now (``verify`` holds uncovered events to their age: issue 24)."""
     for _ in range(count):
-        create_key(database_url, f"key-{secrets.token_hex(3)}", "reviewer")
+        create_key(database_url, f"key-{secrets.token_hex(3)}", "reviewer", at=dt.datetime.now(dt.UTC))
 
 
 def tamper(database_url: str, *statements: str, bypass: str = "replica") -> None:
@@ -122,7 +123,8 @@ def test_cut_tail_is_caught_by_the_checkpoint(files: AuditFiles, database_url: s
     # The chain alone still looks whole: it is the checkpoint outside the database that catches the cut.
     empty = files.checkpoint_file.with_name("none.jsonl")
     empty.write_text("")
-    assert cli(capsys, "audit", "verify", "--checkpoints", str(empty))[0] == 0
+    assert cli(capsys, "audit", "verify", "--checkpoints", str(empty), "--allow-unanchored")[0] == 0
+    assert cli(capsys, "audit", "verify", "--checkpoints", str(empty))[0] == 1   # unless told so: no anchor
 
 
 @pytest.mark.parametrize("forger_key", ["plain-sha256", "wrong-key"])
@@ -236,7 +238,7 @@ def test_events_hashed_the_old_way_move_to_the_legacy_table(files: AuditFiles, d
 
     assert migrate(database_url) == ["0007_audit_keyed"]
     events(database_url, 2)
-    code, out, _ = cli(capsys, "audit", "verify")
+    code, out, _ = cli(capsys, "audit", "verify", "--allow-unanchored")
     assert (code, out["events"], out["legacy"]) == (0, 2, {"events": 1, "ok": True})
 
 
@@ -251,5 +253,63 @@ def test_verify_namespace_without_options_still_works(files: AuditFiles, databas
     from portal.cli import audit as audit_cli
 
     events(database_url, 1)
-    assert audit_cli.run_verify(argparse.Namespace()) == 0
+    assert audit_cli.run_verify(argparse.Namespace()) == 1   # no checkpoint anchors the chain (issue 24)
+    assert "no checkpoint anchors the chain" in json.loads(capsys.readouterr().out)["reason"]
+    assert audit_cli.run_verify(argparse.Namespace(allow_unanchored=True)) == 0
     assert json.loads(capsys.readouterr().out) == {"ok": True, "events": 1}
+
+
+# -- issue 24: no gap for cutting the newest events -------------------------------------------------
+def wait_for_checkpoint(path: Path, seq: int, timeout: float) -> float:
+    """Seconds until ``path`` holds a checkpoint covering ``seq`` (fails after ``timeout``)."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if path.exists() and any(c.seq >= seq for c in audit_checkpoints.read_file(path)):
+            return time.monotonic() - started
+        time.sleep(0.02)
+    raise AssertionError(f"no checkpoint covering seq {seq} within {timeout} s")
+
+
+def test_a_tail_cut_two_seconds_after_the_events_is_caught(files: AuditFiles, settings: Settings, database_url: str,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    configured = msgspec.structs.replace(settings, audit_key_file=str(files.key_file),
+                                         audit_checkpoint_file=str(files.checkpoint_file))
+    assert configured.audit_checkpoint_seconds == 60   # the timer is not what covers them
+    with TestClient(app=create_app(configured)):
+        time.sleep(0.3)   # the listener is up
+        events(database_url, 3)
+        committed = time.monotonic()
+        waited = wait_for_checkpoint(files.checkpoint_file, 3, timeout=5)
+        assert waited <= 2.0, f"covered after {waited:.2f} s"
+        time.sleep(max(0.0, 2.0 - (time.monotonic() - committed)))
+        tamper(database_url, "DELETE FROM audit_events WHERE seq >= 2")   # 2 s after the events
+        code, out, err = cli(capsys, "audit", "verify")
+    assert code == 1 and out["first_bad_seq"] == 2 and "events were cut" in out["reason"], out
+    assert "seq 2" in err
+
+
+def test_events_the_checkpointer_never_covered_fail_verify(files: AuditFiles, database_url: str,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    events(database_url, 2)
+    checkpoint(capsys)
+    events(database_url, 2)   # no checkpointer running: these stay uncovered
+    assert cli(capsys, "audit", "verify")[0] == 0   # within the bound and the grace: the checkpointer may be late
+    time.sleep(0.3)
+    code, out, _ = cli(capsys, "audit", "verify", "--grace", "-2")   # now they are older than the bound
+    assert code == 1 and out["first_bad_seq"] == 3 and "not covered by a checkpoint" in out["reason"], out
+
+
+def test_a_fresh_database_needs_allow_unanchored(files: AuditFiles, database_url: str,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = cli(capsys, "audit", "verify")
+    assert code == 1 and "no checkpoint anchors the chain" in out["reason"]
+    code, out, err = cli(capsys, "audit", "verify", "--allow-unanchored")
+    assert (code, out) == (0, {"ok": True, "events": 0}) and "a cut tail cannot be seen" in err
+
+
+def test_a_database_url_gets_a_checkpoint_file_of_its_own(tmp_path: Path) -> None:
+    one = Settings(database_url="postgresql://db.internal:5432/portal", data_dir=str(tmp_path))
+    other = Settings(database_url="postgresql://db.internal:5432/portal_staging", data_dir=str(tmp_path))
+    assert Path(one.audit_checkpoint_path).parent == tmp_path
+    assert one.audit_checkpoint_path != other.audit_checkpoint_path
+    assert Settings(data_dir=str(tmp_path)).audit_checkpoint_path == str(tmp_path / "audit-checkpoints.jsonl")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from litestar import Request
 from litestar.datastructures import Cookie
-from litestar.middleware.rate_limit import RateLimitConfig
 
 from portal.domain import sessions
 from portal.domain.staff import StaffPrincipal
@@ -100,10 +99,9 @@ def require_allowlist_reader(principal: StaffPrincipal) -> None:
 
 
 def sign_in_rate_limit(settings: Settings) -> list:
-    """Sign-in attempts per client per minute (a separate store from the holders' limits); 0 turns it off."""
+    """Sign-in attempts per client per minute, counted apart from the holders' limits but by the same
+    shared counters (``portal.http.fast.throttle``): N replicas do not give a guesser N times the tries.
+    0 turns it off."""
     if settings.staff_sign_in_per_minute == 0:
         return []
-
-    config = RateLimitConfig(rate_limit=("minute", settings.staff_sign_in_per_minute),
-                             store="staff_sign_in_rate_limit")
-    return [throttled_posts(config, [SIGN_IN_PATH])]
+    return [throttled_posts("staff_sign_in", settings.staff_sign_in_per_minute, [SIGN_IN_PATH])]

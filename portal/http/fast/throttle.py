@@ -1,36 +1,64 @@
-"""Litestar's rate limiting, entered only by the requests it counts.
+"""Rate limits that hold across processes and hosts, paid only by the requests they count.
 
-``RateLimitMiddleware`` builds a ``Request`` and awaits its ``check_throttle_handler`` for every
-request the app serves, to learn that ``/health`` or a page view is not one it counts: about 6 µs
-each, twice (holders' limit, staff sign-in), on every request. ``ThrottledPosts`` checks the method
-and path on the ASGI scope first and hands only the counted POSTs to Litestar's middleware; what
-that middleware does with them (the store, the window, the 429 and its headers) is unchanged.
+``ThrottledPosts`` checks the method and path on the ASGI scope first: ``/health``, pages and reads
+go straight through and pay nothing. A counted POST costs one atomic statement in PostgreSQL
+(``portal.store.limits``), so N replicas admit what one would (Litestar's ``RateLimitMiddleware``
+kept its counters per process, and its ``Store`` API cannot increment atomically). The client is
+``portal.http.clients``'s answer, the same one the audit log records. The answers are Litestar's:
+``RateLimit-Policy``/``-Limit``/``-Remaining``/``-Reset`` on every counted response, and 429
+problem+json with ``Retry-After`` past the limit.
+
+``PORTAL_RATE_LIMIT_BACKEND=memory`` keeps the counters in the process instead (one process only:
+a test rig, a benchmark's baseline).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from litestar.datastructures import MutableScopeHeaders
+from litestar.exceptions import TooManyRequestsException
 from litestar.middleware import DefineMiddleware
-from litestar.middleware.rate_limit import RateLimitConfig, RateLimitMiddleware
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from portal.http.clients import trusted_proxies
+from portal.store.limits import WINDOW_SECONDS
 
 
 class ThrottledPosts:
-    """Raw ASGI middleware: POSTs to ``paths`` go through ``RateLimitMiddleware``, the rest around it."""
+    """Raw ASGI middleware: POSTs to ``paths`` count against ``limit`` per client per minute."""
 
-    def __init__(self, app: ASGIApp, config: RateLimitConfig, paths: frozenset[str]) -> None:
-        self.app = app
-        self.limited = RateLimitMiddleware(app, config)
-        self.paths = paths
+    def __init__(self, app: ASGIApp, name: str, limit: int, paths: frozenset[str]) -> None:
+        self.app, self.name, self.limit, self.paths = app, name, limit, paths
+        self.policy = f"{limit}; w={WINDOW_SECONDS}"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] in self.paths:
-            await self.limited(scope, receive, send)
-        else:
+        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] not in self.paths:
             await self.app(scope, receive, send)
+            return
+        runtime = scope["litestar_app"].state.runtime
+        client = trusted_proxies(runtime.settings.trusted_proxies).client(scope) or "unknown"
+        n, reset_in = await runtime.limiter.hit(f"{self.name}:{client}", WINDOW_SECONDS)
+        headers = self.headers(n, reset_in)
+        if n > self.limit:
+            raise TooManyRequestsException(headers={**headers, "Retry-After": str(reset_in)})
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                mutable = MutableScopeHeaders(message)
+                for key, value in headers.items():
+                    mutable[key] = value
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+    def headers(self, n: int, reset_in: int) -> dict[str, str]:
+        return {"RateLimit-Policy": self.policy, "RateLimit-Limit": str(self.limit),
+                "RateLimit-Remaining": str(max(0, self.limit - n)), "RateLimit-Reset": str(reset_in)}
 
 
-def throttled_posts(config: RateLimitConfig, paths: Iterable[str]) -> DefineMiddleware:
-    """The middleware for ``Litestar(middleware=[...])``: ``config`` applied to POSTs to ``paths``."""
-    return DefineMiddleware(ThrottledPosts, config=config, paths=frozenset(paths))
+def throttled_posts(name: str, limit: int, paths: Iterable[str]) -> DefineMiddleware:
+    """The middleware for ``Litestar(middleware=[...])``: ``limit`` POSTs to ``paths`` per client per minute,
+    counted under ``name`` (each limit has its own counters)."""
+    return DefineMiddleware(ThrottledPosts, name=name, limit=limit, paths=frozenset(paths))

@@ -1,12 +1,20 @@
-"""``throttled_posts``: Litestar's rate limit counts POSTs to the named paths, and nothing else."""
+"""``throttled_posts``: the rate limit counts POSTs to the named paths, and nothing else.
+
+The counters here are the in-process ``MemoryLimiter``; the PostgreSQL one, shared by replicas, is
+tested on a real database in ``tests/integration/test_shared_limits.py``.
+"""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from litestar import Litestar, get, post
-from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.datastructures import State
 from litestar.testing import TestClient
 
 from portal.http.fast.throttle import throttled_posts
+from portal.settings import Settings
+from portal.store.limits import MemoryLimiter
 
 
 @get("/limited", sync_to_thread=False)
@@ -25,8 +33,9 @@ def write_free() -> str:
 
 
 def app(limit: int) -> Litestar:
-    return Litestar([read_limited, write_limited, write_free],
-                    middleware=[throttled_posts(RateLimitConfig(rate_limit=("minute", limit)), ["/limited"])])
+    runtime = SimpleNamespace(settings=Settings(), limiter=MemoryLimiter())  # what the middleware reads of Runtime
+    return Litestar([read_limited, write_limited, write_free], state=State({"runtime": runtime}),
+                    middleware=[throttled_posts("test", limit, ["/limited"])])
 
 
 def test_only_posts_to_the_named_paths_are_counted() -> None:
@@ -39,3 +48,12 @@ def test_only_posts_to_the_named_paths_are_counted() -> None:
         assert "ratelimit-remaining" in {name.lower() for name in first.headers}
         assert third.status_code == 429 and third.headers["ratelimit-remaining"] == "0"
         assert client.get("/limited").status_code == 200 and client.post("/free").status_code == 200
+
+
+def test_the_429_says_when_to_come_back() -> None:
+    with TestClient(app(1)) as client:
+        client.post("/limited")
+        refused = client.post("/limited")
+    assert refused.status_code == 429
+    assert 1 <= int(refused.headers["retry-after"]) <= 60
+    assert refused.headers["ratelimit-policy"] == "1; w=60" and refused.headers["ratelimit-limit"] == "1"
