@@ -14,6 +14,7 @@ import uuid
 
 import msgspec
 
+from policy.document import PolicyDocument
 from portal.domain import policies
 from portal.errors import ClaimWindowClosedError
 from portal.store import claim_window as store
@@ -36,7 +37,12 @@ class ClaimWindow(msgspec.Struct, frozen=True):
 async def current(conn: Connection, now: dt.datetime) -> ClaimWindow | None:
     """The main policy's window, or None when it declares no deadline."""
     doc = await policies.main_document(conn)
-    if doc is None or doc.claim_deadline is None:
+    return None if doc is None else of(doc, now)
+
+
+def of(doc: PolicyDocument, now: dt.datetime) -> ClaimWindow | None:
+    """``doc``'s window at ``now``, or None when it declares no deadline."""
+    if doc.claim_deadline is None:
         return None
     deadline = doc.claim_deadline
     notice = doc.late_notice or DEFAULT_NOTICE.format(deadline=deadline.strftime("%H:%M UTC on %d %B %Y"))

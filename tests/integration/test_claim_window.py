@@ -5,6 +5,8 @@ before the deadline carry on. Real keys, a real signed policy, the real app on a
 from __future__ import annotations
 
 import datetime as dt
+import html
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -42,7 +44,7 @@ def clock() -> ManualClock:
 def client(settings: Settings, clock: ManualClock, tmp_path: Path) -> Iterator[TestClient]:
     root = tmp_path / "root.toml"
     root.write_text(f'version = 1\nthreshold = 1\nexpires = 2027-12-31T00:00:00Z\nsigners = ["{SIGNER.address}"]\n')
-    app = create_app(msgspec.structs.replace(settings, policy_root=str(root)), clock=clock)
+    app = create_app(msgspec.structs.replace(settings, policy_root=str(root), banner_ttl_seconds=0.05), clock=clock)
     with TestClient(app=app) as test_client:
         yield test_client
 
@@ -55,11 +57,20 @@ def publish(client: TestClient, database_url: str, text: str) -> None:
     assert response.status_code == 201, response.text
 
 
+def wait_for_banner(client: TestClient, text: str) -> None:
+    """Every page's banner says it (the banner is re-read from the policy every few seconds)."""
+    deadline = time.monotonic() + 15
+    while text not in html.unescape(client.get("/").text):
+        assert time.monotonic() < deadline, f"the banner never said {text!r}"
+        time.sleep(0.2)
+
+
 def test_after_the_deadline_new_requests_are_refused_or_marked_late(client: TestClient, clock: ManualClock,
                                                                     database_url: str) -> None:
     first = policy(1, "", "closed")
     publish(client, database_url, first)
     filed = file_request(client)  # before the deadline
+    wait_for_banner(client, "Claim deadline:</strong> 00:00 UTC on 10 January 2025 (8 days left)")
     clock.advance(dt.timedelta(days=9).total_seconds())  # 2025-01-11
     refused = challenge(client, HOLDERS[1].address)
     assert refused.status_code == 403
@@ -67,6 +78,7 @@ def test_after_the_deadline_new_requests_are_refused_or_marked_late(client: Test
     assert refused.json()["code"] == "claim_window_closed" and refused.json()["detail"] == NOTICE
     with psycopg.connect(database_url) as conn:
         assert conn.execute("SELECT count(*) FROM challenges").fetchone()[0] == 1  # type: ignore[index]
+    wait_for_banner(client, f"The claim window has closed.</strong> {NOTICE}")
     # The request filed in time carries on.
     view = client.get(f"/v1/requests/{filed['request_id']}",
                       headers={"Authorization": f"Bearer {filed['status_token']}"})
