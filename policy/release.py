@@ -78,6 +78,7 @@ class _FrontMatter(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     prev: str
     created: dt.datetime
     claim_deadline: dt.datetime | None = None
+    program: str = ""  # Solana: the distributor program (its ClaimStatus PDAs are derived under it)
 
 
 class ReleaseDocument(msgspec.Struct, frozen=True):
@@ -96,6 +97,7 @@ class ReleaseDocument(msgspec.Struct, frozen=True):
     body: str
     raw: bytes
     sha256: str
+    program: str = ""
 
 
 def is_release(raw: bytes) -> bool:
@@ -144,6 +146,9 @@ def parse_release(raw: bytes) -> ReleaseDocument:
                                   "previous release")
     if meta.distributor and (problem := distributor_problem(meta.destination_chain, meta.distributor)):
         raise PolicyDocumentError(f"release front matter: distributor: {problem}")
+    if meta.program and (meta.destination_chain != "solana" or distributor_problem("solana", meta.program)):
+        raise PolicyDocumentError("release front matter: program: a Solana release's distributor program (a Solana "
+                                  "address); an EVM release has none")
     for name in ("created", "claim_deadline"):
         moment = getattr(meta, name)
         if moment is not None and moment.tzinfo is None:
@@ -152,7 +157,7 @@ def parse_release(raw: bytes) -> ReleaseDocument:
         destination_chain=meta.destination_chain, number=meta.number, tree=meta.tree, merkle_root=meta.merkle_root,
         entries=meta.entries, total=int(meta.total), decimals=meta.decimals, entries_sha256=meta.entries_sha256,
         distributor=meta.distributor, prev=meta.prev, created=meta.created, claim_deadline=meta.claim_deadline,
-        body=body, raw=raw, sha256=hashlib.sha256(raw).hexdigest())
+        body=body, raw=raw, sha256=hashlib.sha256(raw).hexdigest(), program=meta.program)
 
 
 def release_statement(doc: ReleaseDocument) -> str:
@@ -183,6 +188,7 @@ def render_release(*, destination_chain: str, number: int, tree: str, merkle_roo
         f"decimals = {decimals}\n"
         f'entries_sha256 = "{entries_sha256}"\n'
         f'distributor = "{distributor_address}"\n'
+        + ('program = ""\n' if destination_chain == "solana" else "") +
         f"{deadline}"
         f'prev = "{prev}"\n'
         f"created = {_toml_time(created)}\n"
@@ -196,15 +202,24 @@ def render_release(*, destination_chain: str, number: int, tree: str, merkle_roo
     )
 
 
-def set_distributor(raw: bytes, address: str) -> bytes:
-    """``raw`` with its ``distributor`` line set to ``address`` (checked for the document's chain)."""
+def set_distributor(raw: bytes, address: str, program: str | None = None) -> bytes:
+    """``raw`` with its ``distributor`` line set to ``address`` (checked for the document's chain), and
+    for Solana its ``program`` line (the distributor account lives under that program)."""
     doc = parse_release(raw)
     if problem := distributor_problem(doc.destination_chain, address):
         raise PolicyDocumentError(f"distributor: {problem}")
+    if (doc.destination_chain == "solana") != (program is not None):
+        raise PolicyDocumentError("program: give the distributor program for a Solana release, and only then")
     text = raw.decode("utf-8")
     updated, count = re.subn(r'(?m)^distributor = ".*"$', f'distributor = "{address}"', text, count=1)
     if count != 1:
         raise PolicyDocumentError('release front matter: no `distributor = "…"` line to set')
+    if program is not None:
+        if problem := distributor_problem("solana", program):
+            raise PolicyDocumentError(f"program: {problem}")
+        updated, count = re.subn(r'(?m)^program = ".*"$', f'program = "{program}"', updated, count=1)
+        if count != 1:
+            raise PolicyDocumentError('release front matter: no `program = "…"` line to set')
     result = updated.encode("utf-8")
     parse_release(result)
     return result
@@ -338,9 +353,10 @@ def check_release(doc: ReleaseDocument, signatures: list[Signature], root: Trust
                                               f"({previous.sha256[:12]}…)"))
     if previous is not None and previous.destination_chain != doc.destination_chain:
         problems.append(Problem("wrong_prev", "the previous release is of another chain"))
-    if not doc.distributor:
-        problems.append(Problem("distributor_missing", "no distributor: set the claim contract's address with "
-                                                       "`portal release distributor` before signing"))
+    if not doc.distributor or (doc.destination_chain == "solana" and not doc.program):
+        problems.append(Problem("distributor_missing", "no distributor: set the claim contract's address (and a "
+                                                       "Solana release's program) with `portal release "
+                                                       "distributor` before signing"))
     if entries_bytes is not None:
         problems.extend(entry_problems(doc, entries_bytes))
     return ReleaseCheck(ok=not problems, destination_chain=doc.destination_chain, number=doc.number, sha256=doc.sha256,

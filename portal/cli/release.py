@@ -31,6 +31,7 @@ from portal.domain import claim_sync, destinations, releases
 from portal.domain.claim_reader import Web3ClaimReader
 from portal.domain.context import UseCaseContext
 from portal.domain.eligibility import SnapshotSet
+from portal.domain.solana_claims import SolanaClaimReader
 from portal.errors import NothingToReleaseError, PortalError
 from portal.settings import Settings, from_env
 from portal.store.database import Database
@@ -51,6 +52,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     name = commands.add_parser("distributor", help="write the claim contract's address into DOC (before signing)")
     name.add_argument("doc", type=Path)
     name.add_argument("address")
+    name.add_argument("--program", help="Solana: the distributor program the distributor account lives under")
     name.set_defaults(func=run_distributor)
     publish = commands.add_parser("publish", help="POST DOC, its entries and its signatures to a portal")
     publish.add_argument("doc", type=Path)
@@ -61,7 +63,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     verify.add_argument("--url", required=True, help="the portal's base URL")
     verify.add_argument("--root-sha256", required=True, help="the sha256 of the trust root you hold")
     verify.set_defaults(func=run_verify)
-    sync = commands.add_parser("sync", help="one pass of claim status from the chain (needs PORTAL_EVM_RPC_URL)")
+    sync = commands.add_parser("sync", help="one pass of claim status from the chains (PORTAL_EVM_RPC_URL, "
+                                            "PORTAL_SOLANA_RPC_URL)")
     sync.set_defaults(func=run_sync)
 
 
@@ -143,8 +146,8 @@ def run_distributor(args: argparse.Namespace) -> int:
     if signatures:
         raise CliError(f"refused: {sig_path(args.doc)} already holds {len(signatures)} signature(s), which cover "
                        "the document without this address; prepare a new release instead", 1)
-    args.doc.write_bytes(set_distributor(args.doc.read_bytes(), args.address))
-    print_json({"path": str(args.doc), "distributor": args.address})
+    args.doc.write_bytes(set_distributor(args.doc.read_bytes(), args.address, args.program))
+    print_json({"path": str(args.doc), "distributor": args.address, "program": args.program})
     return 0
 
 
@@ -163,12 +166,21 @@ def run_verify(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _sync(url: str, settings: Settings) -> claim_sync.SyncReport:
-    assert settings.evm_rpc_url is not None
-    reader = Web3ClaimReader.from_url(settings.evm_rpc_url, timeout_seconds=settings.rpc_timeout_seconds)
+async def _sync(url: str, settings: Settings) -> dict[str, claim_sync.SyncReport]:
     db = await Database.open(url, size=1)
+    reports = {}
     try:
-        return await claim_sync.sync_evm(UseCaseContext(db, SnapshotSet.open([], {}), settings), reader)
+        ctx = UseCaseContext(db, SnapshotSet.open([], {}), settings)
+        if settings.evm_rpc_url:
+            reader = Web3ClaimReader.from_url(settings.evm_rpc_url, timeout_seconds=settings.rpc_timeout_seconds)
+            reports["evm"] = await claim_sync.sync_evm(ctx, reader)
+        if settings.solana_rpc_url:
+            solana = SolanaClaimReader(settings.solana_rpc_url, timeout_seconds=settings.rpc_timeout_seconds)
+            try:
+                reports["solana"] = await claim_sync.sync_solana(ctx, solana)
+            finally:
+                solana.close()
+        return reports
     finally:
         await db.close()
 
@@ -176,9 +188,9 @@ async def _sync(url: str, settings: Settings) -> claim_sync.SyncReport:
 @_guarded
 def run_sync(args: argparse.Namespace) -> int:
     settings = from_env()
-    if not settings.evm_rpc_url:
-        raise CliError("set PORTAL_EVM_RPC_URL: claim status is read from the EVM node", 2)
+    if not settings.evm_rpc_url and not settings.solana_rpc_url:
+        raise CliError("set PORTAL_EVM_RPC_URL and/or PORTAL_SOLANA_RPC_URL: claim status is read from the chain", 2)
     with database_url(settings.data_dir, settings.database_url) as url:
-        report = asyncio.run(_sync(url, settings))
-    print_json(report)
-    return 1 if report.stale else 0
+        reports = asyncio.run(_sync(url, settings))
+    print_json(reports)
+    return 1 if any(report.stale for report in reports.values()) else 0

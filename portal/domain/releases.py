@@ -92,6 +92,7 @@ class ReleaseSummary(msgspec.Struct, frozen=True):
     root_version: int
     statement: str
     signatures: list[Signature]
+    program: str = ""
 
 
 class ServedEntry(msgspec.Struct, frozen=True):
@@ -244,7 +245,7 @@ async def publish(conn: Connection, snapshots: SnapshotSet, submission: ReleaseS
         entries_file=entries_bytes, entries_sha256=doc.entries_sha256, tree=doc.tree, merkle_root=doc.merkle_root,
         entry_count=doc.entries, total=doc.total, decimals=doc.decimals, distributor=doc.distributor,
         claim_deadline=doc.claim_deadline, signatures=signatures, root_version=root.version,
-        published_by=submission.actor, published_at=now), held)
+        published_by=submission.actor, published_at=now, program=doc.program), held)
     await record(conn, AuditEntry(
         AuditAction.RELEASE_PUBLISHED, at=now, actor=submission.actor,
         subject=f"release:{doc.destination_chain}:{doc.number}",
@@ -266,7 +267,7 @@ def summary(stored: store.StoredRelease) -> ReleaseSummary:
         distributor=stored.distributor, claim_deadline=stored.claim_deadline, published_at=stored.published_at,
         sha256=stored.sha256, prev=stored.prev, entries_sha256=stored.entries_sha256,
         root_version=stored.root_version, statement=release_statement(doc),
-        signatures=[Signature(s.signer, s.signature) for s in stored.signatures])
+        signatures=[Signature(s.signer, s.signature) for s in stored.signatures], program=stored.program)
 
 
 async def listing(conn: Connection) -> list[ReleaseSummary]:
@@ -339,6 +340,7 @@ class HolderRelease(msgspec.Struct, frozen=True):
     claimed_at: dt.datetime | None = None
     claim_tx: str | None = None
     claim_status_as_of: dt.datetime | None = None  # when the chain was last read (None: never)
+    program: str = ""  # Solana: the distributor program
 
 
 async def for_request(conn: Connection, request_id: uuid.UUID) -> HolderRelease | None:
@@ -352,7 +354,7 @@ async def for_request(conn: Connection, request_id: uuid.UUID) -> HolderRelease 
     index = held.entry_index
     return HolderRelease(held.destination_chain, held.number, index, entries[index].amount, held.decimals,
                          ["0x" + node.hex() for node in tree.proof(index)], held.merkle_root, held.distributor,
-                         held.claim_deadline, held.claimed_at, held.claim_tx, held.synced_at)
+                         held.claim_deadline, held.claimed_at, held.claim_tx, held.synced_at, held.program)
 
 
 def detail(stored: store.StoredRelease, entries_bytes: bytes) -> ReleaseDetail:

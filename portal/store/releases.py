@@ -56,6 +56,7 @@ class StoredRelease(msgspec.Struct, frozen=True):
     signatures: list[StoredSignature]
     root_version: int
     published_at: dt.datetime
+    program: str = ""
 
 
 class NewRelease(msgspec.Struct, frozen=True):
@@ -77,6 +78,7 @@ class NewRelease(msgspec.Struct, frozen=True):
     root_version: int
     published_by: str
     published_at: dt.datetime
+    program: str = ""
 
 
 def _row(row: dict[str, Any]) -> StoredRelease:
@@ -135,14 +137,17 @@ class ToSync(msgspec.Struct, frozen=True):
     destination_chain: str
     number: int
     distributor: str
+    program: str
     synced_block: int | None
     entry_count: int
+    sha256: str
+    tree: str
 
 
 class ClaimRow(msgspec.Struct, frozen=True):
     index: int
     claimed_at: dt.datetime
-    tx: str
+    tx: str | None
     block: int
 
 
@@ -187,6 +192,7 @@ class HeldRequest(msgspec.Struct, frozen=True):
     tree: str
     merkle_root: str
     distributor: str
+    program: str
     decimals: int
     claim_deadline: dt.datetime | None
     synced_at: dt.datetime | None

@@ -29,6 +29,7 @@ from tests.integration.staff_helpers import EPOCH, create_key, random_solana_add
 __all__ = ["portal"]  # the fixture
 DISTRIBUTOR = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
 SOLANA_PROGRAM = "mERKcfxMC5SqJn4Ld4BUris3WKZZ1ojjWJ3A3J5CKxv"
+SOLANA_DISTRIBUTOR = "4Nd1mBQtrMJVYVfKf2PJy9NZUZdTAsp7D4xWLs4gDB4T"
 
 
 def evm_snapshot(portal: Portal) -> str:
@@ -198,7 +199,8 @@ def test_solana_release_proofs_pass_the_distributor_verify(portal: Portal, opera
     code, out, err = run(capsys, "release", "prepare", "--destination-chain", "solana", "--out", str(doc))
     assert code == 0, err
     assert json.loads(out)["tree"] == "distributor" and json.loads(out)["entries"] == 2  # one destination twice
-    assert run(capsys, "release", "distributor", str(doc), SOLANA_PROGRAM)[0] == 0
+    assert run(capsys, "release", "distributor", str(doc), SOLANA_DISTRIBUTOR)[0] == 2  # the program is missing
+    assert run(capsys, "release", "distributor", str(doc), SOLANA_DISTRIBUTOR, "--program", SOLANA_PROGRAM)[0] == 0
     sign(doc, *OLD)
     assert run(capsys, "release", "publish", str(doc), "--url", portal.base)[0] == 0
     tree = httpx.get(portal.base + "/v1/releases/solana/1", params={"format": "distributor-json"}).json()

@@ -36,12 +36,16 @@ def claim_command(release: HolderRelease, destination: str) -> str:
     if release.destination_chain == "evm":
         return (f'cast send {release.distributor} "claim(uint256,address,uint256,bytes32[])" {release.index} '
                 f"{destination} {release.amount} '{proof}' --rpc-url <your RPC URL> --interactive")
-    return (f"new_claim on program {release.distributor} (airdrop_version {release.number}): "
+    return (f"new_claim on program {release.program}, distributor {release.distributor} "
+            f"(airdrop_version {release.number}): "
             f"amount_unlocked {release.amount}, amount_locked 0, proof {proof}, signed by {destination}")
 
 
 def claimed_sentence(release: HolderRelease) -> str:
     assert release.claimed_at is not None
+    if release.claim_tx is None:  # Solana: the ClaimStatus account says claimed, not when or by which transaction
+        return (f"Claimed: the distributor holds your claim of {amount_words(release)} (first seen on the chain at "
+                f"{release.claimed_at.strftime(_TIME)}).")
     return (f"Claimed on {release.claimed_at.strftime(_TIME)}: {amount_words(release)} went to your destination "
             f"in transaction {release.claim_tx}.")
 

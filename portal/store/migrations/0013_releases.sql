@@ -16,6 +16,7 @@ CREATE TABLE releases (
     total             numeric(78, 0) NOT NULL,
     decimals          integer NOT NULL,
     distributor       text NOT NULL,
+    program           text NOT NULL DEFAULT '',  -- Solana: the distributor program
     claim_deadline    timestamptz,
     signatures        jsonb NOT NULL,
     root_version      integer NOT NULL,
@@ -41,7 +42,7 @@ CREATE TABLE release_claims (
     number            integer NOT NULL,
     entry_index       integer NOT NULL,
     claimed_at        timestamptz NOT NULL,
-    claim_tx          text NOT NULL,
+    claim_tx          text,                 -- EVM: the claim's transaction; Solana: unknown (a ClaimStatus account)
     block_number      bigint NOT NULL,
     PRIMARY KEY (destination_chain, number, entry_index),
     FOREIGN KEY (destination_chain, number) REFERENCES releases (destination_chain, number)
