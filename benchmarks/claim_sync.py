@@ -9,6 +9,7 @@ rule, one ``eth_getLogs`` per range of at most 10,000 blocks, and prints request
 times go in batches of 100 per request), wall time, and a second pass (nothing new: one range).
 
     python benchmarks/claim_sync.py [--entries 100000] [--claimed 100000] [--blocks 1000000]
+    python benchmarks/claim_sync.py --chain solana [--entries 100000]
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import bisect
 import json
 import math
 import multiprocessing
+import secrets
 import sys
 import tempfile
 import time
@@ -30,14 +32,17 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from policy.release import ReleaseSource, combine, encode_entries
 from portal.domain import claim_sync
 from portal.domain.claim_reader import CLAIMED_TOPIC, Web3ClaimReader
 from portal.domain.context import UseCaseContext
 from portal.domain.eligibility import SnapshotSet
+from portal.domain.solana_claims import SolanaClaimReader
 from portal.settings import Settings
 from portal.store.database import Database
 from portal.store.embedded import embedded_postgres
 from portal.store.migrations import migrate
+from snapshot.addresses import b58encode
 from tests.chains.jsonrpc_server import JsonRpcServer
 
 DISTRIBUTOR = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
@@ -54,6 +59,12 @@ class SyntheticNode:
         self.calls: dict[str, int] = {}
 
     def __call__(self, method: str, params: list) -> object:
+        if method == "getMultipleAccounts":  # Solana: every tenth address holds a ClaimStatus account
+            self.calls[method] = self.calls.get(method, 0) + 1
+            assert len(params[0]) <= 100, "more than 100 accounts in one getMultipleAccounts"
+            return {"context": {"slot": self.head}, "value": [
+                {"owner": SOLANA_PROGRAM, "lamports": 1, "data": ["", "base64"], "executable": False}
+                if sum(address.encode()) % 10 == 0 else None for address in params[0]]}
         if method == "bench_calls":  # the benchmark's own question, not counted
             return self.calls
         if method == "bench_reset":
@@ -79,6 +90,15 @@ class SyntheticNode:
         raise ValueError(method)
 
 
+SOLANA_PROGRAM = "mERKcfxMC5SqJn4Ld4BUris3WKZZ1ojjWJ3A3J5CKxv"
+SOLANA_DISTRIBUTOR = "4Nd1mBQtrMJVYVfKf2PJy9NZUZdTAsp7D4xWLs4gDB4T"
+SEED_SOLANA_RELEASE = """
+INSERT INTO releases (destination_chain, number, document, sha256, prev, entries_file, entries_sha256, tree,
+                      merkle_root, entry_count, total, decimals, distributor, program, signatures, root_version,
+                      published_by, published_at)
+VALUES ('solana', 1, '', 'bench-solana', '', %(entries_file)s, '', 'distributor', '0x', %(entries)s, %(entries)s, 0,
+        %(distributor)s, %(program)s, '[]', 1, 'bench', now())
+"""
 SEED_RELEASE = """
 INSERT INTO releases (destination_chain, number, document, sha256, prev, entries_file, entries_sha256, tree,
                       merkle_root, entry_count, total, decimals, distributor, signatures, root_version,
@@ -102,12 +122,15 @@ def ask(url: str, method: str) -> object:
         return json.loads(response.read())["result"]
 
 
-async def one_pass(url: str, reader: Web3ClaimReader) -> tuple[claim_sync.SyncReport, float]:
+async def one_pass(url: str, reader: Web3ClaimReader | SolanaClaimReader) -> tuple[claim_sync.SyncReport, float]:
     db = await Database.open(url, size=2)
     try:
         ctx = UseCaseContext(db, SnapshotSet.open([], {}), Settings(database_url=url))
         started = time.perf_counter()
-        report = await claim_sync.sync_evm(ctx, reader)
+        if isinstance(reader, SolanaClaimReader):
+            report = await claim_sync.sync_solana(ctx, reader)
+        else:
+            report = await claim_sync.sync_evm(ctx, reader)
         return report, time.perf_counter() - started
     finally:
         await db.close()
@@ -119,7 +142,11 @@ def main() -> int:
     parser.add_argument("--claimed", type=int, default=100_000)
     parser.add_argument("--blocks", type=int, default=1_000_000)
     parser.add_argument("--first-claim-block", type=int, default=500_000)
+    parser.add_argument("--chain", choices=("evm", "solana"), default="evm",
+                        help="solana: the ClaimStatus accounts of a release of --entries (every tenth claimed)")
     args = parser.parse_args()
+    if args.chain == "solana":
+        return solana(args.entries)
     claims = [(args.first_claim_block + i, i) for i in range(args.claimed)]
     ranges = math.ceil(args.blocks / claim_sync.MAX_BLOCK_RANGE)
     ours, theirs = multiprocessing.Pipe()
@@ -153,6 +180,38 @@ def main() -> int:
     ok = (first_calls.get("eth_getLogs") == ranges and report.claims == args.claimed == stored
           and not report.stale and again.claims == 0)
     return 0 if ok else 1
+
+
+def solana(entries: int) -> int:
+    """A Solana release of ``entries`` destinations: one pass reads ⌈n/100⌉ batches of ClaimStatus PDAs."""
+    paid = [(b58encode(secrets.token_bytes(32)), ReleaseSource("bench", f"0x{i:040x}", "1")) for i in range(entries)]
+    entries_file = encode_entries(combine(paid))
+    ours, theirs = multiprocessing.Pipe()
+    node = multiprocessing.Process(target=serve_node, args=(1000, [], theirs), daemon=True)
+    node.start()
+    try:
+        node_url = ours.recv()
+        with tempfile.TemporaryDirectory(prefix="portal-bench-") as tmp, embedded_postgres(tmp) as url:
+            migrate(url)
+            with psycopg.connect(url) as conn:
+                conn.execute(SEED_SOLANA_RELEASE, {"entries": entries, "entries_file": entries_file,
+                                                   "distributor": SOLANA_DISTRIBUTOR, "program": SOLANA_PROGRAM})
+            reader = SolanaClaimReader(node_url, timeout_seconds=30)
+            report, seconds = asyncio.run(one_pass(url, reader))
+            calls = ask(node_url, "bench_calls")
+            ask(node_url, "bench_reset")
+            again, again_seconds = asyncio.run(one_pass(url, reader))
+            reader.close()
+    finally:
+        ours.send("done")
+        node.join(timeout=10)
+    assert isinstance(calls, dict)
+    batches = math.ceil(entries / 100)
+    print(f"first pass: {report.claims} of {entries} entries seen claimed in {seconds:.2f} s; {report.rpc_calls} "
+          f"requests (rule: ceil(n/100) = {batches} getMultipleAccounts): {calls}")
+    print(f"second pass: only the {entries - report.claims} not yet claimed asked again: {again.rpc_calls} requests, "
+          f"{again_seconds:.2f} s, {again.claims} new")
+    return 0 if calls.get("getMultipleAccounts") == batches and not report.stale else 1
 
 
 if __name__ == "__main__":
