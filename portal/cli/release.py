@@ -1,4 +1,4 @@
-"""``portal release prepare|distributor|publish|verify|sync``: freeze, name, publish and check releases.
+"""``portal release prepare|distributor|publish|verify|sync|export-static``: freeze, name, publish and check releases.
 
 The flow (README, "Releases"): ``prepare`` writes ``release.md`` and ``release.entries.json`` beside
 it from the approvals no published release holds; the operator deploys the claim contract with the
@@ -63,6 +63,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     verify.add_argument("--url", required=True, help="the portal's base URL")
     verify.add_argument("--root-sha256", required=True, help="the sha256 of the trust root you hold")
     verify.set_defaults(func=run_verify)
+    static = commands.add_parser("export-static", help="every published release as files for a CDN")
+    static.add_argument("--out", type=Path, required=True, help="a directory (made if missing)")
+    static.set_defaults(func=run_export_static)
     sync = commands.add_parser("sync", help="one pass of claim status from the chains (PORTAL_EVM_RPC_URL, "
                                             "PORTAL_SOLANA_RPC_URL)")
     sync.set_defaults(func=run_sync)
@@ -194,3 +197,27 @@ def run_sync(args: argparse.Namespace) -> int:
         reports = asyncio.run(_sync(url, settings))
     print_json(reports)
     return 1 if any(report.stale for report in reports.values()) else 0
+
+
+async def _static(url: str) -> dict[str, bytes]:
+    db = await Database.open(url, size=1)
+    try:
+        async with db.transaction() as conn:
+            return await releases.static_files(conn)
+    finally:
+        await db.close()
+
+
+@_guarded
+def run_export_static(args: argparse.Namespace) -> int:
+    """The files a CDN serves at the server's paths: ``releases/<chain>/<n>.md|.md.sig.json|.entries.json``,
+    ``v1/releases.json`` and ``v1/releases/<chain>/<n>.json`` (with ``.<format>.json`` beside it)."""
+    settings = from_env()
+    with database_url(settings.data_dir, settings.database_url) as url:
+        files = asyncio.run(_static(url))
+    for relative, body in files.items():
+        path = args.out / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(body)
+    print_json({"out": str(args.out), "files": len(files), "bytes": sum(len(body) for body in files.values())})
+    return 0

@@ -432,3 +432,24 @@ def unclaimed_csv(unclaimed: list[ServedEntry]) -> str:
         writer.writerow([entry.index, entry.destination, entry.amount,
                          ":".join(s.snapshot_address for s in entry.sources), ":".join(entry.proof)])
     return out.getvalue()
+
+
+# -- static export -------------------------------------------------------------------------------------
+
+async def static_files(conn: Connection) -> dict[str, bytes]:
+    """Every published release as the files a CDN serves with no origin, at the server's own paths
+    (``?format=`` answers as ``<n>.<format>.json`` beside ``<n>.json``): byte for byte what the server
+    answers, so a verifier or a holder's wallet reads the same thing from either."""
+    files: dict[str, bytes] = {"v1/releases.json": msgspec.json.encode(await listing(conn))}
+    for stored in await store.all_releases(conn):
+        chain, number = stored.destination_chain, stored.number
+        entries = await entries_file(conn, chain, number)
+        files[f"releases/{chain}/{number}.md"] = stored.document
+        files[f"releases/{chain}/{number}.md.sig.json"] = signature_file(stored)
+        files[f"releases/{chain}/{number}.entries.json"] = entries
+        files[f"v1/releases/{chain}/{number}.json"] = msgspec.json.encode(detail(stored, entries))
+        if chain == "solana":
+            files[f"v1/releases/{chain}/{number}.distributor-json.json"] = distributor_json(stored, entries)
+        if stored.tree == "uniswap":
+            files[f"v1/releases/{chain}/{number}.uniswap-claims.json"] = uniswap_claims_json(stored, entries)
+    return files

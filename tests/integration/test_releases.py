@@ -175,6 +175,17 @@ def test_release_flow_numbers_chains_and_refuses(portal: Portal, operator_env: N
     assert holder_view(portal, third[0])["release"]["number"] == 2
     assert [c["destination"] for c in entries2] == [third[0].destination]
 
+    # export-static writes what the server answers, byte for byte, at the same paths.
+    static = tmp_path / "static"
+    code, out, err = run(capsys, "release", "export-static", "--out", str(static))
+    assert code == 0, err
+    for path in ("/releases/evm/1.md", "/releases/evm/2.md.sig.json", "/releases/evm/2.entries.json"):
+        assert (static / path.lstrip("/")).read_bytes() == httpx.get(portal.base + path).content
+    assert (static / "v1/releases/evm/1.json").read_bytes() == httpx.get(portal.base + "/v1/releases/evm/1").content
+    assert (static / "v1/releases/evm/1.uniswap-claims.json").read_bytes() == httpx.get(
+        portal.base + "/v1/releases/evm/1", params={"format": "uniswap-claims"}).content
+    assert json.loads((static / "v1/releases.json").read_bytes()) == httpx.get(portal.base + "/v1/releases").json()
+
     # Anyone verifies from the root they hold; a server that edits an entry is caught.
     code, out, err = run(capsys, "release", "verify", "--url", portal.base, "--root-sha256", portal.root1_sha256)
     assert code == 0, err
