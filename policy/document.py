@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 import re
 import tomllib
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -47,6 +47,9 @@ class _FrontMatter(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     contracts: tuple[Contract, ...] = ()
     contacts: tuple[str, ...] = ()
     official_hosts: tuple[str, ...] = ()
+    claim_deadline: dt.datetime | None = None
+    late_requests: Literal["closed", "review"] = "closed"
+    late_notice: Annotated[str, msgspec.Meta(max_length=1000)] = ""
 
 
 class PolicyDocument(msgspec.Struct, frozen=True):
@@ -63,6 +66,11 @@ class PolicyDocument(msgspec.Struct, frozen=True):
     body: str
     raw: bytes
     sha256: str
+    # The claim window (issue 21): after ``claim_deadline`` new requests are refused ("closed", with
+    # ``late_notice`` as the sentence holders read) or filed as late for staff ("review").
+    claim_deadline: dt.datetime | None = None
+    late_requests: str = "closed"
+    late_notice: str = ""
 
 
 def split_front_matter(text: str, what: str = "document") -> tuple[str, str]:
@@ -104,8 +112,8 @@ def parse_document(raw: bytes) -> PolicyDocument:
     if header_fields(text) != (meta.slug, meta.version, meta.prev):
         raise PolicyDocumentError("front matter: slug, version and prev must each be written once, on its own line "
                                   "(key = value), so every verifier reads the same signed statement")
-    for name in ("effective", "expires"):
-        if getattr(meta, name).tzinfo is None:
+    for name in ("effective", "expires", "claim_deadline"):
+        if getattr(meta, name) is not None and getattr(meta, name).tzinfo is None:
             raise PolicyDocumentError(f"front matter: {name}: expected a datetime with a timezone (e.g. ...Z)")
     if meta.expires <= meta.effective:
         raise PolicyDocumentError("front matter: expires: must be after effective")
@@ -122,4 +130,5 @@ def parse_document(raw: bytes) -> PolicyDocument:
     return PolicyDocument(slug=meta.slug, version=meta.version, title=meta.title, effective=meta.effective,
                           expires=meta.expires, prev=meta.prev, links=meta.links, contracts=meta.contracts,
                           contacts=meta.contacts, official_hosts=meta.official_hosts, body=body, raw=raw,
-                          sha256=hashlib.sha256(raw).hexdigest())
+                          sha256=hashlib.sha256(raw).hexdigest(), claim_deadline=meta.claim_deadline,
+                          late_requests=meta.late_requests, late_notice=meta.late_notice)

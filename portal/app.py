@@ -37,6 +37,8 @@ from portal.http import (
     pages,
     policy_api,
     policy_pages,
+    release_pages,
+    releases,
     review,
     snapshots,
     templating,
@@ -44,6 +46,7 @@ from portal.http import (
 from portal.http.allow import complete_allow
 from portal.http.auth import provide_staff
 from portal.http.background import running
+from portal.http.claim_status import claim_syncer
 from portal.http.deps import provide_ctx
 from portal.http.fast.request_metrics import RouteMetricsMiddleware
 from portal.http.fast.throttle import throttled_posts
@@ -73,6 +76,8 @@ ROUTE_HANDLERS = [
     allowlist.get_allowlist,
     *policy_api.ROUTES,
     *policy_pages.ROUTES,
+    *releases.ROUTES,
+    *release_pages.ROUTES,
     *links.ROUTES,
     *holders.ROUTES,
     *pages.ROUTES,
@@ -134,7 +139,8 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, evm_chain: EvmChai
     templates = templating.environment()
     return Litestar(
         route_handlers=[*ROUTE_HANDLERS, MetricsController],
-        lifespan=[lifespan, banner_refresher, queue_gauges, audit.checkpointer, limit_sweeper, replica_warnings],
+        lifespan=[lifespan, banner_refresher, queue_gauges, audit.checkpointer, limit_sweeper, replica_warnings,
+                  claim_syncer],
         on_startup=[lambda app: tighten(app.openapi_schema)],   # /schema serves what openapi.yaml says
         dependencies={"staff": Provide(provide_staff, sync_to_thread=False),
                       "ctx": Provide(provide_ctx, sync_to_thread=False)},

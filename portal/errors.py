@@ -90,6 +90,12 @@ class PermissionDeniedError(PortalError):
     status, code, title = 403, "forbidden", "Insufficient role"
 
 
+class ClaimWindowClosedError(PortalError):
+    """The signed policy's claim deadline has passed and it takes no late requests."""
+
+    status, code, title = 403, "claim_window_closed", "Claim window closed"
+
+
 # -- 404/409/410/422: the request is well-formed but cannot be honoured ---------------------------
 class NotFoundError(PortalError):
     status, code, title = 404, "not_found", "Not found"
@@ -131,6 +137,16 @@ class AmountNotReleasableError(UnprocessableError):
 
 class PolicyRejectedError(UnprocessableError):
     code, title = "policy_rejected", "Policy refused"
+
+
+class ReleaseRejectedError(UnprocessableError):
+    """A release the server will not publish; ``code`` says why (``below_threshold``, ``wrong_prev``…)."""
+
+    code, title = "release_rejected", "Release refused"
+
+
+class NothingToReleaseError(UnprocessableError):
+    code, title = "nothing_to_release", "Nothing to release"
 
 
 # -- 503: something outside the process is down ---------------------------------------------------

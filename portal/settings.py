@@ -81,6 +81,8 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     csrf_secret: Annotated[str, msgspec.Meta(min_length=32)] | None = None
     trusted_proxies: tuple[str, ...] = ()
     rate_limit_backend: Literal["postgres", "memory"] = "postgres"
+    claim_sync_seconds: Annotated[int, msgspec.Meta(ge=0, le=86_400)] = 60
+    claim_sync_from_block: NonNegativeInt = 0
 
     @property
     def four_eyes_threshold(self) -> int:
@@ -161,6 +163,8 @@ ENV: dict[str, str] = {
     "csrf_secret": "PORTAL_CSRF_SECRET",
     "trusted_proxies": "PORTAL_TRUSTED_PROXIES",
     "rate_limit_backend": "PORTAL_RATE_LIMIT_BACKEND",
+    "claim_sync_seconds": "PORTAL_CLAIM_SYNC_SECONDS",
+    "claim_sync_from_block": "PORTAL_CLAIM_SYNC_FROM_BLOCK",
 }
 
 

@@ -25,6 +25,7 @@ from eth_account import Account
 from policy.chain import SeenState, verify_served
 from policy.document import PolicyDocument, parse_document
 from policy.errors import PolicyError
+from policy.release import check_release, entries_path, is_release, parse_release, release_statement
 from policy.remote import FetchError, fetch_served, split_policy_url
 from policy.root import parse_root, root_statement, root_toml, verify_root_chain
 from policy.scaffold import new_document, next_document
@@ -203,12 +204,23 @@ def run_next(args: argparse.Namespace) -> int:
     return 0
 
 
+def _signed_text(path: Path) -> tuple[str, dict[str, object]]:
+    """The statement to sign for DOC, a policy version or a release (``policy.release``), and what
+    ``statement --json`` says of it."""
+    raw = path.read_bytes()
+    if is_release(raw):
+        release = parse_release(raw)
+        return release_statement(release), {"sha256": release.sha256, "kind": "release",
+                                            "destination_chain": release.destination_chain, "number": release.number}
+    doc = parse_document(raw)
+    return statement(doc), {"sha256": doc.sha256, "slug": doc.slug, "version": doc.version}
+
+
 @_one_line
 def run_statement(args: argparse.Namespace) -> int:
-    doc = parse_document(args.doc.read_bytes())
-    text = statement(doc)
+    text, about = _signed_text(args.doc)
     if args.json:
-        print_json({"statement": text, "sha256": doc.sha256, "slug": doc.slug, "version": doc.version})
+        print_json({"statement": text, **about})
         return 0
     sys.stdout.write(text)  # the exact signed bytes: no newline at the end
     sys.stdout.flush()
@@ -232,13 +244,13 @@ def _sign_file(path: Path, text: str, args: argparse.Namespace) -> int:
 
 @_one_line
 def run_sign(args: argparse.Namespace) -> int:
-    return _sign_file(args.doc, statement(parse_document(args.doc.read_bytes())), args)
+    return _sign_file(args.doc, _signed_text(args.doc)[0], args)
 
 
 @_one_line
 def run_add_signature(args: argparse.Namespace) -> int:
     """Record a signature only when it recovers to a signer of the root, over the exact statement."""
-    text = statement(parse_document(args.doc.read_bytes()))
+    text = _signed_text(args.doc)[0]
     root_path = args.root or args.doc.with_name("root.toml")
     if not root_path.exists():
         raise CliError(f"no trust root at {root_path}: pass --root root.toml (the signer must be in it)")
@@ -265,6 +277,8 @@ def run_verify(args: argparse.Namespace) -> int:
         return _verify_url(args)
     if args.doc is None or args.root is None:
         raise CliError("give DOC and --root root.toml, or --url https://host/policy/<slug> with --root-sha256")
+    if is_release(args.doc.read_bytes()):
+        return _verify_release_file(args)
     doc = parse_document(args.doc.read_bytes())
     root = parse_root(args.root.read_bytes())
     previous = parse_document(args.prev.read_bytes()) if args.prev else _previous_beside(args.doc, doc)
@@ -287,6 +301,27 @@ def _previous_beside(path: Path, doc: PolicyDocument) -> PolicyDocument | None:
     raise CliError(f"{path} is version {doc.version}: verifying it needs version {doc.version - 1}, the file whose "
                    f"sha256 is its prev {doc.prev[:12]}…; pass it with --prev FILE or put it beside {path.name} "
                    "(or verify what a portal serves with --url)")
+
+
+def _verify_release_file(args: argparse.Namespace) -> int:
+    """A release offline: signatures, the chain to ``--prev``, and the entries file beside it."""
+    release = parse_release(args.doc.read_bytes())
+    root = parse_root(args.root.read_bytes())
+    previous = parse_release(args.prev.read_bytes()) if args.prev else None
+    if previous is None and release.number > 1:
+        say("note: no --prev given; the number and prev are checked only against release 1")
+    entries_file = args.doc.with_name(entries_path(args.doc.name))
+    entries = entries_file.read_bytes() if entries_file.exists() else None
+    if entries is None:
+        say(f"note: no {entries_file.name} beside the document; the entries and root are not checked")
+    unchained = previous is None and release.number > 1
+    result = check_release(release, load_signatures(sig_path(args.doc)), root, previous=previous,
+                           entries_bytes=entries)
+    problems = [p for p in result.problems if not (unchained and p.code == "not_next_number")]
+    print_json(msgspec.structs.replace(result, ok=not problems, problems=problems))
+    if problems:
+        return fail("; ".join(f"{p.code}: {p.message}" for p in problems))
+    return 0
 
 
 def _verify_url(args: argparse.Namespace) -> int:

@@ -44,6 +44,7 @@ class AuditAction(StrEnum):
     REVIEW_REOPENED = "review:request:reopened"
     POLICY_PUBLISHED = "policy:version:published"
     POLICY_ROOT_PUBLISHED = "policy:root:published"
+    RELEASE_PUBLISHED = "release:published"
 
 
 def key_for(settings: Settings) -> AuditKey:

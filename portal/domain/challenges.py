@@ -18,7 +18,7 @@ from typing import Any
 import msgspec
 
 import snapshot
-from portal.domain import policies
+from portal.domain import claim_window, policies
 from portal.domain.context import UseCaseContext
 from portal.domain.eligibility import parse_address
 from portal.domain.proofs import messages, registry, solana_tx
@@ -178,6 +178,7 @@ async def issue(ctx: UseCaseContext, ask: NewChallenge, meta: RequestMeta) -> Ch
             "client_address": meta.client_address, "destination_chain": target.chain,
             "message_style": ask.message_style, "unsigned_transaction": unsigned,
         })
+        await claim_window.admit(conn, challenge_id, now)  # refused (rolled back) or marked late after the deadline
     line = messages.nonce_line(nonce) if method.nonce_line else None
     return Challenge(challenge_id, method.name, message, typed_data, nonce, line, now, expires_at, target.text,
                      target.chain, ask.message_style, unsigned)

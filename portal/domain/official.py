@@ -13,7 +13,7 @@ import datetime as dt
 import msgspec
 from markdown_it import MarkdownIt
 
-from portal.domain import policies
+from portal.domain import claim_window, policies
 from portal.store.database import Connection
 
 _markdown = MarkdownIt("commonmark", {"html": False})
@@ -36,6 +36,11 @@ class OfficialBanner(msgspec.Struct, frozen=True):
     links: tuple[OfficialLink, ...] = ()
     never_rules: tuple[str, ...] = ()
     not_eligible: tuple[str, ...] = ()
+    # The claim window of the signed policy (``portal.domain.claim_window``): shown on every page.
+    claim_deadline: str = ""
+    days_left: int = 0
+    claim_closed: bool = False
+    late_notice: str = ""
 
 
 def section_text(body_markdown: str, keyword: str, *, paragraphs: bool) -> tuple[str, ...]:
@@ -77,6 +82,10 @@ async def banner(conn: Connection, now: dt.datetime) -> OfficialBanner:
     if main is None:
         return OfficialBanner(published=False, policy_url="/policy")
     doc = policies.parse_submitted(main.document)
+    window = claim_window.of(doc, now)
     return OfficialBanner(published=True, policy_url=f"/policy/{main.slug}", title=main.title, version=main.version,
                           expired=main.expired, links=tuple(OfficialLink(link.label, link.url) for link in doc.links),
-                          never_rules=never_rules(doc.body), not_eligible=not_eligible_text(doc.body))
+                          never_rules=never_rules(doc.body), not_eligible=not_eligible_text(doc.body),
+                          **({"claim_deadline": window.deadline.strftime("%H:%M UTC on %d %B %Y"),
+                              "days_left": window.days_left, "claim_closed": window.closed,
+                              "late_notice": window.notice} if window else {}))

@@ -101,8 +101,9 @@ def meta_of(request: Request[Any, Any, Any]) -> RequestMeta:
       summary="A message (or transaction) to sign with the snapshot address's key",
       description="eip1271 and transaction need the EVM node: without PORTAL_EVM_RPC_URL they are refused "
                   "here with 503 rpc_unavailable, before the holder signs anything; solana_onchain likewise needs "
-                  "PORTAL_SOLANA_RPC_URL.",
-      responses=problem_responses(400, 422, 429, 503))
+                  "PORTAL_SOLANA_RPC_URL. After the signed policy's claim_deadline: 403 claim_window_closed with "
+                  "the policy's sentence, unless it sends late requests to review.",
+      responses=problem_responses(400, 403, 422, 429, 503))
 async def create_challenge(ctx: Ctx, request: Request, data: JSONBody[ChallengeCreate]) -> Challenge:
     ask = NewChallenge(data.address, data.destination, data.method, data.destination_chain, data.message_style)
     return await challenges.issue(ctx, ask, meta_of(request))

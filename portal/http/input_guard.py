@@ -78,7 +78,7 @@ MAX_QUERY_BYTES = 2048 * 12 + 1024
 MAX_FIELDS = 64                 # query or form fields; no route reads more than a dozen
 MAX_HEADERS = 100
 
-MULTILINE_FIELDS = frozenset({"reason", "public_note", "text", "document", "note", "root"})
+MULTILINE_FIELDS = frozenset({"reason", "public_note", "text", "document", "note", "root", "entries"})
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 _CONTROL_MULTILINE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 _CONTROL_HEADER = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f-\x9f]")

@@ -49,7 +49,13 @@ _BY_STATUS = {
 FALLBACK = "Something went wrong on our side. Nothing was saved. Try again in a few minutes."
 
 
+# Errors whose detail is already the sentence a holder reads (the signed policy's own words).
+_DETAIL_IS_THE_SENTENCE = frozenset({"claim_window_closed"})
+
+
 def sentence(error: PortalError) -> str:
+    if error.code in _DETAIL_IS_THE_SENTENCE:
+        return error.detail
     return _BY_CODE.get(error.code) or for_status(error.status)
 
 

@@ -9,6 +9,7 @@ a wrong token give the same sentence, so nobody learns which requests exist.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 
 import msgspec
@@ -21,6 +22,7 @@ from portal.domain import answers, filing
 from portal.domain.context import UseCaseContext
 from portal.domain.filing import HolderView, RequestAccess
 from portal.errors import PortalError
+from portal.http.copy import release as release_copy
 from portal.http.copy.errors import sentence
 from portal.http.copy.status import STATUS_WORDS
 from portal.http.deps import Ctx
@@ -28,7 +30,7 @@ from portal.http.holders import meta_of
 from portal.http.pages.journey import NO_STORE
 from portal.http.pages.layout import render_page
 from portal.http.pages.same_origin import refuse_cross_site
-from portal.http.pages.view_models import AnswerRow, FieldError, StatusPage
+from portal.http.pages.view_models import AnswerRow, ClaimView, FieldError, StatusPage
 
 STATUS_SCRIPTS = ("js/main.js", "js/status.js")
 _TIME = "%H:%M UTC on %d %B %Y"
@@ -59,7 +61,19 @@ def _view(view: HolderView, token: str, **extra: object) -> StatusPage:
         destination=view.destination, amount=view.amount, created_at=view.created_at.strftime(_TIME),
         review_by=review_by.strftime(_TIME), public_note=view.public_note,
         answers=tuple(AnswerRow(a.at.strftime(_TIME), a.text) for a in view.answers),
-        can_answer=view.status == "needs_info", status_token=token, **extra)  # type: ignore[arg-type]
+        can_answer=view.status == "needs_info", status_token=token, **_next_step(view), **extra)  # type: ignore[arg-type]
+
+
+def _next_step(view: HolderView) -> dict[str, object]:
+    """What the holder does next once approved: wait for a release, or claim from the one holding it."""
+    if view.release is not None:
+        held = view.release
+        words = release_copy.claimed_sentence(held) if held.claimed_at else release_copy.claim_sentence(held)
+        return {"next_step": words,
+                "claim": ClaimView(words, json.dumps(held.proof, indent=1),
+                                   release_copy.claim_command(held, view.destination), held.merkle_root,
+                                   claimed=held.claimed_at is not None, freshness=release_copy.freshness(held))}
+    return {"next_step": release_copy.WAITING} if view.status == "approved" else {}
 
 
 def _render(state: State, view: StatusPage, status_code: int = 200) -> Template:

@@ -129,6 +129,17 @@ class AnswerRow(msgspec.Struct, frozen=True):
     text: str
 
 
+class ClaimView(msgspec.Struct, frozen=True):
+    """The release a holder claims from, in words and as the exact call (``portal.http.copy.release``)."""
+
+    sentence: str
+    proof: str
+    command: str
+    merkle_root: str
+    claimed: bool = False
+    freshness: str = ""
+
+
 class StatusPage(msgspec.Struct, frozen=True):
     """The holder's own request, or (``status`` empty) the form asking for its status token."""
 
@@ -147,3 +158,5 @@ class StatusPage(msgspec.Struct, frozen=True):
     answer_text: str = ""
     ask_reference: bool = False
     errors: tuple[FieldError, ...] = ()
+    next_step: str = ""
+    claim: ClaimView | None = None

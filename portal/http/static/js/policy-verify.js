@@ -61,7 +61,7 @@ function validSigners(text, signatures, root) {
   return [...found];
 }
 
-function requireThreshold(text, signatures, root, what) {
+export function requireThreshold(text, signatures, root, what) {
   const found = validSigners(text, signatures, root);
   if (found.length < root.threshold) {
     throw new Error(`${what}: signed by ${found.length} of ${root.threshold} required keys of trust root ` +
@@ -84,7 +84,7 @@ function checkRootFields(root) {
   }
 }
 
-function verifyRoots(roots, now) {
+export function verifyRoots(roots, now) {
   if (!roots.length) throw new Error("no trust root is served");
   roots.forEach(checkRootFields);
   for (let i = 1; i < roots.length; i += 1) {

@@ -1,0 +1,400 @@
+"""Release documents: a numbered, frozen claim tree for one destination chain, signed like a policy.
+
+Why a document like the policy: a claim contract holds one root, so holders and operators need to
+know which approvals a root covers, and to trust that answer as much as the policy. A release is
+UTF-8 Markdown with TOML front matter (``kind = "release"``) signed under the policy's trust root
+with the same threshold, by the same tools (``portal policy statement|sign|add-signature|verify``).
+
+The front matter names the tree (``uniswap`` or ``oz`` for EVM, ``distributor`` for Solana), its
+``merkle_root``, the entry count and ``total``, ``entries_sha256`` (the sha256 of the entries file
+beside it, ``<stem>.entries.json``), the ``distributor`` holders claim from, an optional
+``claim_deadline`` and ``prev`` (the sha256 of release n-1 of the same chain, ``""`` for 1).
+
+Invariants checked here (pure, no I/O), each with its own code: the threshold of root signers over
+the statement; ``number`` is the next and ``prev`` is the previous release's sha256; the entries
+hash to ``entries_sha256`` and agree with ``entries``/``total``; the root follows from the entries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import tomllib
+from collections.abc import Sequence
+from typing import Annotated, Literal
+
+import msgspec
+
+from policy.document import HEX64, field_error, split_front_matter
+from policy.errors import PolicyDocumentError
+from policy.root import TrustRoot, valid_signers
+from policy.signatures import Signature
+from policy.verify import Problem
+from snapshot import distributor, merkle, uniswap
+from snapshot.addresses import parse_address
+from snapshot.errors import InvalidAddressError
+
+Chain = Literal["evm", "solana"]
+TreeKind = Literal["uniswap", "oz", "distributor"]
+TREES: dict[str, tuple[str, ...]] = {"evm": ("uniswap", "oz"), "solana": ("distributor",)}
+DEFAULT_TREE = {"evm": "uniswap", "solana": "distributor"}
+#: The OpenZeppelin leaf of an ``oz`` release: ``StandardMerkleTree.of(values, OZ_ENCODING)``.
+OZ_ENCODING = ("uint256", "address", "uint256")
+ROOT_HEX = re.compile(r"^0x[0-9a-f]{64}$")
+ENTRIES_SUFFIX = ".entries.json"
+
+
+class ReleaseSource(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """One approved request an entry pays: its snapshot, its address there, its share in destination units."""
+
+    snapshot_id: str
+    snapshot_address: str
+    amount: str
+
+
+class ReleaseEntry(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """One leaf: ``index`` (the claim's index), the destination that claims, the amount in the
+    destination token's base units, and the requests it adds up (a destination appears once: the
+    distributor's ClaimStatus and Uniswap's claims JSON are per account)."""
+
+    index: int
+    destination: str
+    amount: str
+    sources: list[ReleaseSource]
+
+
+class _FrontMatter(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    kind: Literal["release"]
+    destination_chain: Chain
+    number: Annotated[int, msgspec.Meta(ge=1)]
+    tree: TreeKind
+    merkle_root: str
+    entries: Annotated[int, msgspec.Meta(ge=1)]
+    total: str
+    decimals: Annotated[int, msgspec.Meta(ge=0, le=255)]
+    entries_sha256: str
+    distributor: str
+    prev: str
+    created: dt.datetime
+    claim_deadline: dt.datetime | None = None
+    program: str = ""  # Solana: the distributor program (its ClaimStatus PDAs are derived under it)
+
+
+class ReleaseDocument(msgspec.Struct, frozen=True):
+    destination_chain: str
+    number: int
+    tree: str
+    merkle_root: str
+    entries: int
+    total: int
+    decimals: int
+    entries_sha256: str
+    distributor: str
+    prev: str
+    created: dt.datetime
+    claim_deadline: dt.datetime | None
+    body: str
+    raw: bytes
+    sha256: str
+    program: str = ""
+
+
+def is_release(raw: bytes) -> bool:
+    """Whether ``raw`` is a release document (its front matter says ``kind = "release"``)."""
+    try:
+        front, _ = split_front_matter(raw.decode("utf-8"))
+        return tomllib.loads(front).get("kind") == "release"
+    except (UnicodeDecodeError, PolicyDocumentError, tomllib.TOMLDecodeError):
+        return False
+
+
+def distributor_problem(chain: str, address: str) -> str | None:
+    """Why ``address`` cannot be the claim contract (EVM) or program (Solana) of ``chain``, or None."""
+    try:
+        parsed = parse_address(address)
+    except InvalidAddressError as exc:
+        return f"{address!r} does not parse ({exc})"
+    return None if parsed.chain == chain else f"{address} is not a {chain} address"
+
+
+def parse_release(raw: bytes) -> ReleaseDocument:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PolicyDocumentError(f"release: not UTF-8 (byte {exc.start})") from None
+    front, body = split_front_matter(text, "release")
+    try:
+        meta = msgspec.convert(tomllib.loads(front), _FrontMatter)
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyDocumentError(f"release front matter: not valid TOML: {exc}") from None
+    except msgspec.ValidationError as exc:
+        raise field_error(exc, "release front matter") from None
+    if meta.tree not in TREES[meta.destination_chain]:
+        raise PolicyDocumentError(f"release front matter: tree: {meta.tree} is not a {meta.destination_chain} tree "
+                                  f"({', '.join(TREES[meta.destination_chain])})")
+    if not ROOT_HEX.match(meta.merkle_root):
+        raise PolicyDocumentError("release front matter: merkle_root: expected 0x and 64 lowercase hex")
+    if not HEX64.match(meta.entries_sha256):
+        raise PolicyDocumentError("release front matter: entries_sha256: expected 64 lowercase hex")
+    if not meta.total.isdigit():
+        raise PolicyDocumentError("release front matter: total: expected a decimal integer in base units")
+    if meta.number == 1 and meta.prev != "":
+        raise PolicyDocumentError('release front matter: prev: must be "" for release 1')
+    if meta.number > 1 and not HEX64.match(meta.prev):
+        raise PolicyDocumentError("release front matter: prev: expected the sha256 (64 lowercase hex) of the "
+                                  "previous release")
+    if meta.distributor and (problem := distributor_problem(meta.destination_chain, meta.distributor)):
+        raise PolicyDocumentError(f"release front matter: distributor: {problem}")
+    if meta.program and (meta.destination_chain != "solana" or distributor_problem("solana", meta.program)):
+        raise PolicyDocumentError("release front matter: program: a Solana release's distributor program (a Solana "
+                                  "address); an EVM release has none")
+    for name in ("created", "claim_deadline"):
+        moment = getattr(meta, name)
+        if moment is not None and moment.tzinfo is None:
+            raise PolicyDocumentError(f"release front matter: {name}: expected a datetime with a timezone")
+    return ReleaseDocument(
+        destination_chain=meta.destination_chain, number=meta.number, tree=meta.tree, merkle_root=meta.merkle_root,
+        entries=meta.entries, total=int(meta.total), decimals=meta.decimals, entries_sha256=meta.entries_sha256,
+        distributor=meta.distributor, prev=meta.prev, created=meta.created, claim_deadline=meta.claim_deadline,
+        body=body, raw=raw, sha256=hashlib.sha256(raw).hexdigest(), program=meta.program)
+
+
+def release_statement(doc: ReleaseDocument) -> str:
+    """The signed text: a first line no policy statement can have, then the same two lines."""
+    return f"Token release {doc.destination_chain} number {doc.number}\nsha256:{doc.sha256}\nprev:{doc.prev}"
+
+
+def _toml_time(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def render_release(*, destination_chain: str, number: int, tree: str, merkle_root: str, entries: int, total: int,
+                   decimals: int, entries_sha256: str, prev: str, created: dt.datetime,
+                   claim_deadline: dt.datetime | None, distributor_address: str = "") -> str:
+    """The document text ``portal release prepare`` writes, in the one layout every tool reads."""
+    deadline = f"claim_deadline = {_toml_time(claim_deadline)}\n" if claim_deadline else ""
+    whole, fraction = divmod(total, 10**decimals)
+    shown = f"{whole}.{fraction:0{decimals}d}".rstrip("0").rstrip(".") if decimals else str(whole)
+    return (
+        "+++\n"
+        'kind = "release"\n'
+        f'destination_chain = "{destination_chain}"\n'
+        f"number = {number}\n"
+        f'tree = "{tree}"\n'
+        f'merkle_root = "{merkle_root}"\n'
+        f"entries = {entries}\n"
+        f'total = "{total}"\n'
+        f"decimals = {decimals}\n"
+        f'entries_sha256 = "{entries_sha256}"\n'
+        f'distributor = "{distributor_address}"\n'
+        + ('program = ""\n' if destination_chain == "solana" else "") +
+        f"{deadline}"
+        f'prev = "{prev}"\n'
+        f"created = {_toml_time(created)}\n"
+        "+++\n"
+        f"# Release {number} on {destination_chain}\n\n"
+        f"{entries} destination(s) may claim {shown} tokens ({total} base units) in all, each with the proof of "
+        f"its entry in the {tree} tree whose root is `{merkle_root}`.\n\n"
+        "The entries file beside this document lists every entry and the approved requests it pays; its "
+        "sha256 is `entries_sha256` above. Claim only from the `distributor` named above, with the destination "
+        "wallet of the entry" + (f", before {_toml_time(claim_deadline)}" if claim_deadline else "") + ".\n"
+    )
+
+
+def set_distributor(raw: bytes, address: str, program: str | None = None) -> bytes:
+    """``raw`` with its ``distributor`` line set to ``address`` (checked for the document's chain), and
+    for Solana its ``program`` line (the distributor account lives under that program)."""
+    doc = parse_release(raw)
+    if problem := distributor_problem(doc.destination_chain, address):
+        raise PolicyDocumentError(f"distributor: {problem}")
+    if (doc.destination_chain == "solana") != (program is not None):
+        raise PolicyDocumentError("program: give the distributor program for a Solana release, and only then")
+    text = raw.decode("utf-8")
+    updated, count = re.subn(r'(?m)^distributor = ".*"$', f'distributor = "{address}"', text, count=1)
+    if count != 1:
+        raise PolicyDocumentError('release front matter: no `distributor = "…"` line to set')
+    if program is not None:
+        if problem := distributor_problem("solana", program):
+            raise PolicyDocumentError(f"program: {problem}")
+        updated, count = re.subn(r'(?m)^program = ".*"$', f'program = "{program}"', updated, count=1)
+        if count != 1:
+            raise PolicyDocumentError('release front matter: no `program = "…"` line to set')
+    result = updated.encode("utf-8")
+    parse_release(result)
+    return result
+
+
+# --- entries and their tree ---------------------------------------------------------------------
+
+def encode_entries(entries: Sequence[ReleaseEntry]) -> bytes:
+    """The entries file: a JSON array, one entry a line (diffable, and hashed exactly as written)."""
+    encoder = msgspec.json.Encoder()
+    return b"[\n" + b",\n".join(encoder.encode(entry) for entry in entries) + b"\n]\n"
+
+
+def decode_entries(data: bytes) -> list[ReleaseEntry]:
+    return msgspec.json.decode(data, type=list[ReleaseEntry])
+
+
+def entries_path(doc_path_name: str) -> str:
+    """``release-1.md`` -> ``release-1.entries.json`` (the file beside the document)."""
+    return doc_path_name.removesuffix(".md") + ENTRIES_SUFFIX
+
+
+def _key(text: str, chain: str) -> bytes:
+    """The destination's key bytes, as the leaf holds them. An EVM address's case is not part of the
+    leaf, so its EIP-55 checksum is not recomputed here (a keccak per entry; the portal checked it
+    when the request was made, and ``prepare`` checks it again)."""
+    if chain == "evm" and len(text) == 42 and text[:2] == "0x" and text[2:].isalnum():
+        try:
+            return bytes.fromhex(text[2:])
+        except ValueError:
+            pass  # parse_address says why
+    address = parse_address(text)
+    if address.chain != chain:
+        raise InvalidAddressError(f"{text} is not a {chain} address")
+    return address.raw
+
+
+class BuiltTree:
+    """A release's tree: its root and each entry's proof (``uniswap``, ``oz`` or ``distributor``)."""
+
+    def __init__(self, tree: str, chain: str, entries: Sequence[ReleaseEntry]) -> None:
+        if tree not in TREES[chain]:
+            raise ValueError(f"{tree} is not a {chain} tree")
+        claims = [(_key(entry.destination, chain), int(entry.amount)) for entry in entries]
+        self.tree = tree
+        self._proof: object
+        if tree == "uniswap":
+            built = uniswap.ClaimTree(claims)
+            self.root, self._proof = built.root, built.proof
+        elif tree == "oz":
+            standard = merkle.standard_tree([index.to_bytes(32) + account.rjust(32, b"\0") + amount.to_bytes(32)
+                                             for index, (account, amount) in enumerate(claims)])
+            self.root, self._proof = standard.root, standard.proof
+        else:
+            airdrop = distributor.AirdropTree([distributor.Claim(account, amount) for account, amount in claims])
+            self.root, self._proof = airdrop.root, airdrop.proof
+
+    def proof(self, index: int) -> list[bytes]:
+        return self._proof(index)  # type: ignore[operator]
+
+
+def entry_problems(doc: ReleaseDocument, entries_bytes: bytes) -> list[Problem]:
+    """Whether the entries are the ones the document commits to, and its root follows from them."""
+    return checked_entries(doc, entries_bytes)[0]
+
+
+def checked_entries(doc: ReleaseDocument, entries_bytes: bytes) -> tuple[list[Problem], list[ReleaseEntry]]:
+    """``entry_problems`` and the decoded entries (decoded once: a server then matches them to requests)."""
+    if hashlib.sha256(entries_bytes).hexdigest() != doc.entries_sha256:
+        return [Problem("entries_mismatch", "the entries do not hash to entries_sha256 "
+                                            f"({doc.entries_sha256[:12]}…): they are not the ones signed")], []
+    try:
+        entries = decode_entries(entries_bytes)
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        return [Problem("entries_mismatch", f"the entries file does not decode: {exc}")], []
+    return _tree_problems(doc, entries), entries
+
+
+def _tree_problems(doc: ReleaseDocument, entries: list[ReleaseEntry]) -> list[Problem]:
+    problems = []
+    if [entry.index for entry in entries] != list(range(len(entries))):
+        problems.append(Problem("entries_mismatch", "entry indices must run 0..n-1 in order"))
+    if len(entries) != doc.entries:
+        problems.append(Problem("entries_mismatch", f"{len(entries)} entries, the document says {doc.entries}"))
+    try:
+        total = sum(int(entry.amount) for entry in entries)
+        if total != doc.total:
+            problems.append(Problem("entries_mismatch",
+                                    f"the entries add up to {total}, the document says {doc.total}"))
+        if len({entry.destination for entry in entries}) != len(entries):
+            problems.append(Problem("entries_mismatch", "a destination appears in two entries"))
+        if problems:
+            return problems
+        root = "0x" + BuiltTree(doc.tree, doc.destination_chain, entries).root.hex()
+    except (ValueError, InvalidAddressError, distributor.DistributorLimitError) as exc:
+        return [Problem("entries_mismatch", f"the entries cannot be a {doc.tree} tree: {exc}")]
+    if root != doc.merkle_root:
+        return [Problem("root_mismatch", f"the root of the entries is {root}, the document says {doc.merkle_root}")]
+    return []
+
+
+class ReleaseCheck(msgspec.Struct, frozen=True):
+    ok: bool
+    destination_chain: str
+    number: int
+    sha256: str
+    statement: str
+    signers: list[str]
+    threshold: int
+    missing: int
+    problems: list[Problem]
+
+
+def check_release(doc: ReleaseDocument, signatures: list[Signature], root: TrustRoot, *,
+                  previous: ReleaseDocument | None, entries_bytes: bytes | None) -> ReleaseCheck:
+    """Every problem of ``doc`` as the server and ``portal policy verify`` see it (``entries_bytes``
+    None: the entries are not at hand and are not checked)."""
+    text = release_statement(doc)
+    signers, found = valid_signers(text, signatures, root)
+    problems = [Problem(code, message) for code, message in found]
+    missing = max(0, root.threshold - len(signers))
+    if missing:
+        problems.insert(0, Problem("below_threshold", f"signed by {len(signers)} of {root.threshold} required root "
+                                                      "keys" + (f": {', '.join(signers)}" if signers else "")))
+    expected = previous.number + 1 if previous else 1
+    if doc.number != expected:
+        problems.append(Problem("not_next_number", f"release {doc.number} of {doc.destination_chain} is not the next "
+                                                   f"one ({expected})"))
+    elif previous is not None and doc.prev != previous.sha256:
+        problems.append(Problem("wrong_prev", f"prev {doc.prev[:12]}… is not the sha256 of release {previous.number} "
+                                              f"({previous.sha256[:12]}…)"))
+    if previous is not None and previous.destination_chain != doc.destination_chain:
+        problems.append(Problem("wrong_prev", "the previous release is of another chain"))
+    if not doc.distributor or (doc.destination_chain == "solana" and not doc.program):
+        problems.append(Problem("distributor_missing", "no distributor: set the claim contract's address (and a "
+                                                       "Solana release's program) with `portal release "
+                                                       "distributor` before signing"))
+    if entries_bytes is not None:
+        problems.extend(entry_problems(doc, entries_bytes))
+    return ReleaseCheck(ok=not problems, destination_chain=doc.destination_chain, number=doc.number, sha256=doc.sha256,
+                        statement=text, signers=signers, threshold=root.threshold, missing=missing, problems=problems)
+
+
+class Prepared(msgspec.Struct, frozen=True):
+    """A release ready to be signed: the document text, the entries file bytes, and its entries."""
+
+    text: str
+    entries_bytes: bytes
+    entries: list[ReleaseEntry]
+    merkle_root: str
+    total: int
+    entries_sha256: str
+
+
+def combine(paid: Sequence[tuple[str, ReleaseSource]]) -> list[ReleaseEntry]:
+    """One entry per destination, in the order of first appearance, its sources' amounts added."""
+    by_destination: dict[str, list[ReleaseSource]] = {}
+    for destination, source in paid:
+        by_destination.setdefault(destination, []).append(source)
+    return [ReleaseEntry(index, destination, str(sum(int(s.amount) for s in sources)), sources)
+            for index, (destination, sources) in enumerate(by_destination.items())]
+
+
+def prepare(paid: Sequence[tuple[str, ReleaseSource]], *, destination_chain: str, number: int, tree: str, prev: str,
+            decimals: int, created: dt.datetime, claim_deadline: dt.datetime | None = None) -> Prepared:
+    """Freeze ``paid`` (destination, source) pairs into release ``number``: entries, tree, document."""
+    if not paid:
+        raise ValueError("nothing to release")
+    entries = combine(paid)
+    built = BuiltTree(tree, destination_chain, entries)
+    entries_bytes = encode_entries(entries)
+    digest = hashlib.sha256(entries_bytes).hexdigest()
+    total = sum(int(entry.amount) for entry in entries)
+    root = "0x" + built.root.hex()
+    text = render_release(destination_chain=destination_chain, number=number, tree=tree, merkle_root=root,
+                          entries=len(entries), total=total, decimals=decimals, entries_sha256=digest, prev=prev,
+                          created=created, claim_deadline=claim_deadline)
+    return Prepared(text, entries_bytes, entries, root, total, digest)

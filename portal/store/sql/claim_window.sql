@@ -1,0 +1,5 @@
+-- mark_late --
+UPDATE challenges SET late = true WHERE id = %(id)s
+
+-- is_late --
+SELECT c.late FROM requests r JOIN challenges c ON c.id = r.challenge_id WHERE r.id = %(request_id)s
