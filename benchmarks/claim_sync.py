@@ -32,7 +32,8 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from policy.release import ReleaseSource, combine, encode_entries
+from policy.release import ReleaseSource, encode_entries
+from policy.release_writing import combine
 from portal.domain import claim_sync
 from portal.domain.claim_reader import CLAIMED_TOPIC, Web3ClaimReader
 from portal.domain.context import UseCaseContext

@@ -165,66 +165,6 @@ def release_statement(doc: ReleaseDocument) -> str:
     return f"Token release {doc.destination_chain} number {doc.number}\nsha256:{doc.sha256}\nprev:{doc.prev}"
 
 
-def _toml_time(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def render_release(*, destination_chain: str, number: int, tree: str, merkle_root: str, entries: int, total: int,
-                   decimals: int, entries_sha256: str, prev: str, created: dt.datetime,
-                   claim_deadline: dt.datetime | None, distributor_address: str = "") -> str:
-    """The document text ``portal release prepare`` writes, in the one layout every tool reads."""
-    deadline = f"claim_deadline = {_toml_time(claim_deadline)}\n" if claim_deadline else ""
-    whole, fraction = divmod(total, 10**decimals)
-    shown = f"{whole}.{fraction:0{decimals}d}".rstrip("0").rstrip(".") if decimals else str(whole)
-    return (
-        "+++\n"
-        'kind = "release"\n'
-        f'destination_chain = "{destination_chain}"\n'
-        f"number = {number}\n"
-        f'tree = "{tree}"\n'
-        f'merkle_root = "{merkle_root}"\n'
-        f"entries = {entries}\n"
-        f'total = "{total}"\n'
-        f"decimals = {decimals}\n"
-        f'entries_sha256 = "{entries_sha256}"\n'
-        f'distributor = "{distributor_address}"\n'
-        + ('program = ""\n' if destination_chain == "solana" else "") +
-        f"{deadline}"
-        f'prev = "{prev}"\n'
-        f"created = {_toml_time(created)}\n"
-        "+++\n"
-        f"# Release {number} on {destination_chain}\n\n"
-        f"{entries} destination(s) may claim {shown} tokens ({total} base units) in all, each with the proof of "
-        f"its entry in the {tree} tree whose root is `{merkle_root}`.\n\n"
-        "The entries file beside this document lists every entry and the approved requests it pays; its "
-        "sha256 is `entries_sha256` above. Claim only from the `distributor` named above, with the destination "
-        "wallet of the entry" + (f", before {_toml_time(claim_deadline)}" if claim_deadline else "") + ".\n"
-    )
-
-
-def set_distributor(raw: bytes, address: str, program: str | None = None) -> bytes:
-    """``raw`` with its ``distributor`` line set to ``address`` (checked for the document's chain), and
-    for Solana its ``program`` line (the distributor account lives under that program)."""
-    doc = parse_release(raw)
-    if problem := distributor_problem(doc.destination_chain, address):
-        raise PolicyDocumentError(f"distributor: {problem}")
-    if (doc.destination_chain == "solana") != (program is not None):
-        raise PolicyDocumentError("program: give the distributor program for a Solana release, and only then")
-    text = raw.decode("utf-8")
-    updated, count = re.subn(r'(?m)^distributor = ".*"$', f'distributor = "{address}"', text, count=1)
-    if count != 1:
-        raise PolicyDocumentError('release front matter: no `distributor = "…"` line to set')
-    if program is not None:
-        if problem := distributor_problem("solana", program):
-            raise PolicyDocumentError(f"program: {problem}")
-        updated, count = re.subn(r'(?m)^program = ".*"$', f'program = "{program}"', updated, count=1)
-        if count != 1:
-            raise PolicyDocumentError('release front matter: no `program = "…"` line to set')
-    result = updated.encode("utf-8")
-    parse_release(result)
-    return result
-
-
 # --- entries and their tree ---------------------------------------------------------------------
 
 def encode_entries(entries: Sequence[ReleaseEntry]) -> bytes:
@@ -361,40 +301,3 @@ def check_release(doc: ReleaseDocument, signatures: list[Signature], root: Trust
         problems.extend(entry_problems(doc, entries_bytes))
     return ReleaseCheck(ok=not problems, destination_chain=doc.destination_chain, number=doc.number, sha256=doc.sha256,
                         statement=text, signers=signers, threshold=root.threshold, missing=missing, problems=problems)
-
-
-class Prepared(msgspec.Struct, frozen=True):
-    """A release ready to be signed: the document text, the entries file bytes, and its entries."""
-
-    text: str
-    entries_bytes: bytes
-    entries: list[ReleaseEntry]
-    merkle_root: str
-    total: int
-    entries_sha256: str
-
-
-def combine(paid: Sequence[tuple[str, ReleaseSource]]) -> list[ReleaseEntry]:
-    """One entry per destination, in the order of first appearance, its sources' amounts added."""
-    by_destination: dict[str, list[ReleaseSource]] = {}
-    for destination, source in paid:
-        by_destination.setdefault(destination, []).append(source)
-    return [ReleaseEntry(index, destination, str(sum(int(s.amount) for s in sources)), sources)
-            for index, (destination, sources) in enumerate(by_destination.items())]
-
-
-def prepare(paid: Sequence[tuple[str, ReleaseSource]], *, destination_chain: str, number: int, tree: str, prev: str,
-            decimals: int, created: dt.datetime, claim_deadline: dt.datetime | None = None) -> Prepared:
-    """Freeze ``paid`` (destination, source) pairs into release ``number``: entries, tree, document."""
-    if not paid:
-        raise ValueError("nothing to release")
-    entries = combine(paid)
-    built = BuiltTree(tree, destination_chain, entries)
-    entries_bytes = encode_entries(entries)
-    digest = hashlib.sha256(entries_bytes).hexdigest()
-    total = sum(int(entry.amount) for entry in entries)
-    root = "0x" + built.root.hex()
-    text = render_release(destination_chain=destination_chain, number=number, tree=tree, merkle_root=root,
-                          entries=len(entries), total=total, decimals=decimals, entries_sha256=digest, prev=prev,
-                          created=created, claim_deadline=claim_deadline)
-    return Prepared(text, entries_bytes, entries, root, total, digest)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import hashlib
 import json
 import os
 import sys
@@ -22,20 +21,21 @@ from pathlib import Path
 import msgspec
 from eth_account import Account
 
-from policy.chain import SeenState, verify_served
-from policy.document import PolicyDocument, parse_document
+from policy.document import parse_document
 from policy.errors import PolicyError
-from policy.release import check_release, entries_path, is_release, parse_release, release_statement
-from policy.remote import FetchError, fetch_served, split_policy_url
+from policy.release import is_release, parse_release, release_statement
+from policy.remote import FetchError, split_policy_url
 from policy.root import parse_root, root_statement, root_toml, verify_root_chain
 from policy.scaffold import new_document, next_document
 from policy.signatures import Signature, add_signature, dump_signatures, load_signatures, sig_path
 from policy.slips import find_slip
 from policy.statement import recover_signer, sign_statement, statement
-from policy.verify import check_policy
 from portal.cli import policy_openpgp
-from portal.cli.output import fail, print_json, say
+from portal.cli.output import fail, print_json
 from portal.cli.passphrase import CliError, passphrase
+from portal.cli.policy_verify import now_from as _now
+from portal.cli.policy_verify import one_line as _one_line
+from portal.cli.policy_verify import run_verify
 
 TOKEN_ENV = "PORTAL_TOKEN"  # noqa: S105 - the variable's name, not a secret
 
@@ -112,21 +112,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     policy_openpgp.register(commands)
 
 
-def _one_line(func):
-    """Turn the expected failures of a command into one line on stderr and an exit code."""
-    def run(args: argparse.Namespace, **kwargs: object) -> int:
-        try:
-            return func(args, **kwargs)
-        except CliError as exc:
-            return fail(str(exc), exc.exit_code)
-        except PolicyError as exc:
-            return fail(f"{exc.code}: {exc}", 2)
-        except (OSError, msgspec.DecodeError, msgspec.ValidationError) as exc:
-            return fail(str(exc), 2)
-    run.__doc__ = func.__doc__
-    return run
-
-
 def _key_arguments(parser: argparse.ArgumentParser) -> None:
     keys = parser.add_mutually_exclusive_group(required=True)
     keys.add_argument("--keystore", type=Path, help="an encrypted keystore (portal policy keygen)")
@@ -170,15 +155,6 @@ def run_keygen(args: argparse.Namespace, *, kdf_iterations: int | None = None) -
     args.out.chmod(0o600)
     print_json({"address": account.address, "keystore": str(args.out)})
     return 0
-
-
-def _now(text: str | None) -> dt.datetime:
-    if not text:
-        return dt.datetime.now(dt.UTC)
-    moment = dt.datetime.fromisoformat(text)
-    if moment.tzinfo is None:
-        raise CliError("--now: give a timezone (e.g. 2027-01-01T00:00:00Z)")
-    return moment
 
 
 def _write_new(path: Path, text: str) -> None:
@@ -268,81 +244,6 @@ def run_add_signature(args: argparse.Namespace) -> int:
     dump_signatures(sig_path(args.doc), add_signature(load_signatures(sig_path(args.doc)),
                                                       Signature(signer, args.signature)))
     print_json({"signer": signer, "file": str(sig_path(args.doc))})
-    return 0
-
-
-@_one_line
-def run_verify(args: argparse.Namespace) -> int:
-    if args.url:
-        return _verify_url(args)
-    if args.doc is None or args.root is None:
-        raise CliError("give DOC and --root root.toml, or --url https://host/policy/<slug> with --root-sha256")
-    if is_release(args.doc.read_bytes()):
-        return _verify_release_file(args)
-    doc = parse_document(args.doc.read_bytes())
-    root = parse_root(args.root.read_bytes())
-    previous = parse_document(args.prev.read_bytes()) if args.prev else _previous_beside(args.doc, doc)
-    signatures = load_signatures(sig_path(args.doc))
-    result = check_policy(doc, signatures, root, previous=previous, now=_now(args.now))
-    print_json(result)
-    if not result.ok:
-        return fail("; ".join(f"{p.code}: {p.message}" for p in result.problems))
-    return 0
-
-
-def _previous_beside(path: Path, doc: PolicyDocument) -> PolicyDocument | None:
-    """Version n > 1 is checked against version n - 1: the file beside it whose sha256 is its ``prev``."""
-    if doc.version == 1:
-        return None
-    for candidate in sorted(path.parent.glob("*.md")):
-        if candidate != path and hashlib.sha256(candidate.read_bytes()).hexdigest() == doc.prev:
-            say(f"note: checking the chain against {candidate} (version {doc.version - 1}, found beside {path.name})")
-            return parse_document(candidate.read_bytes())
-    raise CliError(f"{path} is version {doc.version}: verifying it needs version {doc.version - 1}, the file whose "
-                   f"sha256 is its prev {doc.prev[:12]}…; pass it with --prev FILE or put it beside {path.name} "
-                   "(or verify what a portal serves with --url)")
-
-
-def _verify_release_file(args: argparse.Namespace) -> int:
-    """A release offline: signatures, the chain to ``--prev``, and the entries file beside it."""
-    release = parse_release(args.doc.read_bytes())
-    root = parse_root(args.root.read_bytes())
-    previous = parse_release(args.prev.read_bytes()) if args.prev else None
-    if previous is None and release.number > 1:
-        say("note: no --prev given; the number and prev are checked only against release 1")
-    entries_file = args.doc.with_name(entries_path(args.doc.name))
-    entries = entries_file.read_bytes() if entries_file.exists() else None
-    if entries is None:
-        say(f"note: no {entries_file.name} beside the document; the entries and root are not checked")
-    unchained = previous is None and release.number > 1
-    result = check_release(release, load_signatures(sig_path(args.doc)), root, previous=previous,
-                           entries_bytes=entries)
-    problems = [p for p in result.problems if not (unchained and p.code == "not_next_number")]
-    print_json(msgspec.structs.replace(result, ok=not problems, problems=problems))
-    if problems:
-        return fail("; ".join(f"{p.code}: {p.message}" for p in problems))
-    return 0
-
-
-def _verify_url(args: argparse.Namespace) -> int:
-    """Fetch everything from the portal, then verify it from the root the user holds (TUF-style walk)."""
-    if (args.root is None) == (args.root_sha256 is None):
-        raise CliError("with --url, give exactly one of --root root.toml or --root-sha256 HEX")
-    trusted = parse_root(args.root.read_bytes()) if args.root else None
-    seen = None
-    if args.state and args.state.exists():
-        seen = msgspec.json.decode(args.state.read_bytes(), type=SeenState)
-    try:
-        served = fetch_served(args.url, trusted_root=trusted, trusted_sha256=args.root_sha256)
-        result = verify_served(served.trusted, served.roots, served.versions, parse_document(served.current_raw),
-                               now=_now(args.now), seen=seen)
-    except FetchError as exc:
-        raise CliError(str(exc)) from None
-    except PolicyError as exc:
-        raise CliError(f"{exc.code}: {exc}", 1) from None
-    if args.state:
-        args.state.write_bytes(msgspec.json.encode(result.state))
-    print_json(result)
     return 0
 
 

@@ -18,8 +18,9 @@ from pathlib import Path
 import msgspec
 
 from policy.errors import PolicyError
-from policy.release import entries_path, set_distributor
+from policy.release import entries_path
 from policy.release_remote import verify_releases
+from policy.release_writing import set_distributor
 from policy.remote import FetchError
 from policy.signatures import load_signatures, sig_path
 from portal.cli.allowlist import snapshot_paths
@@ -27,7 +28,7 @@ from portal.cli.db import database_url
 from portal.cli.output import fail, print_json, say
 from portal.cli.passphrase import CliError
 from portal.cli.policy import TOKEN_ENV, _post
-from portal.domain import claim_sync, destinations, releases
+from portal.domain import claim_sync, destinations, release_reads, releases
 from portal.domain.claim_reader import Web3ClaimReader
 from portal.domain.context import UseCaseContext
 from portal.domain.eligibility import SnapshotSet
@@ -203,7 +204,7 @@ async def _static(url: str) -> dict[str, bytes]:
     db = await Database.open(url, size=1)
     try:
         async with db.transaction() as conn:
-            return await releases.static_files(conn)
+            return await release_reads.static_files(conn)
     finally:
         await db.close()
 

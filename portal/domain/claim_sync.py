@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable
 import msgspec
 
 from policy.release import decode_entries
-from portal.domain import releases
+from portal.domain import release_reads
 from portal.domain.claim_reader import ClaimReader
 from portal.domain.context import UseCaseContext
 from portal.domain.solana_claims import BATCH as SOLANA_BATCH
@@ -97,7 +97,7 @@ async def sync_solana(ctx: UseCaseContext, reader: SolanaClaimReader) -> SyncRep
             for release in await store.to_sync(conn, "solana"):
                 if not release.program:
                     continue
-                entries = decode_entries(await releases.entries_file(conn, "solana", release.number))
+                entries = decode_entries(await release_reads.entries_file(conn, "solana", release.number))
                 claimed = await store.claimed_indices(conn, "solana", release.number)
                 pending.append((release, [(e.index, e.destination) for e in entries if e.index not in claimed]))
         report.releases = len(pending)

@@ -18,7 +18,7 @@ from typing import Any
 
 import msgspec
 
-from portal.domain import releases
+from portal.domain import release_reads
 from portal.domain.audit import AuditAction, AuditEntry, record
 from portal.domain.challenges import RequestMeta
 from portal.domain.context import UseCaseContext
@@ -91,7 +91,7 @@ class HolderView(msgspec.Struct, frozen=True):
     public_note: str | None
     expected_review_hours: int
     answers: list[Answer]
-    release: releases.HolderRelease | None = None  # the published release to claim from, once one holds it
+    release: release_reads.HolderRelease | None = None  # the published release to claim from, once one holds it
 
 
 def token_hash(token: str) -> bytes:
@@ -196,5 +196,5 @@ async def holder_view(ctx: UseCaseContext, access: RequestAccess) -> HolderView:
     async with ctx.db.transaction() as conn:
         row = check_token(await store.holder_view(conn, access.request_id), access.status_token)
         view = await view_of(conn, row, ctx.settings.expected_review_hours)
-        held = await releases.for_request(conn, view.request_id)
+        held = await release_reads.for_request(conn, view.request_id)
         return msgspec.structs.replace(view, release=held) if held else view

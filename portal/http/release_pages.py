@@ -12,7 +12,7 @@ from litestar import MediaType, get
 from litestar.datastructures import State
 from litestar.response import Template
 
-from portal.domain import releases
+from portal.domain import release_reads
 from portal.domain.amounts import chain_label, token_units
 from portal.http import policy_render
 from portal.http.deps import Ctx
@@ -41,7 +41,7 @@ class ReleasesPage(msgspec.Struct, frozen=True):
     verify_command: str
 
 
-def _row(release: releases.ReleaseSummary) -> ReleaseRow:
+def _row(release: release_reads.ReleaseSummary) -> ReleaseRow:
     total = f"{token_units(int(release.total), release.decimals)} tokens ({release.total} base units)"
     deadline = release.claim_deadline.strftime(_TIME) if release.claim_deadline else "none"
     return ReleaseRow(release.destination_chain, chain_label(release.destination_chain), release.number,
@@ -52,7 +52,7 @@ def _row(release: releases.ReleaseSummary) -> ReleaseRow:
 @get("/releases", operation_id="releasesPage", include_in_schema=False, media_type=MediaType.HTML)
 async def releases_page(state: State, ctx: Ctx) -> Template:
     async with ctx.db.transaction() as conn:
-        listed = await releases.listing(conn)
+        listed = await release_reads.listing(conn)
     base = ctx.settings.public_url.rstrip("/")
     page = ReleasesPage(tuple(_row(release) for release in listed),
                         f"portal release verify --url {base} --root-sha256 <sha256 of the trust root you hold>")

@@ -17,8 +17,9 @@ from litestar import Request, Response, get, post
 from litestar.params import JSONBody, Parameter
 
 from policy.signatures import Signature
-from portal.domain import releases
-from portal.domain.releases import ReleaseDetail, ReleaseSubmission, ReleaseSummary
+from portal.domain import release_reads, releases
+from portal.domain.release_reads import ReleaseDetail, ReleaseSummary
+from portal.domain.releases import ReleaseSubmission
 from portal.errors import NotFoundError
 from portal.http.auth import Staff, require_role
 from portal.http.clients import client_host
@@ -74,7 +75,7 @@ async def publish_release(ctx: Ctx, anchor: TrustAnchor, request: Request, staff
      summary="Every published release of every destination chain, oldest first")
 async def list_releases(ctx: Ctx) -> list[ReleaseSummary]:
     async with ctx.db.transaction() as conn:
-        return await releases.listing(conn)
+        return await release_reads.listing(conn)
 
 
 @get("/v1/releases/{chain:str}/{number:int}", operation_id="getRelease", tags=["releases"],
@@ -90,14 +91,14 @@ async def get_release(
         description="json (default), distributor-json (Solana) or uniswap-claims (a uniswap tree)")] = "json",
 ) -> Response[ReleaseDetail]:
     async with ctx.db.transaction() as conn:
-        stored = await releases.one(conn, chain, number)
-        entries = await releases.entries_file(conn, chain, number)
+        stored = await release_reads.one(conn, chain, number)
+        entries = await release_reads.entries_file(conn, chain, number)
     if format == "distributor-json":
-        body = releases.distributor_json(stored, entries)
+        body = release_reads.distributor_json(stored, entries)
     elif format == "uniswap-claims":
-        body = releases.uniswap_claims_json(stored, entries)
+        body = release_reads.uniswap_claims_json(stored, entries)
     else:
-        body = msgspec.json.encode(releases.detail(stored, entries))
+        body = msgspec.json.encode(release_reads.detail(stored, entries))
     return _immutable(request, body, "application/json", f"{stored.sha256[:48]}-{format}")  # type: ignore[return-value]
 
 
@@ -115,13 +116,13 @@ async def release_file(
                             field="file")
     number, kind = int(match.group(1)), match.group(2)
     async with ctx.db.transaction() as conn:
-        stored = await releases.one(conn, chain, number)
-        entries = await releases.entries_file(conn, chain, number) if kind == "entries.json" else b""
+        stored = await release_reads.one(conn, chain, number)
+        entries = await release_reads.entries_file(conn, chain, number) if kind == "entries.json" else b""
     if kind == "md":
         return _immutable(request, stored.document, "text/markdown", stored.sha256)
     if kind == "entries.json":
         return _immutable(request, entries, "application/json", stored.entries_sha256)
-    return _immutable(request, releases.signature_file(stored), "application/json", stored.sha256[:48] + "-sig")
+    return _immutable(request, release_reads.signature_file(stored), "application/json", stored.sha256[:48] + "-sig")
 
 
 @get("/v1/releases/{chain:str}/{number:int}/claims", operation_id="getReleaseClaims", tags=["staff"],
@@ -134,11 +135,11 @@ async def get_release_claims(
     chain: Annotated[Chain, Parameter(description="destination chain")],
     number: int = Parameter(description="release number (1, 2, ...)", ge=1, le=999_999_999),
     format: Annotated[Literal["json", "csv"], Parameter(description="json (default) or csv")] = "json",
-) -> Response[releases.ClaimTotals]:
+) -> Response[release_reads.ClaimTotals]:
     async with ctx.db.transaction() as conn:
-        totals, unclaimed = await releases.claim_totals(conn, chain, number)
+        totals, unclaimed = await release_reads.claim_totals(conn, chain, number)
     if format == "csv":
-        return Response(releases.unclaimed_csv(unclaimed), media_type="text/csv",  # type: ignore[arg-type]
+        return Response(release_reads.unclaimed_csv(unclaimed), media_type="text/csv",  # type: ignore[arg-type]
                         headers={"Content-Disposition": f'attachment; filename="unclaimed-{chain}-{number}.csv"'})
     return Response(totals)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 from portal.domain.amounts import chain_label, token_units
-from portal.domain.releases import HolderRelease
+from portal.domain.release_reads import HolderRelease
 
 _TIME = "%H:%M UTC on %d %B %Y"
 WAITING = ("Approved. Your tokens are released in batches: staff publish a signed release of the approvals "

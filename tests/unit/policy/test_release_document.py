@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from eth_account import Account
 
-from policy import release
+from policy import release, release_writing
 from policy.errors import PolicyDocumentError
 from policy.root import parse_root
 from policy.signatures import Signature
@@ -31,8 +31,8 @@ def _paid(*rows: tuple[str, str, int]) -> list[tuple[str, release.ReleaseSource]
             for destination, snapshot_address, amount in rows]
 
 
-def _evm(number: int = 1, prev: str = "", **kwargs) -> release.Prepared:
-    return release.prepare(_paid((EVM_A, "0x" + "11" * 20, 5), (EVM_B, "0x" + "22" * 20, 7),
+def _evm(number: int = 1, prev: str = "", **kwargs) -> release_writing.Prepared:
+    return release_writing.prepare(_paid((EVM_A, "0x" + "11" * 20, 5), (EVM_B, "0x" + "22" * 20, 7),
                                  (EVM_A, "0x" + "33" * 20, 1)),
                            destination_chain="evm", number=number, tree=kwargs.pop("tree", "uniswap"), prev=prev,
                            decimals=6, created=CREATED, **kwargs)
@@ -65,7 +65,7 @@ def test_prepare_combines_a_destination_and_every_proof_claims_from_the_root() -
 
 
 def test_solana_release_is_the_distributor_tree() -> None:
-    prepared = release.prepare(_paid((SOL_A, "0x" + "11" * 20, 9)), destination_chain="solana", number=1,
+    prepared = release_writing.prepare(_paid((SOL_A, "0x" + "11" * 20, 9)), destination_chain="solana", number=1,
                                tree="distributor", prev="", decimals=9, created=CREATED)
     built = release.BuiltTree("distributor", "solana", prepared.entries)
     leaf = distributor.leaf_hash(parse_address(SOL_A).raw, 9)
@@ -83,7 +83,7 @@ def test_check_release_refuses_each_fault_with_its_code() -> None:
     a, b = Account.create(), Account.create()
     root = _root(a, b)
     first = _evm()
-    text = release.set_distributor(first.text.encode(), DISTRIBUTOR).decode()
+    text = release_writing.set_distributor(first.text.encode(), DISTRIBUTOR).decode()
     doc1 = release.parse_release(text.encode())
     good = release.check_release(doc1, _signed(text, a, b), root, previous=None, entries_bytes=first.entries_bytes)
     assert good.ok, good.problems
@@ -101,12 +101,12 @@ def test_check_release_refuses_each_fault_with_its_code() -> None:
     assert codes(release.parse_release(forged_text.encode()), _signed(forged_text, a, b),
                  entries=forged) == ["root_mismatch"]
     second = _evm(number=2, prev=doc1.sha256)
-    text2 = release.set_distributor(second.text.encode(), DISTRIBUTOR).decode()
+    text2 = release_writing.set_distributor(second.text.encode(), DISTRIBUTOR).decode()
     doc2 = release.parse_release(text2.encode())
     assert codes(doc2, _signed(text2, a, b), previous=doc1, entries=second.entries_bytes) == []
     assert codes(doc2, _signed(text2, a, b), previous=None, entries=second.entries_bytes) == ["not_next_number"]
     wrong = _evm(number=2, prev="ab" * 32)
-    wrong_text = release.set_distributor(wrong.text.encode(), DISTRIBUTOR).decode()
+    wrong_text = release_writing.set_distributor(wrong.text.encode(), DISTRIBUTOR).decode()
     assert codes(release.parse_release(wrong_text.encode()), _signed(wrong_text, a, b), previous=doc1,
                  entries=wrong.entries_bytes) == ["wrong_prev"]
     assert codes(release.parse_release(first.text.encode()), _signed(first.text, a, b)) == ["distributor_missing"]
@@ -114,7 +114,7 @@ def test_check_release_refuses_each_fault_with_its_code() -> None:
 
 def test_distributor_must_be_an_address_of_the_chain() -> None:
     with pytest.raises(PolicyDocumentError, match="distributor"):
-        release.set_distributor(_evm().text.encode(), SOL_A)
+        release_writing.set_distributor(_evm().text.encode(), SOL_A)
 
 
 def test_policy_cli_signs_and_verifies_a_release(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -122,7 +122,7 @@ def test_policy_cli_signs_and_verifies_a_release(tmp_path: Path, capsys: pytest.
     (tmp_path / "root.toml").write_text(_root(a, b).raw.decode())
     prepared = _evm()
     doc = tmp_path / "release-evm-1.md"
-    doc.write_bytes(release.set_distributor(prepared.text.encode(), DISTRIBUTOR))
+    doc.write_bytes(release_writing.set_distributor(prepared.text.encode(), DISTRIBUTOR))
     (tmp_path / "release-evm-1.entries.json").write_bytes(prepared.entries_bytes)
     assert main(["policy", "statement", str(doc), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
