@@ -43,7 +43,7 @@ def read_token_and_open_status(page) -> tuple[str, str]:
     reference = page.locator("main .panel code").inner_text().strip()
     assert len(token) >= 43
     page.get_by_role("link", name="your request page").click()
-    page.get_by_label("Status token").fill(token)
+    page.get_by_role("textbox", name="Status token", exact=True).fill(token)  # the request page, once it has loaded
     page.get_by_role("button", name="See my request").click()
     expect(page.get_by_role("heading", name="Your request")).to_be_visible()
     return reference, token

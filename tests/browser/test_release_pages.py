@@ -39,7 +39,7 @@ def approve_all(base: str, database_url: str) -> None:
 
 def open_request(page, base: str, request_id: str, token: str) -> None:
     page.goto(f"{base}/requests/{request_id}")
-    page.get_by_label("Status token").fill(token)
+    page.get_by_role("textbox", name="Status token", exact=True).fill(token)  # the request page, once it has loaded
     page.get_by_role("button", name="See my request").click()
     expect(page.get_by_role("heading", name="Your request", exact=True)).to_be_visible()
 
