@@ -94,10 +94,13 @@ def in_thread(function, *args, **kwargs):
     return outcome.get("value")
 
 
-def publish_demo_policy(database_url: str, data_dir: Path, public_url: str) -> None:
+def publish_demo_policy(database_url: str, data_dir: Path, public_url: str, settings: Settings) -> None:
+    """The demo policy, its audit events chained under the live app's own key (as the demo's are)."""
     from portal.demo.demo_policy import publish_demo_policy as publish
+    from portal.domain.audit import key_for
 
-    in_thread(publish, database_url, data_dir, public_url=public_url, now=dt.datetime.now(dt.UTC))
+    in_thread(publish, database_url, data_dir, public_url=public_url, now=dt.datetime.now(dt.UTC),
+              audit_key=key_for(settings))
 
 
 @pytest.fixture
@@ -114,7 +117,7 @@ def live_server(settings: Settings, server_settings: dict, tmp_path: Path) -> It
         base = f"http://127.0.0.1:{sock.getsockname()[1]}"
         live_settings = msgspec.structs.replace(settings, public_url=base, **server_settings)
         assert live_settings.database_url is not None
-        publish_demo_policy(live_settings.database_url, tmp_path, base)
+        publish_demo_policy(live_settings.database_url, tmp_path, base, live_settings)
         config = uvicorn.Config(create_app(live_settings), log_level="warning", access_log=False, lifespan="on")
         server = uvicorn.Server(config)
         thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[sock])), daemon=True)
