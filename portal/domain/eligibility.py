@@ -17,39 +17,16 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import msgspec
 
 import snapshot
 from portal.domain import destinations as destinations_domain
 from portal.errors import InvalidAddressError, InvalidChecksumError, UnprocessableError
-from snapshot.addresses import Chain, b58encode, to_checksum_address
-from snapshot.artifact import TreeKind
+from snapshot.addresses import b58encode, to_checksum_address
+from snapshot.artifact import PublicManifest
 from snapshot.conversion import Conversion
-
-
-class PublicManifest(msgspec.Struct, frozen=True):
-    """What ``GET /v1/snapshots`` shows of a loaded artifact: its manifest without ``path``, the
-    file's place on this server (public answers name no server paths; ``sha256`` names the file)."""
-
-    id: str
-    chain: Chain
-    tree: TreeKind
-    name: str
-    block: int | None
-    entries: int
-    total: str
-    decimals: int | None
-    merkle_root: str
-    sha256: str
-    source: dict[str, Any] | None = None
-
-    @classmethod
-    def of(cls, manifest: snapshot.Manifest) -> PublicManifest:
-        fields = msgspec.structs.asdict(manifest)
-        fields.pop("path")
-        return cls(**fields)
 
 
 class ClaimAmount(msgspec.Struct, frozen=True):
@@ -166,7 +143,7 @@ class SnapshotSet:
     @property
     def public_manifests(self) -> list[PublicManifest]:
         """The manifests as the public sees them: no server paths."""
-        return [PublicManifest.of(item.manifest) for item in self.snapshots]
+        return [item.manifest.public() for item in self.snapshots]
 
     def find(self, address: snapshot.Address) -> SnapshotEntry | None:
         for item in self._by_chain.get(address.chain, ()):

@@ -10,9 +10,10 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Operation, Schema
 from litestar.openapi.spec import Parameter as OpenAPIParameter
 
-from portal.domain.eligibility import Eligibility, PublicManifest
+from portal.domain.eligibility import Eligibility
 from portal.http.fast.encoded_json import CacheableJson, cache_control, strong_etag
 from portal.http.problems import problem_responses
+from snapshot.artifact import PublicManifest
 
 ADDRESS_DESCRIPTION = ("EVM address (0x + 40 hex; mixed case must be EIP-55) or Solana public key (base58 of "
                        "32 bytes)")

@@ -122,20 +122,6 @@ class Database:
         except (PoolTimeout, psycopg.OperationalError) as exc:
             raise UpstreamUnavailableError("the database is unavailable; try again shortly") from exc
 
-    @contextlib.asynccontextmanager
-    async def statement(self, *, timeout: float | None = None) -> AsyncIterator[Connection]:
-        """Yield a connection in autocommit mode, for one statement that is atomic on its own (a rate
-        limit's upsert): one round trip instead of BEGIN, the statement and COMMIT."""
-        try:
-            async with self.pool.connection(timeout=timeout) as conn:
-                await conn.set_autocommit(True)
-                try:
-                    yield conn
-                finally:
-                    await conn.set_autocommit(False)
-        except (PoolTimeout, psycopg.OperationalError) as exc:
-            raise UpstreamUnavailableError("the database is unavailable; try again shortly") from exc
-
     async def ping(self) -> bool:
         """True when a round trip to the server succeeds within ``PING_TIMEOUT_SECONDS`` (``/ready``)."""
         try:

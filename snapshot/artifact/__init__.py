@@ -12,6 +12,7 @@ from snapshot.artifact.format import (
     SUFFIX,
     Entry,
     Manifest,
+    PublicManifest,
     TreeKind,
     bucket_bits_for,
     bucket_starts,
@@ -22,6 +23,7 @@ from snapshot.artifact.reader import Snapshot
 from snapshot.artifact.trees import PROOF_CACHE_DEPTH, tree_nodes
 
 __all__ = [
-    "AMOUNT_BYTES", "MAX_DECIMALS", "NODE_BYTES", "PROOF_CACHE_DEPTH", "SUFFIX", "Entry", "Manifest", "Snapshot",
+    "AMOUNT_BYTES", "MAX_DECIMALS", "NODE_BYTES", "PROOF_CACHE_DEPTH", "SUFFIX", "Entry", "Manifest",
+    "PublicManifest", "Snapshot",
     "TreeKind", "bucket_bits_for", "bucket_starts", "encode_prefix", "record_format", "tree_nodes",
 ]

@@ -62,8 +62,9 @@ MAX_DECIMALS = 77
 _CONTENT_ADDRESSED_STEM = re.compile(r"[0-9a-f]{64}")
 
 
-class Manifest(msgspec.Struct, frozen=True):
-    """What ``GET /v1/snapshots`` shows of an artifact; ``id`` is the first 16 hex digits of ``sha256``."""
+class PublicManifest(msgspec.Struct, frozen=True):
+    """What ``GET /v1/snapshots`` shows of an artifact; ``id`` is the first 16 hex digits of ``sha256``
+    (which names the file: public answers name no server paths)."""
 
     id: str
     chain: Chain
@@ -75,8 +76,16 @@ class Manifest(msgspec.Struct, frozen=True):
     decimals: int | None
     merkle_root: str
     sha256: str
-    path: str
     source: dict[str, Any] | None = None
+
+
+class Manifest(PublicManifest, frozen=True, kw_only=True):
+    """The manifest with the artifact's place on this host (``path``), which stays on the host."""
+
+    path: str
+
+    def public(self) -> PublicManifest:
+        return PublicManifest(**{name: getattr(self, name) for name in PublicManifest.__struct_fields__})
 
 
 class Entry(msgspec.Struct, frozen=True):

@@ -13,12 +13,11 @@ import json
 import os
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
 from tests.conftest import REPO_ROOT
-from tests.e2e.test_serve_demo import free_port, get
+from tests.e2e.test_serve_demo import free_port, wait_until_ready
 
 CLEARED = ("DATABASE_URL", "PORTAL_PUBLIC_URL", "PORTAL_SNAPSHOTS", "PORTAL_DATA_DIR", "PORTAL_AUDIT_KEY_FILE",
            "PORTAL_AUDIT_CHECKPOINT_FILE", "PORTAL_APP_DATABASE_URL", "PORTAL_TOKEN")
@@ -37,16 +36,7 @@ def test_commands_beside_the_demo(tmp_path: Path) -> None:
     server = subprocess.Popen([sys.executable, "-m", "portal", "serve", "--demo", "--port", str(port)], cwd=tmp_path,
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            assert server.poll() is None, "portal serve --demo exited early"
-            try:
-                if get(base + "/ready")[0] == 200:
-                    break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, "portal serve --demo did not become ready"
-            time.sleep(0.3)
+        wait_until_ready(base, server)
         assert sorted(p.name for p in tmp_path.iterdir()) == [".portal-demo"]  # nothing outside its directory
 
         added = portal(tmp_path, env, "staff", "add", "pub", "--role", "publisher")

@@ -23,6 +23,20 @@ def get(url: str) -> tuple[int, bytes]:
     with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback test server
         return response.status, response.read()
 
+def wait_until_ready(base: str, process: subprocess.Popen, timeout: float = 90) -> None:
+    """Poll ``/ready`` until it answers 200; fail if ``portal serve`` exits or ``timeout`` passes."""
+    deadline = time.monotonic() + timeout
+    while True:
+        assert process.poll() is None, "portal serve --demo exited early"
+        try:
+            if get(base + "/ready")[0] == 200:
+                return
+        except OSError:
+            pass
+        assert time.monotonic() < deadline, "portal serve --demo did not become ready"
+        time.sleep(0.3)
+
+
 
 def test_serve_demo_from_nothing(tmp_path: Path) -> None:
     port = free_port()
@@ -32,16 +46,7 @@ def test_serve_demo_from_nothing(tmp_path: Path) -> None:
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            assert process.poll() is None, "portal serve --demo exited early"
-            try:
-                if get(base + "/ready")[0] == 200:
-                    break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, "portal serve --demo did not become ready"
-            time.sleep(0.3)
+        wait_until_ready(base, process)
         status, body = get(base + "/v1/eligibility/0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266")
         assert status == 200 and json.loads(body)["eligible"] is True
         status, body = get(base + "/v1/policies/official")
