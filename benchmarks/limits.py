@@ -5,20 +5,24 @@ In process: ``PostgresLimiter.hit`` (one atomic upsert on an embedded PostgreSQL
 ``MemoryLimiter.hit``, alternated in rounds over many client keys; prints µs per counted request
 (median and range of the rounds) and the difference (target: ≤ 500 µs added).
 
-Over HTTP (``--http``): ``portal serve --demo --workers 2`` once with each backend, wrk POSTing
-``/v1/challenges`` (a real challenge for a demo holder, so every request is a database write) at 64
-connections, each request from a different client (``X-Forwarded-For`` from 127.0.0.1, a trusted
-proxy), with a limit high enough that nothing is refused; alternated ``--repeats`` times; prints
-challenges/s per backend and the ratio (target: PostgreSQL at least 0.9 of memory in the same run).
+Over HTTP (``--http``): ``portal serve --demo --workers 2`` with each backend, both started first,
+then wrk POSTing ``/v1/challenges`` (a real challenge for a demo holder, so every request is a
+database write) at 64 connections to one and then the other, in alternating order, ``--repeats``
+pairs; each request is from a different client (``X-Forwarded-For`` from 127.0.0.1, a trusted
+proxy), with a limit high enough that nothing is refused. Prints challenges/s per backend and the
+ratio of each pair (target: PostgreSQL at least 0.9 of memory). The host is shared: pairs taken
+close together see the same other load, runs apart do not.
 
-    python benchmarks/limits.py [--rounds 7] [--hits 2000] [--http] [--seconds 6] [--repeats 2]
+    python benchmarks/limits.py [--rounds 7] [--hits 2000] [--http] [--seconds 6] [--repeats 6]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -76,22 +80,71 @@ def challenge_script() -> Path:
     return script
 
 
+def _processes() -> dict[int, tuple[int, str, float]]:
+    """Every process: pid -> (parent pid, command line, CPU seconds it and its reaped children used)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:  # gone meanwhile
+            continue
+        found[int(entry.name)] = (int(fields[1]), cmdline, sum(int(f) for f in fields[11:15]) / tick)
+    return found
+
+
+def server_cpu_seconds(base: str) -> float:
+    """CPU used so far by ``portal serve`` at ``base``: its workers and its embedded PostgreSQL."""
+    processes = _processes()
+    port = base.rsplit(":", 1)[1]
+    serve = next(pid for pid, (_, cmd, _) in processes.items() if f"portal serve --port {port} " in cmd)
+    environ = Path(f"/proc/{serve}/environ").read_bytes().split(b"\0")
+    data_dir = next(v.split(b"=", 1)[1].decode() for v in environ if v.startswith(b"PORTAL_DATA_DIR="))
+    roots = {serve} | {pid for pid, (_, cmd, _) in processes.items() if f"-D {data_dir}/" in cmd}
+    children: dict[int, list[int]] = {}
+    for pid, (parent, _, _) in processes.items():
+        children.setdefault(parent, []).append(pid)
+    total, todo = 0.0, list(roots)
+    while todo:
+        pid = todo.pop()
+        total += processes[pid][2]
+        todo += children.get(pid, [])
+    return total
+
+
 def over_http(seconds: int, repeats: int) -> None:
     script = challenge_script()
     results: dict[str, list[float]] = {"postgres": [], "memory": []}
-    for repeat in range(repeats):
-        for backend in ("postgres", "memory"):
+    cpu_ms: dict[str, list[float]] = {"postgres": [], "memory": []}
+    with contextlib.ExitStack() as servers:
+        bases = {}
+        for backend in results:  # both up at once, idle in turn: runs alternate closely, so the
             env = {"PORTAL_RATE_LIMIT_BACKEND": backend, "PORTAL_RATE_LIMIT_PER_MINUTE": "1000000000",
-                   "PORTAL_TRUSTED_PROXIES": "127.0.0.1/32"}
-            with demo_server(env, workers=2) as base:
-                wrk(base + "/v1/challenges", 2, 64, script)  # warm both workers
-                rps, p99 = wrk(base + "/v1/challenges", seconds, 64, script)
-            results[backend].append(rps)
-            print(f"  {backend:8s} repeat {repeat + 1}: {rps:7.0f} challenges/s, p99 {p99:.1f} ms", flush=True)
+                   "PORTAL_TRUSTED_PROXIES": "127.0.0.1/32"}  # host's other load hits both alike
+            bases[backend] = servers.enter_context(demo_server(env, workers=2))
+            wrk(bases[backend] + "/v1/challenges", 2, 64, script)  # warm both workers
+        for repeat in range(repeats):
+            order = ("postgres", "memory") if repeat % 2 == 0 else ("memory", "postgres")
+            for backend in order:
+                used = server_cpu_seconds(bases[backend])
+                rps, p99 = wrk(bases[backend] + "/v1/challenges", seconds, 64, script)
+                used = server_cpu_seconds(bases[backend]) - used
+                results[backend].append(rps)
+                cpu_ms[backend].append(used / (rps * seconds) * 1e3)
+                print(f"  {backend:8s} repeat {repeat + 1}: {rps:7.0f} challenges/s, p99 {p99:6.1f} ms, "
+                      f"CPU {cpu_ms[backend][-1]:.2f} ms per challenge", flush=True)
     ratios = [p / m for p, m in zip(results["postgres"], results["memory"], strict=True)]
     print(f"over HTTP, 2 workers, 64 connections: postgres {statistics.median(results['postgres']):.0f}/s, "
           f"memory {statistics.median(results['memory']):.0f}/s; ratio median {statistics.median(ratios):.2f} "
-          f"(range {min(ratios):.2f}-{max(ratios):.2f}); target >= 0.9")
+          f"(range {min(ratios):.2f}-{max(ratios):.2f}) over {repeats} pairs; target >= 0.9")
+    cpu_ratios = [m / p for p, m in zip(cpu_ms["postgres"], cpu_ms["memory"], strict=True)]
+    print(f"CPU per challenge (workers and their PostgreSQL): postgres {statistics.median(cpu_ms['postgres']):.2f} ms, "
+          f"memory {statistics.median(cpu_ms['memory']):.2f} ms; memory/postgres median "
+          f"{statistics.median(cpu_ratios):.2f} (range {min(cpu_ratios):.2f}-{max(cpu_ratios):.2f}): the ratio "
+          "a CPU-bound host would show")
 
 
 def main() -> None:
@@ -100,7 +153,7 @@ def main() -> None:
     parser.add_argument("--hits", type=int, default=2000)
     parser.add_argument("--http", action="store_true")
     parser.add_argument("--seconds", type=int, default=6)
-    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=6)
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     import pgserver
