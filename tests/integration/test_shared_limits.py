@@ -12,6 +12,7 @@ import re
 import msgspec
 import psycopg
 from litestar.testing import TestClient
+from psycopg.rows import dict_row
 
 from portal.app import create_app
 from portal.settings import Settings
@@ -94,3 +95,69 @@ def test_sweep_deletes_only_ended_windows(database_url: str) -> None:
 
     assert asyncio.run(run()) == 1
     assert counts(database_url) == [("live", 1)]
+
+
+def test_one_statement_numbers_the_repeats_of_a_key_in_order(database_url: str) -> None:
+    async def run() -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+        async with await psycopg.AsyncConnection.connect(app_role_url(database_url), autocommit=True,
+                                                          row_factory=dict_row) as conn:
+            first = await limits.hit_many(conn, ["a", "b", "a", "a"], 60)
+            return first, await limits.hit_many(conn, ["b", "a"], 60)
+
+    first, second = asyncio.run(run())
+    assert [n for n, _ in first] == [1, 1, 2, 3] and [n for n, _ in second] == [2, 4]
+    assert all(1 <= reset_in <= 60 for _, reset_in in first + second)
+    assert counts(database_url) == [("a", 4), ("b", 2)]
+
+
+class RecordedBatches(limits.PostgresLimiter):
+    """The real limiter, remembering how many hits each statement carried."""
+
+    def __init__(self, db: Database) -> None:
+        super().__init__(db)
+        self.batches: list[int] = []
+
+    async def _hit_many(self, keys: list[str], period_seconds: int) -> list[tuple[int, int]]:
+        self.batches.append(len(keys))
+        return await super()._hit_many(keys, period_seconds)
+
+
+def test_batched_hits_from_two_limiters_each_get_their_own_number(database_url: str) -> None:
+    async def run() -> tuple[list[tuple[str, int]], list[int]]:
+        first = await Database.open(app_role_url(database_url), size=1)
+        second = await Database.open(app_role_url(database_url), size=1)
+        one, other = RecordedBatches(first), RecordedBatches(second)
+        try:
+            async def count(i: int) -> tuple[str, int]:
+                key = f"k{i % 3}"
+                return key, (await (one if i % 2 else other).hit(key, 60))[0]
+            counted = await asyncio.gather(*(count(i) for i in range(300)))
+            return counted, one.batches + other.batches
+        finally:
+            await one.close()
+            await other.close()
+            await first.close()
+            await second.close()
+
+    counted, batches = asyncio.run(run())
+    for key in ("k0", "k1", "k2"):  # each hit its own number, across both, with no gap
+        assert sorted(n for k, n in counted if k == key) == list(range(1, 101))
+    assert sum(batches) == 300 and len(batches) < 300 / 10   # in few statements, not one each
+    assert counts(database_url) == [("k0", 100), ("k1", 100), ("k2", 100)]
+
+
+def test_a_lost_connection_is_replaced_and_its_batch_counted(database_url: str) -> None:
+    async def run() -> list[int]:
+        db = await Database.open(app_role_url(database_url), size=1)
+        limiter = limits.PostgresLimiter(db)
+        try:
+            await limiter.hit("k", 60)
+            with psycopg.connect(database_url, autocommit=True) as owner:   # the server drops it
+                owner.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                              "WHERE usename = 'portal_app' AND pid <> pg_backend_pid()")
+            return [n for n, _ in await asyncio.gather(*(limiter.hit("k", 60) for _ in range(20)))]
+        finally:
+            await limiter.close()
+            await db.close()
+
+    assert sorted(asyncio.run(run())) == list(range(2, 22))
