@@ -13,13 +13,14 @@ import collections
 import contextlib
 import math
 import time
-from typing import Protocol
+from typing import Any, Protocol
 
 import psycopg
-from psycopg.rows import dict_row
 
 from portal.errors import UpstreamUnavailableError
 from portal.store.database import CONNECT_TIMEOUT_SECONDS, Connection, Database
+
+Cursor = psycopg.AsyncCursor[tuple[Any, ...]]  # rows as tuples: the hot path reads two columns
 
 _KEEPALIVES = {"keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 3, "keepalives_count": 3}
 
@@ -48,19 +49,19 @@ RETURNING c.key, c.n, c.expires_at - extract(epoch FROM now())::float8 AS reset_
 BATCH_MAX = 512  # hits per statement; more wait for the next one
 
 
-async def hit(conn: Connection, key: str, period_seconds: int) -> tuple[int, int]:
+async def hit(cursor: Cursor, key: str, period_seconds: int) -> tuple[int, int]:
     """Count one request for ``key`` in the current window: ``(n so far, seconds until the window ends)``."""
-    cursor = await conn.execute(_HIT, {"key": key, "period": period_seconds}, prepare=True)
+    await cursor.execute(_HIT, {"key": key, "period": period_seconds}, prepare=True)
     row = await cursor.fetchone()
     assert row is not None
-    return int(row["n"]), max(1, math.ceil(row["reset_in"]))
+    return row[0], max(1, math.ceil(row[1]))
 
 
-async def hit_many(conn: Connection, keys: list[str], period_seconds: int) -> list[tuple[int, int]]:
+async def hit_many(cursor: Cursor, keys: list[str], period_seconds: int) -> list[tuple[int, int]]:
     """Count one request per item of ``keys`` (a key may repeat) in one statement: for each item, in
     order, ``(n so far, seconds until the window ends)``; repeats of a key get consecutive numbers."""
-    cursor = await conn.execute(_HIT_MANY, {"keys": keys, "period": period_seconds}, prepare=True)
-    ends = {row["key"]: (int(row["n"]), max(1, math.ceil(row["reset_in"]))) for row in await cursor.fetchall()}
+    await cursor.execute(_HIT_MANY, {"keys": keys, "period": period_seconds}, prepare=True)
+    ends = {key: (n, max(1, math.ceil(reset_in))) for key, n, reset_in in await cursor.fetchall()}
     before = collections.Counter(keys)  # the numbers below each key's final n are this batch's too
     counted = []
     for key in keys:
@@ -97,16 +98,17 @@ class PostgresLimiter:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self._conn: psycopg.AsyncConnection | None = None
+        self._conn: psycopg.AsyncConnection[tuple[Any, ...]] | None = None
+        self._cursor: Cursor | None = None  # the connection's one cursor, kept: one less object per statement
         self._queued: dict[int, list[tuple[str, asyncio.Future[tuple[int, int]]]]] = {}  # by period
         self._sender: asyncio.Task[None] | None = None
 
-    async def _connection(self) -> psycopg.AsyncConnection:
-        if self._conn is None or self._conn.closed:
+    async def _connection(self) -> Cursor:
+        if self._conn is None or self._conn.closed or self._cursor is None:
             self._conn = await psycopg.AsyncConnection.connect(
-                self.db.pool.conninfo, autocommit=True, row_factory=dict_row,
-                connect_timeout=CONNECT_TIMEOUT_SECONDS, **_KEEPALIVES)
-        return self._conn
+                self.db.pool.conninfo, autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS, **_KEEPALIVES)
+            self._cursor = self._conn.cursor()
+        return self._cursor
 
     async def hit(self, key: str, period_seconds: int) -> tuple[int, int]:
         counted: asyncio.Future[tuple[int, int]] = asyncio.get_running_loop().create_future()
@@ -116,6 +118,7 @@ class PostgresLimiter:
         return await counted  # a request cancelled meanwhile is still counted: it was made
 
     async def _send_queued(self) -> None:
+        await asyncio.sleep(0)  # let the requests that are ready now queue their hits too
         while self._queued:
             period_seconds, queued = next(iter(self._queued.items()))
             batch, rest = queued[:BATCH_MAX], queued[BATCH_MAX:]
@@ -141,10 +144,10 @@ class PostgresLimiter:
     async def _hit_many(self, keys: list[str], period_seconds: int) -> list[tuple[int, int]]:
         for attempt in (1, 2):
             try:
-                conn = await self._connection()
+                cursor = await self._connection()
                 if len(keys) == 1:  # the statement alone is cheaper than its batched form
-                    return [await hit(conn, keys[0], period_seconds)]
-                return await hit_many(conn, keys, period_seconds)
+                    return [await hit(cursor, keys[0], period_seconds)]
+                return await hit_many(cursor, keys, period_seconds)
             except psycopg.OperationalError as exc:
                 await self._close_connection()
                 if attempt == 2:
@@ -170,7 +173,7 @@ class PostgresLimiter:
         if self._conn is not None:
             with contextlib.suppress(psycopg.Error):
                 await self._conn.close()
-            self._conn = None
+            self._conn = self._cursor = None
 
 
 class MemoryLimiter:

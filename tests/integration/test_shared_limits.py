@@ -12,7 +12,7 @@ import re
 import msgspec
 import psycopg
 from litestar.testing import TestClient
-from psycopg.rows import dict_row
+from psycopg.rows import tuple_row
 
 from portal.app import create_app
 from portal.settings import Settings
@@ -72,7 +72,7 @@ def test_concurrent_hits_from_two_pools_each_get_their_own_number(database_url: 
         try:
             async def one(db: Database) -> int:
                 async with db.transaction() as conn:
-                    return (await limits.hit(conn, "k", 60))[0]
+                    return (await limits.hit(conn.cursor(row_factory=tuple_row), "k", 60))[0]
             return await asyncio.gather(*(one(first if i % 2 else second) for i in range(60)))
         finally:
             await first.close()
@@ -99,10 +99,9 @@ def test_sweep_deletes_only_ended_windows(database_url: str) -> None:
 
 def test_one_statement_numbers_the_repeats_of_a_key_in_order(database_url: str) -> None:
     async def run() -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
-        async with await psycopg.AsyncConnection.connect(app_role_url(database_url), autocommit=True,
-                                                          row_factory=dict_row) as conn:
-            first = await limits.hit_many(conn, ["a", "b", "a", "a"], 60)
-            return first, await limits.hit_many(conn, ["b", "a"], 60)
+        async with await psycopg.AsyncConnection.connect(app_role_url(database_url), autocommit=True) as conn:
+            first = await limits.hit_many(conn.cursor(), ["a", "b", "a", "a"], 60)
+            return first, await limits.hit_many(conn.cursor(), ["b", "a"], 60)
 
     first, second = asyncio.run(run())
     assert [n for n, _ in first] == [1, 1, 2, 3] and [n for n, _ in second] == [2, 4]
