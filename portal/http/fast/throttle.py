@@ -1,9 +1,10 @@
 """Rate limits that hold across processes and hosts, paid only by the requests they count.
 
 ``ThrottledPosts`` checks the method and path on the ASGI scope first: ``/health``, pages and reads
-go straight through and pay nothing. A counted POST costs one atomic statement in PostgreSQL
-(``portal.store.limits``), so N replicas admit what one would (Litestar's ``RateLimitMiddleware``
-kept its counters per process, and its ``Store`` API cannot increment atomically). The client is
+go straight through and pay nothing. A counted POST costs its share of one atomic statement in
+PostgreSQL (``portal.store.limits``: the hits that queue while one statement is out go together in
+the next), so N replicas admit what one would (Litestar's ``RateLimitMiddleware`` kept its
+counters per process, and its ``Store`` API cannot increment atomically). The client is
 ``portal.http.clients``'s answer, the same one the audit log records. The answers are Litestar's:
 ``RateLimit-Policy``/``-Limit``/``-Remaining``/``-Reset`` on every counted response, and 429
 problem+json with ``Retry-After`` past the limit.
