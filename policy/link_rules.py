@@ -159,7 +159,8 @@ def link_patterns(official: OfficialLinks) -> list[RulePattern]:
     end = r"(?:[:/?#\s]|$)"
     octet = r"(?:[1-9]|[1-9]\d|1[01]\d|12[0-689]|1[3-9]\d|2[0-4]\d|25[0-5])"  # no 0.x.x.x nor 127.x.x.x loopback
     patterns = [
-        RulePattern("userinfo", r"(?i)https?://[^\s/?#@]+@", "a link that shows one host before '@' and goes to another"),
+        RulePattern("userinfo", r"(?i)https?://[^\s/?#@]+@",
+                    "a link that shows one host before '@' and goes to another"),
         RulePattern("ipv4", rf"(?i)https?://{octet}(?:\.\d{{1,3}}){{3}}{end}", "a raw IPv4 address instead of a name"),
         RulePattern("ip-number", rf"(?i)https?://(?:0x[0-9a-f]{{1,8}}|\d{{8,10}}){end}",
                     "an IPv4 address written as one hex or decimal number"),

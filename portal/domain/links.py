@@ -13,6 +13,7 @@ import asyncio
 import datetime as dt
 
 from policy.discord_automod import AutomodOptions
+from policy.document import PolicyDocument
 from policy.link_exports import export
 from policy.link_rules import LinkRules, build_rules
 from policy.links import LinkVerdict, OfficialLinks, check_link, export_rules, official_links
@@ -21,6 +22,7 @@ from portal.domain import lookalikes, policies
 from portal.domain.context import UseCaseContext
 from portal.errors import InvalidInputError, NotFoundError
 from portal.store import lookalikes as lookalike_store
+from portal.store.database import Connection
 
 _NOTHING_OFFICIAL = OfficialLinks(hosts=(), registrable=(), names=())
 NO_POLICY = "no official policy is published yet, so there are no link rules"
@@ -59,17 +61,32 @@ async def link_rules(ctx: UseCaseContext) -> dict:
     return export_rules(links)
 
 
-async def rules_model(ctx: UseCaseContext, since: dt.datetime | None = None) -> tuple[LinkRules, OfficialLinks]:
-    """The rule model of the main policy with the lookalikes staff confirmed (after ``since``, if given)."""
-    async with ctx.db.transaction() as conn:
-        main = await policies.main_document(conn)
-        seen = await lookalike_store.confirmed_hosts(conn, since)
+async def _read(conn: Connection, since: dt.datetime | None) -> tuple[PolicyDocument, list[str]]:
+    main = await policies.main_document(conn)
     if main is None:
         raise NotFoundError(NO_POLICY)
+    return main, await lookalike_store.confirmed_hosts(conn, since)
+
+
+async def _model(main: PolicyDocument, seen: list[str], public_url: str) -> tuple[LinkRules, OfficialLinks]:
     links = official_links(main)
-    url = f"{ctx.settings.public_url.rstrip('/')}/policy/{main.slug}"
+    url = f"{public_url.rstrip('/')}/policy/{main.slug}"
     rules = await asyncio.to_thread(build_rules, links, policy=(main.slug, main.version), policy_url=url, seen=seen)
     return rules, links
+
+
+async def rules_in(conn: Connection, public_url: str, since: dt.datetime | None = None
+                   ) -> tuple[LinkRules, OfficialLinks]:
+    """The rule model of the main policy with the lookalikes staff confirmed (after ``since``, if
+    given), read in the caller's transaction (the CLI's)."""
+    return await _model(*await _read(conn, since), public_url)
+
+
+async def rules_model(ctx: UseCaseContext, since: dt.datetime | None = None) -> tuple[LinkRules, OfficialLinks]:
+    """As ``rules_in``, reading in a short transaction of its own and building outside it."""
+    async with ctx.db.transaction() as conn:
+        main, seen = await _read(conn, since)
+    return await _model(main, seen, ctx.settings.public_url)
 
 
 async def export_rules_as(ctx: UseCaseContext, fmt: str, options: AutomodOptions) -> bytes:
