@@ -11,13 +11,22 @@ text gets one finding naming the tagged user and the hosts. Pure and total: ``su
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import Protocol, TypeVar
 from urllib.parse import urlsplit
 
 import msgspec
 
-if TYPE_CHECKING:
-    from policy.scan import ScannedLink
+
+class _Link(Protocol):
+    """What is read of ``policy.scan.ScannedLink`` (not imported: scan imports this module)."""
+
+    url: str
+    shown: str | None
+    verdict: str
+    reasons: list[str]
+
+
+ScannedLink = TypeVar("ScannedLink", bound=_Link)
 
 NEAR_CHARS = 200
 SENTENCE_END = re.compile(r"[.!?](?:\s|$)")
