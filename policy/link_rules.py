@@ -70,8 +70,16 @@ class LinkRules(msgspec.Struct, frozen=True):
     impersonator_patterns: tuple[RulePattern, ...]
 
 
+_PLAIN_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+
+
+@functools.lru_cache(maxsize=65536)
 def to_ascii(host: str) -> str | None:
     """The IDNA form of a host (UTS #46 mapping), or None when it cannot be a DNS name."""
+    host = host.strip().lower().rstrip(".")
+    labels = host.split(".")
+    if all(_PLAIN_LABEL.fullmatch(label) and label[2:4] != "--" for label in labels):
+        return host  # plain letters, digits and inner hyphens: already its own IDNA form, no round trip
     try:
         return idna.encode(normalize_host(host), uts46=True).decode("ascii")
     except (idna.IDNAError, UnicodeError, ValueError):
@@ -82,8 +90,12 @@ def blocks_official(candidate: str, official: OfficialLinks) -> bool:
     """Would blocking ``candidate`` (as a host rule ``||c^`` or a substring keyword ``*c*``) block an
     official host? True when it is one, a parent domain of one, or any substring of one."""
     forms = {candidate, to_ascii(candidate) or candidate, normalize_host(candidate)}
-    officials = set(official.hosts) | {to_ascii(h) or h for h in official.hosts}
-    return any(form and form in host for form in forms for host in officials)
+    return any(form and form in host for form in forms for host in _official_forms(official))
+
+
+@functools.lru_cache(maxsize=8)
+def _official_forms(official: OfficialLinks) -> frozenset[str]:
+    return frozenset(official.hosts) | {to_ascii(h) or h for h in official.hosts}
 
 
 def _homoglyphs() -> dict[str, tuple[str, ...]]:
