@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import shlex
 import subprocess
+import sys
+from pathlib import Path
 
 import idna
 import pytest
@@ -224,3 +226,19 @@ def test_seen_hosts_round_trip_through_punycode(label: str, tld: str) -> None:
     for item in rules.lookalikes:
         assert item.ascii == to_ascii(item.host) and idna.decode(item.ascii) == item.host
         assert json.loads(export(rules, OFFICIAL, "scamsniffer-json")) == [item.ascii]
+
+
+def test_portal_links_export_prints_the_curl_commands_the_readme_shows(tmp_path: Path) -> None:
+    policy = tmp_path / "official.md"
+    policy.write_bytes(DOC.raw)
+    run = subprocess.run([sys.executable, "-m", "portal", "links", "export", "--policy", str(policy), "--format",
+                          "discord-automod", "--alert-channel", "123456789012345678", "--curl"],
+                         capture_output=True, text=True, check=True)
+    rules = build_rules(OFFICIAL, policy=("official", 3), policy_url=POLICY_URL)
+    assert run.stdout == curl_script(automod_rules(rules, AutomodOptions(alert_channel="123456789012345678")))
+    readme = (Path(__file__).parents[3] / "README.md").read_text()
+    shown = 'curl --fail-with-body -sS -X POST "https://discord.com/api/v10/guilds/$GUILD_ID/auto-moderation/rules"'
+    assert shown in readme and shown in run.stdout
+    bad = subprocess.run([sys.executable, "-m", "portal", "links", "export", "--policy", str(policy), "--format",
+                          "discord-automod", "--exempt-role", "moderators"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "exempt_roles" in bad.stderr
