@@ -3,10 +3,12 @@ and the staff view of the lookalikes seen (confirm or dismiss each)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
 import msgspec
 from litestar import Request, Response, get, post
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, OpenAPIType, Operation, Schema
 from litestar.params import JSONBody, Parameter
 
 from policy.discord_automod import LIMITS, AutomodOptions
@@ -27,6 +29,23 @@ ExportFormat = Literal["json", "rules", "discord-automod", "metamask-issue", "ph
                        "adblock"]
 assert set(ExportFormat.__args__) == set(EXPORT_FORMATS)  # type: ignore[attr-defined]  # one list of formats
 Snowflake = Annotated[str, Parameter(pattern=r"^[0-9]{17,20}$")]
+
+
+@dataclass
+class RulesOperation(Operation):
+    """Documents every format's media type in the 200 response (JSON: an object or an array)."""
+
+    def __post_init__(self) -> None:
+        ok = (self.responses or {}).get("200")
+        if isinstance(ok, OpenAPIResponse):
+            text = Schema(type=OpenAPIType.STRING)
+            ok.content = {
+                "application/json": OpenAPIMediaType(schema=Schema(
+                    one_of=[Schema(type=OpenAPIType.OBJECT), Schema(type=OpenAPIType.ARRAY,
+                                                                    items=Schema(type=OpenAPIType.STRING))],
+                    description="json, rules, discord-automod: an object; scamsniffer-json: an array of hosts")),
+                "application/yaml": OpenAPIMediaType(schema=text), "text/markdown": OpenAPIMediaType(schema=text),
+                "text/plain": OpenAPIMediaType(schema=text)}
 
 
 class LinkScan(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -59,7 +78,7 @@ async def scan_links(ctx: Ctx, data: JSONBody[LinkScan]) -> ScanResult:
 @get("/v1/links/rules", operation_id="linkRules", tags=["policy"],
      summary="The link rules for chat bots (json), the rule model (rules), Discord AutoMod rule bodies, "
              "MetaMask's issue form, Phantom's blocklist.yaml, ScamSniffer's JSON, or an ad-block list",
-     responses=problem_responses(400, 404))
+     operation_class=RulesOperation, responses=problem_responses(400, 404))
 async def link_rules(
     ctx: Ctx,
     format: Annotated[ExportFormat, Parameter(description="the consumer's format (default json)")] = "json",
