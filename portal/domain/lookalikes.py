@@ -69,13 +69,14 @@ async def listing(ctx: UseCaseContext, status: str | None, limit: int) -> list[S
         return await store.list_seen(conn, status, limit)
 
 
-async def decide(ctx: UseCaseContext, host: str, decision: Decision, actor: str, client: str | None
-                 ) -> SeenLookalike:
+async def decide(ctx: UseCaseContext, host: str, decision: Decision, actor: str, client: str | None,
+                 audit_data: dict[str, str] | None = None) -> SeenLookalike:
     now = ctx.now()
     async with ctx.db.transaction() as conn:
         decided = await store.decide(conn, normalize_host(host), _STATUS[decision], actor, now)
         if decided is None:
             raise NotFoundError(f"no lookalike {host!r} has been seen", field="host")
         await record(conn, AuditEntry(_ACTION[decision], at=now, actor=actor, subject=f"lookalike:{decided.host}",
-                                      data={"seen_count": decided.seen_count}, client=client))
+                                      data={"seen_count": decided.seen_count, **(audit_data or {})},
+                                      client=client))
     return decided

@@ -120,7 +120,7 @@ async def decide_lookalike(
     host: Annotated[str, Parameter(description="the seen host", max_length=253)],
     data: JSONBody[LookalikeDecision],
 ) -> SeenLookalike:
-    return await lookalikes.decide(ctx, host, data.decision, staff.actor, client_host(request))
+    return await lookalikes.decide(ctx, host, data.decision, staff.actor, client_host(request), staff.audit_data())
 
 
 ROUTES = [check_link, scan_links, link_rules, list_lookalikes, decide_lookalike]
