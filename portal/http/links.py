@@ -44,7 +44,11 @@ class RulesOperation(Operation):
                     one_of=[Schema(type=OpenAPIType.OBJECT), Schema(type=OpenAPIType.ARRAY,
                                                                     items=Schema(type=OpenAPIType.STRING))],
                     description="json, rules, discord-automod: an object; scamsniffer-json: an array of hosts")),
-                "application/yaml": OpenAPIMediaType(schema=text), "text/markdown": OpenAPIMediaType(schema=text),
+                "application/yaml": OpenAPIMediaType(schema=Schema(
+                    type=OpenAPIType.ARRAY, description="phantom-yaml: blocklist.yaml entries",
+                    items=Schema(type=OpenAPIType.OBJECT, required=["url"], properties={
+                        "url": text, "description": text}))),
+                "text/markdown": OpenAPIMediaType(schema=text),
                 "text/plain": OpenAPIMediaType(schema=text)}
 
 
