@@ -41,6 +41,11 @@ def _dump(value: object) -> bytes:
     return (json.dumps(value, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode()
 
 
+def bot_rules(official: OfficialLinks) -> bytes:
+    """``json``: the chat-bot rules of ``policy.links.export_rules``."""
+    return _dump(export_rules(official))
+
+
 def wallet_hosts(rules: LinkRules) -> list[str]:
     """Confirmed lookalikes for the wallet blocklists, punycode, sorted."""
     return sorted({item.ascii for item in rules.lookalikes if item.source in WALLET_LIST_SOURCES})
@@ -93,7 +98,7 @@ def adblock(rules: LinkRules) -> bytes:
 def export(rules: LinkRules, official: OfficialLinks, fmt: str, options: AutomodOptions | None = None) -> bytes:
     """The export ``fmt`` of ``rules``; ValueError for an unknown format or a bad Discord option."""
     if fmt == "json":
-        return _dump(export_rules(official))
+        return bot_rules(official)
     if fmt == "rules":
         return _dump(msgspec.to_builtins(rules))
     if fmt == "discord-automod":

@@ -10,13 +10,12 @@ is ``unknown``, a scan finds nothing official, and there are no rules (404).
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 
 from policy.discord_automod import AutomodOptions
 from policy.document import PolicyDocument
-from policy.link_exports import export
+from policy.link_exports import bot_rules, export
 from policy.link_rules import LinkRules, build_rules
-from policy.links import LinkVerdict, OfficialLinks, check_link, export_rules, official_links
+from policy.links import LinkVerdict, OfficialLinks, check_link, official_links
 from policy.scan import ScanResult, scan_text
 from portal.domain import lookalikes, policies
 from portal.domain.context import UseCaseContext
@@ -53,19 +52,11 @@ async def scan(ctx: UseCaseContext, text: str) -> ScanResult:
     return result
 
 
-async def link_rules(ctx: UseCaseContext) -> dict:
-    """The version-2 chat-bot rules (``format=json``), as a dict for the JSON API."""
-    links = await official(ctx)
-    if links is None:
-        raise NotFoundError(NO_POLICY)
-    return export_rules(links)
-
-
-async def _read(conn: Connection, since: dt.datetime | None) -> tuple[PolicyDocument, list[str]]:
+async def _read(conn: Connection) -> tuple[PolicyDocument, list[str]]:
     main = await policies.main_document(conn)
     if main is None:
         raise NotFoundError(NO_POLICY)
-    return main, await lookalike_store.confirmed_hosts(conn, since)
+    return main, await lookalike_store.confirmed_hosts(conn)
 
 
 async def _model(main: PolicyDocument, seen: list[str], public_url: str) -> tuple[LinkRules, OfficialLinks]:
@@ -75,23 +66,20 @@ async def _model(main: PolicyDocument, seen: list[str], public_url: str) -> tupl
     return rules, links
 
 
-async def rules_in(conn: Connection, public_url: str, since: dt.datetime | None = None
-                   ) -> tuple[LinkRules, OfficialLinks]:
-    """The rule model of the main policy with the lookalikes staff confirmed (after ``since``, if
-    given), read in the caller's transaction (the CLI's)."""
-    return await _model(*await _read(conn, since), public_url)
-
-
-async def rules_model(ctx: UseCaseContext, since: dt.datetime | None = None) -> tuple[LinkRules, OfficialLinks]:
-    """As ``rules_in``, reading in a short transaction of its own and building outside it."""
-    async with ctx.db.transaction() as conn:
-        main, seen = await _read(conn, since)
-    return await _model(main, seen, ctx.settings.public_url)
+async def rules_in(conn: Connection, public_url: str) -> tuple[LinkRules, OfficialLinks]:
+    """The rule model of the main policy with the lookalikes staff confirmed, read in the caller's
+    transaction (the CLI's)."""
+    return await _model(*await _read(conn), public_url)
 
 
 async def export_rules_as(ctx: UseCaseContext, fmt: str, options: AutomodOptions) -> bytes:
-    """The rules in ``fmt`` (``policy.link_exports.EXPORT_FORMATS``); a bad Discord option is a 400 naming it."""
-    rules, links = await rules_model(ctx)
+    """The rules in ``fmt`` (``policy.link_exports.EXPORT_FORMATS``), read in a short transaction and
+    built outside it; a bad Discord option is a 400 naming it."""
+    async with ctx.db.transaction() as conn:
+        main, seen = await _read(conn)
+    if fmt == "json":  # the bots' rules need no lookalike list
+        return bot_rules(official_links(main))
+    rules, links = await _model(main, seen, ctx.settings.public_url)
     try:
         return export(rules, links, fmt, options)
     except ValueError as exc:
