@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import msgspec
@@ -112,3 +115,17 @@ def test_a_hundred_scans_at_once_lose_no_sighting(settings: Settings, keys: Keys
     assert asyncio.run(run()) == [200] * SCANS
     counts = {r["host"]: r["seen_count"] for r in _rows(settings.database_url)}  # type: ignore[arg-type]
     assert counts == {"examp1e.org": SCANS, "a-example.io": SCANS // 2, "b-example.io": SCANS // 2}
+
+
+def test_the_cli_exports_the_same_bytes_as_the_api(policy_client: TestClient, keys: Keys,  # noqa: F811
+                                                   settings: Settings) -> None:
+    _published(policy_client, keys)
+    policy_client.get("/v1/links/check", params={"url": "https://examp1e.org/"})
+    reviewer = {"Authorization": "Bearer " + create_key(settings.database_url, "rev", "reviewer")}  # type: ignore[arg-type]
+    policy_client.post("/v1/links/lookalikes/examp1e.org/decision", json={"decision": "confirm"},
+                       headers=reviewer).raise_for_status()
+    env = {**os.environ, "DATABASE_URL": settings.database_url, "PORTAL_PUBLIC_URL": settings.public_url}
+    for fmt in ("scamsniffer-json", "discord-automod", "adblock"):
+        cli = subprocess.run([sys.executable, "-m", "portal", "links", "export", "--format", fmt], env=env,
+                             capture_output=True, timeout=120, check=True, stdin=subprocess.DEVNULL)
+        assert cli.stdout == policy_client.get("/v1/links/rules", params={"format": fmt}).content, fmt
