@@ -27,6 +27,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from policy.links import MIN_NAME_FOR_FUZZY, LinkVerdict, OfficialLinks, check_link, normalize_host, skeleton
+from policy.support_ticket import support_ticket_signs
 
 MAX_SCAN_CHARS = 100_000
 # html on: raw HTML arrives as html_inline / html_block tokens, so anchors in it are read as links
@@ -52,6 +53,7 @@ class ScannedLink(msgspec.Struct, frozen=True):
 class ScanResult(msgspec.Struct, frozen=True):
     links: list[ScannedLink]
     lookalikes: int
+    impersonation: list[str] = []  # the text imitates a support ticket (``policy.support_ticket``)
 
 
 def _bare_urls(text: str) -> list[str]:
@@ -255,4 +257,6 @@ def scan_text(text: str, official: OfficialLinks) -> ScanResult:
     except Exception:
         pairs = [(url, None) for url in _bare_urls(text[:MAX_SCAN_CHARS])]
     links = [_judge(url, shown, official) for url, shown in pairs if url]
-    return ScanResult(links=links, lookalikes=sum(1 for link in links if link.verdict == "lookalike"))
+    links, impersonation = support_ticket_signs(text[:MAX_SCAN_CHARS], links)
+    return ScanResult(links=links, lookalikes=sum(1 for link in links if link.verdict == "lookalike"),
+                      impersonation=impersonation)

@@ -16,9 +16,10 @@ from portal.errors import SettingsError
 from portal.store.driver_errors import NoSchemaError, UnreachableError
 
 # Each module adds its own subcommands through ``register(subparsers)``.
-COMMAND_MODULES = ["serve", "db", "snapshot", "policy", "openapi", "staff", "audit", "allowlist", "release"]
+COMMAND_MODULES = ["serve", "db", "snapshot", "policy", "openapi", "staff", "audit", "allowlist", "release", "links",
+                   "bulletin"]
 #: Commands that open the deployment's database (and so must find the same data dir as ``serve``).
-DATABASE_COMMANDS = frozenset({"db", "staff", "audit", "allowlist", "release"})
+DATABASE_COMMANDS = frozenset({"db", "staff", "audit", "allowlist", "release", "links", "bulletin"})
 NO_SCHEMA = ("the database has no tables yet: run `portal db migrate` first, or set PORTAL_DATA_DIR (or DATABASE_URL) "
              "to the one your `portal serve` uses (the demo's is .portal-demo)")
 

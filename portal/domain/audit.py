@@ -45,6 +45,8 @@ class AuditAction(StrEnum):
     POLICY_PUBLISHED = "policy:version:published"
     POLICY_ROOT_PUBLISHED = "policy:root:published"
     RELEASE_PUBLISHED = "release:published"
+    LOOKALIKE_CONFIRMED = "links:lookalike:confirmed"
+    LOOKALIKE_DISMISSED = "links:lookalike:dismissed"
 
 
 def key_for(settings: Settings) -> AuditKey:

@@ -13,7 +13,7 @@ import datetime as dt
 import msgspec
 from markdown_it import MarkdownIt
 
-from portal.domain import claim_window, policies
+from portal.domain import bulletins, claim_window, policies
 from portal.store.database import Connection
 
 _markdown = MarkdownIt("commonmark", {"html": False})
@@ -41,6 +41,10 @@ class OfficialBanner(msgspec.Struct, frozen=True):
     days_left: int = 0
     claim_closed: bool = False
     late_notice: str = ""
+    # The security bulletin in force (``portal.domain.bulletins``), shown on ``/`` until it expires.
+    bulletin_title: str = ""
+    bulletin_url: str = ""
+    bulletin_news: tuple[str, ...] = ()
 
 
 def section_text(body_markdown: str, keyword: str, *, paragraphs: bool) -> tuple[str, ...]:
@@ -83,9 +87,13 @@ async def banner(conn: Connection, now: dt.datetime) -> OfficialBanner:
         return OfficialBanner(published=False, policy_url="/policy")
     doc = policies.parse_submitted(main.document)
     window = claim_window.of(doc, now)
+    bulletin = await bulletins.current(conn, now)
+    news = {"bulletin_title": bulletin.title, "bulletin_url": f"/policy/{bulletin.slug}",
+            "bulletin_news": section_text(policies.parse_submitted(bulletin.document).body, "going around",
+                                          paragraphs=False)} if bulletin else {}
     return OfficialBanner(published=True, policy_url=f"/policy/{main.slug}", title=main.title, version=main.version,
                           expired=main.expired, links=tuple(OfficialLink(link.label, link.url) for link in doc.links),
                           never_rules=never_rules(doc.body), not_eligible=not_eligible_text(doc.body),
                           **({"claim_deadline": window.deadline.strftime("%H:%M UTC on %d %B %Y"),
                               "days_left": window.days_left, "claim_closed": window.closed,
-                              "late_notice": window.notice} if window else {}))
+                              "late_notice": window.notice} if window else {}), **news)

@@ -13,6 +13,7 @@ import datetime as dt
 
 import msgspec
 
+from policy.bulletin import BULLETIN_SLUG
 from policy.document import PolicyDocument, parse_document
 from policy.errors import PolicyError
 from policy.signatures import Signature, encode_signature_file
@@ -127,14 +128,17 @@ async def all_versions(conn: Connection, now: dt.datetime) -> list[PolicyVersion
 
 
 def main_policy(policies: list[PolicyVersion]) -> PolicyVersion | None:
-    """The policy security.txt and the link checker speak for: ``official`` if published, else the first."""
-    return next((p for p in policies if p.slug == OFFICIAL_SLUG), policies[0] if policies else None)
+    """The policy security.txt and the link checker speak for: ``official`` if published, else the first
+    that is not a security bulletin (``policy.bulletin``: signed news, with no links of its own)."""
+    return next((p for p in policies if p.slug == OFFICIAL_SLUG),
+                next((p for p in policies if p.slug != BULLETIN_SLUG), None))
 
 
 async def main_document(conn: Connection) -> PolicyDocument | None:
     """The main policy's parsed document (as ``main_policy`` picks it), without building every view."""
     latest = await store.latest_of_each(conn)
-    main = next((s for s in latest if s.slug == OFFICIAL_SLUG), latest[0] if latest else None)
+    main = next((s for s in latest if s.slug == OFFICIAL_SLUG),
+                next((s for s in latest if s.slug != BULLETIN_SLUG), None))
     return _document(main) if main else None
 
 
