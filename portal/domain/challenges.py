@@ -141,7 +141,8 @@ def _require_node(ctx: UseCaseContext, method: ProofMethod) -> None:
         offline = " or ".join(sorted(registry.names_for(method.chain, node="none")))
         raise RpcNotConfiguredError(f"this server has no EVM RPC configured (PORTAL_EVM_RPC_URL), so it cannot "
                                     f"check a {method.name} proof; this is how the server is set up, not a passing "
-                                    f"fault, so do not retry: choose {offline} instead")
+                                    f"fault, so do not retry: choose {offline} instead",
+                                    extra={"setting": "PORTAL_EVM_RPC_URL"})
     if method.node == "solana":
         require_solana_chain(ctx.solana_node)
 

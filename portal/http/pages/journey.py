@@ -129,7 +129,7 @@ async def prove_answer(ctx: Ctx, state: State, data: URLEncodedBody[AnswerForm])
         await challenges.check_destination(ctx, answers.destination, answers.chain)  # type: ignore[arg-type]
     except PortalError as exc:
         return _question(state, ctx, answers, journey.Question("destination", "invalid", exc), exc.status)
-    return render_page(state, "check.html", "Check your answers", check_page(answers, step.choice))
+    return render_page(state, "check.html", "Check your answers", check_page(ctx.settings, answers, step.choice))
 
 
 @post("/prove/challenge", operation_id="proveChallengePage", include_in_schema=False, status_code=200,
@@ -152,11 +152,11 @@ async def prove_challenge(ctx: Ctx, state: State, request: Request, data: URLEnc
         if field:
             asked_again = journey.Question(field, "invalid", exc)  # type: ignore[arg-type]
             return _question(state, ctx, answers, asked_again, exc.status)
-        check = msgspec.structs.replace(check_page(answers, choice),
+        check = msgspec.structs.replace(check_page(ctx.settings, answers, choice),
                                         errors=(FieldError("get-message", sentence(exc)),))
         return render_page(state, "check.html", "Check your answers", check, status_code=exc.status)
     sign = sign_page(ctx.settings, answers, challenge, choice)
-    return render_page(state, "sign.html", "Sign the message", sign, scripts=SIGN_SCRIPTS)
+    return render_page(state, "sign.html", sign.heading, sign, scripts=SIGN_SCRIPTS)
 
 
 def _proof_submission(form: SubmitForm, challenge_id: uuid.UUID) -> filing.ProofSubmission:
