@@ -4,8 +4,8 @@ Keys: two DEMO keys made on first start and kept in ``<data dir>/demo-policy/DEM
 (0600, marked DEMO); the 2-of-2 root made from them is written once beside them, so restarts keep
 the same root and its sha256. The root goes into the demo database as its trust root (passed as
 the anchor of this one publish, never through ``PORTAL_POLICY_ROOT``). A new version is published
-only when none exists, when the one published lists other links (another ``--port``), or when it
-expires within ``REPUBLISH_DAYS``.
+only when none exists, when the one published lists other links or contacts (another ``--port``, or
+a new ``DEMO_CONTACT_PATH``), or when it expires within ``REPUBLISH_DAYS``.
 """
 
 from __future__ import annotations
@@ -33,6 +33,13 @@ from portal.store import policies as policy_store
 from portal.store.database import Database
 
 REPUBLISH_DAYS = 7
+#: Where the DEMO policy sends a holder who needs help: a page of this portal that does something for
+#: them. Today the request lookup (the status of a request sent); the cases page once it exists.
+DEMO_CONTACT_PATH = "/requests"
+
+
+def demo_contacts(public_url: str) -> tuple[str, ...]:
+    return (f"{public_url.rstrip('/')}{DEMO_CONTACT_PATH}",)
 
 
 def _keys(folder: Path) -> list[str]:
@@ -81,10 +88,12 @@ def publish_demo_policy(database_url: str, data_dir: Path, *, public_url: str, n
             if latest is not None:
                 current = parse_document(latest.document)
                 fresh = current.expires - now > dt.timedelta(days=REPUBLISH_DAYS)
-                if fresh and any(link.url == f"{public_url.rstrip('/')}/" for link in current.links):
+                same_links = any(link.url == f"{public_url.rstrip('/')}/" for link in current.links)
+                if fresh and same_links and current.contacts == demo_contacts(public_url):
                     return
             version, prev = (1, "") if latest is None else (latest.version + 1, latest.sha256)
-            doc = demo_document(public_url=public_url, now=now, version=version, prev=prev)
+            doc = demo_document(public_url=public_url, now=now, version=version, prev=prev,
+                                contacts=demo_contacts(public_url))
             (folder / "official.md").write_bytes(doc.raw)
             dump_signatures(folder / "official.md.sig.json", sign_document(doc, keys))
             async with db.transaction() as conn:
