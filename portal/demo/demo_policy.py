@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -23,12 +24,12 @@ from policy.demo import demo_document, demo_root, sign_document
 from policy.document import parse_document
 from policy.root import parse_root
 from policy.signatures import dump_signatures, load_signatures
-from portal.demo import build_demo_snapshots
+from portal.demo import build_demo_snapshots, write_demo_destinations
 from portal.domain import audit, policies
 from portal.domain.audit_keys import AuditKey
 from portal.domain.context import utc_now
 from portal.domain.policy_roots import Anchor, Publication
-from portal.settings import Settings, from_env
+from portal.settings import ENV, Settings, from_env
 from portal.store import policies as policy_store
 from portal.store.database import Database
 
@@ -107,9 +108,13 @@ def publish_demo_policy(database_url: str, data_dir: Path, *, public_url: str, n
 
 
 def start_demo(database_url: str, settings: Settings) -> list[str]:
-    """Build the demo snapshots and make sure the DEMO policy is published; return the snapshot paths."""
+    """Build the demo snapshots (with their decimals) and make sure the DEMO policy is published; return the
+    snapshot paths. Without ``PORTAL_DESTINATIONS_FILE``, the demo's own destinations file is set for the
+    workers, so claim amounts are converted as a real deployment's would be."""
     data_dir = Path(settings.data_dir)
     paths = [str(p) for p in build_demo_snapshots(data_dir / "snapshots")]
+    if not settings.destinations_file:  # the workers read it from the environment, as every other setting
+        os.environ[ENV["destinations_file"]] = str(write_demo_destinations(data_dir))
     root_path = publish_demo_policy(database_url, data_dir, public_url=settings.public_url, now=utc_now(),
                                     audit_key=audit.key_for(settings))
     root = parse_root(root_path.read_bytes())
