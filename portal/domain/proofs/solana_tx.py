@@ -1,4 +1,4 @@
-"""``solana_tx``: a signed, never-broadcast Solana transaction carrying the nonce line in a memo.
+"""``solana_tx``: a signed, never-broadcast Solana transaction whose one memo names the request.
 
 For wallets that sign transactions but not messages (older Ledger apps, card wallets through
 WalletConnect). The challenge hands out the exact transaction to sign (``build_unsigned``): legacy
