@@ -72,7 +72,8 @@ def test_tangem_page_is_headed_as_a_transaction_and_shows_the_memo(context, live
     page = context.new_page()
     start(page, live_server.url, solana_address(key))
     answer_questions(page, wallet="A Tangem card", destination=SOLANA_DESTINATION, chain_label="Solana")
-    page.get_by_role("button", name="Get the message to sign").click()
+    expect(page.get_by_role("button", name="Get the message to sign")).to_have_count(0)  # a transaction is signed here
+    page.get_by_role("button", name="Get the transaction to sign").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(copy.SIGN_TRANSACTION_HEADING)
     expect(page.get_by_role("heading", name=copy.SIGN_MESSAGE_HEADING, exact=True)).to_have_count(0)
     assert page.title().startswith(copy.SIGN_TRANSACTION_HEADING)

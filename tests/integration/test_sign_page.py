@@ -76,6 +76,9 @@ def test_eip712_page_lists_the_typed_fields_a_wallet_lists(client: TestClient, s
 
 def test_solana_tx_page_is_headed_as_a_transaction_and_shows_the_memo(client: TestClient, settings: Settings) -> None:
     key = solana_demo_key(1)
+    answers = {"address": str(key.pubkey()), "chain": "solana", "wallet": "tangem", "destination": SOLANA_DESTINATION}
+    check = client.post("/prove", data=answers, headers=FORM).text
+    assert ">Get the transaction to sign</button>" in check and "Get the message to sign" not in check
     response = sign_page(client, str(key.pubkey()), "tangem", SOLANA_DESTINATION, chain="solana")
     assert response.status_code == 200, response.text
     assert h1(response.text) == copy.SIGN_TRANSACTION_HEADING == "Sign the transaction (it is never sent)"
@@ -90,6 +93,8 @@ def test_solana_tx_page_is_headed_as_a_transaction_and_shows_the_memo(client: Te
 
 
 def test_message_pages_keep_the_exact_text(client: TestClient, settings: Settings) -> None:
+    answers = {"address": HOLDERS[1].address, "chain": "evm", "wallet": "browser", "destination": EVM_DESTINATION}
+    assert ">Get the message to sign</button>" in client.post("/prove", data=answers, headers=FORM).text
     response = sign_page(client, HOLDERS[1].address, "browser", EVM_DESTINATION)
     assert h1(response.text) == copy.SIGN_MESSAGE_HEADING
     message = stored(settings.database_url, "message")  # type: ignore[arg-type]

@@ -99,6 +99,11 @@ def sign_heading(method: str) -> str:
     return SEND_TRANSACTION_HEADING if "tx_hash" in found.proof_fields else SIGN_MESSAGE_HEADING
 
 
+def get_button(method: str) -> str:
+    """The check page's button: what the holder is about to be given to sign."""
+    return "Get the transaction to sign" if registry.method(method).unsigned_transaction else "Get the message to sign"
+
+
 EXACT_TEXT_HEADING = "The text, exactly as it will be signed"
 EXACT_TEXT_WORDS = "Check that your wallet or device shows this text, with your addresses in it, before you approve."
 TYPED_FIELDS_HEADING = "The fields, exactly as your wallet will list them"

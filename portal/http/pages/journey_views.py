@@ -120,7 +120,7 @@ def check_page(settings: Settings, answers: JourneyAnswers, choice: journey.Meth
     off = copy.ways_turned_off(answers.wallet, parse_address(answers.address).chain, choice.sign_ways,
                                settings.walletconnect_project_id is not None)[1:]
     return CheckPage(summary, METHOD_NAMES[choice.method], (*copy.method_words(choice), *off), answers_hidden(answers),
-                     answers_url(answers, change="destination"))
+                     answers_url(answers, change="destination"), get_button=copy.get_button(choice.method))
 
 
 def typed_fields(typed_data: dict) -> tuple[TypedSection, ...]:

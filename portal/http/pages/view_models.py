@@ -75,6 +75,7 @@ class CheckPage(msgspec.Struct, frozen=True):
     hidden: tuple[tuple[str, str], ...]
     back_url: str
     errors: tuple[FieldError, ...] = ()
+    get_button: str = "Get the message to sign"
 
 
 class Command(msgspec.Struct, frozen=True):
