@@ -21,13 +21,17 @@ DEMO_LISTS = {"demo-evm": ("holders-evm.csv", 18), "demo-solana": ("holders-sola
 DEMO_DESTINATIONS = '[evm]\ndecimals = 18\nratio = "1/1"\n\n[solana]\ndecimals = 9\nratio = "1/1"\n'
 
 
-def build_demo_snapshots(out_dir: Path) -> list[Path]:
-    """Build (idempotently: artifacts are content-addressed) the demo snapshots; return their paths."""
+def build_demo_snapshots(out_dir: Path, *, declare_decimals: bool = True) -> list[Path]:
+    """Build (idempotently: artifacts are content-addressed) the demo snapshots; return their paths.
+
+    ``declare_decimals=False`` builds the same lists with no decimals in their manifests: the test suite's
+    shared snapshots, whose tests count base units (the demo itself always declares them)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
     for name, (filename, decimals) in DEMO_LISTS.items():
         with resources.as_file(resources.files("portal.demo").joinpath(filename)) as source:
-            manifest = snapshot.build_artifact(Path(source), out_dir, name=name, decimals=decimals)
+            manifest = snapshot.build_artifact(Path(source), out_dir, name=name,
+                                               decimals=decimals if declare_decimals else None)
         paths.append(Path(manifest.path))
     return paths
 

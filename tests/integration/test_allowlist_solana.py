@@ -155,11 +155,8 @@ def test_a_snapshot_without_decimals_is_not_converted_silently(database_url: str
                                                                settings: Settings) -> None:
     destinations = tmp_path / "destinations.toml"
     destinations.write_text("[solana]\ndecimals = 9\n")
-    holders = tmp_path / "holders.csv"  # the demo's snapshots declare decimals: this one, built without, does not
-    holders.write_text("address,amount\n0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266,1000\n")
-    undeclared = snapshot.build_artifact(holders, tmp_path / "snap")
     configured = Settings(**{**{f: getattr(settings, f) for f in settings.__struct_fields__},
-                             "destinations_file": str(destinations), "snapshots": (undeclared.path,)})
+                             "destinations_file": str(destinations)})
     with TestClient(app=create_app(configured)) as converting:
         evm = next(m for m in converting.get("/v1/snapshots").json() if m["chain"] == "evm")
         assert evm["decimals"] is None
