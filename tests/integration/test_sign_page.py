@@ -137,3 +137,13 @@ def test_a_safe_without_an_evm_node_is_told_the_setting_not_at_the_moment(client
     problem = client.post("/v1/challenges", json={"address": HOLDERS[0].address, "destination": EVM_DESTINATION,
                                                   "method": "eip1271"}).json()
     assert problem["setting"] == "PORTAL_EVM_RPC_URL"  # the API names the setting too
+
+
+def test_the_retry_page_offers_a_new_transaction_or_message_as_was_signed(client: TestClient) -> None:
+    key = solana_demo_key(3)
+    answers = {"address": str(key.pubkey()), "chain": "solana", "wallet": "tangem", "destination": SOLANA_DESTINATION}
+    for method, button in (("solana_tx", "Get a new transaction to sign"), ("eip191", "Get a new message to sign"),
+                           ("carrier-pigeon", "Get a new message to sign")):
+        retry = client.post("/prove/submit", data={**answers, "challenge_id": "not-a-uuid", "proof": "x",
+                                                   "method": method}, headers=FORM)
+        assert retry.status_code == 400 and f">{button}</button>" in retry.text

@@ -99,9 +99,12 @@ def sign_heading(method: str) -> str:
     return SEND_TRANSACTION_HEADING if "tx_hash" in found.proof_fields else SIGN_MESSAGE_HEADING
 
 
-def get_button(method: str) -> str:
-    """The check page's button: what the holder is about to be given to sign."""
-    return "Get the transaction to sign" if registry.method(method).unsigned_transaction else "Get the message to sign"
+def get_button(method: str, *, again: bool = False) -> str:
+    """The check (or retry) page's button: what the holder is about to be given to sign (a message when
+    ``method`` is none the registry knows: the retry page's form field is the holder's to change)."""
+    found = registry.BY_NAME.get(method)
+    thing = "transaction" if found and found.unsigned_transaction else "message"
+    return f"Get a new {thing} to sign" if again else f"Get the {thing} to sign"
 
 
 EXACT_TEXT_HEADING = "The text, exactly as it will be signed"

@@ -167,8 +167,9 @@ def _proof_submission(form: SubmitForm, challenge_id: uuid.UUID) -> filing.Proof
     return filing.ProofSubmission(challenge_id, **{kind: text})
 
 
-def _retry(state: State, answers: JourneyAnswers, message: str, status_code: int) -> Template:
-    retry = RetryPage(message, answers_hidden(answers), errors=(FieldError("get-message", message),))
+def _retry(state: State, answers: JourneyAnswers, method: str, message: str, status_code: int) -> Template:
+    retry = RetryPage(message, answers_hidden(answers), errors=(FieldError("get-message", message),),
+                      get_button=copy.get_button(method, again=True))
     return render_page(state, "retry.html", "Your proof was not accepted", retry, status_code=status_code)
 
 
@@ -180,13 +181,13 @@ async def prove_submit(ctx: Ctx, state: State, request: Request, data: URLEncode
     try:
         challenge_id = uuid.UUID(data.challenge_id)
     except ValueError:
-        return _retry(state, answers, copy.BAD_CHALLENGE, 400)
+        return _retry(state, answers, data.method, copy.BAD_CHALLENGE, 400)
     if not data.proof.strip():
-        return _retry(state, answers, copy.EMPTY_PROOF, 400)
+        return _retry(state, answers, data.method, copy.EMPTY_PROOF, 400)
     try:
         outcome = await filing.submit(ctx, _proof_submission(data, challenge_id), meta_of(request))
     except PortalError as exc:
-        return _retry(state, answers, sentence(exc), exc.status)
+        return _retry(state, answers, data.method, sentence(exc), exc.status)
     confirmation = ConfirmationPage(
         request_id=str(outcome.request_id), status_token=outcome.status_token,
         status_url=f"/requests/{outcome.request_id}",

@@ -139,6 +139,7 @@ class RetryPage(msgspec.Struct, frozen=True):
     message: str
     hidden: tuple[tuple[str, str], ...]
     errors: tuple[FieldError, ...] = ()
+    get_button: str = "Get a new message to sign"
 
 
 class ConfirmationPage(msgspec.Struct, frozen=True):
