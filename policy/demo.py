@@ -35,9 +35,11 @@ def demo_root(private_keys: list[str], now: dt.datetime) -> tuple[TrustRoot, lis
     return root, [Signature(a.address, sign_statement(text, a.key)) for a in accounts]
 
 
-def demo_document(*, public_url: str, now: dt.datetime, version: int, prev: str) -> PolicyDocument:
+def demo_document(*, public_url: str, now: dt.datetime, version: int, prev: str,
+                  contacts: tuple[str, ...] = ()) -> PolicyDocument:
+    """The DEMO policy; ``contacts`` default to the policy page itself (``new_document``'s default)."""
     text = new_document(public_url=public_url, now=now, title="Official links and support policy (DEMO)",
-                        days=DEMO_POLICY_DAYS, version=version, prev=prev,
+                        days=DEMO_POLICY_DAYS, version=version, prev=prev, contacts=contacts,
                         extra_links=(("Migration portal (its public address)", f"{EXAMPLE_PUBLIC_URL}/"),),
                         body="# Official links and support policy (DEMO)\n\n" + DEMO_NOTE
                         + split_front_matter(example_text())[1].split("\n", 1)[1].lstrip("\n"))

@@ -14,16 +14,31 @@ from pathlib import Path
 
 import snapshot
 
-DEMO_LISTS = {"demo-evm": "holders-evm.csv", "demo-solana": "holders-solana.csv"}
+#: Each demo list and its token's decimals, declared as a real deployment's ``--decimals`` does, so the
+#: demo shows amounts in tokens (1,000 tokens, not 1000000000000000000000 base units).
+DEMO_LISTS = {"demo-evm": ("holders-evm.csv", 18), "demo-solana": ("holders-solana.csv", 9)}
+#: The new token on each destination chain (``PORTAL_DESTINATIONS_FILE``): its decimals and the ratio.
+DEMO_DESTINATIONS = '[evm]\ndecimals = 18\nratio = "1/1"\n\n[solana]\ndecimals = 9\nratio = "1/1"\n'
 
 
-def build_demo_snapshots(out_dir: Path) -> list[Path]:
-    """Build (idempotently: artifacts are content-addressed) the demo snapshots; return their paths."""
+def build_demo_snapshots(out_dir: Path, *, declare_decimals: bool = True) -> list[Path]:
+    """Build (idempotently: artifacts are content-addressed) the demo snapshots; return their paths.
+
+    ``declare_decimals=False`` builds the same lists with no decimals in their manifests: the test suite's
+    shared snapshots, whose tests count base units (the demo itself always declares them)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
-    for name, filename in DEMO_LISTS.items():
+    for name, (filename, decimals) in DEMO_LISTS.items():
         with resources.as_file(resources.files("portal.demo").joinpath(filename)) as source:
-            manifest = snapshot.build_artifact(Path(source), out_dir, name=name)
+            manifest = snapshot.build_artifact(Path(source), out_dir, name=name,
+                                               decimals=decimals if declare_decimals else None)
         paths.append(Path(manifest.path))
     return paths
+
+
+def write_demo_destinations(data_dir: Path) -> Path:
+    """The demo's destinations file (``DEMO_DESTINATIONS``) in its own data directory; its path."""
+    path = data_dir / "destinations.toml"
+    path.write_text(DEMO_DESTINATIONS)
+    return path
 

@@ -4,8 +4,8 @@ Keys: two DEMO keys made on first start and kept in ``<data dir>/demo-policy/DEM
 (0600, marked DEMO); the 2-of-2 root made from them is written once beside them, so restarts keep
 the same root and its sha256. The root goes into the demo database as its trust root (passed as
 the anchor of this one publish, never through ``PORTAL_POLICY_ROOT``). A new version is published
-only when none exists, when the one published lists other links (another ``--port``), or when it
-expires within ``REPUBLISH_DAYS``.
+only when none exists, when the one published lists other links or contacts (another ``--port``, or
+a new ``DEMO_CONTACT_PATH``), or when it expires within ``REPUBLISH_DAYS``.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -23,16 +24,23 @@ from policy.demo import demo_document, demo_root, sign_document
 from policy.document import parse_document
 from policy.root import parse_root
 from policy.signatures import dump_signatures, load_signatures
-from portal.demo import build_demo_snapshots
+from portal.demo import build_demo_snapshots, write_demo_destinations
 from portal.domain import audit, policies
 from portal.domain.audit_keys import AuditKey
 from portal.domain.context import utc_now
 from portal.domain.policy_roots import Anchor, Publication
-from portal.settings import Settings, from_env
+from portal.settings import ENV, Settings, from_env
 from portal.store import policies as policy_store
 from portal.store.database import Database
 
 REPUBLISH_DAYS = 7
+#: Where the DEMO policy sends a holder who needs help: a page of this portal that does something for
+#: them. Today the request lookup (the status of a request sent); the cases page once it exists.
+DEMO_CONTACT_PATH = "/requests"
+
+
+def demo_contacts(public_url: str) -> tuple[str, ...]:
+    return (f"{public_url.rstrip('/')}{DEMO_CONTACT_PATH}",)
 
 
 def _keys(folder: Path) -> list[str]:
@@ -81,10 +89,12 @@ def publish_demo_policy(database_url: str, data_dir: Path, *, public_url: str, n
             if latest is not None:
                 current = parse_document(latest.document)
                 fresh = current.expires - now > dt.timedelta(days=REPUBLISH_DAYS)
-                if fresh and any(link.url == f"{public_url.rstrip('/')}/" for link in current.links):
+                same_links = any(link.url == f"{public_url.rstrip('/')}/" for link in current.links)
+                if fresh and same_links and current.contacts == demo_contacts(public_url):
                     return
             version, prev = (1, "") if latest is None else (latest.version + 1, latest.sha256)
-            doc = demo_document(public_url=public_url, now=now, version=version, prev=prev)
+            doc = demo_document(public_url=public_url, now=now, version=version, prev=prev,
+                                contacts=demo_contacts(public_url))
             (folder / "official.md").write_bytes(doc.raw)
             dump_signatures(folder / "official.md.sig.json", sign_document(doc, keys))
             async with db.transaction() as conn:
@@ -98,9 +108,13 @@ def publish_demo_policy(database_url: str, data_dir: Path, *, public_url: str, n
 
 
 def start_demo(database_url: str, settings: Settings) -> list[str]:
-    """Build the demo snapshots and make sure the DEMO policy is published; return the snapshot paths."""
+    """Build the demo snapshots (with their decimals) and make sure the DEMO policy is published; return the
+    snapshot paths. Without ``PORTAL_DESTINATIONS_FILE``, the demo's own destinations file is set for the
+    workers, so claim amounts are converted as a real deployment's would be."""
     data_dir = Path(settings.data_dir)
     paths = [str(p) for p in build_demo_snapshots(data_dir / "snapshots")]
+    if not settings.destinations_file:  # the workers read it from the environment, as every other setting
+        os.environ[ENV["destinations_file"]] = str(write_demo_destinations(data_dir))
     root_path = publish_demo_policy(database_url, data_dir, public_url=settings.public_url, now=utc_now(),
                                     audit_key=audit.key_for(settings))
     root = parse_root(root_path.read_bytes())

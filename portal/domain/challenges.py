@@ -63,7 +63,8 @@ class NewChallenge(msgspec.Struct, frozen=True):
 class Challenge(msgspec.Struct, frozen=True):
     """What the holder signs. ``unsigned_transaction`` (``solana_tx`` only) is the base64 wire form of
     the legacy transaction to sign, its signature slot zeroed; ``nonce_line`` is the memo/calldata
-    text of ``solana_tx`` and ``transaction``."""
+    text of the methods that carry one: for ``solana_tx`` the memo naming the addresses and the chain
+    (``solana_tx.memo_text``), else ``migration-portal nonce: <nonce>``."""
 
     challenge_id: uuid.UUID
     method: Method
@@ -140,7 +141,8 @@ def _require_node(ctx: UseCaseContext, method: ProofMethod) -> None:
         offline = " or ".join(sorted(registry.names_for(method.chain, node="none")))
         raise RpcNotConfiguredError(f"this server has no EVM RPC configured (PORTAL_EVM_RPC_URL), so it cannot "
                                     f"check a {method.name} proof; this is how the server is set up, not a passing "
-                                    f"fault, so do not retry: choose {offline} instead")
+                                    f"fault, so do not retry: choose {offline} instead",
+                                    extra={"setting": "PORTAL_EVM_RPC_URL"})
     if method.node == "solana":
         require_solana_chain(ctx.solana_node)
 
@@ -168,7 +170,10 @@ async def issue(ctx: UseCaseContext, ask: NewChallenge, meta: RequestMeta) -> Ch
     fields = messages.MessageFields(settings.public_host, holder.text, target.text, nonce, now, expires_at,
                                     str(challenge_id), target.chain, settings.evm_chain_id)
     message = _message(settings, holder, ask.message_style, fields)
-    unsigned = solana_tx.build_unsigned(holder.text, nonce) if method.unsigned_transaction else None
+    line, unsigned = messages.nonce_line(nonce) if method.nonce_line else None, None
+    if method.unsigned_transaction:  # solana_tx: the memo names the addresses and the chain, for the card's screen
+        line = solana_tx.memo_text(holder.text, target.text, target.chain, settings.evm_chain_id, nonce)
+        unsigned = solana_tx.build_unsigned(holder.text, line, nonce)
     typed_data = messages.build_typed_data(fields) if method.typed_data else None
     async with ctx.db.transaction() as conn:
         await store.insert_challenge(conn, {
@@ -179,6 +184,5 @@ async def issue(ctx: UseCaseContext, ask: NewChallenge, meta: RequestMeta) -> Ch
             "message_style": ask.message_style, "unsigned_transaction": unsigned,
         })
         await claim_window.admit(conn, challenge_id, now)  # refused (rolled back) or marked late after the deadline
-    line = messages.nonce_line(nonce) if method.nonce_line else None
     return Challenge(challenge_id, method.name, message, typed_data, nonce, line, now, expires_at, target.text,
                      target.chain, ask.message_style, unsigned)

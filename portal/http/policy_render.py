@@ -57,6 +57,7 @@ class PolicyPage(msgspec.Struct, frozen=True):
     expired: bool
     links: tuple[LinkView, ...]
     contracts: tuple[ContractView, ...]
+    contacts: tuple[str, ...]  # where to ask for help (mailto: or https:), as signed
     body_html: str  # Markdown rendered with raw HTML disabled: a policy author cannot inject markup
     statement: str
     sha256: str
@@ -94,7 +95,7 @@ def policy_page(current: PolicyVersion, doc: PolicyDocument, *, roots: Sequence[
         slug=current.slug, version=current.version, effective=current.effective.isoformat(),
         expires=current.expires.isoformat(), expired=now >= current.expires,
         links=tuple(LinkView(k.label, k.url) for k in doc.links),
-        contracts=tuple(ContractView(c.chain, c.address, c.label) for c in doc.contracts),
+        contracts=tuple(ContractView(c.chain, c.address, c.label) for c in doc.contracts), contacts=doc.contacts,
         body_html=render_markdown(doc.body), statement=current.statement, sha256=current.sha256, prev=current.prev,
         signatures=tuple(current.signatures), threshold_text=threshold_text,
         verify_command=verify_command(base_url, current.slug),

@@ -50,7 +50,7 @@ def test_tangem_shaped_wallet_signs_the_transaction_and_answers_only_the_signatu
     start(page, live_server.url, solana_address(key))
     answer_questions(page, wallet="A Tangem card", destination=SOLANA_DESTINATION, chain_label="Solana")
     assert "Sign a transaction that is never sent" in page.get_by_role("main").inner_text()
-    page.get_by_role("button", name="Get the message to sign").click()
+    page.get_by_role("button", name="Get the transaction to sign").click()
     expect(page.get_by_label("The unsigned transaction, base64")).to_be_visible()
     assert_accessible(page)
     screenshot(page, "sign-tangem")

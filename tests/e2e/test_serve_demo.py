@@ -38,9 +38,23 @@ def wait_until_ready(base: str, process: subprocess.Popen, timeout: float = 90) 
 
 
 
+def assert_amounts_in_tokens(base: str) -> None:
+    """The demo's snapshots declare their decimals and the demo its destinations, as a real deployment does:
+    amounts read in tokens, not in 22-digit base units."""
+    for address, decimals in (("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266", 18),
+                              ("H6KNCLUTE61FMhuhnf591JUK9qgMsomHqEzwdNsQS3x2", 9)):
+        answer = json.loads(get(f"{base}/v1/eligibility/{address}")[1])
+        assert answer["decimals"] == decimals and int(answer["amount"]) == 1000 * 10**decimals
+        assert {(c["destination_chain"], c["decimals"], c["amount"]) for c in answer["claim_amounts"]} == {
+            ("evm", 18, str(1000 * 10**18)), ("solana", 9, str(1000 * 10**9))}
+        page = get(f"{base}/eligibility?address={address}")[1].decode()
+        assert "<strong>1,000 tokens</strong>" in page and f"({decimals} decimals)" in page
+
+
 def test_serve_demo_from_nothing(tmp_path: Path) -> None:
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PORTAL_PUBLIC_URL", "PORTAL_SNAPSHOTS")}
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PORTAL_PUBLIC_URL", "PORTAL_SNAPSHOTS",
+                                                            "PORTAL_DESTINATIONS_FILE", "PORTAL_TOKEN_DECIMALS")}
     env["PORTAL_DATA_DIR"] = str(tmp_path / "data")
     process = subprocess.Popen([sys.executable, "-m", "portal", "serve", "--demo", "--port", str(port)], env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -52,6 +66,9 @@ def test_serve_demo_from_nothing(tmp_path: Path) -> None:
         status, body = get(base + "/v1/policies/official")
         assert status == 200 and "DEMO" in json.loads(body)["title"]
         assert json.loads(body)["document"].count(f"http://127.0.0.1:{port}") >= 1  # links follow --port
+        assert f'contacts = ["http://127.0.0.1:{port}/requests"]' in json.loads(body)["document"]
+        assert get(base + "/requests")[0] == 200  # the demo policy's contact leads somewhere
+        assert_amounts_in_tokens(base)
     finally:
         process.terminate()
         _, stderr_bytes = process.communicate(timeout=30)

@@ -153,7 +153,12 @@ def memo_transaction(keypair: Keypair, memo: bytes, extra: Instruction | None = 
 def test_solana_tx_memo(client: TestClient) -> None:
     keypair = solana_demo_key(2)
     body = challenge(client, str(keypair.pubkey()), "solana_tx")
-    assert body["nonce_line"].endswith(body["nonce"])
+    assert body["nonce_line"] == (f"migration-portal request: I own {keypair.pubkey()} and ask that its migrated "
+                                  f"allocation be sent to {body['destination']} on EVM chain 1 (eip155:1). "
+                                  f"Nonce: {body['nonce']}")
+    old_memo = f"migration-portal nonce: {body['nonce']}".encode()
+    nonce_only = prove(client, body["challenge_id"], signed_transaction=memo_transaction(keypair, old_memo))
+    assert nonce_only.status_code == 422 and nonce_only.json()["code"] == "transaction_mismatch"
     bad = prove(client, body["challenge_id"], signed_transaction=memo_transaction(keypair, b"wrong memo"))
     assert bad.status_code == 422 and bad.json()["code"] == "transaction_mismatch"
     line = body["nonce_line"].encode()

@@ -139,8 +139,9 @@ METHODS: tuple[ProofMethod, ...] = (
         {"signed_transaction": lambda facts, text, env: solana_tx.verify(facts, text),
          "signature": lambda facts, text, env: solana_tx.verify_signature(facts, text)},
         HolderWords("Sign a transaction that is never sent",
-                    "Your wallet signs a transaction that carries a code in a memo. The portal never sends it, so it "
-                    "moves nothing and costs nothing.", "Signature or signed transaction",
+                    "Your wallet signs a transaction whose only content is a memo naming your snapshot address and "
+                    "your destination. The portal never sends it, so it moves nothing and costs nothing.",
+                    "Signature or signed transaction",
                     "Paste the signature (base58) or the whole signed transaction (base64) your wallet returned."),
         staff="Solana transaction, signed and never sent", unsigned_transaction=True, nonce_line=True,
         wallet_request="solana_transaction"),

@@ -65,8 +65,9 @@ class SolanaChain(Protocol):
 
 def require_solana_chain(node: SolanaChain | None) -> SolanaChain:
     if node is None:
-        raise RpcNotConfiguredError("no Solana RPC is configured on this server (PORTAL_SOLANA_RPC_URL); "
-                                  "use another method or try again later")
+        raise RpcNotConfiguredError("no Solana RPC is configured on this server (PORTAL_SOLANA_RPC_URL); this is "
+                                    "how the server is set up, so use another method",
+                                    extra={"setting": "PORTAL_SOLANA_RPC_URL"})
     return node
 
 

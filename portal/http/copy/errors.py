@@ -6,7 +6,7 @@ beside the field it names. Unknown codes fall back to a sentence per HTTP status
 
 from __future__ import annotations
 
-from portal.errors import PortalError
+from portal.errors import PortalError, RpcNotConfiguredError
 
 NOT_IN_SNAPSHOT = ("This address is not in the snapshot, so there is nothing to prove for it. Check that you entered "
                    "the address that held the old token.")
@@ -28,8 +28,8 @@ _BY_CODE = {
     "malformed_signature": "That does not look like a complete signature. Paste everything your wallet or tool "
                            "printed, with nothing added.",
     "rate_limited": "There have been too many attempts from your connection. Wait a minute, then try again.",
-    "rpc_unavailable": "This portal cannot check contract wallets or transactions at the moment. Go back and "
-                       "choose another kind of wallet, or ask for help through the official links.",
+    "rpc_unavailable": "This portal could not reach the blockchain node it uses to check contract wallets and "
+                       "transactions. Nothing was saved. Try again in a few minutes.",
     "upstream_unavailable": "A service this portal depends on is not answering. Try again in a few minutes.",
     "illegal_transition": "This request is not waiting for an answer from you any more. Its current status is "
                           "shown on this page.",
@@ -49,11 +49,29 @@ _BY_STATUS = {
 FALLBACK = "Something went wrong on our side. Nothing was saved. Try again in a few minutes."
 
 
+# A method turned off because a setting is not set: which setting, and what works instead (never "at the
+# moment": it stays so until the portal's operator changes the setting). Keyed by ``extra["setting"]``.
+_WAITING_IS_SAFE = ("Nothing is lost by waiting: your allocation is fixed by the snapshot. Check the signed policy "
+                    "page for another official portal address, and ask through the official contact it lists.")
+NOT_CONFIGURED = {
+    "PORTAL_EVM_RPC_URL": "This portal does not check contract wallets (such as a Safe) or sent transactions: its "
+                          "operator has not connected it to an Ethereum node (the setting PORTAL_EVM_RPC_URL). If "
+                          "the old token was in an owner's own wallet, go back and choose that kind of wallet. "
+                          + _WAITING_IS_SAFE,
+    "PORTAL_SOLANA_RPC_URL": "This portal does not check transactions sent on Solana (such as from a multisig): its "
+                             "operator has not connected it to a Solana node (the setting PORTAL_SOLANA_RPC_URL). "
+                             "If the snapshot address can sign a message, go back and choose that kind of wallet. "
+                             + _WAITING_IS_SAFE,
+}
+
+
 # Errors whose detail is already the sentence a holder reads (the signed policy's own words).
 _DETAIL_IS_THE_SENTENCE = frozenset({"claim_window_closed"})
 
 
 def sentence(error: PortalError) -> str:
+    if isinstance(error, RpcNotConfiguredError) and error.extra.get("setting") in NOT_CONFIGURED:
+        return NOT_CONFIGURED[error.extra["setting"]]
     if error.code in _DETAIL_IS_THE_SENTENCE:
         return error.detail
     return _BY_CODE.get(error.code) or for_status(error.status)

@@ -6,6 +6,8 @@ A method's name, explanation, proof field and commands to sign elsewhere come fr
 
 from __future__ import annotations
 
+import datetime as dt
+
 from portal.domain.journey import MethodChoice
 from portal.domain.proofs import registry
 from portal.http.copy.errors import NOT_IN_SNAPSHOT
@@ -82,6 +84,96 @@ def proof_field(method: str) -> tuple[str, str]:
 def commands(method: str) -> tuple[tuple[str, str], ...]:
     """Exact commands (label, command) to sign the downloaded ``challenge.txt`` (or ``typed-data.json``) elsewhere."""
     return registry.method(method).holder.commands
+
+
+SIGN_MESSAGE_HEADING = "Sign the message"
+SIGN_TRANSACTION_HEADING = "Sign the transaction (it is never sent)"
+SEND_TRANSACTION_HEADING = "Send the transaction"
+
+
+def sign_heading(method: str) -> str:
+    """What the sign page asks for, in its heading: a message, or a transaction (signed only, or sent)."""
+    found = registry.method(method)
+    if found.unsigned_transaction:
+        return SIGN_TRANSACTION_HEADING
+    return SEND_TRANSACTION_HEADING if "tx_hash" in found.proof_fields else SIGN_MESSAGE_HEADING
+
+
+def get_button(method: str, *, again: bool = False) -> str:
+    """The check (or retry) page's button: what the holder is about to be given to sign (a message when
+    ``method`` is none the registry knows: the retry page's form field is the holder's to change)."""
+    found = registry.BY_NAME.get(method)
+    thing = "transaction" if found and found.unsigned_transaction else "message"
+    return f"Get a new {thing} to sign" if again else f"Get the {thing} to sign"
+
+
+EXACT_TEXT_HEADING = "The text, exactly as it will be signed"
+EXACT_TEXT_WORDS = "Check that your wallet or device shows this text, with your addresses in it, before you approve."
+TYPED_FIELDS_HEADING = "The fields, exactly as your wallet will list them"
+TYPED_FIELDS_WORDS = ("Your wallet or device shows the message as named fields, not as a text. Check that it lists "
+                      "these names and values, with your addresses, before you approve.")
+TYPED_SECTIONS = {"domain": "Domain (who asks)", "message": "Message (MigrationRequest)"}
+MEMO_HEADING = "The memo, exactly as your wallet will show it"
+MEMO_WORDS = ("Your wallet signs a transaction that carries only this memo. Check that the memo it shows names your "
+              "snapshot address and the destination, before you approve. The portal never sends the transaction.")
+
+
+def timestamp_note(seconds: int) -> str:
+    """A Unix time as a person reads it (a wallet shows the number)."""
+    return dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%H:%M:%S UTC on %d %B %Y")
+
+
+# Ways to sign that a setting turns off: (what is off, the setting). The holder is told which setting,
+# never "at the moment": it is how the portal is set up, and it stays so until its operator changes it.
+WALLETCONNECT_SETTING = "PORTAL_WALLETCONNECT_PROJECT_ID"
+WALLETCONNECT_OFF = (f"Signing with a phone wallet through WalletConnect is turned off on this portal: its operator "
+                     f"has not set {WALLETCONNECT_SETTING}.")
+TANGEM_OFF = (
+    f"A Tangem card signs only through the Tangem app and WalletConnect, and WalletConnect is turned off on this "
+    f"portal: its operator has not set {WALLETCONNECT_SETTING}. So a card cannot sign here.",
+    "What you can do: nothing is lost by waiting, because your allocation is fixed by the snapshot. Check the "
+    "signed policy page for another official portal address or for the date card signing is turned on, and ask "
+    "through the official contact it lists. Never hand your card, its access code or a seed phrase to anyone who "
+    "offers to sign for you.",
+)
+TANGEM_EVM_COMMANDS = "The commands below are for a Ledger, a Trezor or a keystore file, not for a card."
+
+
+WAYS_OFF_HEADING = "Not offered on this portal"
+
+
+def exact_words(method: str) -> tuple[str, str]:
+    """The heading and sentence above what the wallet will show: the fields, the memo, or the text."""
+    found = registry.method(method)
+    if found.typed_data:
+        return TYPED_FIELDS_HEADING, TYPED_FIELDS_WORDS
+    if found.unsigned_transaction:
+        return MEMO_HEADING, MEMO_WORDS
+    return EXACT_TEXT_HEADING, EXACT_TEXT_WORDS
+
+
+def ways_turned_off(wallet: str, chain: str, offered: tuple[str, ...], walletconnect_on: bool) -> tuple[str, ...]:
+    """What the sign page says about a way to sign this journey would offer but a setting turns off: a
+    heading, then which setting and what works instead (nothing when every way is on)."""
+    if walletconnect_on or "walletconnect" not in offered:
+        return ()
+    if wallet == "tangem":
+        return (WAYS_OFF_HEADING, *TANGEM_OFF, *((TANGEM_EVM_COMMANDS,) if chain == "evm" else ()))
+    return (WAYS_OFF_HEADING, WALLETCONNECT_OFF + " Use a wallet in this browser, or sign somewhere else and paste "
+            "the signature below.")
+
+
+# What to paste, for a method whose registry entry names no command (a wallet answers with it).
+PASTE_WORDS = {
+    "solana_tx": ("Your wallet answers with a signature (base58, about 88 letters and digits) or with the whole "
+                  "signed transaction (base64). Paste either; both are checked against the memo above. With a "
+                  "Ledger or a key file and the solana command line, go back and choose that wallet instead: "
+                  "it signs a message with solana sign-offchain-message."),
+}
+
+
+def paste_words(method: str) -> str:
+    return PASTE_WORDS.get(method, "")
 
 
 def token_file(request_id: str, status_token: str | None, public_url: str) -> str:

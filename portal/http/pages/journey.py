@@ -129,7 +129,7 @@ async def prove_answer(ctx: Ctx, state: State, data: URLEncodedBody[AnswerForm])
         await challenges.check_destination(ctx, answers.destination, answers.chain)  # type: ignore[arg-type]
     except PortalError as exc:
         return _question(state, ctx, answers, journey.Question("destination", "invalid", exc), exc.status)
-    return render_page(state, "check.html", "Check your answers", check_page(answers, step.choice))
+    return render_page(state, "check.html", "Check your answers", check_page(ctx.settings, answers, step.choice))
 
 
 @post("/prove/challenge", operation_id="proveChallengePage", include_in_schema=False, status_code=200,
@@ -152,11 +152,11 @@ async def prove_challenge(ctx: Ctx, state: State, request: Request, data: URLEnc
         if field:
             asked_again = journey.Question(field, "invalid", exc)  # type: ignore[arg-type]
             return _question(state, ctx, answers, asked_again, exc.status)
-        check = msgspec.structs.replace(check_page(answers, choice),
+        check = msgspec.structs.replace(check_page(ctx.settings, answers, choice),
                                         errors=(FieldError("get-message", sentence(exc)),))
         return render_page(state, "check.html", "Check your answers", check, status_code=exc.status)
     sign = sign_page(ctx.settings, answers, challenge, choice)
-    return render_page(state, "sign.html", "Sign the message", sign, scripts=SIGN_SCRIPTS)
+    return render_page(state, "sign.html", sign.heading, sign, scripts=SIGN_SCRIPTS)
 
 
 def _proof_submission(form: SubmitForm, challenge_id: uuid.UUID) -> filing.ProofSubmission:
@@ -167,8 +167,9 @@ def _proof_submission(form: SubmitForm, challenge_id: uuid.UUID) -> filing.Proof
     return filing.ProofSubmission(challenge_id, **{kind: text})
 
 
-def _retry(state: State, answers: JourneyAnswers, message: str, status_code: int) -> Template:
-    retry = RetryPage(message, answers_hidden(answers), errors=(FieldError("get-message", message),))
+def _retry(state: State, answers: JourneyAnswers, method: str, message: str, status_code: int) -> Template:
+    retry = RetryPage(message, answers_hidden(answers), errors=(FieldError("get-message", message),),
+                      get_button=copy.get_button(method, again=True))
     return render_page(state, "retry.html", "Your proof was not accepted", retry, status_code=status_code)
 
 
@@ -180,13 +181,13 @@ async def prove_submit(ctx: Ctx, state: State, request: Request, data: URLEncode
     try:
         challenge_id = uuid.UUID(data.challenge_id)
     except ValueError:
-        return _retry(state, answers, copy.BAD_CHALLENGE, 400)
+        return _retry(state, answers, data.method, copy.BAD_CHALLENGE, 400)
     if not data.proof.strip():
-        return _retry(state, answers, copy.EMPTY_PROOF, 400)
+        return _retry(state, answers, data.method, copy.EMPTY_PROOF, 400)
     try:
         outcome = await filing.submit(ctx, _proof_submission(data, challenge_id), meta_of(request))
     except PortalError as exc:
-        return _retry(state, answers, sentence(exc), exc.status)
+        return _retry(state, answers, data.method, sentence(exc), exc.status)
     confirmation = ConfirmationPage(
         request_id=str(outcome.request_id), status_token=outcome.status_token,
         status_url=f"/requests/{outcome.request_id}",

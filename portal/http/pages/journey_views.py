@@ -17,7 +17,17 @@ from portal.domain.journey import JourneyAnswers
 from portal.domain.proofs import registry
 from portal.http.copy import journey as copy
 from portal.http.copy.errors import sentence
-from portal.http.pages.view_models import CheckPage, Choice, Command, FieldError, QuestionPage, SignPage, Summary
+from portal.http.pages.view_models import (
+    CheckPage,
+    Choice,
+    Command,
+    FieldError,
+    QuestionPage,
+    SignPage,
+    Summary,
+    TypedField,
+    TypedSection,
+)
 from portal.settings import Settings
 
 Hidden = tuple[tuple[str, str], ...]
@@ -98,21 +108,41 @@ def question_page(settings: Settings, answers: JourneyAnswers, step: journey.Que
     return QuestionPage(name, _ASKED[name], hint, "text", value, (), hidden, back, errors)
 
 
-def check_page(answers: JourneyAnswers, choice: journey.MethodChoice) -> CheckPage:
+def check_page(settings: Settings, answers: JourneyAnswers, choice: journey.MethodChoice) -> CheckPage:
+    """"Check your answers", with the method in words and, before the holder asks for anything to sign,
+    what a setting of this portal turns off for their wallet (which setting, what works instead)."""
     summary = (
         Summary("Snapshot address", answers.address, answers_url(answers, change="address")),
         Summary("Receive the new token on", copy.CHAINS[answers.chain][0], answers_url(answers, change="chain")),
         Summary("Wallet", copy.WALLETS[answers.wallet][0], answers_url(answers, change="wallet")),
         Summary("Destination address", answers.destination, answers_url(answers, change="destination")),
     )
-    return CheckPage(summary, METHOD_NAMES[choice.method], copy.method_words(choice), answers_hidden(answers),
-                     answers_url(answers, change="destination"))
+    off = copy.ways_turned_off(answers.wallet, parse_address(answers.address).chain, choice.sign_ways,
+                               settings.walletconnect_project_id is not None)[1:]
+    return CheckPage(summary, METHOD_NAMES[choice.method], (*copy.method_words(choice), *off), answers_hidden(answers),
+                     answers_url(answers, change="destination"), get_button=copy.get_button(choice.method))
+
+
+def typed_fields(typed_data: dict) -> tuple[TypedSection, ...]:
+    """The EIP-712 data as a wallet lists it: the domain's fields, then the message's, in the order their
+    types declare them, each value as the wallet prints it (numbers in decimal, addresses as given)."""
+    sections = []
+    for section, type_name in (("domain", "EIP712Domain"), ("message", typed_data["primaryType"])):
+        values = typed_data[section]
+        fields = tuple(TypedField(field["name"], str(values[field["name"]]),
+                                  copy.timestamp_note(values[field["name"]])
+                                  if field["name"] in ("issuedAt", "expiresAt") else "")
+                       for field in typed_data["types"][type_name])
+        sections.append(TypedSection(copy.TYPED_SECTIONS[section], fields))
+    return tuple(sections)
 
 
 def sign_page(settings: Settings, answers: JourneyAnswers, challenge: challenges.Challenge,
               choice: journey.MethodChoice) -> SignPage:
     project_id = settings.walletconnect_project_id
     ways = tuple(way for way in choice.sign_ways if way != "walletconnect" or project_id)
+    memo = challenge.nonce_line if challenge.unsigned_transaction else None
+    exact_heading, exact_words = copy.exact_words(challenge.method)
     typed_json = msgspec.json.format(msgspec.json.encode(challenge.typed_data), indent=2).decode() \
         if challenge.typed_data else None
     unsigned = getattr(challenge, "unsigned_transaction", None)
@@ -132,4 +162,9 @@ def sign_page(settings: Settings, answers: JourneyAnswers, challenge: challenges
         walletconnect_project_id=data["walletconnect_project_id"],
         commands=commands(challenge.method), proof_label=label,
         proof_hint=hint, challenge_data=data, hidden=answers_hidden(answers),
-        destination_heading=copy.SIGN_DESTINATION_HEADING, destination_warning=copy.SIGN_WARNING)
+        destination_heading=copy.SIGN_DESTINATION_HEADING, destination_warning=copy.SIGN_WARNING,
+        heading=copy.sign_heading(challenge.method), exact_heading=exact_heading, exact_words=exact_words,
+        typed_fields=typed_fields(challenge.typed_data) if challenge.typed_data else (), memo=memo,
+        ways_off=copy.ways_turned_off(answers.wallet, parse_address(answers.address).chain, choice.sign_ways,
+                                      project_id is not None),
+        paste_words=copy.paste_words(challenge.method))

@@ -24,7 +24,7 @@ from portal.domain.filing import HolderView, RequestAccess
 from portal.errors import PortalError
 from portal.http.copy import release as release_copy
 from portal.http.copy.errors import sentence
-from portal.http.copy.status import STATUS_WORDS
+from portal.http.copy.status import NEXT_STEPS, STATUS_WORDS
 from portal.http.deps import Ctx
 from portal.http.holders import meta_of
 from portal.http.pages.journey import NO_STORE
@@ -73,7 +73,9 @@ def _next_step(view: HolderView) -> dict[str, object]:
                 "claim": ClaimView(words, json.dumps(held.proof, indent=1),
                                    release_copy.claim_command(held, view.destination), held.merkle_root,
                                    claimed=held.claimed_at is not None, freshness=release_copy.freshness(held))}
-    return {"next_step": release_copy.WAITING} if view.status == "approved" else {}
+    if view.status == "approved":
+        return {"next_step": release_copy.WAITING}
+    return {"next_step": NEXT_STEPS[view.status]} if view.status in NEXT_STEPS else {}
 
 
 def _render(state: State, view: StatusPage, status_code: int = 200) -> Template:

@@ -75,6 +75,7 @@ class CheckPage(msgspec.Struct, frozen=True):
     hidden: tuple[tuple[str, str], ...]
     back_url: str
     errors: tuple[FieldError, ...] = ()
+    get_button: str = "Get the message to sign"
 
 
 class Command(msgspec.Struct, frozen=True):
@@ -82,8 +83,26 @@ class Command(msgspec.Struct, frozen=True):
     text: str
 
 
+class TypedField(msgspec.Struct, frozen=True):
+    """One EIP-712 field as a wallet lists it: name and value, and a note in words where the value is a
+    number a person cannot read (a Unix time)."""
+
+    name: str
+    value: str
+    note: str = ""
+
+
+class TypedSection(msgspec.Struct, frozen=True):
+    """The domain's fields, or the message's, in the order their type declares them."""
+
+    title: str
+    fields: tuple[TypedField, ...]
+
+
 class SignPage(msgspec.Struct, frozen=True):
-    """The challenge exactly as it will be signed, and every way offered to sign it."""
+    """The challenge exactly as the wallet will show it (text, EIP-712 fields, or the transaction's memo),
+    every way offered to sign it, and the ways a setting turned off (``ways_off``: a heading, then which
+    setting and what works instead)."""
 
     challenge_id: str
     method: str
@@ -105,6 +124,13 @@ class SignPage(msgspec.Struct, frozen=True):
     errors: tuple[FieldError, ...] = ()
     destination_heading: str = ""
     destination_warning: str = ""
+    heading: str = "Sign the message"
+    exact_heading: str = ""
+    exact_words: str = ""
+    typed_fields: tuple[TypedSection, ...] = ()
+    memo: str | None = None
+    ways_off: tuple[str, ...] = ()
+    paste_words: str = ""
 
 
 class RetryPage(msgspec.Struct, frozen=True):
@@ -113,6 +139,7 @@ class RetryPage(msgspec.Struct, frozen=True):
     message: str
     hidden: tuple[tuple[str, str], ...]
     errors: tuple[FieldError, ...] = ()
+    get_button: str = "Get a new message to sign"
 
 
 class ConfirmationPage(msgspec.Struct, frozen=True):

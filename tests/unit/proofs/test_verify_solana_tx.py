@@ -15,6 +15,7 @@ from solders.pubkey import Pubkey
 from solders.transaction import Transaction, VersionedTransaction
 
 from portal.domain.proofs.messages import nonce_line
+from portal.domain.proofs.solana_tx import memo_of
 from portal.domain.proofs.verify import verify_solana_transaction
 from portal.errors import MalformedSignatureError, SignatureMismatchError, UnprocessableError
 
@@ -36,7 +37,7 @@ def facts_for(payer: Keypair):
 
 def memo(facts, program: Pubkey = MEMO, data: bytes | None = None, signer: Pubkey | None = None) -> Instruction:
     accounts = [AccountMeta(signer, is_signer=True, is_writable=False)] if signer else []
-    return Instruction(program, nonce_line(facts.nonce).encode() if data is None else data, accounts)
+    return Instruction(program, memo_of(facts).encode() if data is None else data, accounts)
 
 
 def legacy(payer: Keypair, *instructions: Instruction, signers: list[Keypair] | None = None) -> str:
@@ -54,7 +55,7 @@ def test_legacy_memo_transaction_base64(payer: Keypair, program: Pubkey) -> None
     facts = facts_for(payer)
     proven = verify_solana_transaction(facts, legacy(payer, memo(facts, program)))
     assert (proven.address, proven.method) == (str(payer.pubkey()), "solana_tx")
-    assert proven.detail == {"layout": "rebuilt", "memo": nonce_line(facts.nonce), "version": "legacy"}
+    assert proven.detail == {"layout": "rebuilt", "memo": memo_of(facts), "version": "legacy"}
 
 
 def test_v0_memo_transaction_base58(payer: Keypair) -> None:
@@ -114,14 +115,20 @@ def test_extra_instruction_is_refused(payer: Keypair) -> None:
     assert caught.value.code == "transaction_mismatch" and caught.value.field == "signed_transaction"
 
 
-@pytest.mark.parametrize("case", ["wrong memo", "no memo", "two memos", "other challenge"])
-def test_memo_must_be_exactly_one_nonce_line(payer: Keypair, case: str) -> None:
+@pytest.mark.parametrize("case", ["wrong memo", "no memo", "two memos", "other challenge", "nonce only",
+                                  "other destination", "other chain", "memo with a space added"])
+def test_memo_must_be_exactly_this_challenges_memo(payer: Keypair, case: str) -> None:
     facts = facts_for(payer)
+    exact = memo_of(facts)
     instructions = {
         "wrong memo": [memo(facts, data=b"hello")],
         "no memo": [Instruction(COMPUTE_BUDGET, bytes([3]) + bytes(8), [])],
         "two memos": [memo(facts), memo(facts, MEMO_V1)],
-        "other challenge": [memo(facts, data=nonce_line("ef" * 16).encode())],
+        "other challenge": [memo(facts, data=exact.replace(facts.nonce, "ef" * 16).encode())],
+        "nonce only": [memo(facts, data=nonce_line(facts.nonce).encode())],
+        "other destination": [memo(facts, data=exact.replace(facts.destination, "0x" + "22" * 20).encode())],
+        "other chain": [memo(facts, data=exact.replace("eip155:1)", "eip155:10)").encode())],
+        "memo with a space added": [memo(facts, data=(exact + " ").encode())],
     }[case]
     with pytest.raises(UnprocessableError) as caught:
         verify_solana_transaction(facts, legacy(payer, *instructions))
