@@ -5,6 +5,7 @@ eth-account key (Hardhat test account); the server verifies its signature like a
 from __future__ import annotations
 
 import json
+import re
 import urllib.request
 
 from playwright.sync_api import expect
@@ -21,6 +22,9 @@ def choose(page, label: str) -> None:
 
 
 def answer_questions(page, *, wallet: str, destination: str, chain_label: str) -> None:
+    # Wait for the journey's first question (the link's navigation may still be under way), then answer it.
+    first = re.compile(r"Where do you want to receive the new token\?|What kind of wallet holds the snapshot address\?")
+    expect(page.get_by_role("heading", level=1)).to_have_text(first)
     if page.get_by_role("heading", name="Where do you want to receive the new token?").count():
         choose(page, chain_label)
     expect(page.get_by_role("heading", name="What kind of wallet holds the snapshot address?")).to_be_visible()

@@ -120,7 +120,7 @@ def test_cli_export_as_the_readme_shows_finds_the_data_dirs_snapshots(
     from portal.cli import main as portal_main
     from portal.demo import build_demo_snapshots
 
-    build_demo_snapshots(tmp_path / "data" / "snapshots")
+    build_demo_snapshots(tmp_path / "data" / "snapshots", declare_decimals=False)  # the client's snapshots
     evm = next(m for m in client.get("/v1/snapshots").json() if m["chain"] == "evm")
     seed_requests(database_url, 2, snapshot_id=evm["id"])
     token = create_key(database_url, "ada", "admin")

@@ -113,6 +113,7 @@ def test_without_walletconnect_a_tangem_holder_is_told_the_setting_and_what_work
             assert "allocation is fixed by the snapshot" in page and "official contact" in page
         assert copy.WAYS_OFF_HEADING in sign
         assert (copy.TANGEM_EVM_COMMANDS in sign) == (chain == "evm")  # the cast commands are said not to be for a card
+        assert copy.TANGEM_EVM_COMMANDS not in check  # no commands there
 
 
 def test_with_walletconnect_nothing_is_said_to_be_off(settings: Settings) -> None:

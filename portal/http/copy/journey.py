@@ -123,8 +123,8 @@ def timestamp_note(seconds: int) -> str:
     return dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%H:%M:%S UTC on %d %B %Y")
 
 
-# Ways to sign that a setting turns off: (what is off, the setting). The holder is told which setting,
-# never "at the moment": it is how the portal is set up, and it stays so until its operator changes it.
+# Ways to sign that a setting turns off. The holder is told which setting, never "at the moment": it is
+# how the portal is set up, and it stays so until its operator changes it; and what works instead.
 WALLETCONNECT_SETTING = "PORTAL_WALLETCONNECT_PROJECT_ID"
 WALLETCONNECT_OFF = (f"Signing with a phone wallet through WalletConnect is turned off on this portal: its operator "
                      f"has not set {WALLETCONNECT_SETTING}.")
@@ -137,8 +137,6 @@ TANGEM_OFF = (
     "offers to sign for you.",
 )
 TANGEM_EVM_COMMANDS = "The commands below are for a Ledger, a Trezor or a keystore file, not for a card."
-
-
 WAYS_OFF_HEADING = "Not offered on this portal"
 
 
@@ -152,13 +150,16 @@ def exact_words(method: str) -> tuple[str, str]:
     return EXACT_TEXT_HEADING, EXACT_TEXT_WORDS
 
 
-def ways_turned_off(wallet: str, chain: str, offered: tuple[str, ...], walletconnect_on: bool) -> tuple[str, ...]:
-    """What the sign page says about a way to sign this journey would offer but a setting turns off: a
-    heading, then which setting and what works instead (nothing when every way is on)."""
+def ways_turned_off(wallet: str, chain: str, offered: tuple[str, ...], walletconnect_on: bool, *,
+                    commands_below: bool = True) -> tuple[str, ...]:
+    """What the sign page (or, without ``commands_below``, the check page) says about a way to sign this
+    journey would offer but a setting turns off: a heading, then which setting and what works instead
+    (nothing when every way is on)."""
     if walletconnect_on or "walletconnect" not in offered:
         return ()
     if wallet == "tangem":
-        return (WAYS_OFF_HEADING, *TANGEM_OFF, *((TANGEM_EVM_COMMANDS,) if chain == "evm" else ()))
+        commands = (TANGEM_EVM_COMMANDS,) if chain == "evm" and commands_below else ()
+        return (WAYS_OFF_HEADING, *TANGEM_OFF, *commands)
     return (WAYS_OFF_HEADING, WALLETCONNECT_OFF + " Use a wallet in this browser, or sign somewhere else and paste "
             "the signature below.")
 

@@ -118,7 +118,7 @@ def check_page(settings: Settings, answers: JourneyAnswers, choice: journey.Meth
         Summary("Destination address", answers.destination, answers_url(answers, change="destination")),
     )
     off = copy.ways_turned_off(answers.wallet, parse_address(answers.address).chain, choice.sign_ways,
-                               settings.walletconnect_project_id is not None)[1:]
+                               settings.walletconnect_project_id is not None, commands_below=False)[1:]
     return CheckPage(summary, METHOD_NAMES[choice.method], (*copy.method_words(choice), *off), answers_hidden(answers),
                      answers_url(answers, change="destination"), get_button=copy.get_button(choice.method))
 
