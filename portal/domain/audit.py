@@ -45,6 +45,9 @@ class AuditAction(StrEnum):
     POLICY_PUBLISHED = "policy:version:published"
     POLICY_ROOT_PUBLISHED = "policy:root:published"
     RELEASE_PUBLISHED = "release:published"
+    PENDING_UPLOADED = "pending:document:uploaded"
+    PENDING_SIGNED = "pending:document:signed"
+    PENDING_WITHDRAWN = "pending:document:withdrawn"
 
 
 def key_for(settings: Settings) -> AuditKey:
