@@ -32,7 +32,7 @@ from portal.errors import InvalidInputError, PermissionDeniedError, PortalError
 from portal.http.clients import client_host
 from portal.http.console.render import EXCEPTION_HANDLERS, form_text, user_of
 from portal.http.console.session import live_principal
-from portal.http.copy.publish import NOTICES, progress
+from portal.http.copy.publish import NOTICES, name_of, progress
 from portal.http.deps import Ctx
 from portal.http.pages.layout import render_page
 from portal.http.pages.view_models import FieldError
@@ -89,7 +89,8 @@ def _file_name(label: str) -> str:
 async def _list_page(state: State, ctx: Ctx, publisher: StaffPrincipal, *, status_code: int = 200,
                      notice: str = "", errors: tuple[FieldError, ...] = ()) -> Template:
     async with ctx.db.transaction() as conn:
-        documents = await pending.listing(conn, ctx.now())
+        documents = [msgspec.structs.replace(d, uploaded_by=name_of(d.uploaded_by), closed_by=name_of(d.closed_by))
+                     for d in await pending.listing(conn, ctx.now())]
     return render_page(state, "console/publish.html", "Publish", ListPage(documents, notice, errors),
                        status_code=status_code, context={"user": user_of(publisher)})
 
@@ -102,9 +103,14 @@ async def _document_page(state: State, ctx: Ctx, publisher: StaffPrincipal, anch
     wallet_data = {"statement": view.statement, "root_version": view.root_version,
                    "signers": [s.address for s in view.signers],
                    "signed": [s.address for s in view.signers if s.signed]}
-    page = DocumentPage(view, progress(view), wallet_data, _file_name(view.label), **fields)
+    said = progress(view)
+    view = msgspec.structs.replace(
+        view, uploaded_by=name_of(view.uploaded_by), closed_by=name_of(view.closed_by),
+        signers=[msgspec.structs.replace(s, added_by=name_of(s.added_by)) for s in view.signers])
+    page = DocumentPage(view, said, wallet_data, _file_name(view.label), **fields)
     return render_page(state, "console/publish_document.html", view.label.capitalize(), page,
-                       scripts=PUBLISH_SCRIPTS if view.outcome is None else (), status_code=status_code,
+                       scripts=PUBLISH_SCRIPTS if view.outcome is None and view.signed < view.threshold else (),
+                       status_code=status_code,
                        context={"user": user_of(publisher)})
 
 
@@ -165,7 +171,7 @@ async def add_signature(state: State, ctx: Ctx, request: Request, publisher: Pub
         async with ctx.db.transaction() as conn:
             await pending.sign(conn, pending_id, signature or "", _staffer(publisher, request), anchor, ctx.now())
     except PortalError as exc:
-        if exc.field not in ("signature", "signatures"):
+        if exc.status == 404:
             raise
         return await _document_page(state, ctx, publisher, anchor, pending_id, status_code=exc.status,
                                     errors=(FieldError("signature", exc.detail),), signature=typed)

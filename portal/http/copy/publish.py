@@ -14,12 +14,19 @@ NOTICES = {
 }
 
 
+def name_of(actor: str | None) -> str:
+    """The name a person reads for an audit actor: ``key:pia`` -> ``pia``, ``jwt:https://idp#ann`` -> ``ann``."""
+    if not actor:
+        return ""
+    return actor.rsplit("#", 1)[1] if actor.startswith("jwt:") and "#" in actor else actor.removeprefix("key:")
+
+
 def progress(view: PendingView) -> str:
     """One sentence: k of the threshold, and what is missing before Publish unlocks."""
     if view.outcome == "published":
-        return f"Published by {view.closed_by} with {view.signed} of the {view.threshold} required signatures."
+        return f"Published by {name_of(view.closed_by)} with {view.signed} of the {view.threshold} required signatures."
     if view.outcome == "withdrawn":
-        return f"Withdrawn by {view.closed_by}. It was not published."
+        return f"Withdrawn by {name_of(view.closed_by)}. It was not published."
     counted = (f"Signed by {view.signed} of the {view.threshold} required signers of trust root version "
                f"{view.root_version}.")
     if view.ready:
