@@ -22,7 +22,7 @@ from policy.document import parse_document
 from policy.scaffold import next_document
 from portal.cli import main
 from portal.domain.audit import key_for
-from tests.browser.conftest import LiveServer, assert_accessible, in_thread, open_context, screenshot
+from tests.browser.conftest import PHONE_WIDTH_PX, LiveServer, assert_accessible, in_thread, open_context, screenshot
 from tests.browser.wallets import install_evm_wallet
 from tests.integration.staff_helpers import create_key
 
@@ -73,6 +73,11 @@ def test_two_wallets_sign_and_the_published_version_verifies(browser, live_serve
     pia.get_by_role("button", name="Sign with Pia's Wallet").click()
     expect(pia.get_by_role("status").filter(has_text="has already signed")).to_be_visible()
     assert len(pia_signed) == 1
+    pia.set_viewport_size({"width": PHONE_WIDTH_PX, "height": 800})
+    for path in (pia.url, live_server.url + "/staff/publish"):
+        pia.goto(path)
+        assert pia.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH_PX, f"{path} scrolls sideways"
+    screenshot(pia, "console-publish-375")
 
     pete_context, pete, pete_signed = signed_in_publisher(browser, live_server, "pete", second, "Pete's Wallet")
     pete.get_by_role("link", name="Policy official version 2").click()

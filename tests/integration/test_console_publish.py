@@ -8,6 +8,7 @@ Publish at the threshold and publishes as ``POST /v1/policies`` does. Releases g
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import html
 import json
@@ -291,3 +292,42 @@ def test_a_release_is_signed_and_published_in_the_console(publishers, settings: 
     assert "See it as holders see it" in pia.get(f"/staff/publish/{pending_id}").text
     sig_file = json.loads(pia.get(f"/staff/publish/{pending_id}/release-evm-1.md.sig.json").content)
     assert {s["signer"] for s in sig_file["signatures"]} == {A.address, B.address}
+
+
+def test_two_publishes_at_once_publish_once(database_url: str, root_path: Path) -> None:
+    """Two publishers press Publish together: the row lock lets one through; the other is told it is
+    already published, and nothing is published twice."""
+    from portal.domain import pending
+    from portal.domain.eligibility import SnapshotSet
+    from portal.domain.policy_roots import load_anchor
+    from portal.errors import ConflictError
+    from portal.store.database import Database
+    from tests.integration.staff_helpers import audit_chain_key
+
+    raw = document()
+    anchor = load_anchor(str(root_path))
+
+    async def race() -> list[object]:
+        db = await Database.open(database_url, size=3, audit_chain_key=audit_chain_key())
+        try:
+            async with db.transaction() as conn:
+                pending_id = await pending.upload(conn, pending.Upload(
+                    raw, None, [Signature(a.address, signed(raw, a)) for a in (A, B)], pending.Staffer("key:pia")),
+                    anchor, NOW)
+
+            async def press(name: str) -> object:
+                async with db.transaction() as conn:
+                    return await pending.publish(conn, pending_id, pending.Staffer(f"key:{name}"), anchor,
+                                                 SnapshotSet.open([]), NOW)
+
+            return await asyncio.gather(press("pia"), press("pete"), return_exceptions=True)
+        finally:
+            await db.close()
+
+    outcomes = asyncio.run(race())
+    assert sorted(type(o).__name__ for o in outcomes) == ["ConflictError", "str"], outcomes
+    refused = next(o for o in outcomes if isinstance(o, ConflictError))
+    assert refused.code == "already_published"
+    with psycopg.connect(database_url) as conn:
+        assert conn.execute("SELECT count(*) FROM policy_versions").fetchone() == (1,)
+        assert conn.execute("SELECT outcome FROM pending_documents").fetchall() == [("published",)]
