@@ -22,7 +22,7 @@ import msgspec
 from policy.document import parse_document
 from policy.errors import MalformedSignatureError as PolicyMalformedSignatureError
 from policy.errors import PolicyError
-from policy.release import check_release, is_release, parse_release, release_statement
+from policy.release import check_release, entry_problems, is_release, parse_release, release_statement
 from policy.root import TrustRoot
 from policy.signatures import Signature, encode_signature_file
 from policy.slips import root_signer_of
@@ -107,29 +107,38 @@ class PendingView(msgspec.Struct, frozen=True):
     published_url: str | None
 
 
+def describe(document: bytes) -> Parsed:
+    """Kind, label and statement of a document (``PolicyError`` when it is neither kind)."""
+    if is_release(document):
+        release = parse_release(document)
+        return Parsed("release", f"release {release.destination_chain} {release.number}", release_statement(release),
+                      release.sha256, f"/releases/{release.destination_chain}/{release.number}.md")
+    doc = parse_document(document)
+    return Parsed("policy", f"policy {doc.slug} version {doc.version}", statement(doc), doc.sha256,
+                  f"/policy/{doc.slug}")
+
+
 def parse_upload(document: bytes, entries: bytes | None) -> Parsed:
-    """The document's kind, label and statement, or a 4xx naming the field that is wrong."""
+    """``describe``, once a release's entries are checked to be the ones it commits to (they are not
+    checked again: stored bytes do not change), or a 4xx naming the field that is wrong."""
     if not document:
         raise InvalidInputError("choose the document file to upload", field="document")
     if len(document) > MAX_DOCUMENT_BYTES:
         raise InvalidInputError(f"the document is at most {MAX_DOCUMENT_BYTES} bytes", field="document")
     try:
-        if is_release(document):
-            release = parse_release(document)
-            if not entries:
-                raise InvalidInputError("a release needs its entries file (release-N.entries.json, written beside "
-                                        "it by portal release prepare)", field="entries")
-            return Parsed("release", f"release {release.destination_chain} {release.number}",
-                          release_statement(release), release.sha256,
-                          f"/releases/{release.destination_chain}/{release.number}.md")
-        if entries:
-            raise InvalidInputError("only a release has an entries file; this document is a policy version",
-                                    field="entries")
-        doc = parse_document(document)
+        parsed = describe(document)
     except PolicyError as exc:
         raise PolicyRejectedError(str(exc), field="document", code=exc.code) from None
-    return Parsed("policy", f"policy {doc.slug} version {doc.version}", statement(doc), doc.sha256,
-                  f"/policy/{doc.slug}")
+    if parsed.kind == "policy" and entries:
+        raise InvalidInputError("only a release has an entries file; this document is a policy version",
+                                field="entries")
+    if parsed.kind == "release":
+        if not entries:
+            raise InvalidInputError("a release needs its entries file (release-N.entries.json, written beside it by "
+                                    "portal release prepare)", field="entries")
+        if problems := entry_problems(parse_release(document), entries):
+            raise PolicyRejectedError(problems[0].message, field="entries", code=problems[0].code)
+    return parsed
 
 
 async def _root(conn: Connection, anchor: Anchor | None) -> TrustRoot:
@@ -193,7 +202,7 @@ async def sign(conn: Connection, pending_id: uuid.UUID, signature: str, by: Staf
                now: dt.datetime) -> str:
     """Record one signature over the document's statement; returns the signer it recovers to."""
     row = await _open(conn, pending_id)
-    parsed = parse_upload(row.document, row.entries_file)
+    parsed = describe(row.document)
     signer = _signer(parsed.statement, signature, await _root(conn, anchor))
     await _add(conn, pending_id, parsed.label, PendingSignature(signer, signature, by.actor, now))
     await record(conn, AuditEntry(
@@ -216,7 +225,7 @@ async def publish(conn: Connection, pending_id: uuid.UUID, by: Staffer, anchor: 
                                                 signatures, by.actor, by.client)
         await releases.publish(conn, snapshots, submission, anchor, now)
     await store.close(conn, pending_id, "published", by=by.actor, at=now)
-    return parse_upload(row.document, row.entries_file).published_path
+    return describe(row.document).published_path
 
 
 async def withdraw(conn: Connection, pending_id: uuid.UUID, by: Staffer, now: dt.datetime) -> None:
@@ -244,8 +253,9 @@ async def _check(conn: Connection, row: PendingRow, signatures: list[Signature],
     if stored is not None and stored.sha256 == release.sha256:
         return [], [Problem("already_published", "this exact release is already published (another way, such as "
                                                  "portal release publish)")]
+    # The entries were checked against the document at upload and are immutable since: not rebuilt per view.
     checked = check_release(release, signatures, root, previous=parse_release(stored.document) if stored else None,
-                            entries_bytes=row.entries_file)
+                            entries_bytes=None)
     return checked.signers, checked.problems
 
 
@@ -253,7 +263,7 @@ async def view(conn: Connection, pending_id: uuid.UUID, anchor: Anchor | None, n
     row = await store.get(conn, pending_id)
     if row is None:
         raise NotFoundError("no such pending document", field="pending_id")
-    parsed = parse_upload(row.document, row.entries_file)
+    parsed = describe(row.document)
     stored = await store.signatures(conn, pending_id)
     root = await _root(conn, anchor)
     valid, problems = await _check(conn, row, [Signature(s.signer, s.signature) for s in stored], root, now)

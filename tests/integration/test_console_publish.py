@@ -277,6 +277,8 @@ def test_a_release_is_signed_and_published_in_the_console(publishers, settings: 
     raw, entries = doc.read_bytes(), (tmp_path / "release-evm-1.entries.json").read_bytes()
 
     assert upload(pia, raw).status_code == 400  # a release without its entries
+    tampered = upload(pia, raw, entries=entries.replace(b'"amount":"', b'"amount":"1', 1))
+    assert tampered.status_code == 422 and "not the ones signed" in text_of(tampered)
     pending_id = uploaded(pia, raw, entries=entries)
     line = release_statement(parse_release(raw))
     shown = text_of(pia.get(f"/staff/publish/{pending_id}"))
