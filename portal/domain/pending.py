@@ -22,7 +22,14 @@ import msgspec
 from policy.document import parse_document
 from policy.errors import MalformedSignatureError as PolicyMalformedSignatureError
 from policy.errors import PolicyError
-from policy.release import check_release, entry_problems, is_release, parse_release, release_statement
+from policy.release import (
+    check_release,
+    entries_path,
+    entry_problems,
+    is_release,
+    parse_release,
+    release_statement,
+)
 from policy.root import TrustRoot
 from policy.signatures import Signature, encode_signature_file
 from policy.slips import root_signer_of
@@ -73,6 +80,7 @@ class Parsed(msgspec.Struct, frozen=True):
     statement: str
     sha256: str
     published_path: str  # where it is served once published
+    file_name: str  # the name the CLI gives it: official-v2.md, release-evm-1.md
 
 
 class SignerState(msgspec.Struct, frozen=True):
@@ -105,17 +113,19 @@ class PendingView(msgspec.Struct, frozen=True):
     problems: list[Problem]
     ready: bool
     published_url: str | None
+    file_name: str
 
 
 def describe(document: bytes) -> Parsed:
     """Kind, label and statement of a document (``PolicyError`` when it is neither kind)."""
     if is_release(document):
         release = parse_release(document)
+        stem = f"release-{release.destination_chain}-{release.number}"
         return Parsed("release", f"release {release.destination_chain} {release.number}", release_statement(release),
-                      release.sha256, f"/releases/{release.destination_chain}/{release.number}.md")
+                      release.sha256, f"/releases/{release.destination_chain}/{release.number}.md", f"{stem}.md")
     doc = parse_document(document)
     return Parsed("policy", f"policy {doc.slug} version {doc.version}", statement(doc), doc.sha256,
-                  f"/policy/{doc.slug}")
+                  f"/policy/{doc.slug}", f"{doc.slug}-v{doc.version}.md")
 
 
 def parse_upload(document: bytes, entries: bytes | None) -> Parsed:
@@ -278,17 +288,23 @@ async def view(conn: Connection, pending_id: uuid.UUID, anchor: Anchor | None, n
         outcome=row.outcome, closed_by=row.closed_by, closed_at=row.closed_at, root_version=root.version,
         threshold=root.threshold, signed=len(valid), signers=signers,
         problems=shown if row.outcome is None else [], ready=row.outcome is None and not problems,
-        published_url=parsed.published_path if row.outcome == "published" else None)
+        published_url=parsed.published_path if row.outcome == "published" else None, file_name=parsed.file_name)
 
 
-async def signature_file(conn: Connection, pending_id: uuid.UUID) -> tuple[PendingRow, bytes]:
-    """The document and its signatures as ``<doc>.sig.json``: what ``portal policy publish`` and
-    ``portal policy verify`` read, so a document signed here can go on by the command line."""
+async def files(conn: Connection, pending_id: uuid.UUID) -> dict[str, bytes]:
+    """The document, a release's entries and the signatures so far as ``<doc>.sig.json``, by the names
+    ``portal policy publish|verify`` and ``portal release publish`` look for side by side, so a document
+    signed here can go on by the command line."""
     row = await store.get(conn, pending_id)
     if row is None:
         raise NotFoundError("no such pending document", field="pending_id")
+    name = describe(row.document).file_name
     stored = await store.signatures(conn, pending_id)
-    return row, encode_signature_file([Signature(s.signer, s.signature) for s in stored])
+    found = {name: row.document,
+             name + ".sig.json": encode_signature_file([Signature(s.signer, s.signature) for s in stored])}
+    if row.entries_file is not None:
+        found[entries_path(name)] = row.entries_file
+    return found
 
 
 async def listing(conn: Connection, now: dt.datetime) -> list[PendingListed]:

@@ -70,7 +70,6 @@ class DocumentPage(msgspec.Struct, frozen=True):
     view: PendingView
     progress: str
     wallet_data: dict[str, Any]
-    file_name: str
     notice: str = ""
     errors: tuple[FieldError, ...] = ()
     signature: str = ""
@@ -78,12 +77,6 @@ class DocumentPage(msgspec.Struct, frozen=True):
 
 def _staffer(principal: StaffPrincipal, request: Request) -> Staffer:
     return Staffer(principal.actor, client_host(request), principal.audit_data())
-
-
-def _file_name(label: str) -> str:
-    """``policy official version 2`` -> ``official-v2.md``; ``release evm 1`` -> ``release-evm-1.md``."""
-    words = label.split()
-    return f"{words[1]}-v{words[3]}.md" if words[0] == "policy" else f"release-{words[1]}-{words[2]}.md"
 
 
 async def _list_page(state: State, ctx: Ctx, publisher: StaffPrincipal, *, status_code: int = 200,
@@ -107,7 +100,7 @@ async def _document_page(state: State, ctx: Ctx, publisher: StaffPrincipal, anch
     view = msgspec.structs.replace(
         view, uploaded_by=name_of(view.uploaded_by), closed_by=name_of(view.closed_by),
         signers=[msgspec.structs.replace(s, added_by=name_of(s.added_by)) for s in view.signers])
-    page = DocumentPage(view, said, wallet_data, _file_name(view.label), **fields)
+    page = DocumentPage(view, said, wallet_data, **fields)
     return render_page(state, "console/publish_document.html", view.label.capitalize(), page,
                        scripts=PUBLISH_SCRIPTS if view.outcome is None and view.signed < view.threshold else (),
                        status_code=status_code,
@@ -208,16 +201,12 @@ async def download(ctx: Ctx, publisher: Publisher, pending_id: PendingId,
     """The exact document, its entries file (a release) or its signatures as ``<doc>.sig.json``, under
     the names ``portal policy publish`` and ``portal release publish`` look for beside each other."""
     async with ctx.db.transaction() as conn:
-        row, signature_file = await pending.signature_file(conn, pending_id)
-    name = _file_name(row.label)
-    files = {name: (row.document, "text/markdown; charset=utf-8"),
-             name + ".sig.json": (signature_file, "application/json")}
-    if row.entries_file is not None:
-        files[name.removesuffix(".md") + ".entries.json"] = (row.entries_file, "application/json")
-    if file not in files:
-        raise InvalidInputError(f"this document's files are {', '.join(files)}", field="file")
-    body, media_type = files[file]
-    return Response(body, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{file}"'})
+        found = await pending.files(conn, pending_id)
+    if file not in found:
+        raise InvalidInputError(f"this document's files are {', '.join(found)}", field="file")
+    media_type = "text/markdown; charset=utf-8" if file.endswith(".md") else "application/json"
+    return Response(found[file], media_type=media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{file}"'})
 
 
 ROUTES = [publish_page, upload, document_page, add_signature, publish, withdraw, download]
