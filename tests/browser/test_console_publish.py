@@ -77,6 +77,7 @@ def test_two_wallets_sign_and_the_published_version_verifies(browser, live_serve
     for path in (pia.url, live_server.url + "/staff/publish"):
         pia.goto(path)
         assert pia.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH_PX, f"{path} scrolls sideways"
+        assert_accessible(pia)
     screenshot(pia, "console-publish-375")
 
     pete_context, pete, pete_signed = signed_in_publisher(browser, live_server, "pete", second, "Pete's Wallet")
