@@ -22,13 +22,13 @@ import msgspec
 from eth_account import Account
 
 from policy.document import parse_document
-from policy.errors import PolicyError
+from policy.errors import PolicyError, UnknownSignerError
 from policy.release import is_release, parse_release, release_statement
 from policy.remote import FetchError, split_policy_url
 from policy.root import parse_root, root_statement, root_toml, verify_root_chain
 from policy.scaffold import new_document, next_document
 from policy.signatures import Signature, add_signature, dump_signatures, load_signatures, sig_path
-from policy.slips import find_slip
+from policy.slips import root_signer_of
 from policy.statement import recover_signer, sign_statement, statement
 from portal.cli import policy_openpgp
 from portal.cli.output import fail, print_json
@@ -231,16 +231,10 @@ def run_add_signature(args: argparse.Namespace) -> int:
     if not root_path.exists():
         raise CliError(f"no trust root at {root_path}: pass --root root.toml (the signer must be in it)")
     root = parse_root(root_path.read_bytes())
-    signer = recover_signer(text, args.signature)
-    if not root.holds(signer):
-        slip = find_slip(text, args.signature, root)
-        if slip is not None:
-            raise CliError(f"not recorded: this is {slip[1]}'s signature over the statement with {slip[0]}; "
-                           "sign the exact output of `portal policy statement` (three lines, no newline at the end)",
-                           1)
-        raise CliError(f"not recorded: the signature recovers to {signer}, which is not a signer of trust root "
-                       f"version {root.version} ({', '.join(root.signers)}); was it made over this statement, with "
-                       "one of the root's keys?", 1)
+    try:
+        signer = root_signer_of(text, args.signature, root)
+    except UnknownSignerError as exc:
+        raise CliError(str(exc), 1) from None
     dump_signatures(sig_path(args.doc), add_signature(load_signatures(sig_path(args.doc)),
                                                       Signature(signer, args.signature)))
     print_json({"signer": signer, "file": str(sig_path(args.doc))})

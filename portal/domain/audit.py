@@ -47,6 +47,9 @@ class AuditAction(StrEnum):
     RELEASE_PUBLISHED = "release:published"
     LOOKALIKE_CONFIRMED = "links:lookalike:confirmed"
     LOOKALIKE_DISMISSED = "links:lookalike:dismissed"
+    PENDING_UPLOADED = "pending:document:uploaded"
+    PENDING_SIGNED = "pending:document:signed"
+    PENDING_WITHDRAWN = "pending:document:withdrawn"
 
 
 def key_for(settings: Settings) -> AuditKey:

@@ -36,10 +36,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from litestar import Request
-from litestar.datastructures import Cookie, MutableScopeHeaders
+from litestar.datastructures import Cookie, FormMultiDict, MutableScopeHeaders
 from litestar.enums import RequestEncodingType
 from litestar.middleware import DefineMiddleware
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, Empty, Message, Receive, Scope, Send
 from litestar.utils.scope.state import ScopeState
 
 from portal.errors import PermissionDeniedError
@@ -168,6 +168,8 @@ class ConsoleCsrfMiddleware:
         if scope["method"] not in SAFE_METHODS:
             refusal = await self._refusal(request, binding)
             if refusal is not None:
+                if (form_data := ScopeState.from_scope(scope).form) is not Empty:
+                    await FormMultiDict.from_form_data(form_data).close()  # uploads no handler will close
                 problem = portal_error_to_problem(refusal)
                 problem.headers = {**(problem.headers or {}), "Cache-Control": "no-store"}
                 raise problem

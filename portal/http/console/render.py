@@ -35,11 +35,14 @@ class ConsoleUser(msgspec.Struct, frozen=True):
     is_admin: bool
     may_approve: bool
     may_see_allowlist: bool
+    may_review: bool = True
+    may_publish: bool = False
 
 
 def user_of(principal: StaffPrincipal) -> ConsoleUser:
     return ConsoleUser(principal.name, principal.role, principal.session or "", principal.holds("admin"),
-                       principal.holds("approver"), may_see_allowlist(principal))
+                       principal.holds("approver"), may_see_allowlist(principal), principal.holds("reviewer"),
+                       principal.holds("publisher"))
 
 
 class ErrorPage(msgspec.Struct, frozen=True):

@@ -58,8 +58,8 @@ def session_id_of(request: Request, settings: Settings) -> str | None:
     return value
 
 
-async def provide_console(request: Request, ctx: Ctx) -> StaffPrincipal:
-    """The ``console`` dependency: the principal of the request's live session (its idle clock restarted)."""
+async def live_principal(request: Request, ctx: Ctx) -> StaffPrincipal:
+    """The principal of the request's live session (its idle clock restarted), whatever its role."""
     session_id = session_id_of(request, ctx.settings)
     if session_id is None:
         raise SessionEndedError("sign in to use the staff console")
@@ -69,10 +69,21 @@ async def provide_console(request: Request, ctx: Ctx) -> StaffPrincipal:
     if principal is None:
         raise SessionEndedError("your session has ended (signed out, timed out, or the key was revoked); "
                                 "sign in again")
+    return principal
+
+
+async def provide_console(request: Request, ctx: Ctx) -> StaffPrincipal:
+    """The ``console`` dependency: the live session's principal, who must review (or more)."""
+    principal = await live_principal(request, ctx)
     if not principal.holds("reviewer"):
         raise PermissionDeniedError(f"the console is for reviewers, approvers and admins; {principal.name} "
                                     f"holds {principal.role}")
     return principal
+
+
+def home_path(principal: StaffPrincipal) -> str:
+    """Where a signed-in member starts: the queue, or the publishing page for a publisher who does not review."""
+    return "/staff/queue" if principal.holds("reviewer") else "/staff/publish"
 
 
 def require_admin(principal: StaffPrincipal) -> None:

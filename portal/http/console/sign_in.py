@@ -20,6 +20,7 @@ from portal.http.console.csrf import cleared_pre_session_cookie, sign_in_form
 from portal.http.console.render import EXCEPTION_HANDLERS, SignInPage, form_text, render
 from portal.http.console.session import (
     cleared_cookie,
+    home_path,
     provide_console,
     session_cookie,
     session_id_of,
@@ -45,7 +46,7 @@ async def console_home(state: State, ctx: Ctx, request: Request,
             principal = await sessions.principal_for_session(conn, session_id, at=ctx.now(),
                                                              timeouts=timeouts(ctx.settings))
         if principal is not None:
-            return Redirect("/staff/queue")
+            return Redirect(home_path(principal))
     return await render(state, "sign_in.html", "Sign in", SignInPage(notice=NOTICES.get(notice or "", "")), None,
                         cookies=sign_in_form(request))
 
@@ -66,8 +67,9 @@ async def sign_in(state: State, ctx: Ctx, request: Request) -> Template | Redire
                             status_code=400 if isinstance(exc, InvalidInputError) else 401,
                             cookies=sign_in_form(request))
     # the pre-session cookie has done its job: from here on the forms are bound to the session
-    return Redirect("/staff/queue", status_code=303, cookies=[session_cookie(ctx.settings, started.session_id),
-                                                              cleared_pre_session_cookie(ctx.settings)])
+    return Redirect(home_path(started.principal), status_code=303,
+                    cookies=[session_cookie(ctx.settings, started.session_id),
+                             cleared_pre_session_cookie(ctx.settings)])
 
 
 @post("/staff/sign-out", include_in_schema=False, dependencies=CONSOLE, exception_handlers=EXCEPTION_HANDLERS)
