@@ -188,4 +188,5 @@ async def allowlist_download(
                     headers={"Content-Disposition": f'attachment; filename="{name}.json"'})
 
 
-ROUTES = [staff_page, add_member, change_role, confirm_revoke, revoke, audit_page, verify_audit, allowlist_page, allowlist_download]
+ROUTES = [staff_page, add_member, change_role, confirm_revoke, revoke, audit_page, verify_audit, allowlist_page,
+          allowlist_download]

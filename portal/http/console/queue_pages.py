@@ -43,6 +43,7 @@ class QueueRowView(msgspec.Struct, frozen=True):
     snapshot_address: str
     destination: str
     amount: str
+    amount_unit: str
     method: str
     chain: str
     age: str
@@ -94,10 +95,10 @@ def _claimable(ctx: UseCaseContext, item: queue.QueueItem, principal: StaffPrinc
     return True
 
 
-def _amount(ctx: UseCaseContext, item: queue.QueueItem) -> str:
-    """The amount in tokens by the one rule holders see too (``amounts``), else in base units."""
+def _amount(ctx: UseCaseContext, item: queue.QueueItem) -> tuple[str, str]:
+    """The amount and its unit: in tokens by the one rule holders see too (``amounts``), else in base units."""
     shown = amounts.in_snapshot(ctx.snapshots, item.snapshot_id, item.amount, fallback=ctx.settings.token_decimals)
-    return shown.tokens if shown.tokens is not None else shown.text
+    return (shown.tokens, "tokens") if shown.tokens is not None else (shown.base_units, "base units")
 
 
 def _choices(values: tuple[str, ...] | list[str], labels: dict[str, str] | None = None) -> list[Choice]:
@@ -129,7 +130,7 @@ async def queue_page(state: State, ctx: Ctx, console: ConsoleStaff, status: Shor
     except InvalidInputError as exc:
         errors = (FieldError(exc.field or "q", exc.detail),)
     rows = [QueueRowView(str(i.request_id), words.status_words(i.status), i.snapshot_address, i.destination,
-                         _amount(ctx, i), i.method, i.chain, _age(i.created_at, now), _lease(i, console, now),
+                         *_amount(ctx, i), i.method, i.chain, _age(i.created_at, now), _lease(i, console, now),
                          i.escalated_at is not None, _claimable(ctx, i, console, now)) for i in page.items]
     next_url = None
     if page.next_cursor:
