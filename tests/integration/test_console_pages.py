@@ -249,3 +249,21 @@ def test_a_reopened_request_does_not_show_the_holder_the_old_note(api: TestClien
     page = api.post(f"/requests/{request.request_id}", data={"status_token": request.status_token},
                     headers={"Origin": "https://portal.example.org"})
     assert "Waiting for review" in page.text and "send a new one" not in page.text
+
+
+def test_a_refused_form_is_a_page_for_a_browser_and_problem_json_for_the_rest(api: TestClient,
+                                                                              database_url: str) -> None:
+    request = seed_requests(database_url, 1)[0]
+    sign_in(api, create_key(database_url, "rita", "reviewer"))
+    path = f"/staff/requests/{request.request_id}/claim"
+    as_browser = api.post(path, data={"_csrf_token": "not-this-sessions"}, headers={"Accept": "text/html"})
+    assert as_browser.status_code == 403 and as_browser.headers["content-type"].startswith("text/html")
+    assert as_browser.headers["cache-control"] == "no-store"
+    assert "reload the page and send the form again" in visible_text(as_browser)
+    assert main_links(as_browser) == [f"/staff/requests/{request.request_id}", "/staff/home"]
+    as_client = api.post(path, data={"_csrf_token": "not-this-sessions"})
+    assert as_client.status_code == 403 and as_client.json()["code"] == "csrf_failed"
+    signed_out = console_client(api.app)
+    stale = signed_out.post("/staff/sign-in", data={"api_key": "x", "_csrf_token": "stale"},
+                            headers={"Accept": "text/html"})
+    assert stale.status_code == 403 and main_links(stale) == ["/staff", "/staff/home"]

@@ -22,7 +22,15 @@ from portal.domain.staff import StaffPrincipal
 from portal.domain.text import clean_text
 from portal.errors import NotFoundError, PortalError
 from portal.http.console.csrf import sign_in_form
-from portal.http.console.session import START_PATH, Section, SessionEndedError, cleared_cookie, sections_for
+from portal.http.console.session import (
+    CONSOLE_PATH,
+    SIGN_IN_PATH,
+    START_PATH,
+    Section,
+    SessionEndedError,
+    cleared_cookie,
+    sections_for,
+)
 from portal.http.copy import console as words
 from portal.http.pages.layout import render_page
 from portal.http.pages.view_models import FieldError
@@ -104,6 +112,8 @@ def ways_back(path: str, exc: Exception) -> tuple[Link, ...]:
         links.append(Link(f"/staff/requests/{action_on.group(1)}", "Back to the request"))
     elif path.startswith("/staff/admin/staff/"):
         links.append(Link("/staff/admin/staff", "Back to the staff list"))
+    elif path == SIGN_IN_PATH:
+        links.append(Link(CONSOLE_PATH, "Back to sign in"))
     links.append(Link(START_PATH, "Go to the console's start page"))
     return tuple(link for link in links if link.url != path)
 
@@ -116,8 +126,9 @@ def error_page(request: Request, exc: Exception) -> Template:
 
     def render_now(template: str, title: str, page: msgspec.Struct, status_code: int,
                    cookies: list[Cookie] | None = None) -> Template:
+        # no-store here too: a refusal raised before the CSRF middleware's wrapper never passes through it
         return render_page(state, f"console/{template}", title, page, status_code=status_code, cookies=cookies,
-                           context=template_context(None))
+                           headers={"Cache-Control": "no-store"}, context=template_context(None))
 
     if isinstance(exc, SessionEndedError):
         return render_now("sign_in.html", "Sign in", SignInPage(notice=exc.detail), exc.status,
