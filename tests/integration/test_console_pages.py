@@ -194,6 +194,9 @@ def test_a_publisher_lands_on_a_page_that_works_for_them(api: TestClient, databa
     assert api.get("/staff", follow_redirects=False).headers["location"] == "/staff/home"
     queue = api.get("/staff/queue")
     assert queue.status_code == 403 and main_links(queue) == ["/staff/home"]
+    request_id = seed_requests(database_url, 1)[0].request_id
+    claimed = api.post(f"/staff/requests/{request_id}/claim", data={"_csrf_token": csrf_of(start)})
+    assert claimed.status_code == 403 and main_links(claimed) == ["/staff/home"]  # not back to a page that refuses
     out = api.post("/staff/sign-out", data={"_csrf_token": csrf_of(start)}, follow_redirects=False)
     assert out.status_code == 303  # sign-out works for every role
 

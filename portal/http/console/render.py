@@ -26,6 +26,7 @@ from portal.http.console.session import (
     CONSOLE_PATH,
     SIGN_IN_PATH,
     START_PATH,
+    RoleRefusedError,
     Section,
     SessionEndedError,
     cleared_cookie,
@@ -108,7 +109,9 @@ def ways_back(path: str, exc: Exception) -> tuple[Link, ...]:
     of staff may open."""
     links: list[Link] = []
     action_on = _REQUEST_ACTION.match(path)
-    if action_on and not isinstance(exc, NotFoundError):
+    if isinstance(exc, RoleRefusedError):
+        pass  # a page of the same kind would refuse them again
+    elif action_on and not isinstance(exc, NotFoundError):
         links.append(Link(f"/staff/requests/{action_on.group(1)}", "Back to the request"))
     elif path.startswith("/staff/admin/staff/"):
         links.append(Link("/staff/admin/staff", "Back to the staff list"))

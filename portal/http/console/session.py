@@ -35,6 +35,11 @@ class SessionEndedError(AuthenticationError):
     code = "session_ended"
 
 
+class RoleRefusedError(PermissionDeniedError):
+    """A page this member's role may not open at all (as against a refusal of one action on a request):
+    the error page then offers no way back to a page of the same kind."""
+
+
 def is_secure(settings: Settings) -> bool:
     return settings.public_url.startswith("https://")
 
@@ -83,7 +88,7 @@ async def provide_console(request: Request, ctx: Ctx) -> StaffPrincipal:
     """The ``console`` dependency of the review pages: a live session of a reviewer, approver or admin."""
     principal = await provide_any_staff(request, ctx)
     if not principal.holds("reviewer"):
-        raise PermissionDeniedError(f"the review pages are for reviewers, approvers and admins; {principal.name} "
+        raise RoleRefusedError(f"the review pages are for reviewers, approvers and admins; {principal.name} "
                                     f"holds the {principal.role} role")
     return principal
 
@@ -127,7 +132,7 @@ def landing_path(principal: StaffPrincipal) -> str:
 
 def require_admin(principal: StaffPrincipal) -> None:
     if not principal.holds("admin"):
-        raise PermissionDeniedError(f"this page is for admins; {principal.name} holds the {principal.role} role")
+        raise RoleRefusedError(f"this page is for admins; {principal.name} holds the {principal.role} role")
 
 
 # The console shows the allowlist to exactly the roles ``GET /v1/allowlist`` admits: read from that
@@ -145,7 +150,7 @@ def may_see_allowlist(principal: StaffPrincipal) -> bool:
 def require_allowlist_reader(principal: StaffPrincipal) -> None:
     if not may_see_allowlist(principal):
         roles = " or ".join(ALLOWLIST_ROLES)
-        raise PermissionDeniedError(f"the allowlist is for staff with the {roles} role; {principal.name} holds "
+        raise RoleRefusedError(f"the allowlist is for staff with the {roles} role; {principal.name} holds "
                                     f"the {principal.role} role")
 
 
