@@ -31,6 +31,7 @@ from portal.http import (
     audit,
     console,
     csp,
+    error_pages,
     health,
     holders,
     links,
@@ -150,6 +151,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, evm_chain: EvmChai
         template_config=templating.template_config(templates),
         state=State({TEMPLATES_STATE_KEY: templates}),
         plugins=[problem_details_plugin(), InputGuardPlugin(settings.max_header_bytes)],
+        exception_handlers=dict(error_pages.EXCEPTION_HANDLERS),  # 404/405 as pages for browsers
         openapi_config=openapi_config(),
         request_max_body_size=DEFAULT_MAX_BODY_BYTES,
         before_send=[complete_allow],

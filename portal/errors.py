@@ -113,6 +113,10 @@ class IllegalTransitionError(ConflictError):
     code, title = "illegal_transition", "Illegal status transition"
 
 
+class LastAdminError(ConflictError):
+    code, title = "last_admin", "The last admin key"
+
+
 class ChallengeExpiredError(PortalError):
     status, code, title = 410, "challenge_expired", "Challenge expired"
 

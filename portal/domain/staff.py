@@ -19,7 +19,7 @@ from typing import Literal
 import msgspec
 
 from portal.domain.audit import AuditAction, AuditEntry, record
-from portal.errors import InvalidInputError, NotFoundError
+from portal.errors import InvalidInputError, LastAdminError, NotFoundError
 from portal.store import staff as store
 from portal.store.database import Connection
 
@@ -62,6 +62,16 @@ class StaffPrincipal(msgspec.Struct, frozen=True):
         return any(role in ROLE_IMPLIES[held] for held in (self.role, *self.also))
 
 
+def name_of(actor: str) -> str:
+    """The member's name in an actor string (``key:alice`` and ``jwt:https://idp.example#alice`` are
+    both ``alice``); any other actor as it is written."""
+    if actor.startswith("key:"):
+        return actor[4:]
+    if actor.startswith("jwt:") and "#" in actor:
+        return actor.rpartition("#")[2]
+    return actor
+
+
 class CreatedKey(msgspec.Struct, frozen=True):
     """Printed once by ``portal staff add``; the token is not recoverable afterwards."""
 
@@ -96,8 +106,22 @@ async def list_keys(conn: Connection) -> list[store.StaffKeyRow]:
     return await store.list_keys(conn)
 
 
+async def refuse_last_admin(conn: Connection, name: str, *, doing: str) -> None:
+    """``LastAdminError`` when ``name`` holds the last active admin key; the admins stay locked until the
+    transaction ends, so two admins revoking each other at once cannot leave none."""
+    if await store.lock_active_admins(conn) == [name]:
+        raise LastAdminError(f"{name} holds the last active admin key, so it cannot be {doing}: without an admin "
+                             "key nobody can manage staff. Add another admin first.", field="name")
+
+
+async def is_last_admin(conn: Connection, name: str) -> bool:
+    return await store.lock_active_admins(conn) == [name]
+
+
 async def revoke_key(conn: Connection, *, name: str, actor: str, at: dt.datetime,
                      audit_data: dict[str, str] | None = None) -> store.StaffKeyRow:
+    """Revoke an active key; never the last active admin key (``LastAdminError``, 409)."""
+    await refuse_last_admin(conn, name, doing="revoked")
     revoked = await store.revoke_key(conn, name=name, revoked_at=at)
     if revoked is None:
         raise NotFoundError(f"no active staff key named {name!r}", field="name")
@@ -111,6 +135,8 @@ async def change_role(conn: Connection, *, name: str, role: str, actor: str, at:
     """Give an active key another role; it counts from the holder's next request (sessions read it)."""
     if role not in ROLES:
         raise InvalidInputError(f"role must be one of {', '.join(ROLES)}", field="role")
+    if role != "admin":
+        await refuse_last_admin(conn, name, doing="given another role")
     changed = await store.change_role(conn, name=name, role=role)
     if changed is None:
         raise NotFoundError(f"no active staff key named {name!r}", field="name")

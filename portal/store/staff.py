@@ -70,3 +70,9 @@ async def change_role(conn: Connection, *, name: str, role: str) -> RoleChange |
         return None
     previous = row.pop("previous_role")
     return RoleChange(msgspec.convert(row, StaffKeyRow), previous)
+
+
+async def lock_active_admins(conn: Connection) -> list[str]:
+    """The names of the active admin keys, their rows locked until the transaction ends."""
+    rows = await (await conn.execute(QUERIES["lock_active_admins"])).fetchall()
+    return [row["name"] for row in rows]

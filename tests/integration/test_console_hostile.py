@@ -206,7 +206,7 @@ def test_a_role_that_may_not_see_the_allowlist_gets_the_consoles_403_without_its
     for path in ("/staff/admin/allowlist", f"/staff/admin/allowlist/download?snapshot_id={evm_snapshot_id(api)}"):
         refused = api.get(path)
         assert refused.status_code == 403 and refused.headers["content-type"].startswith("text/html")
-        assert "the allowlist is for approver" in refused.text and "merkle_root" not in refused.text
+        assert "The allowlist is for staff with the approver role" in refused.text and "merkle_root" not in refused.text
         assert refused.headers["cache-control"] == "no-store"
     assert 'href="/staff/admin/allowlist"' not in api.get("/staff/queue").text
 

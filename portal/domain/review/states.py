@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING, Literal
 
 import msgspec
 
-from portal.domain.staff import StaffPrincipal
+from portal.domain.staff import StaffPrincipal, name_of
 from portal.errors import ConflictError, IllegalTransitionError, PermissionDeniedError
 
 if TYPE_CHECKING:
@@ -60,6 +60,21 @@ class Status(StrEnum):
     NEEDS_INFO = "needs_info"
     APPROVED = "approved"
     REJECTED = "rejected"
+
+
+#: A status in the words of a sentence ("a request that is waiting for the holder's answer"): the
+#: refusals below are read by staff in the console and in the API's ``detail``; ``code`` stays the machine's.
+STATUS_PHRASES = {
+    Status.PENDING_REVIEW: "waiting for review",
+    Status.AWAITING_SECOND_APPROVAL: "waiting for its second approval",
+    Status.NEEDS_INFO: "waiting for the holder's answer",
+    Status.APPROVED: "approved",
+    Status.REJECTED: "rejected",
+}
+
+
+def phrase(status: str) -> str:
+    return STATUS_PHRASES.get(status, status.replace("_", " "))  # type: ignore[call-overload]
 
 
 Decision = Literal["approve", "reject", "needs_info"]
@@ -75,6 +90,8 @@ TRANSITIONS: dict[tuple[Status, Decision, bool], Status] = {
     **{(status, "needs_info", big): Status.NEEDS_INFO
        for status in (Status.PENDING_REVIEW, Status.AWAITING_SECOND_APPROVAL) for big in (False, True)},
 }
+
+_DECISION_VERBS = {"approve": "approve", "reject": "reject", "needs_info": "ask for more information on"}
 
 HolderAction = Literal["answer"]
 # (status, holder action) -> new status: the holder's one edge, taken with the status token
@@ -93,7 +110,7 @@ def next_status(status: str, decision: Decision, *, four_eyes: bool) -> Status:
     """The status after ``decision``; ``IllegalTransitionError`` when the table has no such edge."""
     target = TRANSITIONS.get((Status(status), decision, four_eyes))
     if target is None:
-        raise IllegalTransitionError(f"cannot {decision.replace('_', ' ')} a request that is {status}",
+        raise IllegalTransitionError(f"cannot {_DECISION_VERBS[decision]} a request that is {phrase(status)}",
                                      extra={"request_status": status, "decision": decision})
     return target
 
@@ -102,7 +119,8 @@ def next_status_by_holder(status: str, action: HolderAction = "answer") -> Statu
     """The status after the holder's ``action``; ``IllegalTransitionError`` (409) from any other state."""
     target = HOLDER_TRANSITIONS.get((Status(status), action))
     if target is None:
-        raise IllegalTransitionError(f"only a request that needs information can be answered; this one is {status}",
+        raise IllegalTransitionError("only a request that needs information can be answered; this one is "
+                                     f"{phrase(status)}",
                                      extra={"status": status})
     return target
 
@@ -111,7 +129,8 @@ def next_status_on_reopen(status: str) -> Status:
     """The status after an admin reopens; ``IllegalTransitionError`` (409) from any other state."""
     target = REOPEN_TRANSITIONS.get(Status(status))
     if target is None:
-        raise IllegalTransitionError(f"only a rejected or parked request can be reopened; this one is {status}",
+        raise IllegalTransitionError("only a rejected request, or one waiting for the holder's answer, can be "
+                                     f"reopened; this one is {phrase(status)}",
                                      extra={"status": status, "decision": "reopen"})
     return target
 
@@ -136,7 +155,7 @@ def may_claim(locked: LockedRequest, principal: StaffPrincipal, *, threshold: in
     """
     holder = live_lease_of(locked.lease_holder, locked.lease_expires_at, at)
     if holder is not None and holder != principal.actor:
-        raise ConflictError(f"{holder} holds this request's lease", code="lease_held")
+        raise ConflictError(f"{name_of(holder)} holds this request's lease", code="lease_held")
     approver = principal.holds("approver")
     if locked.status == Status.PENDING_REVIEW:
         if not approver and locked.amount >= threshold:
@@ -152,7 +171,7 @@ def may_claim(locked: LockedRequest, principal: StaffPrincipal, *, threshold: in
             raise ConflictError("you gave the first approval; the second must come from another approver",
                                 code="second_approver_required")
         return
-    raise ConflictError(f"a request that is {locked.status} is not in the queue", code="not_claimable",
+    raise ConflictError(f"a request that is {phrase(locked.status)} is not in the queue", code="not_claimable",
                         extra={"status": locked.status})
 
 
@@ -160,9 +179,9 @@ def escalation_refusal(status: str, *, escalated: bool, live_holder: str | None,
     """Why ``actor`` may not escalate now, or None: anyone reviewing may escalate a pending request
     that is not escalated yet and that nobody else holds."""
     if live_holder is not None and live_holder != actor:
-        return ConflictError(f"{live_holder} holds this request's lease", code="lease_held")
+        return ConflictError(f"{name_of(live_holder)} holds this request's lease", code="lease_held")
     if status != Status.PENDING_REVIEW:
-        return ConflictError(f"only a pending request can be escalated; this one is {status}",
+        return ConflictError(f"only a request waiting for review can be escalated; this one is {phrase(status)}",
                              code="not_escalatable", extra={"status": status})
     if escalated:
         return ConflictError("this request is already escalated to the approvers", code="already_escalated")
@@ -173,8 +192,8 @@ def reopen_refusal(principal: StaffPrincipal) -> PermissionDeniedError | None:
     """Why ``principal`` may not reopen any request, or None: reopening is for admins."""
     if principal.holds("admin"):
         return None
-    return PermissionDeniedError(f"reopening a request needs the admin role; {principal.name} holds "
-                                 f"{principal.role}")
+    return PermissionDeniedError(f"reopening a request needs the admin role; {principal.name} holds the "
+                                 f"{principal.role} role")
 
 
 class StaffActions(msgspec.Struct, frozen=True):

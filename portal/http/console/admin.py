@@ -40,6 +40,14 @@ class StaffView(msgspec.Struct, frozen=True):
     form: dict[str, str] = msgspec.field(default_factory=dict)
 
 
+class RevokeView(msgspec.Struct, frozen=True):
+    """The confirmation before a revocation: whose key, and what revoking it does (or why it cannot be)."""
+
+    key: StaffKeyRow
+    own_key: bool
+    last_admin: bool
+
+
 class AuditView(msgspec.Struct, frozen=True):
     events: list[AuditEvent]
     next_after: int | None
@@ -98,12 +106,28 @@ async def change_role(ctx: Ctx, request: Request, console: ConsoleStaff, name: M
     return Redirect("/staff/admin/staff?notice=role", status_code=303)
 
 
+@get("/staff/admin/staff/{name:str}/revoke", include_in_schema=False, cache_control=None, dependencies=CONSOLE,
+     exception_handlers=EXCEPTION_HANDLERS)
+async def confirm_revoke(state: State, ctx: Ctx, console: ConsoleStaff, name: MemberName) -> Template:
+    """The step before a revocation, with no script: what it does, or why it cannot be done."""
+    require_admin(console)
+    async with ctx.db.transaction() as conn:
+        key = next((k for k in await staff.list_keys(conn) if k.name == name and k.revoked_at is None), None)
+        if key is None:
+            raise NotFoundError(f"there is no active staff key named {name}", field="name")
+        last_admin = await staff.is_last_admin(conn, name)
+    view = RevokeView(key, own_key=name == console.name and console.source == "api_key", last_admin=last_admin)
+    return await render(state, "revoke.html", f"Revoke {name}'s key", view, user_of(console))
+
+
 @post("/staff/admin/staff/{name:str}/revoke", include_in_schema=False, dependencies=CONSOLE,
       exception_handlers=EXCEPTION_HANDLERS)
 async def revoke(ctx: Ctx, console: ConsoleStaff, name: MemberName) -> Redirect:
     require_admin(console)
     async with ctx.db.transaction() as conn:
         await sessions.revoke_key(conn, console, name, at=ctx.now())
+    if name == console.name and console.source == "api_key":  # their own session ended with the key
+        return Redirect("/staff?notice=own_key_revoked", status_code=303)
     return Redirect("/staff/admin/staff?notice=revoked", status_code=303)
 
 
@@ -164,4 +188,5 @@ async def allowlist_download(
                     headers={"Content-Disposition": f'attachment; filename="{name}.json"'})
 
 
-ROUTES = [staff_page, add_member, change_role, revoke, audit_page, verify_audit, allowlist_page, allowlist_download]
+ROUTES = [staff_page, add_member, change_role, confirm_revoke, revoke, audit_page, verify_audit, allowlist_page,
+          allowlist_download]

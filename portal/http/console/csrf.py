@@ -21,7 +21,8 @@ holds besides the session itself makes a token valid:
   no such evidence the request is refused: a browser always sends one of them.
 
 A refusal is a 403 ``application/problem+json`` (code ``csrf_failed``, the failing ``field``), as
-Litestar's middleware answered before, and nothing behind it runs. The middleware also marks every
+Litestar's middleware answered before, and nothing behind it runs; a browser asking for HTML gets the
+console's error page instead, with its ways on (``render.error_page``). The middleware also marks every
 console response ``Cache-Control: no-store``: console pages show holders' data and per-session tokens.
 """
 
@@ -44,6 +45,7 @@ from litestar.utils.scope.state import ScopeState
 
 from portal.errors import PermissionDeniedError
 from portal.http.console.session import CONSOLE_PATH, MAX_SESSION_ID_CHARS, SIGN_IN_PATH, cookie_name, is_secure
+from portal.http.error_pages import wants_html
 from portal.http.problems import portal_error_to_problem
 from portal.settings import Settings
 
@@ -170,6 +172,8 @@ class ConsoleCsrfMiddleware:
             if refusal is not None:
                 if (form_data := ScopeState.from_scope(scope).form) is not Empty:
                     await FormMultiDict.from_form_data(form_data).close()  # uploads no handler will close
+                if wants_html(request):
+                    raise refusal  # a browser gets the console's error page, in words, with its ways on
                 problem = portal_error_to_problem(refusal)
                 problem.headers = {**(problem.headers or {}), "Cache-Control": "no-store"}
                 raise problem

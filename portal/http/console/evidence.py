@@ -20,6 +20,7 @@ from portal.errors import AmountNotReleasableError, InvalidInputError
 from portal.http.clients import client_host
 from portal.http.console.render import EXCEPTION_HANDLERS, form_text, render, user_of
 from portal.http.console.sign_in import CONSOLE, ConsoleStaff, RequestId
+from portal.http.copy import console as words
 from portal.http.deps import Ctx
 from portal.http.pages.view_models import FieldError
 from portal.store.audit import AuditEvent
@@ -54,7 +55,8 @@ def _four_eyes(detail: RequestDetail) -> str:
     if not detail.four_eyes_required:
         return "One approval is enough (below the four-eyes threshold)."
     if detail.status == states.Status.AWAITING_SECOND_APPROVAL:
-        return f"First approval by {detail.first_approver}. Missing: a second approval by another approver."
+        return (f"First approval by {words.who(detail.first_approver)}. Missing: a second approval by another "
+                "approver.")
     if detail.status == states.Status.APPROVED:
         return "Approved by two approvers."
     return "Needs two approvals by two different approvers; none given yet."
@@ -91,7 +93,8 @@ async def evidence_view(ctx: UseCaseContext, principal: StaffPrincipal, request_
         destination_chain=amounts.chain_label(detail.destination_chain),
         lease_mine=actions.may_decide, lease_seconds_left=left,
         lease_expires_at=detail.lease_expires_at.isoformat() if detail.lease_expires_at else "",
-        may_claim=not refusal and not actions.may_decide, claim_refusal=refusal, four_eyes=_four_eyes(detail),
+        may_claim=not refusal and not actions.may_decide, claim_refusal=words.sentence(refusal),
+        four_eyes=_four_eyes(detail),
         related=related, audit=audit, evidence_items=_flatten(detail.evidence), errors=errors, form=form or {})
 
 

@@ -31,7 +31,7 @@ from portal.domain.staff import StaffPrincipal
 from portal.errors import InvalidInputError, PermissionDeniedError, PortalError
 from portal.http.clients import client_host
 from portal.http.console.render import EXCEPTION_HANDLERS, form_text, user_of
-from portal.http.console.session import live_principal
+from portal.http.console.session import provide_any_staff
 from portal.http.copy.publish import NOTICES, name_of, progress
 from portal.http.deps import Ctx
 from portal.http.pages.layout import render_page
@@ -49,7 +49,7 @@ Notice = Annotated[str | None, Parameter(max_length=20)]
 
 async def provide_publisher(request: Request, ctx: Ctx) -> StaffPrincipal:
     """The ``publisher`` dependency: the live session's principal, who must hold ``publisher``."""
-    principal = await live_principal(request, ctx)
+    principal = await provide_any_staff(request, ctx)
     if not principal.holds("publisher"):
         raise PermissionDeniedError(f"publishing is for publishers and admins; {principal.name} holds "
                                     f"{principal.role}")

@@ -14,14 +14,17 @@ from litestar.response import Redirect, Template
 
 from portal.domain import amounts
 from portal.domain.context import UseCaseContext
-from portal.domain.review import leases, queue
+from portal.domain.review import leases, queue, states
 from portal.domain.review.states import Status
-from portal.errors import InvalidInputError
+from portal.domain.staff import StaffPrincipal
+from portal.errors import ConflictError, InvalidInputError, PermissionDeniedError
 from portal.http.clients import client_host
 from portal.http.console.render import EXCEPTION_HANDLERS, render, user_of
 from portal.http.console.sign_in import CONSOLE, ConsoleStaff, RequestId
+from portal.http.copy import console as words
 from portal.http.deps import Ctx
 from portal.http.pages.view_models import Choice, FieldError
+from portal.store.review import LockedRequest
 
 PAGE_SIZE = 50
 NOTICES = {
@@ -40,11 +43,13 @@ class QueueRowView(msgspec.Struct, frozen=True):
     snapshot_address: str
     destination: str
     amount: str
+    amount_unit: str
     method: str
     chain: str
     age: str
     lease: str
     escalated: bool
+    claimable: bool  # the server's own rule (``states.may_claim``): no Claim button the server would refuse
 
 
 class QueueView(msgspec.Struct, frozen=True):
@@ -68,17 +73,32 @@ def _age(created_at: dt.datetime, now: dt.datetime) -> str:
     return f"{seconds // 86_400} d"
 
 
-def _lease(item: queue.QueueItem, now: dt.datetime) -> str:
+def _lease(item: queue.QueueItem, principal: StaffPrincipal, now: dt.datetime) -> str:
     left = leases.lease_seconds_left(item.lease_expires_at, now)
     if item.lease_holder is None or left == 0:
         return ""
-    return f"{item.lease_holder} ({left // 60} min {left % 60} s left)"
+    holder = "You" if item.lease_holder == principal.actor else words.who(item.lease_holder)
+    return f"{holder} ({left // 60} min {left % 60} s left)"
 
 
-def _amount(ctx: UseCaseContext, item: queue.QueueItem) -> str:
-    """The amount in tokens by the one rule holders see too (``amounts``), else in base units."""
+def _claimable(ctx: UseCaseContext, item: queue.QueueItem, principal: StaffPrincipal, now: dt.datetime) -> bool:
+    """Whether a Claim of this row would succeed now, by the rule the claim itself enforces; a row this
+    member already holds is opened, not claimed again."""
+    if states.live_lease_of(item.lease_holder, item.lease_expires_at, now) == principal.actor:
+        return False
+    row = LockedRequest(item.request_id, item.status, int(item.amount), item.lease_holder, item.lease_expires_at,
+                        item.first_approver, item.escalated_at)
+    try:
+        states.may_claim(row, principal, threshold=ctx.settings.four_eyes_threshold, at=now)
+    except (ConflictError, PermissionDeniedError):
+        return False
+    return True
+
+
+def _amount(ctx: UseCaseContext, item: queue.QueueItem) -> tuple[str, str]:
+    """The amount and its unit: in tokens by the one rule holders see too (``amounts``), else in base units."""
     shown = amounts.in_snapshot(ctx.snapshots, item.snapshot_id, item.amount, fallback=ctx.settings.token_decimals)
-    return shown.tokens if shown.tokens is not None else shown.text
+    return (shown.tokens, "tokens") if shown.tokens is not None else (shown.base_units, "base units")
 
 
 def _choices(values: tuple[str, ...] | list[str], labels: dict[str, str] | None = None) -> list[Choice]:
@@ -109,15 +129,15 @@ async def queue_page(state: State, ctx: Ctx, console: ConsoleStaff, status: Shor
             page = await queue.queue_page(conn, ctx, query, limit=PAGE_SIZE, cursor=cursor)
     except InvalidInputError as exc:
         errors = (FieldError(exc.field or "q", exc.detail),)
-    rows = [QueueRowView(str(i.request_id), i.status, i.snapshot_address, i.destination,
-                         _amount(ctx, i), i.method, i.chain,
-                         _age(i.created_at, now), _lease(i, now), i.escalated_at is not None) for i in page.items]
+    rows = [QueueRowView(str(i.request_id), words.status_words(i.status), i.snapshot_address, i.destination,
+                         *_amount(ctx, i), i.method, i.chain, _age(i.created_at, now), _lease(i, console, now),
+                         i.escalated_at is not None, _claimable(ctx, i, console, now)) for i in page.items]
     next_url = None
     if page.next_cursor:
         next_url = "/staff/queue?" + urlencode({**filters, "cursor": page.next_cursor})
-    view = QueueView(rows, next_url, filters, _choices([str(s) for s in Status]), _choices(queue.METHODS),
-                     _choices(queue.CHAINS), _choices(list(queue.RISK_FILTERS)), NOTICES.get(notice or "", ""),
-                     errors)
+    view = QueueView(rows, next_url, filters, _choices([str(s) for s in Status], words.STATUS_WORDS),
+                     _choices(queue.METHODS), _choices(queue.CHAINS),
+                     _choices(list(queue.RISK_FILTERS), words.RISK_WORDS), NOTICES.get(notice or "", ""), errors)
     return await render(state, "queue.html", "Review queue", view, user_of(console),
                         status_code=400 if errors else 200)
 

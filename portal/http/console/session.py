@@ -5,10 +5,16 @@ is also ``Secure`` and named with the ``__Host-`` prefix (no domain, so no sibli
 The cookie holds the session id; the database holds its hash. A request without a live session
 gets the sign-in page with 401 (``SessionEndedError`` handled in ``render.py``), never a redirect
 loop and never a half-done action.
+
+Roles: the review pages take ``provide_console`` (reviewer, approver, admin); the start page and
+sign-out take ``provide_any_staff``, so a publisher who signs in lands on a page that works for them
+(``landing_path``), never on a refusal. ``sections()`` lists the console's parts with the roles that
+may open them: the navigation, the start page and the landing all read it.
 """
 
 from __future__ import annotations
 
+import msgspec
 from litestar import Request
 from litestar.datastructures import Cookie
 
@@ -27,6 +33,11 @@ MAX_SESSION_ID_CHARS = 100
 
 class SessionEndedError(AuthenticationError):
     code = "session_ended"
+
+
+class RoleRefusedError(PermissionDeniedError):
+    """A page this member's role may not open at all (as against a refusal of one action on a request):
+    the error page then offers no way back to a page of the same kind."""
 
 
 def is_secure(settings: Settings) -> bool:
@@ -58,8 +69,9 @@ def session_id_of(request: Request, settings: Settings) -> str | None:
     return value
 
 
-async def live_principal(request: Request, ctx: Ctx) -> StaffPrincipal:
-    """The principal of the request's live session (its idle clock restarted), whatever its role."""
+async def provide_any_staff(request: Request, ctx: Ctx) -> StaffPrincipal:
+    """The ``console`` dependency of the pages every member of staff may open (the start page, sign-out):
+    the principal of the request's live session (its idle clock restarted), whatever their role."""
     session_id = session_id_of(request, ctx.settings)
     if session_id is None:
         raise SessionEndedError("sign in to use the staff console")
@@ -73,22 +85,58 @@ async def live_principal(request: Request, ctx: Ctx) -> StaffPrincipal:
 
 
 async def provide_console(request: Request, ctx: Ctx) -> StaffPrincipal:
-    """The ``console`` dependency: the live session's principal, who must review (or more)."""
-    principal = await live_principal(request, ctx)
+    """The ``console`` dependency of the review pages: a live session of a reviewer, approver or admin."""
+    principal = await provide_any_staff(request, ctx)
     if not principal.holds("reviewer"):
-        raise PermissionDeniedError(f"the console is for reviewers, approvers and admins; {principal.name} "
-                                    f"holds {principal.role}")
+        raise RoleRefusedError(f"the review pages are for reviewers, approvers and admins; {principal.name} "
+                                    f"holds the {principal.role} role")
     return principal
 
 
-def home_path(principal: StaffPrincipal) -> str:
-    """Where a signed-in member starts: the queue, or the publishing page for a publisher who does not review."""
-    return "/staff/queue" if principal.holds("reviewer") else "/staff/publish"
+class Section(msgspec.Struct, frozen=True):
+    """One part of the console: where it is, what it is called, what it is for, and who may open it."""
+
+    path: str
+    label: str
+    purpose: str
+    roles: tuple[str, ...]
+
+    def open_to(self, principal: StaffPrincipal) -> bool:
+        return any(principal.holds(role) for role in self.roles)
+
+
+START_PATH = "/staff/home"
+
+
+def sections() -> tuple[Section, ...]:
+    """The console's parts in the order the navigation lists them; a new page adds itself here."""
+    return (
+        Section("/staff/queue", "Queue", "Claim holders' requests, check the evidence and decide.", ("reviewer",)),
+        Section("/staff/lookalikes", "Lookalike links", "Confirm or dismiss links that imitate the official ones.",
+                ("reviewer",)),
+        Section("/staff/publish", "Publish", "Sign and publish a policy version or a release with your wallet.",
+                ("publisher",)),
+        Section("/staff/admin/staff", "Staff", "Add staff keys, change roles, revoke keys.", ("admin",)),
+        Section("/staff/admin/audit", "Audit log", "Read every recorded action and verify the chain.", ("admin",)),
+        Section("/staff/admin/allowlist", "Allowlist", "Download approved requests as a Merkle tree.",
+                ALLOWLIST_ROLES),
+    )
+
+
+def sections_for(principal: StaffPrincipal) -> tuple[Section, ...]:
+    return tuple(section for section in sections() if section.open_to(principal))
+
+
+def landing_path(principal: StaffPrincipal) -> str:
+    """Where sign-in leads: the first part of the console this member may use, else the start page
+    (which says what their role does); never a page that would refuse them."""
+    usable = sections_for(principal)
+    return usable[0].path if usable else START_PATH
 
 
 def require_admin(principal: StaffPrincipal) -> None:
     if not principal.holds("admin"):
-        raise PermissionDeniedError(f"this page is for admins; {principal.name} holds {principal.role}")
+        raise RoleRefusedError(f"this page is for admins; {principal.name} holds the {principal.role} role")
 
 
 # The console shows the allowlist to exactly the roles ``GET /v1/allowlist`` admits: read from that
@@ -105,8 +153,9 @@ def may_see_allowlist(principal: StaffPrincipal) -> bool:
 
 def require_allowlist_reader(principal: StaffPrincipal) -> None:
     if not may_see_allowlist(principal):
-        raise PermissionDeniedError(f"the allowlist is for {' or '.join(ALLOWLIST_ROLES)}; {principal.name} "
-                                    f"holds {principal.role}")
+        roles = " or ".join(ALLOWLIST_ROLES)
+        raise RoleRefusedError(f"the allowlist is for staff with the {roles} role; {principal.name} holds "
+                                    f"the {principal.role} role")
 
 
 def sign_in_rate_limit(settings: Settings) -> list:

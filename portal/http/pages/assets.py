@@ -1,6 +1,7 @@
 """Static files under ``/static/`` from the package, and ``/schema`` rendered without any CDN.
 
 Assets are cached for a day (``static_url`` adds a content hash, so a changed file is a new URL).
+The icon is ``static/favicon.svg`` (linked by every page) and ``/favicon.ico`` (asked for by browsers).
 The OpenAPI page is Swagger UI from ``static/vendor/swagger-ui`` (vendored by
 ``portal/http/vendor_src/vendor.sh``), started by a same-origin module instead of inline script,
 so it renders offline under the same strict CSP as every other page.
@@ -11,7 +12,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from litestar import Request, Router
+from litestar import Request, Response, Router, get
 from litestar.datastructures import CacheControlHeader
 from litestar.openapi.plugins import OpenAPIRenderPlugin
 from litestar.static_files import create_static_files_router
@@ -19,12 +20,20 @@ from litestar.static_files import create_static_files_router
 from portal.http.templating import STATIC_DIRECTORY, STATIC_PATH, static_url
 
 STATIC_MAX_AGE_SECONDS = 86_400
+FAVICON_BYTES = (STATIC_DIRECTORY / "favicon.ico").read_bytes()
 
 
 def static_router() -> Router:
     return create_static_files_router(
         path=STATIC_PATH, directories=[STATIC_DIRECTORY], name="static", include_in_schema=False,
         cache_control=CacheControlHeader(public=True, max_age=STATIC_MAX_AGE_SECONDS))
+
+
+@get("/favicon.ico", include_in_schema=False, sync_to_thread=False,
+     cache_control=CacheControlHeader(public=True, max_age=STATIC_MAX_AGE_SECONDS))
+def favicon() -> Response[bytes]:
+    """The icon browsers ask for at the root whatever a page links (pages link ``static/favicon.svg``)."""
+    return Response(FAVICON_BYTES, media_type="image/x-icon")
 
 
 class OfflineSwaggerRenderPlugin(OpenAPIRenderPlugin):

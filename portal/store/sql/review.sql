@@ -75,8 +75,11 @@ SET escalated_by = %(actor)s, escalated_at = %(now)s, escalation_reason = %(reas
 WHERE id = %(id)s
 
 -- reopen --
+-- The note staff left for the holder belonged to the decision being undone ("send a new one"): it goes,
+-- so the holder never reads it beside "Waiting for review". The audit log keeps it.
 UPDATE requests
-SET status = %(status)s, lease_holder = NULL, lease_expires_at = NULL, first_approver = NULL, updated_at = %(now)s
+SET status = %(status)s, lease_holder = NULL, lease_expires_at = NULL, first_approver = NULL, public_note = NULL,
+    updated_at = %(now)s
 WHERE id = %(id)s
 
 -- related_requests --

@@ -19,3 +19,7 @@ UPDATE staff_keys AS k SET role = %(role)s
 FROM (SELECT id, role FROM staff_keys WHERE name = %(name)s AND revoked_at IS NULL FOR UPDATE) AS old
 WHERE k.id = old.id
 RETURNING k.name, k.role, k.created_at, k.revoked_at, old.role AS previous_role
+
+-- lock_active_admins --
+-- The active admin keys, locked: a revocation or role change that could leave none runs one at a time.
+SELECT name FROM staff_keys WHERE role = 'admin' AND revoked_at IS NULL ORDER BY name FOR UPDATE
