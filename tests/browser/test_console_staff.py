@@ -82,11 +82,13 @@ def test_a_reviewers_work_on_a_phone(browser, live_server) -> None:
     context.watch.assert_clean()
 
 
-def test_a_publisher_lands_on_the_start_page(browser, live_server) -> None:
+def test_a_publisher_lands_on_a_page_they_can_use(browser, live_server) -> None:
     pia = key(live_server, "pia", "publisher")
     context = open_context(browser, live_server, width=1280)
     page = context.new_page()
     sign_in(page, live_server, pia)
+    expect(page.get_by_role("heading", name="Publish", exact=True)).to_be_visible()
+    page.get_by_role("link", name="Start", exact=True).click()
     expect(page.get_by_role("heading", name="Staff console")).to_be_visible()
     expect(page.get_by_text("You hold the publisher role.")).to_be_visible()
     page.goto(live_server.url + "/staff/queue")

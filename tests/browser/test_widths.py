@@ -49,7 +49,12 @@ NOT_PAGES = {
     "/releases/{chain:str}/{file:str}": "a release's signed files",
     "/.well-known/security.txt": "RFC 9116 text",
     "/staff/admin/allowlist/download": "the allowlist as a JSON or CSV download",
+    "/staff/publish/{pending_id:uuid}/{file:str}": "a pending document's files, for the CLI hand-off (downloads)",
 }
+PENDING_DOCUMENT = ("+++\nslug = \"widths\"\nversion = 1\ntitle = \"Official links\"\n"
+                    "effective = 2026-11-01T00:00:00Z\nexpires = 2027-02-01T00:00:00Z\nprev = \"\"\n"
+                    "[[links]]\nlabel = \"Portal\"\nurl = \"https://portal.example.org/\"\n"
+                    "+++\n# Official links\n\nSupport never DMs you first.\n").encode()
 NOT_PAGES_REASON_API = "the JSON API answers problem+json and JSON, not pages"
 
 # Measured in the page: the values in table cells that take more lines than their width needs.
@@ -212,13 +217,14 @@ def seed_console(live_server) -> dict[str, object]:  # type: ignore[no-untyped-d
     return {"admin": admin, "request_id": str(seeded[0].request_id)}
 
 
-def examples(request_id: str, staff_request_id: str) -> dict[str, list[str]]:
+def examples(request_id: str, staff_request_id: str, pending_id: str) -> dict[str, list[str]]:
     """A URL for each page route with path parameters."""
     return {
         "/requests/{request_id:str}": [f"/requests/{request_id}"],
         "/policy/{page:str}": [],  # each published policy, visited by walk_holder_pages
         "/staff/requests/{request_id:uuid}": [f"/staff/requests/{staff_request_id}"],
         "/staff/admin/staff/{name:str}/revoke": ["/staff/admin/staff/rita/revoke", "/staff/admin/staff/ada/revoke"],
+        "/staff/publish/{pending_id:uuid}": [f"/staff/publish/{pending_id}"],
     }
 
 
@@ -244,7 +250,14 @@ def walk_console(browser, live_server, visits: Visits, width: int, routes: dict[
     page.goto(f"{live_server.url}/staff/requests/{seeded['request_id']}")  # rejected: the reopen form
     check(page, visits, "console-evidence-rejected", width)
 
-    wanted = examples(request_id, str(seeded["request_id"]))
+    page.goto(f"{live_server.url}/staff/publish")  # a pending document, for its page
+    page.get_by_label("The document file").set_input_files(
+        {"name": "widths.md", "mimeType": "text/markdown", "buffer": PENDING_DOCUMENT})
+    page.get_by_role("button", name="Upload").click()
+    page.wait_for_url("**/staff/publish/*")
+    pending_id = page.url.split("?")[0].rstrip("/").rsplit("/", 1)[-1]
+
+    wanted = examples(request_id, str(seeded["request_id"]), pending_id)
     for template, methods in sorted(routes.items()):
         if "GET" not in methods or template.startswith(API_PREFIX) or template in NOT_PAGES:
             continue

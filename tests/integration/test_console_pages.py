@@ -187,11 +187,11 @@ def test_every_console_error_page_leads_somewhere_else(api: TestClient, database
 
 def test_a_publisher_lands_on_a_page_that_works_for_them(api: TestClient, database_url: str) -> None:
     signed_in = sign_in(api, create_key(database_url, "pia", "publisher"))
-    assert signed_in.status_code == 303 and signed_in.headers["location"] == "/staff/home"
+    assert signed_in.status_code == 303 and signed_in.headers["location"] == "/staff/publish"
     start = api.get("/staff/home")
     assert start.status_code == 200 and "You hold the publisher role." in start.text
     assert "portal policy" in start.text and 'href="/staff/queue"' not in start.text
-    assert api.get("/staff", follow_redirects=False).headers["location"] == "/staff/home"
+    assert api.get("/staff", follow_redirects=False).headers["location"] == "/staff/publish"
     queue = api.get("/staff/queue")
     assert queue.status_code == 403 and main_links(queue) == ["/staff/home"]
     request_id = seed_requests(database_url, 1)[0].request_id
