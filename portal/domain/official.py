@@ -41,6 +41,7 @@ class OfficialBanner(msgspec.Struct, frozen=True):
     days_left: int = 0
     claim_closed: bool = False
     late_notice: str = ""
+    late_review: bool = False  # after the deadline, new requests still file and are reviewed as late
 
 
 def section_text(body_markdown: str, keyword: str, *, paragraphs: bool) -> tuple[str, ...]:
@@ -88,4 +89,5 @@ async def banner(conn: Connection, now: dt.datetime) -> OfficialBanner:
                           never_rules=never_rules(doc.body), not_eligible=not_eligible_text(doc.body),
                           **({"claim_deadline": window.deadline.strftime("%H:%M UTC on %d %B %Y"),
                               "days_left": window.days_left, "claim_closed": window.closed,
-                              "late_notice": window.notice} if window else {}))
+                              "late_notice": window.notice, "late_review": window.late_requests == "review"}
+                           if window else {}))

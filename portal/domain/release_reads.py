@@ -221,6 +221,7 @@ class ClaimTotals(msgspec.Struct, frozen=True):
     unclaimed_entries: int
     unclaimed_amount: str
     synced_at: dt.datetime | None
+    decimals: int = 0  # of the destination token (amounts above are in its base units)
 
 
 UNCLAIMED_CSV_HEADER = ["index", "destination", "amount", "snapshot_addresses", "proof"]
@@ -231,13 +232,27 @@ async def claim_totals(conn: Connection, chain: str, number: int) -> tuple[Claim
     stored = await one(conn, chain, number)
     entries, tree = await _tree_of(conn, stored)
     claimed = await store.claimed_indices(conn, chain, number)
-    claimed_amount = sum(int(e.amount) for e in entries if e.index in claimed)
     unclaimed = [ServedEntry(e.index, e.destination, e.amount, ["0x" + n.hex() for n in tree.proof(e.index)],
                              e.sources) for e in entries if e.index not in claimed]
-    totals = ClaimTotals(chain, number, stored.distributor, len(entries), str(stored.total), len(claimed),
-                         str(claimed_amount), len(unclaimed), str(stored.total - claimed_amount),
-                         await store.synced_at(conn, chain, number))
-    return totals, unclaimed
+    return await _totals(conn, stored, entries, claimed), unclaimed
+
+
+async def all_claim_totals(conn: Connection) -> list[ClaimTotals]:
+    """Every published release's totals, newest first per chain (the console's releases page)."""
+    totals = []
+    for summary_row in sorted(await store.all_releases(conn), key=lambda r: (r.destination_chain, -r.number)):
+        entries, _ = await _tree_of(conn, summary_row)
+        claimed = await store.claimed_indices(conn, summary_row.destination_chain, summary_row.number)
+        totals.append(await _totals(conn, summary_row, entries, claimed))
+    return totals
+
+
+async def _totals(conn: Connection, stored: store.StoredRelease, entries: list, claimed: set[int]) -> ClaimTotals:
+    claimed_amount = sum(int(e.amount) for e in entries if e.index in claimed)
+    chain, number = stored.destination_chain, stored.number
+    return ClaimTotals(chain, number, stored.distributor, len(entries), str(stored.total), len(claimed),
+                       str(claimed_amount), len(entries) - len(claimed), str(stored.total - claimed_amount),
+                       await store.synced_at(conn, chain, number), stored.decimals)
 
 
 def unclaimed_csv(unclaimed: list[ServedEntry]) -> str:

@@ -12,7 +12,7 @@ from litestar.datastructures import State
 from litestar.params import Parameter
 from litestar.response import Redirect, Template
 
-from portal.domain import amounts
+from portal.domain import amounts, claim_window
 from portal.domain.context import UseCaseContext
 from portal.domain.review import leases, queue
 from portal.domain.review.states import Status
@@ -45,6 +45,7 @@ class QueueRowView(msgspec.Struct, frozen=True):
     age: str
     lease: str
     escalated: bool
+    late: bool = False  # filed after the claim deadline (``portal.domain.claim_window``)
 
 
 class QueueView(msgspec.Struct, frozen=True):
@@ -95,6 +96,7 @@ async def queue_page(state: State, ctx: Ctx, console: ConsoleStaff, status: Shor
                                  "older_than_hours": older_than_hours, "q": q}.items() if v}
     errors: tuple[FieldError, ...] = ()
     page = queue.QueuePage([], None)
+    late: set = set()
     try:
         if status and status not in Status.__members__.values():
             raise InvalidInputError("choose a status from the list", field="status")
@@ -107,11 +109,13 @@ async def queue_page(state: State, ctx: Ctx, console: ConsoleStaff, status: Shor
                                  older_than_hours=int(older_than_hours) if older_than_hours else None, search=q)
         async with ctx.db.transaction() as conn:
             page = await queue.queue_page(conn, ctx, query, limit=PAGE_SIZE, cursor=cursor)
+            late = await claim_window.late_among(conn, [i.request_id for i in page.items])
     except InvalidInputError as exc:
         errors = (FieldError(exc.field or "q", exc.detail),)
     rows = [QueueRowView(str(i.request_id), i.status, i.snapshot_address, i.destination,
                          _amount(ctx, i), i.method, i.chain,
-                         _age(i.created_at, now), _lease(i, now), i.escalated_at is not None) for i in page.items]
+                         _age(i.created_at, now), _lease(i, now), i.escalated_at is not None,
+                         i.request_id in late) for i in page.items]
     next_url = None
     if page.next_cursor:
         next_url = "/staff/queue?" + urlencode({**filters, "cursor": page.next_cursor})
