@@ -44,6 +44,12 @@ def test_the_page_follows_the_request_and_never_keeps_its_token(settings: Settin
         assert "Waiting for review" not in wrong.text and wrong.text.replace(request_id, "") == \
             unknown.text.replace("00000000-0000-0000-0000-000000000001", "")
 
+        for path in (f"/requests/{request_id}", "/requests"):  # another site's form: refused, as a page
+            refused = client.post(path, data={"status_token": token, "request_id": request_id},
+                                  headers={"Sec-Fetch-Site": "cross-site"})
+            assert refused.status_code == 403 and refused.headers["content-type"].startswith("text/html")
+            assert "This form was sent from another website" in refused.text and token not in refused.text
+
         staff = create_key(database_url, "rita", "reviewer")
         client.post("/v1/review/claim", headers=bearer(staff))
         client.post(f"/v1/review/requests/{request_id}/decision", headers=bearer(staff),

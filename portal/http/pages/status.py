@@ -20,7 +20,7 @@ import uuid
 from urllib.parse import parse_qsl
 
 import msgspec
-from litestar import Request, get, post
+from litestar import MediaType, Request, get, post
 from litestar.datastructures import State
 from litestar.params import Parameter, URLEncodedBody
 
@@ -116,7 +116,7 @@ async def lookup_form(state: State) -> HtmlPage:
 
 
 @post("/requests", operation_id="requestLookupSubmit", include_in_schema=False, status_code=200,
-      before_request=refuse_cross_site)
+      before_request=refuse_cross_site, media_type=MediaType.HTML)
 async def lookup(ctx: Ctx, state: State, data: URLEncodedBody[TokenForm]) -> HtmlPage:
     return await _lookup(ctx, state, data.request_id, data.status_token, ask_reference=True)
 
@@ -127,7 +127,7 @@ async def token_form(state: State, request_id: str = Parameter(max_length=64)) -
 
 
 @post("/requests/{request_id:str}", operation_id="requestPageSubmit", include_in_schema=False, status_code=200,
-      before_request=refuse_cross_site)
+      before_request=refuse_cross_site, media_type=MediaType.HTML)
 async def show(request: Request, request_id: str = Parameter(max_length=64)) -> HtmlPage:
     # The hot page: no dependency injection and no form model (the token is the one field read; the
     # context is the object ``ctx`` would inject).
@@ -138,7 +138,7 @@ async def show(request: Request, request_id: str = Parameter(max_length=64)) -> 
 
 
 @post("/requests/{request_id:str}/answer", operation_id="requestAnswerSubmit", include_in_schema=False,
-      status_code=200, before_request=refuse_cross_site)
+      status_code=200, before_request=refuse_cross_site, media_type=MediaType.HTML)
 async def answer(ctx: Ctx, state: State, request: Request, data: URLEncodedBody[AnswerForm],
                  request_id: str = Parameter(max_length=64)) -> HtmlPage:
     token = data.status_token.strip()
