@@ -63,3 +63,9 @@ async def admit(conn: Connection, challenge_id: uuid.UUID, now: dt.datetime) -> 
 
 async def is_late(conn: Connection, request_id: uuid.UUID) -> bool:
     return await store.is_late(conn, request_id)
+
+
+async def late_among(conn: Connection, request_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of ``request_ids`` were filed after the deadline (``late_requests = "review"``): staff see them
+    marked ``late`` in the queue and on the evidence page."""
+    return await store.late_among(conn, request_ids) if request_ids else set()

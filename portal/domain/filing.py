@@ -31,6 +31,7 @@ from portal.domain.proofs.verify import verify
 from portal.errors import ChallengeExpiredError, ChallengeUsedError, NotFoundError
 from portal.store import requests as store
 from portal.store.database import Connection
+from portal.store.releases import HeldRequest
 
 STATUS_TOKEN_BYTES = 32  # 256 bits
 
@@ -177,11 +178,15 @@ async def submit(ctx: UseCaseContext, proof: ProofSubmission, meta: RequestMeta)
 def check_token(row: dict[str, Any] | None, status_token: str | None) -> dict[str, Any]:
     """The row, when ``status_token`` is its token (compared in constant time); else the same 404 as
     for an unknown id, so nobody learns which request ids exist."""
-    presented = token_hash(status_token or "")
-    stored = bytes(row["status_token_hash"]) if row else b"\0" * 32
-    if row is None or not hmac.compare_digest(presented, stored):
-        raise NotFoundError("no such request for this status token", field="request_id")
+    _check(bytes(row["status_token_hash"]) if row else None, status_token)
+    assert row is not None
     return row
+
+
+def _check(stored: bytes | None, status_token: str | None) -> None:
+    presented = token_hash(status_token or "")
+    if not hmac.compare_digest(presented, stored or b"\0" * 32) or stored is None:
+        raise NotFoundError("no such request for this status token", field="request_id")
 
 
 async def view_of(conn: Connection, row: dict[str, Any], expected_review_hours: int) -> HolderView:
@@ -191,10 +196,33 @@ async def view_of(conn: Connection, row: dict[str, Any], expected_review_hours: 
                       row["created_at"], row["updated_at"], row["public_note"], expected_review_hours, answers)
 
 
+async def holder_version(ctx: UseCaseContext, access: RequestAccess) -> tuple:
+    """The request's version, only for the bearer of its status token (anything else is the same 404),
+    in one round trip: everything the holder's view is made of (``store.holder_page_row`` without the
+    token's hash). Equal versions make equal views, so what is rendered from one may be kept under it;
+    the version holds no secret."""
+    row = await store.holder_page_row(ctx.db, access.request_id)
+    _check(bytes(row[0]) if row else None, access.status_token)
+    assert row is not None
+    return row[1:]
+
+
+async def view_of_version(ctx: UseCaseContext, version: tuple) -> HolderView:
+    """The holder's view from ``holder_version``: no query, unless the release's tree must be read."""
+    (request_id, status, destination, destination_chain, amount, created_at, updated_at, public_note, answers_json,
+     release_chain, number, entry_index, sha256, tree, merkle_root, distributor, program, decimals, claim_deadline,
+     synced_at, claimed_at, claim_tx) = version
+    answers = [Answer(dt.datetime.fromisoformat(at), text, method) for at, text, method in
+               msgspec.json.decode(answers_json or "[]")]
+    held = None
+    if release_chain is not None:
+        held = await release_reads.for_held(ctx.db, HeldRequest(
+            release_chain, number, entry_index, sha256, tree, merkle_root, distributor, program, decimals,
+            claim_deadline, synced_at, claimed_at, claim_tx))
+    return HolderView(request_id, status, destination, destination_chain, str(amount), created_at, updated_at,
+                      public_note, ctx.settings.expected_review_hours, answers, held)
+
+
 async def holder_view(ctx: UseCaseContext, access: RequestAccess) -> HolderView:
     """The request, only for the bearer of its status token; anything else is the same 404."""
-    async with ctx.db.transaction() as conn:
-        row = check_token(await store.holder_view(conn, access.request_id), access.status_token)
-        view = await view_of(conn, row, ctx.settings.expected_review_hours)
-        held = await release_reads.for_request(conn, view.request_id)
-        return msgspec.structs.replace(view, release=held) if held else view
+    return await view_of_version(ctx, await holder_version(ctx, access))

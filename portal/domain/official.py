@@ -96,4 +96,5 @@ async def banner(conn: Connection, now: dt.datetime) -> OfficialBanner:
                           never_rules=never_rules(doc.body), not_eligible=not_eligible_text(doc.body),
                           **({"claim_deadline": window.deadline.strftime("%H:%M UTC on %d %B %Y"),
                               "days_left": window.days_left, "claim_closed": window.closed,
-                              "late_notice": window.notice} if window else {}), **news)
+                              "late_notice": window.notice, "late_review": window.late_requests == "review"}
+                           if window else {}), **news)

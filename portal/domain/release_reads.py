@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import uuid
 from collections import OrderedDict
 
 import msgspec
@@ -25,7 +24,7 @@ from policy.release import (
 from policy.signatures import Signature, encode_signature_file
 from portal.errors import InvalidInputError, NotFoundError
 from portal.store import releases as store
-from portal.store.database import Connection
+from portal.store.database import Connection, Database
 from snapshot import distributor
 from snapshot.addresses import parse_address
 
@@ -121,9 +120,7 @@ def built(stored: store.StoredRelease, entries_bytes: bytes) -> tuple[list, Buil
 
 
 def _cached(stored: store.StoredRelease) -> tuple[list, BuiltTree] | None:
-    if (hit := _TREES.get(stored.sha256)) is not None:
-        _TREES.move_to_end(stored.sha256)
-    return hit
+    return _cached_by(stored.sha256)
 
 
 async def _tree_of(conn: Connection, stored: store.StoredRelease) -> tuple[list, BuiltTree]:
@@ -152,14 +149,24 @@ class HolderRelease(msgspec.Struct, frozen=True):
     program: str = ""  # Solana: the distributor program
 
 
-async def for_request(conn: Connection, request_id: uuid.UUID) -> HolderRelease | None:
-    """The published release holding ``request_id``, as its holder sees it, or None (one query; the
-    tree comes from the cache, or from the entries file the first time)."""
-    held = await store.holder_release(conn, request_id)
-    if held is None:
-        return None
-    entries, tree = _TREES.get(held.sha256) or await _tree_of(conn, await one(conn, held.destination_chain,
-                                                                                held.number))
+async def for_held(db: Database, held: store.HeldRequest) -> HolderRelease:
+    """The release holding a request, as its holder sees it, from its entry already read
+    (``filing.holder_version``): no query while the release's tree is cached, else one transaction
+    reading its entries file."""
+    hit = _cached_by(held.sha256)
+    if hit is None:
+        async with db.transaction() as conn:
+            hit = await _tree_of(conn, await one(conn, held.destination_chain, held.number))
+    return _holder_release(held, *hit)
+
+
+def _cached_by(sha256: str) -> tuple[list, BuiltTree] | None:
+    if (hit := _TREES.get(sha256)) is not None:
+        _TREES.move_to_end(sha256)
+    return hit
+
+
+def _holder_release(held: store.HeldRequest, entries: list, tree: BuiltTree) -> HolderRelease:
     index = held.entry_index
     return HolderRelease(held.destination_chain, held.number, index, entries[index].amount, held.decimals,
                          ["0x" + node.hex() for node in tree.proof(index)], held.merkle_root, held.distributor,
@@ -214,6 +221,7 @@ class ClaimTotals(msgspec.Struct, frozen=True):
     unclaimed_entries: int
     unclaimed_amount: str
     synced_at: dt.datetime | None
+    decimals: int = 0  # of the destination token (amounts above are in its base units)
 
 
 UNCLAIMED_CSV_HEADER = ["index", "destination", "amount", "snapshot_addresses", "proof"]
@@ -224,13 +232,27 @@ async def claim_totals(conn: Connection, chain: str, number: int) -> tuple[Claim
     stored = await one(conn, chain, number)
     entries, tree = await _tree_of(conn, stored)
     claimed = await store.claimed_indices(conn, chain, number)
-    claimed_amount = sum(int(e.amount) for e in entries if e.index in claimed)
     unclaimed = [ServedEntry(e.index, e.destination, e.amount, ["0x" + n.hex() for n in tree.proof(e.index)],
                              e.sources) for e in entries if e.index not in claimed]
-    totals = ClaimTotals(chain, number, stored.distributor, len(entries), str(stored.total), len(claimed),
-                         str(claimed_amount), len(unclaimed), str(stored.total - claimed_amount),
-                         await store.synced_at(conn, chain, number))
-    return totals, unclaimed
+    return await _totals(conn, stored, entries, claimed), unclaimed
+
+
+async def all_claim_totals(conn: Connection) -> list[ClaimTotals]:
+    """Every published release's totals, newest first per chain (the console's releases page)."""
+    totals = []
+    for summary_row in sorted(await store.all_releases(conn), key=lambda r: (r.destination_chain, -r.number)):
+        entries, _ = await _tree_of(conn, summary_row)
+        claimed = await store.claimed_indices(conn, summary_row.destination_chain, summary_row.number)
+        totals.append(await _totals(conn, summary_row, entries, claimed))
+    return totals
+
+
+async def _totals(conn: Connection, stored: store.StoredRelease, entries: list, claimed: set[int]) -> ClaimTotals:
+    claimed_amount = sum(int(e.amount) for e in entries if e.index in claimed)
+    chain, number = stored.destination_chain, stored.number
+    return ClaimTotals(chain, number, stored.distributor, len(entries), str(stored.total), len(claimed),
+                       str(claimed_amount), len(entries) - len(claimed), str(stored.total - claimed_amount),
+                       await store.synced_at(conn, chain, number), stored.decimals)
 
 
 def unclaimed_csv(unclaimed: list[ServedEntry]) -> str:

@@ -183,7 +183,8 @@ async def synced_at(conn: Connection, chain: str, number: int) -> dt.datetime | 
 
 
 class HeldRequest(msgspec.Struct, frozen=True):
-    """The release holding one request and that entry's claim status, in one read (the holder's page)."""
+    """The release entry holding one request and its claim status (read with the request:
+    ``requests.holder_page_row``)."""
 
     destination_chain: str
     number: int
@@ -199,7 +200,3 @@ class HeldRequest(msgspec.Struct, frozen=True):
     claimed_at: dt.datetime | None
     claim_tx: str | None
 
-
-async def holder_release(conn: Connection, request_id: uuid.UUID) -> HeldRequest | None:
-    row = await (await conn.execute(QUERIES["holder_release"], {"request_id": request_id})).fetchone()
-    return msgspec.convert(row, HeldRequest) if row else None

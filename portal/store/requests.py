@@ -13,7 +13,7 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
-from portal.store.database import Connection
+from portal.store.database import Connection, Database
 from portal.store.queries import load_queries
 
 QUERIES = load_queries("requests.sql")
@@ -52,6 +52,12 @@ async def insert_request(conn: Connection, values: dict[str, Any]) -> bool:
             return False
         raise
     return True
+
+
+async def holder_page_row(db: Database, request_id: uuid.UUID) -> tuple | None:
+    """``holder_page``: the status token's hash, then the request, its answers (JSON text) and the
+    release entry holding it with its claim status (NULLs when none), in one round trip."""
+    return await db.read_row(QUERIES["holder_page"], {"id": request_id})
 
 
 async def holder_view(conn: Connection, request_id: uuid.UUID) -> dict[str, Any] | None:

@@ -51,10 +51,10 @@ NOT_PAGES = {
     "/staff/admin/allowlist/download": "the allowlist as a JSON or CSV download",
     "/staff/publish/{pending_id:uuid}/{file:str}": "a pending document's files, for the CLI hand-off (downloads)",
 }
-PENDING_DOCUMENT = ("+++\nslug = \"widths\"\nversion = 1\ntitle = \"Official links\"\n"
-                    "effective = 2026-11-01T00:00:00Z\nexpires = 2027-02-01T00:00:00Z\nprev = \"\"\n"
-                    "[[links]]\nlabel = \"Portal\"\nurl = \"https://portal.example.org/\"\n"
-                    "+++\n# Official links\n\nSupport never DMs you first.\n").encode()
+PENDING_DOCUMENT = (b"+++\nslug = \"widths\"\nversion = 1\ntitle = \"Official links\"\n"
+                    b"effective = 2026-11-01T00:00:00Z\nexpires = 2027-02-01T00:00:00Z\nprev = \"\"\n"
+                    b"[[links]]\nlabel = \"Portal\"\nurl = \"https://portal.example.org/\"\n"
+                    b"+++\n# Official links\n\nSupport never DMs you first.\n")
 NOT_PAGES_REASON_API = "the JSON API answers problem+json and JSON, not pages"
 
 # Measured in the page: the values in table cells that take more lines than their width needs.

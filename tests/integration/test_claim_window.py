@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +25,8 @@ from tests.integration.staff_helpers import ManualClock, create_key
 from tests.integration.test_holder_journey import HOLDERS, challenge, file_request
 
 SIGNER = Account.create()
+CSRF_FIELD = re.compile(r'name="_csrf_token" value="([^"]+)"')
+QUEUE_ROW = re.compile(r'<tr>\s*<td><a href="/staff/requests/[^"]+">([0-9a-f]{8})</a></td>.*?</tr>', re.S)
 NOTICE = "The migration closed on 10 January 2025. Nobody can migrate tokens for you now: ignore anyone who offers."
 
 
@@ -45,7 +48,9 @@ def client(settings: Settings, clock: ManualClock, tmp_path: Path) -> Iterator[T
     root = tmp_path / "root.toml"
     root.write_text(f'version = 1\nthreshold = 1\nexpires = 2027-12-31T00:00:00Z\nsigners = ["{SIGNER.address}"]\n')
     app = create_app(msgspec.structs.replace(settings, policy_root=str(root), banner_ttl_seconds=0.05), clock=clock)
-    with TestClient(app=app) as test_client:
+    # On the public origin, so the console's Secure cookies and its same-origin check work too.
+    with TestClient(app=app, base_url="https://portal.example.org") as test_client:
+        test_client.headers["Origin"] = "https://portal.example.org"
         yield test_client
 
 
@@ -79,17 +84,44 @@ def test_after_the_deadline_new_requests_are_refused_or_marked_late(client: Test
     with psycopg.connect(database_url) as conn:
         assert conn.execute("SELECT count(*) FROM challenges").fetchone()[0] == 1  # type: ignore[index]
     wait_for_banner(client, f"The claim window has closed.</strong> {NOTICE}")
+    # The pages that lead to a challenge say the policy's sentence instead of a form that could only fail.
+    start = client.get("/prove", params={"address": HOLDERS[1].address})
+    posted = client.post("/prove/challenge", data={"address": HOLDERS[1].address, "chain": "evm", "wallet": "tangem",
+                                                   "destination": HOLDERS[2].address})
+    for page in (start, posted, client.post("/prove", data={"address": HOLDERS[1].address})):
+        assert page.status_code == 403 and "text/html" in page.headers["content-type"]
+        text = html.unescape(page.text)
+        assert "<h1>The claim window has closed</h1>" in text and text.count(NOTICE) == 2  # banner and page
+        assert "<form" not in text.split("<main", 1)[1]
+    with psycopg.connect(database_url) as conn:
+        assert conn.execute("SELECT count(*) FROM challenges").fetchone()[0] == 1  # type: ignore[index]
     # The request filed in time carries on.
     view = client.get(f"/v1/requests/{filed['request_id']}",
                       headers={"Authorization": f"Bearer {filed['status_token']}"})
     assert view.status_code == 200 and view.json()["status"] == "pending_review"
 
     publish(client, database_url, policy(2, parse_document(first.encode()).sha256, "review"))
+    wait_for_banner(client, "A request sent now is still reviewed, as a late request.")
+    question = html.unescape(client.get("/prove", params={"address": HOLDERS[1].address}).text)
+    assert "<form" in question and "reviewed, as a late request" in question  # the flow goes on, and says so
     late = file_request(client, HOLDERS[1])
     with psycopg.connect(database_url) as conn:
         rows = conn.execute("SELECT r.id, c.late FROM requests r JOIN challenges c ON c.id = r.challenge_id "
                             "ORDER BY r.created_at").fetchall()
     assert [(str(r[0]), r[1]) for r in rows] == [(filed["request_id"], False), (late["request_id"], True)]
+
+    # Staff see the late one marked, in the queue and on its evidence page; the one filed in time is not.
+    key = create_key(database_url, "rita", "reviewer")
+    token = CSRF_FIELD.search(client.get("/staff").text).group(1)  # type: ignore[union-attr]
+    assert client.post("/staff/sign-in", data={"api_key": key, "_csrf_token": token},
+                       follow_redirects=False).status_code == 303
+    queue = client.get("/staff/queue").text
+    rows_html = {m.group(1): m.group(0) for m in QUEUE_ROW.finditer(queue)}
+    assert 'class="tag">late<' in rows_html[late["request_id"][:8]]
+    assert 'class="tag">late<' not in rows_html[filed["request_id"][:8]]
+    assert 'class="tag">late<' in client.get(f"/staff/requests/{late['request_id']}").text
+    assert "Late: filed after the claim deadline" in client.get(f"/staff/requests/{late['request_id']}").text
+    assert 'class="tag">late<' not in client.get(f"/staff/requests/{filed['request_id']}").text
 
 
 def test_a_policy_without_a_deadline_changes_nothing(client: TestClient, clock: ManualClock,

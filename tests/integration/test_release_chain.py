@@ -10,9 +10,14 @@ holder claims with the published proof and receives exactly its amount.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
+import functools
+import html
 import io
 import json
+import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -23,6 +28,7 @@ from web3 import EthereumTesterProvider, Web3
 from web3.exceptions import ContractLogicError
 
 from portal.domain import claim_sync
+from portal.domain.amounts import token_units
 from portal.domain.claim_reader import Web3ClaimReader
 from portal.domain.context import UseCaseContext
 from portal.domain.eligibility import SnapshotSet
@@ -143,6 +149,24 @@ def test_every_entry_claims_exactly_its_amount_and_nothing_else_does(
     assert rows[0][:3] == ["index", "destination", "amount"] and [r[0] for r in rows[1:]] == ["0"]
     assert httpx.get(portal.base + "/v1/releases/evm/1/claims").status_code == 401
 
+    # The console shows the same figures, when the chain was last read, and the same unclaimed CSV.
+    with console_session(portal, create_key(portal.database_url, "rosa", "reviewer")) as console:
+        page = html.unescape(console.get("/staff/releases").text)
+        assert '<a href="/staff/releases">Releases</a>' in page  # in the console's navigation
+        row = page.split("Ethereum release 1", 1)[1].split("</tr>", 1)[0]
+        claimed_amount = int(release1["total"]) - unclaimed_amount
+        in_tokens = functools.partial(token_units, decimals=totals["decimals"])  # the holder page's own rule
+        assert f"4 entries<br>{in_tokens(int(release1['total']))} ({release1['total']} base units)" in row
+        assert f"3 entries<br>{in_tokens(claimed_amount)} ({claimed_amount} base units)" in row
+        assert f"1 entry<br>{in_tokens(unclaimed_amount)} ({unclaimed_amount} base units)" in row
+        assert "read from the chain at " in row and f"<code>{first.address}</code>" in row
+        download = console.get("/staff/releases/evm/1/unclaimed.csv")
+        assert download.headers["content-type"].startswith("text/csv")
+        assert download.text == httpx.get(portal.base + "/v1/releases/evm/1/claims", params={"format": "csv"},
+                                          headers=staff).text
+        assert console.get("/staff/releases/evm/9/unclaimed.csv").status_code == 404
+    assert httpx.get(portal.base + "/staff/releases", follow_redirects=False).status_code in (401, 403)
+
     seed_requests(portal.database_url, 1, snapshot_id=snapshot_id, chain="evm", start=EPOCH.replace(month=3))
     assert approve_all(portal) == 1
     second, release2 = _release(portal, chain, tmp_path, capsys, 2)
@@ -161,6 +185,15 @@ def test_every_entry_claims_exactly_its_amount_and_nothing_else_does(
     assert chain.balance(claim2["destination"]) == int(claim2["amount"])
     report = sync(portal, chain)
     assert (report.releases, report.claims) == (2, 2)  # index 0 of release 1, and release 2's one
+
+
+@contextlib.contextmanager
+def console_session(portal: Portal, key: str) -> Iterator[httpx.Client]:
+    """A browser signed in to the live portal's console (its public URL is its own loopback origin)."""
+    with httpx.Client(base_url=portal.base, headers={"Origin": portal.base}) as client:
+        token = re.search(r'name="_csrf_token" value="([^"]+)"', client.get("/staff").text).group(1)  # type: ignore[union-attr]
+        assert client.post("/staff/sign-in", data={"api_key": key, "_csrf_token": token}).status_code in (200, 303)
+        yield client
 
 
 def sync(portal: Portal, chain: Chain, reader=None) -> claim_sync.SyncReport:

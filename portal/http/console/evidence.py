@@ -10,7 +10,7 @@ from litestar import Request, get, post
 from litestar.datastructures import State
 from litestar.response import Redirect, Template
 
-from portal.domain import amounts
+from portal.domain import amounts, claim_window
 from portal.domain.context import UseCaseContext
 from portal.domain.review import decisions, evidence, leases, states
 from portal.domain.review.evidence import RequestDetail
@@ -49,6 +49,7 @@ class EvidenceView(msgspec.Struct, frozen=True):
     evidence_items: list[tuple[str, str]]
     errors: tuple[FieldError, ...] = ()
     form: dict[str, str] = msgspec.field(default_factory=dict)
+    late: bool = False  # filed after the signed policy's claim deadline (``late_requests = "review"``)
 
 
 def _four_eyes(detail: RequestDetail) -> str:
@@ -81,6 +82,7 @@ async def evidence_view(ctx: UseCaseContext, principal: StaffPrincipal, request_
         refusal = await leases.claim_refusal(conn, ctx, principal, request_id) or ""
         related = await evidence.related_requests(conn, detail)
         audit = await evidence.audit_trail(conn, request_id)
+        late = await claim_window.is_late(conn, request_id)
     left = leases.lease_seconds_left(detail.lease_expires_at, now)
     live_holder = states.live_lease_of(detail.lease_holder, detail.lease_expires_at, now)
     actions = states.actions_for(principal, status=detail.status, escalated=detail.escalated_at is not None,
@@ -95,7 +97,8 @@ async def evidence_view(ctx: UseCaseContext, principal: StaffPrincipal, request_
         lease_expires_at=detail.lease_expires_at.isoformat() if detail.lease_expires_at else "",
         may_claim=not refusal and not actions.may_decide, claim_refusal=words.sentence(refusal),
         four_eyes=_four_eyes(detail),
-        related=related, audit=audit, evidence_items=_flatten(detail.evidence), errors=errors, form=form or {})
+        related=related, audit=audit, evidence_items=_flatten(detail.evidence), errors=errors, form=form or {},
+        late=late)
 
 
 @get("/staff/requests/{request_id:uuid}", include_in_schema=False, cache_control=None, dependencies=CONSOLE,

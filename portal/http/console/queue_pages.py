@@ -12,7 +12,7 @@ from litestar.datastructures import State
 from litestar.params import Parameter
 from litestar.response import Redirect, Template
 
-from portal.domain import amounts
+from portal.domain import amounts, claim_window
 from portal.domain.context import UseCaseContext
 from portal.domain.review import leases, queue, states
 from portal.domain.review.states import Status
@@ -50,6 +50,7 @@ class QueueRowView(msgspec.Struct, frozen=True):
     lease: str
     escalated: bool
     claimable: bool  # the server's own rule (``states.may_claim``): no Claim button the server would refuse
+    late: bool = False  # filed after the claim deadline (``portal.domain.claim_window``)
 
 
 class QueueView(msgspec.Struct, frozen=True):
@@ -115,6 +116,7 @@ async def queue_page(state: State, ctx: Ctx, console: ConsoleStaff, status: Shor
                                  "older_than_hours": older_than_hours, "q": q}.items() if v}
     errors: tuple[FieldError, ...] = ()
     page = queue.QueuePage([], None)
+    late: set = set()
     try:
         if status and status not in Status.__members__.values():
             raise InvalidInputError("choose a status from the list", field="status")
@@ -127,11 +129,13 @@ async def queue_page(state: State, ctx: Ctx, console: ConsoleStaff, status: Shor
                                  older_than_hours=int(older_than_hours) if older_than_hours else None, search=q)
         async with ctx.db.transaction() as conn:
             page = await queue.queue_page(conn, ctx, query, limit=PAGE_SIZE, cursor=cursor)
+            late = await claim_window.late_among(conn, [i.request_id for i in page.items])
     except InvalidInputError as exc:
         errors = (FieldError(exc.field or "q", exc.detail),)
     rows = [QueueRowView(str(i.request_id), words.status_words(i.status), i.snapshot_address, i.destination,
                          *_amount(ctx, i), i.method, i.chain, _age(i.created_at, now), _lease(i, console, now),
-                         i.escalated_at is not None, _claimable(ctx, i, console, now)) for i in page.items]
+                         i.escalated_at is not None, _claimable(ctx, i, console, now),
+                         i.request_id in late) for i in page.items]
     next_url = None
     if page.next_cursor:
         next_url = "/staff/queue?" + urlencode({**filters, "cursor": page.next_cursor})

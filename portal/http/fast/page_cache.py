@@ -3,9 +3,11 @@
 The banner comes from the signed policy (``portal.domain.official``) and changes only with a new
 policy version or its expiry, so what depends on it alone is rendered once per banner value: the
 layout's head (per title, scripts and error state) and foot, the "support never" section every
-page shows, whole pages that are the same for every visitor (``/``), and the eligibility answers'
+page shows, whole pages that are the same for every visitor (``/``), the eligibility answers'
 pages, which are fixed by the loaded snapshots (a bounded LRU, ``PORTAL_PAGE_CACHE_ENTRIES``, about
-7 KB each). A new banner is a new ``RenderedBanner``: everything starts afresh.
+7 KB each), and holders' request pages, fixed by the request's version (another such LRU: each is
+shown only after its status token is checked, and a page holding the token is never kept). A new
+banner is a new ``RenderedBanner``: everything starts afresh.
 
 ``base.html`` is therefore not one template rendered per view but three pieces: ``layout_head.html``
 and ``layout_foot.html`` rendered here once per banner, and the page's ``main`` block rendered per
@@ -16,6 +18,7 @@ kept pages and the direct ``HtmlPage`` to what Litestar's ``Template`` response 
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Hashable
 
 import msgspec
 from jinja2 import Environment
@@ -48,15 +51,15 @@ class PageCache:
 
     def __init__(self, capacity: int) -> None:
         self._capacity = capacity
-        self._pages: OrderedDict[str, bytes] = OrderedDict()
+        self._pages: OrderedDict[Hashable, bytes] = OrderedDict()
 
-    def get(self, key: str) -> bytes | None:
+    def get(self, key: Hashable) -> bytes | None:
         body = self._pages.get(key)
         if body is not None:
             self._pages.move_to_end(key)
         return body
 
-    def put(self, key: str, body: bytes) -> None:
+    def put(self, key: Hashable, body: bytes) -> None:
         if self._capacity == 0:
             return
         self._pages[key] = body
@@ -70,14 +73,15 @@ class PageCache:
 
 class RenderedBanner:
     """One banner value with what is rendered from it alone: the layout's head per (title, scripts,
-    error state), its foot, the "support never" section, constant pages' bytes (``pages``) and the
-    eligibility answers' pages (``answers``).
+    error state), its foot, the "support never" section, constant pages' bytes (``pages``), the
+    eligibility answers' pages (``answers``) and holders' request pages by request version
+    (``requests``: ``portal.http.pages.status``).
 
     Titles come from code and from the signed policy, so the head cache stays small; it is bounded
     anyway, and past the bound a head is rendered for the one view."""
 
     __slots__ = ("_banner_html", "_heads", "_templates", "answers", "banner", "foot_html", "never_rules_html",
-                 "pages")
+                 "pages", "requests")
 
     def __init__(self, banner: OfficialBanner, templates: Environment, page_cache_entries: int = 0) -> None:
         self.banner = banner
@@ -88,6 +92,7 @@ class RenderedBanner:
         self._heads: dict[tuple[str, tuple[str, ...], bool], Markup] = {}
         self.pages: dict[tuple[str, str, msgspec.Struct], bytes] = {}
         self.answers = PageCache(page_cache_entries)
+        self.requests = PageCache(page_cache_entries)
 
     def _render(self, template: str, **context: object) -> Markup:
         # The templates are autoescaped: their output is markup, not text to escape again.

@@ -30,6 +30,7 @@ from portal.http.copy import journey as copy
 from portal.http.copy.errors import sentence
 from portal.http.deps import Ctx
 from portal.http.holders import meta_of
+from portal.http.pages.claim_window_page import window_closed_page
 from portal.http.pages.journey_views import (
     QUESTION_SCRIPTS,
     SIGN_SCRIPTS,
@@ -104,6 +105,8 @@ async def prove(ctx: Ctx, state: State, request: Request,
                 asked: str = Parameter(default="", max_length=20)) -> Template:
     """Every question but the destination's answer comes from the query; a ``destination`` there is
     ignored, so a link can never fill it in: the destination question is always asked, empty."""
+    if (closed := window_closed_page(state)) is not None:
+        return closed
     answers = JourneyAnswers(address.strip(), chain.strip(), wallet.strip(), "")
     answers = answers.with_default_chain(ctx.settings.destination_chains)
     # A question counts as answered (so its problem is told) when its field or its form was sent.
@@ -118,6 +121,8 @@ async def prove(ctx: Ctx, state: State, request: Request,
       before_request=refuse_cross_site)
 async def prove_answer(ctx: Ctx, state: State, data: URLEncodedBody[AnswerForm]) -> Template:
     """The destination the holder typed (in the body, from this site's own form): ask again, or check."""
+    if (closed := window_closed_page(state)) is not None:
+        return closed
     answers = JourneyAnswers(data.address.strip(), data.chain.strip(), data.wallet.strip(), data.destination.strip())
     answers = answers.with_default_chain(ctx.settings.destination_chains)
     step = _next_step(ctx, answers)
@@ -136,6 +141,8 @@ async def prove_answer(ctx: Ctx, state: State, data: URLEncodedBody[AnswerForm])
       before_request=refuse_cross_site)
 async def prove_challenge(ctx: Ctx, state: State, request: Request, data: URLEncodedBody[ProveForm]
                           ) -> Template:
+    if (closed := window_closed_page(state)) is not None:
+        return closed
     answers = JourneyAnswers(data.address.strip(), data.chain.strip(), data.wallet.strip(), data.destination.strip())
     step = _next_step(ctx, answers)
     if isinstance(step, journey.Question):

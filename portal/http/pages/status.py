@@ -4,6 +4,12 @@ The token travels only in a POST body (typed in, or moved there by JS from the U
 browsers never send): never in a query string, a cookie or a log line. Each POST calls the same
 domain function as the JSON API (``filing.holder_view``, ``answers.answer``); an unknown id and
 a wrong token give the same sentence, so nobody learns which requests exist.
+
+The page is the holder's hottest (they come back to it until they have claimed), so it is read in one
+round trip (``filing.holder_version``: the token checked in constant time, and the request's version)
+and its bytes are kept per banner under that version (``RenderedBanner.requests``): a holder coming back
+to an unchanged request costs one query and a dictionary lookup. A page that holds the status token
+(the ``needs_info`` answer form) is never kept. Every answer is ``no-store``.
 """
 
 from __future__ import annotations
@@ -11,12 +17,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
+from urllib.parse import parse_qsl
 
 import msgspec
-from litestar import Request, get, post
+from litestar import MediaType, Request, get, post
 from litestar.datastructures import State
 from litestar.params import Parameter, URLEncodedBody
-from litestar.response import Template
 
 from portal.domain import answers, filing
 from portal.domain.context import UseCaseContext
@@ -26,9 +32,9 @@ from portal.http.copy import release as release_copy
 from portal.http.copy.errors import sentence
 from portal.http.copy.status import NEXT_STEPS, STATUS_WORDS
 from portal.http.deps import Ctx
+from portal.http.fast.html_page import NO_STORE, HtmlPage
 from portal.http.holders import meta_of
-from portal.http.pages.journey import NO_STORE
-from portal.http.pages.layout import render_page
+from portal.http.pages.layout import current_banner
 from portal.http.pages.same_origin import refuse_cross_site
 from portal.http.pages.view_models import AnswerRow, ClaimView, FieldError, StatusPage
 
@@ -78,50 +84,65 @@ def _next_step(view: HolderView) -> dict[str, object]:
     return {"next_step": NEXT_STEPS[view.status]} if view.status in NEXT_STEPS else {}
 
 
-def _render(state: State, view: StatusPage, status_code: int = 200) -> Template:
-    title = "Your request" if view.status else "See your request"
-    return render_page(state, "status.html", title, view, scripts=STATUS_SCRIPTS, status_code=status_code,
-                       headers=NO_STORE)
+def _title(view: StatusPage) -> str:
+    return "Your request" if view.status else "See your request"
+
+
+def _render(state: State, view: StatusPage, status_code: int = 200) -> HtmlPage:
+    body = current_banner(state).render("status.html", _title(view), view, STATUS_SCRIPTS)
+    return HtmlPage(body, status_code, NO_STORE)
 
 
 async def _lookup(ctx: UseCaseContext, state: State, request_id: str, token: str, *, ask_reference: bool
-                  ) -> Template:
+                  ) -> HtmlPage:
+    token = token.strip()
     try:
-        view = await filing.holder_view(ctx, RequestAccess(_uuid(request_id), token.strip() or None))
+        version = await filing.holder_version(ctx, RequestAccess(_uuid(request_id), token or None))
     except PortalError as exc:
         field = "request_id" if ask_reference else "status_token"
         return _render(state, StatusPage(request_id, ask_reference=ask_reference,
                                          errors=(FieldError(field, sentence(exc)),)), exc.status)
-    return _render(state, _view(view, token.strip()))
+    kept = current_banner(state).requests
+    body = kept.get(version)
+    if body is None:
+        view = _view(await filing.view_of_version(ctx, version), token)
+        body = current_banner(state).render("status.html", _title(view), view, STATUS_SCRIPTS)
+        if not view.can_answer:  # the answer form carries the token: such a page is never kept
+            kept.put(version, body)
+    return HtmlPage(body, 200, NO_STORE)
 
 
 @get("/requests", operation_id="requestLookupPage", include_in_schema=False)
-async def lookup_form(state: State) -> Template:
+async def lookup_form(state: State) -> HtmlPage:
     return _render(state, StatusPage("", ask_reference=True))
 
 
 @post("/requests", operation_id="requestLookupSubmit", include_in_schema=False, status_code=200,
-      before_request=refuse_cross_site)
-async def lookup(ctx: Ctx, state: State, data: URLEncodedBody[TokenForm]) -> Template:
+      before_request=refuse_cross_site, media_type=MediaType.HTML)
+async def lookup(ctx: Ctx, state: State, data: URLEncodedBody[TokenForm]) -> HtmlPage:
     return await _lookup(ctx, state, data.request_id, data.status_token, ask_reference=True)
 
 
 @get("/requests/{request_id:str}", operation_id="requestPage", include_in_schema=False)
-async def token_form(state: State, request_id: str = Parameter(max_length=64)) -> Template:
+async def token_form(state: State, request_id: str = Parameter(max_length=64)) -> HtmlPage:
     return _render(state, StatusPage(request_id))
 
 
 @post("/requests/{request_id:str}", operation_id="requestPageSubmit", include_in_schema=False, status_code=200,
-      before_request=refuse_cross_site)
-async def show(ctx: Ctx, state: State, data: URLEncodedBody[TokenForm],
-               request_id: str = Parameter(max_length=64)) -> Template:
-    return await _lookup(ctx, state, request_id, data.status_token, ask_reference=False)
+      before_request=refuse_cross_site, media_type=MediaType.HTML)
+async def show(request: Request, request_id: str = Parameter(max_length=64)) -> HtmlPage:
+    # The hot page: no dependency injection and no form model (the token is the one field read; the
+    # context is the object ``ctx`` would inject).
+    token = next((value for name, value in parse_qsl((await request.body()).decode("utf-8", "replace"))
+                  if name == "status_token"), "")
+    state = request.app.state
+    return await _lookup(state.runtime.ctx, state, request_id, token, ask_reference=False)
 
 
 @post("/requests/{request_id:str}/answer", operation_id="requestAnswerSubmit", include_in_schema=False,
-      status_code=200, before_request=refuse_cross_site)
+      status_code=200, before_request=refuse_cross_site, media_type=MediaType.HTML)
 async def answer(ctx: Ctx, state: State, request: Request, data: URLEncodedBody[AnswerForm],
-                 request_id: str = Parameter(max_length=64)) -> Template:
+                 request_id: str = Parameter(max_length=64)) -> HtmlPage:
     token = data.status_token.strip()
     try:
         view = await answers.answer(ctx, RequestAccess(_uuid(request_id), token or None),
@@ -140,7 +161,7 @@ def sentence_for_text(exc: PortalError) -> str:
 
 
 async def _lookup_with_error(ctx: UseCaseContext, state: State, request_id: str, token: str, exc: PortalError
-                             ) -> Template:
+                             ) -> HtmlPage:
     try:
         current = await filing.holder_view(ctx, RequestAccess(_uuid(request_id), token or None))
     except PortalError:

@@ -56,12 +56,3 @@ SELECT entry_index FROM release_claims WHERE destination_chain = %(chain)s AND n
 -- synced_at --
 SELECT synced_at FROM releases WHERE destination_chain = %(chain)s AND number = %(number)s
 
--- holder_release --
-SELECT rr.destination_chain, rr.number, rr.entry_index, r.sha256, r.tree, r.merkle_root, r.distributor, r.program,
-       r.decimals,
-       r.claim_deadline, r.synced_at, c.claimed_at, c.claim_tx
-FROM release_requests rr
-JOIN releases r ON r.destination_chain = rr.destination_chain AND r.number = rr.number
-LEFT JOIN release_claims c
-  ON c.destination_chain = rr.destination_chain AND c.number = rr.number AND c.entry_index = rr.entry_index
-WHERE rr.request_id = %(request_id)s

@@ -54,3 +54,19 @@ RETURNING id
 
 -- answers_of --
 SELECT id, at, text, proof FROM request_answers WHERE request_id = %(request_id)s ORDER BY at, id
+
+-- holder_page --
+-- Everything the holder's own view is made of, in one statement (one round trip, one snapshot): the
+-- request, its answers (JSON text), and the release entry holding it with its claim status.
+SELECT r.status_token_hash, r.id, r.status, r.destination, r.destination_chain, r.amount, r.created_at, r.updated_at,
+       r.public_note,
+       (SELECT json_agg(json_build_array(a.at, a.text, a.proof ->> 'method') ORDER BY a.at, a.id)::text
+        FROM request_answers a WHERE a.request_id = r.id) AS answers,
+       rr.destination_chain AS release_chain, rr.number, rr.entry_index, rel.sha256, rel.tree, rel.merkle_root,
+       rel.distributor, rel.program, rel.decimals, rel.claim_deadline, rel.synced_at, c.claimed_at, c.claim_tx
+FROM requests r
+LEFT JOIN release_requests rr ON rr.request_id = r.id
+LEFT JOIN releases rel ON rel.destination_chain = rr.destination_chain AND rel.number = rr.number
+LEFT JOIN release_claims c
+  ON c.destination_chain = rr.destination_chain AND c.number = rr.number AND c.entry_index = rr.entry_index
+WHERE r.id = %(id)s
