@@ -41,6 +41,7 @@ class OfficialBanner(msgspec.Struct, frozen=True):
     days_left: int = 0
     claim_closed: bool = False
     late_notice: str = ""
+    late_review: bool = False  # after the deadline, new requests still file and are reviewed as late
     # The security bulletin in force (``portal.domain.bulletins``), shown on ``/`` until it expires.
     bulletin_title: str = ""
     bulletin_url: str = ""
