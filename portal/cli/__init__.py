@@ -42,6 +42,9 @@ def _find_demo_data_dir(command: str) -> None:
     if (found := beside_demo(os.environ)) is not None:
         os.environ[ENV["data_dir"]] = str(found)
         say(f"using the demo's data dir {found} (DEMO data); set PORTAL_DATA_DIR to use another")
+        # the demo's token decimals (``portal serve --demo`` wrote them there), unless another file is chosen
+        if not os.environ.get(ENV["destinations_file"]) and (found / "destinations.toml").is_file():
+            os.environ[ENV["destinations_file"]] = str(found / "destinations.toml")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -49,6 +49,7 @@ NOT_PAGES = {
     "/releases/{chain:str}/{file:str}": "a release's signed files",
     "/.well-known/security.txt": "RFC 9116 text",
     "/staff/admin/allowlist/download": "the allowlist as a JSON or CSV download",
+    "/staff/releases/{chain:str}/{number:int}/unclaimed.csv": "a release's unclaimed entries (CSV download)",
     "/staff/publish/{pending_id:uuid}/{file:str}": "a pending document's files, for the CLI hand-off (downloads)",
 }
 PENDING_DOCUMENT = (b"+++\nslug = \"widths\"\nversion = 1\ntitle = \"Official links\"\n"

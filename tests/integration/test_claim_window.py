@@ -26,7 +26,7 @@ from tests.integration.test_holder_journey import HOLDERS, challenge, file_reque
 
 SIGNER = Account.create()
 CSRF_FIELD = re.compile(r'name="_csrf_token" value="([^"]+)"')
-QUEUE_ROW = re.compile(r'<tr>\s*<td><a href="/staff/requests/[^"]+">([0-9a-f]{8})</a></td>.*?</tr>', re.S)
+QUEUE_ROW = re.compile(r'<tr>\s*<td[^>]*><a href="/staff/requests/[^"]+">([0-9a-f]{8})</a></td>.*?</tr>', re.S)
 NOTICE = "The migration closed on 10 January 2025. Nobody can migrate tokens for you now: ignore anyone who offers."
 
 
