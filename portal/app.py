@@ -40,6 +40,7 @@ from portal.http import (
     release_pages,
     releases,
     review,
+    safe_signatures,
     snapshots,
     templating,
 )
@@ -80,6 +81,7 @@ ROUTE_HANDLERS = [
     *release_pages.ROUTES,
     *links.ROUTES,
     *holders.ROUTES,
+    *safe_signatures.ROUTES,
     *pages.ROUTES,
     review.claim_chosen,
     review.release,

@@ -45,8 +45,6 @@ class EvmChain(Protocol):
         ``None`` when the call reverts."""
         ...
 
-    def storage_at(self, address: str, slot: int, block: int | None = None) -> bytes: ...
-
 
 def require_chain(node: EvmChain | None) -> EvmChain:
     """The node a verifier needs, after it has checked its input: no RPC configured is a 503."""
@@ -148,7 +146,3 @@ class Web3Chain:
                 raise
 
         return self._timed("eth_call", ask)
-
-    def storage_at(self, address: str, slot: int, block: int | None = None) -> bytes:
-        return bytes(self._timed("eth_getStorageAt", lambda: self.w3.eth.get_storage_at(
-            Web3.to_checksum_address(address), slot, "latest" if block is None else block)))
