@@ -168,7 +168,7 @@ def rate_limits(settings: Settings) -> list:
     if settings.rate_limit_per_minute == 0:
         return []
     return [throttled_posts("holders", settings.rate_limit_per_minute,
-                            holders.RATE_LIMITED_PATHS | pages.RATE_LIMITED_PATHS)]
+                            holders.RATE_LIMITED_PATHS | pages.RATE_LIMITED_PATHS | safe_signatures.RATE_LIMITED_PATHS)]
 
 
 async def _sweep_forever(runtime: Runtime) -> None:

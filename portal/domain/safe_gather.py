@@ -102,8 +102,7 @@ def _check_owner(chain: EvmChain, pinned: safe_pin.PinnedSafe, signature: OwnerS
                                      f"{state.block}; the owners then were {', '.join(state.owners)}",
                                      field="signature")
     if signature.kind == "contract":
-        if not safe.contract_owner_accepts(chain, signature.owner, pinned.message_hash, signature.dynamic,
-                                           state.block):
+        if not safe.contract_owner_accepts(chain, state, signature.owner, pinned.message_hash, signature.dynamic):
             raise SignatureMismatchError(f"the contract owner {signature.owner} did not accept its signature at block "
                                          f"{state.block}", field="signature")
         return state.block

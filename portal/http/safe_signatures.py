@@ -61,3 +61,4 @@ async def get_safe_signatures(
 
 
 ROUTES = [add_safe_signature, get_safe_signatures]
+RATE_LIMITED_PATHS = frozenset({"/v1/challenges/*/signatures"})

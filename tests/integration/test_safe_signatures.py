@@ -22,6 +22,7 @@ from litestar.testing import TestClient
 import snapshot
 from portal.app import create_app
 from portal.domain.proofs.chain import Web3Chain
+from portal.domain.proofs.safe_signatures import safe_message_data, safe_message_hash
 from portal.settings import Settings
 from tests.chains.safe import SafeKit, owners
 
@@ -43,6 +44,8 @@ class World(msgspec.Struct):
     kit: SafeKit
     safe: str
     onchain_safe: str
+    inner_safe: str
+    nested_safe: str
     clock: Clock
     calls: list[str]
     database_url: str
@@ -63,15 +66,18 @@ def world(settings: Settings, tmp_path: Path) -> Iterator[World]:
     kit = SafeKit(w3)
     safe = kit.create([A.address, B.address, C.address], 2, salt=1)
     onchain_safe = kit.create([A.address], 1, salt=2)
+    inner_safe = kit.create([D.address], 1, salt=3)
+    nested_safe = kit.create([inner_safe, B.address], 2, salt=4)  # a Safe whose first owner is a Safe
     source = tmp_path / "safes.csv"
-    source.write_text(f"address,amount\n{safe},5000\n{onchain_safe},7000\n")
+    source.write_text(f"address,amount\n{safe},5000\n{onchain_safe},7000\n{nested_safe},9000\n")
     manifest = snapshot.build_artifact(source, tmp_path / "snap")
     app_settings = msgspec.structs.replace(settings, snapshots=(*settings.snapshots, manifest.path),
                                            evm_chain_id=w3.eth.chain_id)
     clock, calls = Clock(), []
     chain = Web3Chain(w3, on_call=lambda method, seconds: calls.append(method))
     with TestClient(app=create_app(app_settings, clock=clock, evm_chain=chain)) as client:
-        yield World(client, w3, kit, safe, onchain_safe, clock, calls, settings.database_url or "")
+        yield World(client, w3, kit, safe, onchain_safe, inner_safe, nested_safe, clock, calls,
+                    settings.database_url or "")
 
 
 def issue(world: World, address: str) -> dict:
@@ -240,3 +246,42 @@ def test_an_eoa_is_not_a_safe(world: World) -> None:
     response = world.client.post("/v1/challenges", json={"address": world_eoa, "destination": DESTINATION,
                                                          "method": "safe"})
     assert response.status_code in (422,) and response.json()["code"] in ("not_eligible", "not_a_safe")
+
+
+def test_owner_signatures_are_rate_limited_per_client(world: World, settings: Settings) -> None:
+    """Each signature may ask the node (a contract owner, an approval): the route counts against the holder limit."""
+    body = issue(world, world.safe)
+    limited = msgspec.structs.replace(settings, rate_limit_per_minute=3)
+    with TestClient(app=create_app(limited, clock=world.clock, evm_chain=Web3Chain(world.w3))) as client:
+        answers = [client.post(f"/v1/challenges/{body['challenge_id']}/signatures", json={"signature": "0xzz"})
+                   for _ in range(4)]
+        assert [a.status_code for a in answers] == [400, 400, 400, 429]
+        assert client.get(f"/v1/challenges/{body['challenge_id']}/signatures").status_code == 200  # reads are free
+
+
+def test_a_contract_owner_signs_with_its_own_safe(world: World) -> None:
+    """An owner that is itself a Safe: its part is v = 0 with the owner in r and its signature as the dynamic
+    part, which the portal checks as the outer Safe will (legacy isValidSignature, 0x20c13b0b)."""
+    inner = world.inner_safe
+    body = issue(world, world.nested_safe)
+    digest = bytes.fromhex(body["typed_data"]["message"]["message"][2:])
+    chain_id = world.w3.eth.chain_id
+    # Safe v1.4.1 asks its contract owner about the encoded SafeMessage of the outer Safe (0x1901 ‖ ...), which the
+    # inner Safe, in turn, wraps in its own SafeMessage for its owner to sign.
+    asked = safe_message_data(chain_id, world.nested_safe, digest)
+
+    def contract_part(signer) -> str:
+        inner_signature = bytes(signer.unsafe_sign_hash(safe_message_hash(chain_id, inner, asked)).signature)
+        part = bytes(12) + bytes.fromhex(inner[2:]) + (65).to_bytes(32, "big") + b"\x00"
+        return "0x" + (part + len(inner_signature).to_bytes(32, "big") + inner_signature).hex()
+
+    refused = add(world, body["challenge_id"], contract_part(STRANGER))
+    assert refused.status_code == 422 and "contract owner" in refused.json()["detail"]
+    assert add(world, body["challenge_id"], contract_part(D)).json()["owners"][0]["kind"] == "contract"
+    response = add(world, body["challenge_id"], typed_signature(B, body["typed_data"]))
+    assert response.status_code == 200, response.text
+    done = response.json()
+    record = evidence_of(world, done["request"]["request_id"])["verification"]["safe"]
+    assert sorted((s["owner"], s["kind"]) for s in record["signers"]) == sorted([(inner, "contract"),
+                                                                                 (B.address, "ecdsa")])
+

@@ -24,7 +24,13 @@ from eth_utils import to_checksum_address
 
 from portal.domain.proofs.chain import EvmChain, require_chain
 from portal.domain.proofs.facts import ChallengeFacts, ProvenSigner
-from portal.domain.proofs.safe_signatures import OwnerSignature, parse_all, parse_hex, safe_message_hash
+from portal.domain.proofs.safe_signatures import (
+    OwnerSignature,
+    parse_all,
+    parse_hex,
+    safe_message_data,
+    safe_message_hash,
+)
 from portal.domain.proofs.secp256k1 import eip191_digest, keccak
 from portal.errors import SignatureMismatchError, UnprocessableError
 
@@ -74,11 +80,7 @@ def read_state(chain: EvmChain, safe: str, chain_id: int, block: int) -> SafeSta
     except (ValueError, OverflowError, DecodingError) as exc:
         raise UnprocessableError(f"{safe} answered like no Safe at block {block}", field="address",
                                  code="not_a_safe") from exc
-    try:
-        numbers = tuple(int(part) for part in version.split("+")[0].split("."))
-    except ValueError:
-        numbers = (0,)
-    if numbers < OLDEST_VERSION:
+    if version_of(version) < OLDEST_VERSION:
         raise UnprocessableError(f"{safe} is a Safe v{version}; the portal checks Safe v1.3.0 and later (older ones "
                                  "do not bind signatures to a chain): use eip1271", field="address",
                                  code="unsupported_safe_version")
@@ -106,10 +108,20 @@ def safe_accepts(chain: EvmChain, safe: str, digest: bytes, blob: bytes, block: 
     return LEGACY_MAGIC_VALUE if legacy and legacy[:4] == LEGACY_MAGIC_VALUE else None
 
 
-def contract_owner_accepts(chain: EvmChain, owner: str, digest: bytes, signature: bytes, block: int) -> bool:
-    """What the Safe asks a contract owner (``checkSignatures``): legacy ``isValidSignature(bytes data, bytes)``."""
+def version_of(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in text.split("+")[0].split("."))
+    except ValueError:
+        return (0,)
+
+
+def contract_owner_accepts(chain: EvmChain, state: SafeState, owner: str, digest: bytes, signature: bytes) -> bool:
+    """What the Safe asks a contract owner (``checkSignatures``): legacy ``isValidSignature(bytes data, bytes)``,
+    ``data`` being the message (v1.3) or the EIP-712 encoded SafeMessage (v1.4 on), at the recorded block."""
+    data = (safe_message_data(state.chain_id, state.address, digest) if version_of(state.version) >= (1, 4)
+            else digest)
     answer = chain.call(owner, _selector("isValidSignature(bytes,bytes)") + encode(["bytes", "bytes"],
-                                                                                    [digest, signature]), block)
+                                                                                    [data, signature]), state.block)
     return bool(answer) and answer[:4] == LEGACY_MAGIC_VALUE
 
 

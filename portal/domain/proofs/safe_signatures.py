@@ -8,7 +8,9 @@ dApp asks it to ``personal_sign``), so ``isValidSignature(digest, signatures)`` 
 A Safe signature blob is a run of 65-byte parts ``r ‖ s ‖ v``, sorted by owner, then the dynamic parts:
 - ``v`` 27/28: ECDSA over the SafeMessage hash (an EIP-712 signature of the typed data below);
 - ``v`` 31/32: ``eth_sign`` (personal_sign) over the hash, ``v`` + 4;
-- ``v`` 0: a contract owner (EIP-1271); ``r`` is the owner, ``s`` the offset of ``uint256 length ‖ bytes``;
+- ``v`` 0: a contract owner (EIP-1271); ``r`` is the owner, ``s`` the offset of ``uint256 length ‖ bytes``
+  (the Safe asks it the legacy ``isValidSignature(bytes data, bytes)``: ``data`` is the message itself up to
+  v1.3, and ``safe_message_data`` from v1.4 on);
 - ``v`` 1: a hash the owner approved on chain (``approveHash``); ``r`` is the owner.
 
 Invariants: ``parse`` refuses (400 ``malformed_signature``) anything that is not one such part, and
@@ -47,9 +49,15 @@ def _word(value: int) -> bytes:
     return value.to_bytes(32, "big")
 
 
-def safe_message_hash(chain_id: int, safe: str, message: bytes) -> bytes:
+def safe_message_data(chain_id: int, safe: str, message: bytes) -> bytes:
+    """``0x19 0x01 ‖ domainSeparator ‖ hashStruct(SafeMessage)``: what the SafeMessage hash is the keccak of (and
+    what a Safe v1.4 hands a contract owner to sign over)."""
     separator = keccak(DOMAIN_TYPEHASH + _word(chain_id) + bytes(12) + bytes.fromhex(safe[2:]))
-    return keccak(b"\x19\x01" + separator + keccak(SAFE_MSG_TYPEHASH + keccak(message)))
+    return b"\x19\x01" + separator + keccak(SAFE_MSG_TYPEHASH + keccak(message))
+
+
+def safe_message_hash(chain_id: int, safe: str, message: bytes) -> bytes:
+    return keccak(safe_message_data(chain_id, safe, message))
 
 
 def typed_data(chain_id: int, safe: str, message: bytes) -> dict[str, Any]:

@@ -9,4 +9,4 @@ from portal.http.pages import eligibility, home, journey, safe, status
 from portal.http.pages.assets import static_router
 
 ROUTES = [home.home, eligibility.eligibility_page, *journey.ROUTES, *status.ROUTES, *safe.ROUTES, static_router()]
-RATE_LIMITED_PATHS = journey.RATE_LIMITED_PATHS
+RATE_LIMITED_PATHS = journey.RATE_LIMITED_PATHS | safe.RATE_LIMITED_PATHS

@@ -153,3 +153,4 @@ async def safe_whole(ctx: Ctx, state: State, request: Request, challenge_id: Cha
 
 
 ROUTES = [safe_page, safe_sign, safe_whole]
+RATE_LIMITED_PATHS = frozenset({"/safe/*"})
