@@ -29,7 +29,13 @@ from portal.domain.proofs import safe
 from portal.domain.proofs.chain import EvmChain, require_chain
 from portal.domain.proofs.facts import ProvenSigner
 from portal.domain.proofs.safe_signatures import OwnerSignature, encode, parse_one
-from portal.errors import ConflictError, InvalidInputError, NotFoundError, SignatureMismatchError
+from portal.errors import (
+    ChallengeUsedError,
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    SignatureMismatchError,
+)
 from portal.store import requests as request_store
 from portal.store import safe as store
 
@@ -158,5 +164,8 @@ async def add_signature(ctx: UseCaseContext, challenge_id: uuid.UUID, text: str,
     gathered = [_stored(s) for s in signatures]
     signer = await asyncio.to_thread(_final_check, chain, pinned, gathered)
     facts = filing.facts_of(row, pinned.state.chain_id)
-    outcome = await filing.file_verified(ctx, row, facts, signer, "0x" + encode(gathered).hex(), meta)
+    try:
+        outcome = await filing.file_verified(ctx, row, facts, signer, "0x" + encode(gathered).hex(), meta)
+    except ChallengeUsedError:  # another owner's signature, checked at the same moment, filed it first
+        return _progress({**row, "used_at": ctx.now()}, pinned_row, signatures)
     return _progress({**row, "used_at": ctx.now()}, pinned_row, signatures, outcome)
