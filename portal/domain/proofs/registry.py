@@ -133,7 +133,8 @@ METHODS: tuple[ProofMethod, ...] = (
                     "nothing is spent.", "Safe signature",
                     "Paste the whole signature Safe{Wallet} shows once enough owners have signed (0x…), or 0x if "
                     "the Safe signed the message on chain."),
-        staff="Safe multisig: owners' signatures checked by the Safe at a recorded block", contract_wallet=True),
+        staff="Safe multisig: owners' signatures checked by the Safe at a recorded block", contract_wallet=True,
+        wallet_request="typed_data"),  # each owner's wallet signs the challenge's typed_data (the SafeMessage)
     ProofMethod(
         "solana", "solana", "none",
         {"signature": lambda facts, text, env: solana.verify(facts, text, app_domain=env.app_domain)},
