@@ -285,3 +285,25 @@ def test_a_contract_owner_signs_with_its_own_safe(world: World) -> None:
     assert sorted((s["owner"], s["kind"]) for s in record["signers"]) == sorted([(inner, "contract"),
                                                                                  (B.address, "ecdsa")])
 
+
+
+def test_the_safe_page_works_without_js(world: World) -> None:
+    """The owners paste their signatures into the page's form: the same checks, the same filing, the token once."""
+    body = issue(world, world.safe)
+    page = world.client.get(f"/safe/{body['challenge_id']}?owner={A.address}")
+    assert page.status_code == 200 and "0 of 2 owners have signed" in page.text and A.address in page.text
+    assert "does not own that address anywhere else" in page.text
+    url = f"/safe/{body['challenge_id']}"
+    cross = world.client.post(url, data={"signature": typed_signature(A, body["typed_data"])},
+                              headers={"sec-fetch-site": "cross-site"})
+    assert cross.status_code == 403 and "0 of 2" in world.client.get(f"/safe/{body['challenge_id']}").text
+    stranger = world.client.post(f"/safe/{body['challenge_id']}",
+                                 data={"signature": typed_signature(STRANGER, body["typed_data"])})
+    assert stranger.status_code == 422 and "is not an owner" in stranger.text
+    first = world.client.post(url, data={"signature": typed_signature(A, body["typed_data"])})
+    assert first.status_code == 200 and "1 of 2 owners have signed" in first.text
+    again = world.client.post(url, data={"signature": typed_signature(A, body["typed_data"])})
+    assert again.status_code == 409 and "has already signed" in again.text
+    filed = world.client.post(url, data={"signature": typed_signature(C, body["typed_data"])})
+    assert filed.status_code == 200 and "Your request has been sent" in filed.text
+    assert world.client.get("/safe/6f1c2f7e-1111-4a4a-8b8b-123456789abc").status_code == 404

@@ -35,6 +35,7 @@ from portal.http.pages.view_models import ConfirmationPage, FieldError, StopPage
 
 SAFE_SCRIPTS = ("js/main.js", "js/safe.js")
 NO_STORE = {"Cache-Control": "no-store"}
+OWNER_CODES = frozenset({"signature_mismatch", "duplicate_signature"})
 ChallengeId = Annotated[uuid.UUID, Parameter(description="the safe challenge")]
 _TIME = "%H:%M UTC on %d %B %Y"
 
@@ -133,7 +134,9 @@ async def _post(ctx: Ctx, state: State, request: Request, challenge_id: uuid.UUI
             proof = filing.ProofSubmission(challenge_id, signature=text.strip())
             return _confirmation(ctx, state, await filing.submit(ctx, proof, meta_of(request)))
     except PortalError as exc:
-        return await render_progress(ctx, state, challenge_id, errors=(FieldError(field, sentence(exc)),),
+        # Which owner is not an owner, or signed already, says more here than the holders' general sentence.
+        words = exc.detail if exc.code in OWNER_CODES else sentence(exc)
+        return await render_progress(ctx, state, challenge_id, errors=(FieldError(field, words),),
                                      status_code=exc.status)
     return await render_progress(ctx, state, challenge_id)
 
