@@ -41,6 +41,7 @@ from portal.http import (
     release_pages,
     releases,
     review,
+    safe_signatures,
     snapshots,
     templating,
 )
@@ -81,6 +82,7 @@ ROUTE_HANDLERS = [
     *release_pages.ROUTES,
     *links.ROUTES,
     *holders.ROUTES,
+    *safe_signatures.ROUTES,
     *pages.ROUTES,
     review.claim_chosen,
     review.release,
@@ -168,7 +170,7 @@ def rate_limits(settings: Settings) -> list:
     if settings.rate_limit_per_minute == 0:
         return []
     return [throttled_posts("holders", settings.rate_limit_per_minute,
-                            holders.RATE_LIMITED_PATHS | pages.RATE_LIMITED_PATHS)]
+                            holders.RATE_LIMITED_PATHS | pages.RATE_LIMITED_PATHS | safe_signatures.RATE_LIMITED_PATHS)]
 
 
 async def _sweep_forever(runtime: Runtime) -> None:

@@ -46,6 +46,7 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     public_url: Annotated[str, msgspec.Meta(max_length=MAX_PUBLIC_URL_CHARS)] = "http://127.0.0.1:8000"
     db_pool_size: Annotated[int, msgspec.Meta(ge=1, le=200)] = 10
     challenge_ttl_seconds: Annotated[int, msgspec.Meta(ge=30, le=86_400)] = 900
+    multisig_challenge_ttl_hours: Annotated[int, msgspec.Meta(ge=1, le=2160)] = 168  # a Safe's owners sign over days
     rate_limit_per_minute: NonNegativeInt = 30
     destination_chains: Annotated[tuple[DestinationChain, ...], msgspec.Meta(min_length=1)] = ("evm", "solana")
     evm_chain_id: Annotated[int, msgspec.Meta(ge=1, le=MAX_EVM_CHAIN_ID)] = 1
@@ -128,6 +129,7 @@ ENV: dict[str, str] = {
     "public_url": "PORTAL_PUBLIC_URL",
     "db_pool_size": "PORTAL_DB_POOL_SIZE",
     "challenge_ttl_seconds": "PORTAL_CHALLENGE_TTL_SECONDS",
+    "multisig_challenge_ttl_hours": "PORTAL_MULTISIG_CHALLENGE_TTL_HOURS",
     "rate_limit_per_minute": "PORTAL_RATE_LIMIT_PER_MINUTE",
     "destination_chains": "PORTAL_DESTINATION_CHAINS",
     "evm_chain_id": "PORTAL_EVM_CHAIN_ID",

@@ -18,7 +18,7 @@ from typing import Any
 import msgspec
 
 import snapshot
-from portal.domain import claim_window, policies
+from portal.domain import claim_window, policies, safe_pin
 from portal.domain.context import UseCaseContext
 from portal.domain.eligibility import parse_address
 from portal.domain.proofs import messages, registry, solana_tx
@@ -166,7 +166,7 @@ async def issue(ctx: UseCaseContext, ask: NewChallenge, meta: RequestMeta) -> Ch
     if entry is None:
         raise NotEligibleError(f"{holder.text} is not in any loaded snapshot", field="address")
     challenge_id, nonce = uuid.uuid4(), secrets.token_hex(NONCE_BYTES)
-    expires_at = now + dt.timedelta(seconds=settings.challenge_ttl_seconds)
+    expires_at = now + dt.timedelta(seconds=safe_pin.ttl_seconds(settings, method.name))
     fields = messages.MessageFields(settings.public_host, holder.text, target.text, nonce, now, expires_at,
                                     str(challenge_id), target.chain, settings.evm_chain_id)
     message = _message(settings, holder, ask.message_style, fields)
@@ -175,6 +175,9 @@ async def issue(ctx: UseCaseContext, ask: NewChallenge, meta: RequestMeta) -> Ch
         line = solana_tx.memo_text(holder.text, target.text, target.chain, settings.evm_chain_id, nonce)
         unsigned = solana_tx.build_unsigned(holder.text, line, nonce)
     typed_data = messages.build_typed_data(fields) if method.typed_data else None
+    # issue 26: a Safe is read at a recorded block before anything is written; its owners sign SafeMessage typed data
+    pinned = await safe_pin.pin(ctx, holder.text, message) if method.name == "safe" else None
+    typed_data = pinned.typed_data() if pinned else typed_data
     async with ctx.db.transaction() as conn:
         await store.insert_challenge(conn, {
             "id": challenge_id, "method": method.name, "chain": holder.chain, "snapshot_id": entry.snapshot_id,
@@ -183,6 +186,8 @@ async def issue(ctx: UseCaseContext, ask: NewChallenge, meta: RequestMeta) -> Ch
             "client_address": meta.client_address, "destination_chain": target.chain,
             "message_style": ask.message_style, "unsigned_transaction": unsigned,
         })
+        if pinned:
+            await safe_pin.record(conn, challenge_id, pinned)
         await claim_window.admit(conn, challenge_id, now)  # refused (rolled back) or marked late after the deadline
     return Challenge(challenge_id, method.name, message, typed_data, nonce, line, now, expires_at, target.text,
                      target.chain, ask.message_style, unsigned)

@@ -138,7 +138,7 @@ def _evidence(row: dict[str, Any], facts: ChallengeFacts, signer: ProvenSigner,
 async def submit(ctx: UseCaseContext, proof: ProofSubmission, meta: RequestMeta) -> ProofOutcome:
     """File the request a verified proof asks for (or answer the address's live one). Verifies outside any
     transaction (it may ask a node), then consumes the challenge and writes in one."""
-    now, hours = ctx.now(), ctx.settings.expected_review_hours
+    now = ctx.now()
     async with ctx.db.transaction() as conn:
         row = await store.get_challenge(conn, proof.challenge_id)
     if row is None:
@@ -146,18 +146,27 @@ async def submit(ctx: UseCaseContext, proof: ProofSubmission, meta: RequestMeta)
     check_usable(row["used_at"], row["expires_at"], now)
     facts = facts_of(row, ctx.settings.evm_chain_id)
     signer, submitted = await verify_proof(ctx, facts, proof)
+    return await file_verified(ctx, row, facts, signer, submitted, meta)
+
+
+async def file_verified(ctx: UseCaseContext, row: dict[str, Any], facts: ChallengeFacts, signer: ProvenSigner,
+                        submitted: str, meta: RequestMeta) -> ProofOutcome:
+    """The write half of ``submit``, for a proof already verified against the challenge ``row`` (``safe_gather``
+    files with it once the owners' signatures meet the threshold): one transaction."""
+    now, hours = ctx.now(), ctx.settings.expected_review_hours
+    challenge_id: uuid.UUID = row["id"]
     entry = ctx.snapshots.find(parse_address(facts.snapshot_address))
     async with ctx.db.transaction() as conn:
-        locked = await store.lock_challenge(conn, proof.challenge_id)
+        locked = await store.lock_challenge(conn, challenge_id)
         assert locked is not None  # challenges are never deleted
         check_usable(locked["used_at"], locked["expires_at"], now)
-        await store.use_challenge(conn, proof.challenge_id, now)
+        await store.use_challenge(conn, challenge_id, now)
         live = await store.live_request(conn, row["snapshot_id"], facts.snapshot_address)
         token = secrets.token_urlsafe(STATUS_TOKEN_BYTES)
         # The request is known by the id the holder signed ("Request ID" in the text): one id everywhere.
-        request_id = proof.challenge_id
+        request_id = challenge_id
         created = live is None and await store.insert_request(conn, {
-            "id": request_id, "challenge_id": proof.challenge_id, "snapshot_id": row["snapshot_id"],
+            "id": request_id, "challenge_id": challenge_id, "snapshot_id": row["snapshot_id"],
             "snapshot_address": facts.snapshot_address, "chain": facts.chain, "destination": facts.destination,
             "destination_chain": facts.destination_chain, "amount": row["amount"], "method": facts.method,
             "message": facts.message, "proof": submitted, "recovered_signer": signer.address,
@@ -171,7 +180,8 @@ async def submit(ctx: UseCaseContext, proof: ProofSubmission, meta: RequestMeta)
                      subject=f"request:{request_id}", client=meta.client_address,
                      data={"method": facts.method, "destination": facts.destination,
                            "destination_chain": facts.destination_chain, "amount": str(row["amount"]),
-                           "snapshot_id": row["snapshot_id"], "challenge_id": str(proof.challenge_id)}))
+                           "snapshot_id": row["snapshot_id"], "challenge_id": str(challenge_id),
+                           **({"safe": signer.detail["safe"]} if "safe" in signer.detail else {})}))
     return ProofOutcome(request_id, "pending_review", token, hours, created=True)
 
 

@@ -25,10 +25,10 @@ import snapshot
 from portal.domain.eligibility import parse_address
 from portal.errors import PortalError
 
-WalletKind = Literal["tangem", "hardware", "browser", "contract", "cli", "exchange"]
+WalletKind = Literal["tangem", "hardware", "browser", "safe", "contract", "cli", "exchange"]
 SignWay = Literal["injected", "walletconnect", "paste"]
 
-EVM_WALLETS: tuple[WalletKind, ...] = ("browser", "hardware", "tangem", "contract", "exchange")
+EVM_WALLETS: tuple[WalletKind, ...] = ("browser", "hardware", "tangem", "safe", "contract", "exchange")
 SOLANA_WALLETS: tuple[WalletKind, ...] = ("browser", "hardware", "tangem", "cli", "exchange")
 
 
@@ -46,7 +46,9 @@ _EVM = {
     "hardware": MethodChoice("eip712", "standard", ("injected", "walletconnect", "paste")),
     # The Tangem app signs personal_sign through WalletConnect only.
     "tangem": MethodChoice("eip191", "standard", ("walletconnect", "paste")),
-    # A Safe or other contract wallet: its owners sign, the contract says yes on chain (EIP-1271).
+    # A Safe: its owners sign one at a time, over days, on the Safe's own page (issue 26).
+    "safe": MethodChoice("safe", "standard", ("injected", "paste")),
+    # Another contract wallet or smart account: an owner signs, the contract says yes on chain (EIP-1271, 6492).
     "contract": MethodChoice("eip1271", "standard", ("injected", "walletconnect", "paste")),
 }
 _SOLANA = {

@@ -4,15 +4,18 @@ The server reads transactions through ``PORTAL_SOLANA_RPC_URL`` pointed at ``tes
 a loopback JSON-RPC front standing in for a Solana RPC node, answering ``getTransaction`` and
 ``getSignatureStatuses`` from what LiteSVM executed. The Squads vault case is the one exception: the
 Squads v4 program cannot be loaded into LiteSVM here (no program binary is available offline), so
-that test hands the front the ``getTransaction`` answer a vault execution has (a member's signed
+those tests hand the front the ``getTransaction`` answer a vault execution has (a member's signed
 transaction whose inner Memo instruction names the vault PDA, which Squads signs for with
-``invoke_signed``); the test says so where it does it.
+``invoke_signed``), built with the account and instruction layout of the published IDL in ``@sqds/multisig``,
+and put the multisig's account into LiteSVM; the tests say so where they do it.
 """
 
 from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
+import struct
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +23,7 @@ import base58
 import msgspec
 import pytest
 from litestar.testing import TestClient
+from solders.account import Account
 from solders.instruction import AccountMeta, Instruction
 from solders.keypair import Keypair
 from solders.message import Message
@@ -35,14 +39,17 @@ from tests.integration.staff_helpers import bearer, create_key
 
 DESTINATION = "0x1111111111111111111111111111111111111111"
 SQUADS = Pubkey.from_string("SQDS4ep65T869zMMBKyuUq6aD6EgTu8psMjkvj52pCf")
+VAULT_TRANSACTION_EXECUTE = hashlib.sha256(b"global:vault_transaction_execute").digest()[:8]  # Anchor discriminators
+VAULT_TRANSACTION_CREATE = hashlib.sha256(b"global:vault_transaction_create").digest()[:8]
 NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
 
 
 class World:
-    def __init__(self, client: TestClient, ledger: Ledger, front: SolanaFront, holder: Keypair, vault: Pubkey,
-                 member: Keypair) -> None:
+    def __init__(self, client: TestClient, ledger: Ledger, front: SolanaFront, holder: Keypair,
+                 multisig: Pubkey, member: Keypair, database_url: str) -> None:
         self.client, self.ledger, self.front = client, ledger, front
-        self.holder, self.vault, self.member = holder, vault, member
+        self.holder, self.multisig, self.member, self.database_url = holder, multisig, member, database_url
+        self.vault, _ = Pubkey.find_program_address([b"multisig", bytes(multisig), b"vault", b"\0"], SQUADS)
 
     def challenge(self, address: str) -> dict:
         response = self.client.post("/v1/challenges", json={"address": address, "destination": DESTINATION,
@@ -60,7 +67,8 @@ def world(settings: Settings, tmp_path: Path) -> Iterator[World]:
     holder, member = Keypair(), Keypair()
     for key in (holder, member):
         ledger.svm.airdrop(key.pubkey(), 10**9)
-    vault, _ = Pubkey.find_program_address([b"multisig", bytes(member.pubkey()), b"vault", b"\0"], SQUADS)
+    multisig = Pubkey.new_unique()
+    vault, _ = Pubkey.find_program_address([b"multisig", bytes(multisig), b"vault", b"\0"], SQUADS)
     holders = tmp_path / "holders.csv"
     holders.write_text(f"address,amount\n{holder.pubkey()},1000\n{vault},5000\n")
     manifest = snapshot.build_artifact(holders, tmp_path / "snap")
@@ -68,7 +76,7 @@ def world(settings: Settings, tmp_path: Path) -> Iterator[World]:
         app_settings = msgspec.structs.replace(settings, snapshots=(manifest.path,), solana_rpc_url=front.url,
                                                rpc_timeout_seconds=2.0)
         with TestClient(app=create_app(app_settings, clock=lambda: NOW)) as client:
-            yield World(client, ledger, front, holder, vault, member)
+            yield World(client, ledger, front, holder, multisig, member, settings.database_url or "")
 
 
 def test_a_memo_executed_by_the_snapshot_address_proves_it(world: World) -> None:
@@ -120,36 +128,92 @@ def test_a_transaction_executed_before_the_challenge_is_refused(world: World) ->
     assert response.json()["code"] == "transaction_mismatch" and "before the challenge" in response.json()["detail"]
 
 
-def _vault_execution(world: World, memo_account: Pubkey, nonce_line: str) -> str:
-    """The getTransaction answer of a Squads v4 ``vault_transaction_execute`` (NOT executed: Squads cannot be
-    loaded here). The member signs the outer instruction; the Squads program invokes Memo v2 with the vault
-    PDA as signer through ``invoke_signed``, which shows as an inner instruction naming the vault."""
-    multisig, proposal, transaction = Pubkey.new_unique(), Pubkey.new_unique(), Pubkey.new_unique()
-    outer = Instruction(SQUADS, bytes(8), [AccountMeta(multisig, False, False), AccountMeta(proposal, False, True),
-                                           AccountMeta(transaction, False, False),
-                                           AccountMeta(world.member.pubkey(), True, False),
-                                           AccountMeta(memo_account, False, False), AccountMeta(MEMO, False, False)])
-    message = Message.new_with_blockhash([outer], world.member.pubkey(), world.ledger.svm.latest_blockhash())
-    tx = VersionedTransaction(message, [world.member])
+def _squads_answer(world: World, outer: Instruction, signer: Keypair, inner_memo: tuple[Pubkey, str] | None) -> str:
+    """The getTransaction answer of a Squads v4 instruction (NOT executed: the Squads program binary is on no
+    registry and is AGPL, so LiteSVM cannot load it here). The accounts and data follow the published IDL
+    (``@sqds/multisig`` 2.1.4, ``idl/squads_multisig_program.json``); on execution the Squads program invokes
+    Memo v2 with the vault PDA as signer through ``invoke_signed``, which the node shows as an inner
+    instruction naming the vault."""
+    message = Message.new_with_blockhash([outer], signer.pubkey(), world.ledger.svm.latest_blockhash())
+    tx = VersionedTransaction(message, [signer])
     keys = [str(key) for key in message.account_keys]
     signature = str(tx.signatures[0])
+    inner = [] if inner_memo is None else [{"index": 0, "instructions": [{
+        "programIdIndex": keys.index(str(MEMO)), "accounts": [keys.index(str(inner_memo[0]))],
+        "data": base58.b58encode(inner_memo[1].encode()).decode(), "stackHeight": 2}]}]
     world.front.injected[signature] = {
         "slot": world.ledger.slot, "blockTime": int(NOW.timestamp()) + 60, "version": "legacy",
         "transaction": [base64.b64encode(bytes(tx)).decode(), "base64"],
         "meta": {"err": None, "fee": 5000, "loadedAddresses": {"writable": [], "readonly": []},
-                 "innerInstructions": [{"index": 0, "instructions": [{
-                     "programIdIndex": keys.index(str(MEMO)), "accounts": [keys.index(str(memo_account))],
-                     "data": base58.b58encode(nonce_line.encode()).decode(), "stackHeight": 2}]}]}}
+                 "innerInstructions": inner}}
     return signature
 
 
-def test_a_squads_vault_pda_proves_through_its_multisig(world: World) -> None:
+def _execute(world: World, multisig: Pubkey, memo_account: Pubkey, nonce_line: str, *,
+             discriminator: bytes = VAULT_TRANSACTION_EXECUTE) -> str:
+    """``vault_transaction_execute``: accounts multisig, proposal, transaction, member (signer), then the vault
+    transaction's own accounts (here the vault and Memo v2)."""
+    proposal, transaction = Pubkey.new_unique(), Pubkey.new_unique()
+    outer = Instruction(SQUADS, discriminator, [
+        AccountMeta(multisig, False, False), AccountMeta(proposal, False, True), AccountMeta(transaction, False, False),
+        AccountMeta(world.member.pubkey(), True, False), AccountMeta(memo_account, False, False),
+        AccountMeta(MEMO, False, False)])
+    return _squads_answer(world, outer, world.member, (memo_account, nonce_line))
+
+
+def _create_with_memo(world: World, multisig: Pubkey, nonce_line: str) -> str:
+    """``vault_transaction_create`` with the nonce line in its ``memo`` argument (VaultTransactionCreateArgs:
+    vault_index u8, ephemeral_signers u8, transaction_message bytes, memo Option<string>), Borsh-encoded."""
+    message, text = b"\x00" * 8, nonce_line.encode()
+    args = bytes([0, 0]) + struct.pack("<I", len(message)) + message + b"\x01" + struct.pack("<I", len(text)) + text
+    outer = Instruction(SQUADS, VAULT_TRANSACTION_CREATE + args, [
+        AccountMeta(multisig, False, True), AccountMeta(Pubkey.new_unique(), False, True),
+        AccountMeta(world.member.pubkey(), True, False), AccountMeta(world.member.pubkey(), True, True),
+        AccountMeta(Pubkey.from_string("11111111111111111111111111111111"), False, False)])
+    return _squads_answer(world, outer, world.member, None)
+
+
+def _multisig_account(members: list[tuple[Pubkey, int]], threshold: int) -> bytes:
+    """A ``Multisig`` account as the IDL lays it out (Anchor discriminator, then Borsh, little-endian)."""
+    data = hashlib.sha256(b"account:Multisig").digest()[:8] + bytes(32) + bytes(32)
+    data += struct.pack("<HIQQ", threshold, 0, 3, 0) + b"\x00" + b"\xff" + struct.pack("<I", len(members))
+    return data + b"".join(bytes(key) + bytes([mask]) for key, mask in members)
+
+
+def test_a_squads_vault_pda_proves_through_an_executed_vault_transaction(world: World) -> None:
     body = world.challenge(str(world.vault))
     assert not world.vault.is_on_curve()  # a PDA: it could never sign a message
-    someone_else = _vault_execution(world, Pubkey.new_unique(), body["nonce_line"])
+    other = Keypair().pubkey()
+    world.ledger.svm.set_account(world.multisig, Account(
+        lamports=10**7, data=_multisig_account([(world.member.pubkey(), 7), (other, 2)], 2), owner=SQUADS,
+        executable=False, rent_epoch=0))
+    someone_else = _execute(world, world.multisig, Pubkey.new_unique(), body["nonce_line"])
     assert world.prove(body["challenge_id"], someone_else).json()["code"] == "signature_mismatch"
-    response = world.prove(body["challenge_id"], _vault_execution(world, world.vault, body["nonce_line"]))
+    response = world.prove(body["challenge_id"], _execute(world, world.multisig, world.vault, body["nonce_line"]))
     assert response.status_code == 201, response.text
+    staff = bearer(create_key(world.database_url, "rita", "reviewer"))
+    evidence = world.client.get(f"/v1/review/requests/{response.json()['request_id']}", headers=staff).json()
+    squads = evidence["evidence"]["verification"]["squads"]
+    assert squads["address"] == str(world.multisig) and squads["vault_index"] == 0 and squads["threshold"] == 2
+    assert squads["members"] == [{"key": str(world.member.pubkey()), "permissions": ["initiate", "vote", "execute"]},
+                                 {"key": str(other), "permissions": ["vote"]}]
+    assert squads["slot"] == world.ledger.slot
+
+
+def test_a_memo_in_vault_transaction_create_proves_membership_not_control(world: World) -> None:
+    body = world.challenge(str(world.vault))
+    refused = world.prove(body["challenge_id"], _create_with_memo(world, world.multisig, body["nonce_line"]))
+    assert refused.status_code == 422 and refused.json()["code"] == "transaction_mismatch"
+    assert "membership, not control" in refused.json()["detail"]
+
+
+def test_a_vault_memo_outside_an_execution_or_of_another_multisig_is_refused(world: World) -> None:
+    body = world.challenge(str(world.vault))
+    not_execute = _execute(world, world.multisig, world.vault, body["nonce_line"], discriminator=bytes(8))
+    refused = world.prove(body["challenge_id"], not_execute)
+    assert refused.json()["code"] == "signature_mismatch" and "executed vault transaction" in refused.json()["detail"]
+    another_multisig = _execute(world, Pubkey.new_unique(), world.vault, body["nonce_line"])
+    assert world.prove(body["challenge_id"], another_multisig).json()["code"] == "signature_mismatch"
 
 
 def test_a_needs_info_answer_carries_a_new_solana_onchain_proof(world: World, settings: Settings) -> None:

@@ -39,6 +39,12 @@ class EvmChain(Protocol):
 
     def block_number(self) -> int: ...
 
+    # -- reads of the contract-wallet methods (``eip6492``, ``safe``) ------------------------------------
+    def call(self, to: str | None, data: bytes, block: int | None = None) -> bytes | None:
+        """``eth_call`` (``to`` ``None``: deployless, ``data`` is init code) at ``block`` (latest when ``None``);
+        ``None`` when the call reverts."""
+        ...
+
 
 def require_chain(node: EvmChain | None) -> EvmChain:
     """The node a verifier needs, after it has checked its input: no RPC configured is a 503."""
@@ -125,3 +131,18 @@ class Web3Chain:
 
     def block_number(self) -> int:
         return int(self._timed("eth_blockNumber", lambda: self.w3.eth.block_number))
+
+    def call(self, to: str | None, data: bytes, block: int | None = None) -> bytes | None:
+        request: dict[str, Any] = {"data": data} if to is None else {"to": Web3.to_checksum_address(to), "data": data}
+
+        def ask() -> bytes | None:
+            try:
+                return bytes(self.w3.eth.call(request, "latest" if block is None else block))  # type: ignore[arg-type]
+            except ContractLogicError:
+                return None
+            except Exception as exc:  # an in-process node says "execution reverted" without web3's error class
+                if str(exc).startswith("execution reverted"):
+                    return None
+                raise
+
+        return self._timed("eth_call", ask)

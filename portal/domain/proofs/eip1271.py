@@ -2,13 +2,15 @@
 
 The wallet is asked on chain: ``isValidSignature(bytes32 hash, bytes signature)`` with the EIP-191
 digest of the stored message (what a Safe's owners sign for personal_sign) must return the magic
-value ``0x1626ba7e``.
+value ``0x1626ba7e``. A signature with the EIP-6492 suffix (an account not deployed yet, or one
+that signed before it was) is checked by ``eip6492`` in one deployless call instead.
 """
 
 from __future__ import annotations
 
 import re
 
+from portal.domain.proofs import eip6492
 from portal.domain.proofs.chain import EvmChain, require_chain
 from portal.domain.proofs.facts import ChallengeFacts, ProvenSigner
 from portal.domain.proofs.secp256k1 import eip191_digest
@@ -28,6 +30,8 @@ def verify(facts: ChallengeFacts, signature: str, *, node: EvmChain | None) -> P
     raw = bytes.fromhex(digits)
     if not raw or len(raw) > MAX_SIGNATURE_BYTES:
         raise MalformedSignatureError("signature must be 1 to 4096 bytes", field="signature")
+    if eip6492.is_wrapped(raw):
+        return _verify_wrapped(facts, raw, eip6492.unwrap(raw)[0], require_chain(node))
     chain = require_chain(node)
     if not chain.get_code(facts.snapshot_address):
         raise UnprocessableError(f"{facts.snapshot_address} is not a contract wallet; use eip191 instead",
@@ -37,3 +41,13 @@ def verify(facts: ChallengeFacts, signature: str, *, node: EvmChain | None) -> P
         raise SignatureMismatchError(f"the contract wallet {facts.snapshot_address} did not accept this signature "
                                      f"(isValidSignature returned 0x{answer.hex() or 'nothing'})", field="signature")
     return ProvenSigner(facts.snapshot_address, "eip1271", {"contract_wallet": True})
+
+
+def _verify_wrapped(facts: ChallengeFacts, raw: bytes, factory: str, chain: EvmChain) -> ProvenSigner:
+    """An EIP-6492 signature (already unwrapped once, so garbage was a 400): one deployless ``eth_call``."""
+    deployed = bool(chain.get_code(facts.snapshot_address))
+    if not eip6492.is_valid(chain, facts.snapshot_address, eip191_digest(facts.message), raw):
+        raise SignatureMismatchError(f"the account {facts.snapshot_address} did not accept this EIP-6492 signature "
+                                     f"(deployed through {factory}, then asked by isValidSignature)", field="signature")
+    return ProvenSigner(facts.snapshot_address, "eip1271", {"contract_wallet": True, "eip6492": True,
+                                                            "deployed_when_checked": deployed, "factory": factory})

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from portal.domain.proofs import eip191, eip712, eip1271, solana, solana_onchain, solana_tx, transaction
+from portal.domain.proofs import eip191, eip712, eip1271, safe, solana, solana_onchain, solana_tx, transaction
 from portal.domain.proofs.chain import EvmChain
 from portal.domain.proofs.facts import ChallengeFacts, MessageStyle, ProvenSigner
 from portal.domain.proofs.solana_onchain import SolanaChain
@@ -125,6 +125,16 @@ METHODS: tuple[ProofMethod, ...] = (
                     "whether that signature speaks for it. Nothing is sent and nothing is spent.", *_PASTE_SIGNATURE,
                     commands=_CAST_SIGN_TEXT),
         staff="EIP-1271 contract wallet signature", contract_wallet=True, wallet_request="personal_sign"),
+    ProofMethod(  # issue 26: owners sign one at a time (POST /v1/challenges/{id}/signatures, safe_gather), or at once
+        "safe", "evm", "evm", {"signature": lambda facts, text, env: safe.verify(facts, text, node=env.evm_node)},
+        HolderWords("Sign with the owners of a Safe",
+                    "The Safe's owners sign, one at a time, over up to a week. When enough of them have signed, the "
+                    "portal asks the Safe, on chain, whether their signatures speak for it. Nothing is sent and "
+                    "nothing is spent.", "Safe signature",
+                    "Paste the whole signature Safe{Wallet} shows once enough owners have signed (0x…), or 0x if "
+                    "the Safe signed the message on chain."),
+        staff="Safe multisig: owners' signatures checked by the Safe at a recorded block", contract_wallet=True,
+        wallet_request="typed_data"),  # each owner's wallet signs the challenge's typed_data (the SafeMessage)
     ProofMethod(
         "solana", "solana", "none",
         {"signature": lambda facts, text, env: solana.verify(facts, text, app_domain=env.app_domain)},

@@ -30,8 +30,10 @@ import datetime as dt
 from typing import Any, Protocol
 
 import base58
+import msgspec
 from solders.transaction import VersionedTransaction
 
+from portal.domain.proofs import squads
 from portal.domain.proofs.facts import ChallengeFacts, ProvenSigner
 from portal.domain.proofs.messages import nonce_line
 from portal.domain.proofs.solana_tx import MEMO_PROGRAMS
@@ -60,6 +62,10 @@ class SolanaChain(Protocol):
 
     def signature_status(self, signature: str) -> dict[str, Any] | None:
         """``getSignatureStatuses`` (searching history) for one signature, or None when unknown."""
+        ...
+
+    def get_account(self, address: str) -> dict[str, Any] | None:
+        """``getAccountInfo`` at finalized commitment: ``{"owner", "data" (bytes), "slot"}``, or None."""
         ...
 
 
@@ -97,6 +103,17 @@ class RpcSolanaChain:
         if not isinstance(values, list) or len(values) != 1:
             raise RpcUnavailableError("the Solana node answered getSignatureStatuses with something unexpected")
         return values[0] if isinstance(values[0], dict) else None
+
+    def get_account(self, address: str) -> dict[str, Any] | None:
+        answer = self._call("getAccountInfo", [address, {"encoding": "base64", "commitment": "finalized"}])
+        value = answer.get("value") if isinstance(answer, dict) else None
+        if not isinstance(value, dict):
+            return None
+        try:
+            data = base64.b64decode(value["data"][0], validate=True)
+        except (KeyError, IndexError, TypeError, ValueError, binascii.Error):
+            raise RpcUnavailableError("the Solana node answered getAccountInfo with undecodable data") from None
+        return {"owner": value.get("owner"), "data": data, "slot": (answer.get("context") or {}).get("slot")}
 
 
 def _signature(text: str) -> str:
@@ -136,11 +153,12 @@ def _account_keys(tx: VersionedTransaction, meta: dict[str, Any]) -> list[str]:
     return [str(key) for key in tx.message.account_keys] + extra
 
 
-def _inner_memos(meta: dict[str, Any], keys: list[str]) -> list[tuple[str, list[str], bytes]]:
-    """(invoking program, accounts, data) of every inner instruction of a Memo program."""
+def _inner_memos(meta: dict[str, Any], keys: list[str]) -> list[tuple[str, list[str], bytes, int | None]]:
+    """(memo program, accounts, data, index of the outer instruction) of every inner instruction of a Memo program."""
     found = []
     groups = meta.get("innerInstructions")
     for group in groups if isinstance(groups, list) else []:
+        outer = group.get("index") if isinstance(group, dict) else None
         steps = group.get("instructions") if isinstance(group, dict) else None
         for instruction in steps if isinstance(steps, list) else []:
             if not isinstance(instruction, dict) or not isinstance(instruction.get("accounts", []), list):
@@ -152,7 +170,7 @@ def _inner_memos(meta: dict[str, Any], keys: list[str]) -> list[tuple[str, list[
                 except ValueError:
                     continue
                 accounts = [keys[i] for i in instruction.get("accounts", []) if isinstance(i, int) and i < len(keys)]
-                found.append((keys[index], accounts, data))
+                found.append((keys[index], accounts, data, outer if isinstance(outer, int) else None))
     return found
 
 
@@ -177,15 +195,21 @@ def verify(facts: ChallengeFacts, tx_hash: str, *, node: SolanaChain | None) -> 
     signers = keys[: tx.message.header.num_required_signatures]
     outer = [bytes(ix.data) for ix in tx.message.instructions
              if ix.program_id_index < len(keys) and keys[ix.program_id_index] in MEMO_PROGRAMS]
-    inner = _inner_memos(meta, keys)
-    how = None
+    inner = [(outer_index, accounts) for program, accounts, data, outer_index in _inner_memos(meta, keys)
+             if program == MEMO_V2 and data == expected and facts.snapshot_address in accounts]
+    how, vault = None, None
     if expected in outer and facts.snapshot_address in signers:
         how = "signer"
-    elif any(program == MEMO_V2 and data == expected and facts.snapshot_address in accounts
-             for program, accounts, data in inner):
-        how = "program-derived address (signed through its program's invocation)"
+    elif inner:
+        how, vault = _through_program(tx, keys, facts.snapshot_address, [index for index, _ in inner], chain)
     if how is None:
-        if expected not in outer and not any(data == expected for _, _, data in inner):
+        programs = [(keys[ix.program_id_index], bytes(ix.data)) for ix in tx.message.instructions
+                    if ix.program_id_index < len(keys)]
+        if squads.memo_only_in_create(programs, expected):
+            raise _mismatch("the nonce line is only in the memo argument of a Squads vault_transaction_create; any "
+                            "member may create a vault transaction without approval, so it proves membership, not "
+                            "control: approve and execute a vault transaction whose instruction is the Memo")
+        if expected not in outer and not any(data == expected for _, _, data, _ in _inner_memos(meta, keys)):
             raise _mismatch(f"the transaction carries no memo that is exactly {expected.decode()!r}")
         raise SignatureMismatchError(f"the memo is right but it was signed by {', '.join(signers)}, not by the "
                                      f"snapshot address {facts.snapshot_address}", field=FIELD)
@@ -198,4 +222,30 @@ def verify(facts: ChallengeFacts, tx_hash: str, *, node: SolanaChain | None) -> 
                         f"issued ({facts.issued_at.isoformat()})")
     return ProvenSigner(facts.snapshot_address, "solana_onchain", {
         "signature": signature, "slot": answer.get("slot"), "block_time": block_time, "signed_as": how,
-        "memo": expected.decode(), "signers": signers})
+        "memo": expected.decode(), "signers": signers,
+        **({"squads": msgspec.to_builtins(vault)} if vault else {})})
+
+
+def _through_program(tx: VersionedTransaction, keys: list[str], address: str, outer_indexes: list[int | None],
+                     chain: SolanaChain) -> tuple[str | None, squads.MultisigState | dict[str, Any] | None]:
+    """How a PDA signed the Memo: through a Squads vault execution whose multisig derives it (with the multisig
+    read from the node), or through another program's invocation. A Squads instruction that is no execution
+    (or whose multisig does not derive the address) is not accepted."""
+    for index in outer_indexes:
+        if index is None or index >= len(tx.message.instructions):
+            continue
+        instruction = tx.message.instructions[index]
+        program = keys[instruction.program_id_index] if instruction.program_id_index < len(keys) else ""
+        if program != squads.PROGRAM:
+            return "program-derived address (signed through its program's invocation)", None
+        multisig = keys[instruction.accounts[0]] if instruction.accounts and instruction.accounts[0] < len(keys) \
+            else ""
+        vault_index = squads.vault_index(multisig, address) if squads.is_execution(bytes(instruction.data)) else None
+        if vault_index is not None:
+            state = squads.state_of(multisig, vault_index, chain.get_account(multisig))
+            return "Squads vault (an executed vault transaction signed for it)", state or {
+                "address": multisig, "vault_index": vault_index, "threshold": None, "members": None, "slot": None}
+        raise SignatureMismatchError(f"the Memo naming {address} runs inside a Squads instruction that is not the "
+                                     "execution of an approved vault transaction of the multisig whose vault it is; "
+                                     "only an executed vault transaction proves control of a vault", field=FIELD)
+    return None, None

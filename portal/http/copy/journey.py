@@ -24,7 +24,8 @@ WALLETS = {
     "browser": ("A wallet in this browser", "MetaMask, Rabby, Phantom, Solflare or another browser extension."),
     "hardware": ("A Ledger or Trezor", "Connected to this computer, directly or through a browser wallet."),
     "tangem": ("A Tangem card", "Signed with the Tangem app on your phone."),
-    "contract": ("A Safe or another contract wallet", "Its owners sign; the contract confirms on chain."),
+    "safe": ("A Safe multisig", "Its owners sign here one at a time, over up to a week; the Safe confirms on chain."),
+    "contract": ("Another contract wallet or smart account", "An owner signs; the contract confirms on chain."),
     "cli": ("The Solana command line", "A keypair file or a Ledger used with the solana command."),
     "exchange": ("My tokens were on an exchange", "Binance, Coinbase, Kraken or any other exchange account."),
 }

@@ -27,14 +27,20 @@ from portal.store.limits import WINDOW_SECONDS
 
 
 class ThrottledPosts:
-    """Raw ASGI middleware: POSTs to ``paths`` count against ``limit`` per client per minute."""
+    """Raw ASGI middleware: POSTs to ``paths`` count against ``limit`` per client per minute. A path with one
+    ``*`` (``/v1/challenges/*/signatures``) counts every path with its prefix and suffix."""
 
     def __init__(self, app: ASGIApp, name: str, limit: int, paths: frozenset[str]) -> None:
-        self.app, self.name, self.limit, self.paths = app, name, limit, paths
+        self.app, self.name, self.limit = app, name, limit
+        self.paths = frozenset(path for path in paths if "*" not in path)
+        self.patterns = tuple(tuple(path.split("*", 1)) for path in paths if "*" in path)
         self.policy = f"{limit}; w={WINDOW_SECONDS}"
 
+    def counts(self, path: str) -> bool:
+        return path in self.paths or any(path.startswith(head) and path.endswith(tail) for head, tail in self.patterns)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] not in self.paths:
+        if scope["type"] != "http" or scope["method"] != "POST" or not self.counts(scope["path"]):
             await self.app(scope, receive, send)
             return
         runtime = scope["litestar_app"].state.runtime

@@ -5,8 +5,9 @@ Each handler calls the same domain functions as the JSON API and hands its templ
 
 from __future__ import annotations
 
-from portal.http.pages import eligibility, home, journey, status
+from portal.http.pages import eligibility, home, journey, safe, status
 from portal.http.pages.assets import favicon, static_router
 
-ROUTES = [home.home, eligibility.eligibility_page, *journey.ROUTES, *status.ROUTES, static_router(), favicon]
-RATE_LIMITED_PATHS = journey.RATE_LIMITED_PATHS
+ROUTES = [home.home, eligibility.eligibility_page, *journey.ROUTES, *status.ROUTES, *safe.ROUTES, static_router(),
+          favicon]
+RATE_LIMITED_PATHS = journey.RATE_LIMITED_PATHS | safe.RATE_LIMITED_PATHS

@@ -42,6 +42,7 @@ from portal.http.pages.journey_views import (
     sign_page,
 )
 from portal.http.pages.layout import render_page
+from portal.http.pages.safe import render_progress
 from portal.http.pages.same_origin import refuse_cross_site
 from portal.http.pages.view_models import ConfirmationPage, FieldError, RetryPage, StopPage
 
@@ -162,6 +163,8 @@ async def prove_challenge(ctx: Ctx, state: State, request: Request, data: URLEnc
         check = msgspec.structs.replace(check_page(ctx.settings, answers, choice),
                                         errors=(FieldError("get-message", sentence(exc)),))
         return render_page(state, "check.html", "Check your answers", check, status_code=exc.status)
+    if challenge.method == "safe":  # issue 26: the owners sign one at a time on the Safe's own page
+        return await render_progress(ctx, state, challenge.challenge_id)
     sign = sign_page(ctx.settings, answers, challenge, choice)
     return render_page(state, "sign.html", sign.heading, sign, scripts=SIGN_SCRIPTS)
 
