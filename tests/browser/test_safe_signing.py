@@ -30,6 +30,7 @@ from tests.browser.conftest import (
     screenshot,
 )
 from tests.browser.test_journey_evm import DESTINATION, answer_questions
+from tests.browser.test_widths import fits_both_widths
 from tests.browser.wallets import evm_account, install_evm_wallet
 from tests.chains.safe import SafeKit
 
@@ -90,6 +91,7 @@ def test_two_owners_sign_a_safe_in_their_own_browsers(browser, safe_server) -> N
     expect(page.get_by_role("heading", name="0 of 2 owners have signed")).to_be_visible()
     assert "does not own that address anywhere else" in page.get_by_role("main").inner_text()
     assert_accessible(page)
+    fits_both_widths(page)
     screenshot(page, "safe-progress")
     links = [page.get_by_role("link", name="link for this owner").nth(i).get_attribute("href") for i in range(3)]
     assert [link.rsplit("=", 1)[1] for link in links] == [o.address for o in OWNERS]

@@ -49,6 +49,8 @@ NOT_PAGES = {
     "/releases/{chain:str}/{file:str}": "a release's signed files",
     "/.well-known/security.txt": "RFC 9116 text",
     "/staff/admin/allowlist/download": "the allowlist as a JSON or CSV download",
+    "/safe/{challenge_id:uuid}": "needs a Safe deployed on a chain: tests/browser/test_safe_signing.py checks it "
+                                 "at both widths by the same rules (fits_both_widths)",
     "/staff/releases/{chain:str}/{number:int}/unclaimed.csv": "a release's unclaimed entries (CSV download)",
     "/staff/publish/{pending_id:uuid}/{file:str}": "a pending document's files, for the CLI hand-off (downloads)",
 }
@@ -118,6 +120,14 @@ def app_routes(settings) -> dict[str, set[str]]:  # type: ignore[no-untyped-def]
     """Every route template of the app the server runs, with its methods."""
     app = create_app(settings)
     return {route.path: set(getattr(route, "methods", ())) - {"OPTIONS", "HEAD"} for route in app.routes}
+
+
+def fits_both_widths(page) -> None:  # type: ignore[no-untyped-def]
+    """For a page this walk cannot reach: the same two rules at both widths, asserted at once."""
+    for width in WIDTHS_PX:
+        page.set_viewport_size({"width": width, "height": 800})
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, f"{page.url} scrolls at {width} px"
+        assert page.evaluate(SQUEEZED_VALUES_JS) == [], f"{page.url} squeezes values at {width} px"
 
 
 def check(page, visits: Visits, name: str, width: int) -> None:  # type: ignore[no-untyped-def]

@@ -56,4 +56,4 @@ def test_holder_and_console_show_one_amount(database_url: str, six_decimal_snaps
         assert shown is not None
         assert re.sub(r"<[^>]+>", "", shown.group(1)) == f"1,234.5 tokens ({BASE_UNITS} base units)"
         queue = client.get("/staff/queue")
-        assert "<td>1,234.5</td>" in queue.text and "0.0000000012345" not in queue.text
+        assert '<span class="value">1,234.5</span>' in queue.text and "0.0000000012345" not in queue.text
