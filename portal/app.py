@@ -40,6 +40,7 @@ from portal.http import (
     release_pages,
     releases,
     review,
+    snapshot_check,
     snapshots,
     templating,
 )
@@ -86,6 +87,7 @@ ROUTE_HANDLERS = [
     review.escalate,
     review.reopen,
     *console.ROUTES,
+    *snapshot_check.ROUTES,  # issue 23
 ]
 
 

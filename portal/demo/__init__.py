@@ -13,8 +13,21 @@ from importlib import resources
 from pathlib import Path
 
 import snapshot
+from snapshot.from_chain import ExcludeList
 
 DEMO_LISTS = {"demo-evm": "holders-evm.csv", "demo-solana": "holders-solana.csv"}
+#: The addresses each demo list leaves out on purpose, recorded in its artifact's ``source``.
+DEMO_EXCLUDES = {"demo-evm": ("evm", "exclude-evm.txt"), "demo-solana": ("solana", "exclude-solana.txt")}
+DEMO_METHOD = "holder-list (DEMO)"
+
+
+def demo_source(name: str) -> dict:
+    """What a demo artifact says it was built from: a holder list by hand, and its exclude list."""
+    chain, filename = DEMO_EXCLUDES[name]
+    with resources.as_file(resources.files("portal.demo").joinpath(filename)) as path:
+        exclude = ExcludeList.read(Path(path), chain)  # type: ignore[arg-type]
+    return {"chain": chain, "method": DEMO_METHOD, "block_time": None, "exclude_sha256": exclude.sha256,
+            "exclude_entries": exclude.recorded()}
 
 
 def build_demo_snapshots(out_dir: Path) -> list[Path]:
@@ -23,7 +36,7 @@ def build_demo_snapshots(out_dir: Path) -> list[Path]:
     paths = []
     for name, filename in DEMO_LISTS.items():
         with resources.as_file(resources.files("portal.demo").joinpath(filename)) as source:
-            manifest = snapshot.build_artifact(Path(source), out_dir, name=name)
+            manifest = snapshot.build_artifact(Path(source), out_dir, name=name, source=demo_source(name))
         paths.append(Path(manifest.path))
     return paths
 

@@ -8,7 +8,6 @@ archive node's HTTP endpoint, so the builder runs its ordinary client over a rea
 from __future__ import annotations
 
 import datetime as dt
-
 import hashlib
 import json
 from pathlib import Path
