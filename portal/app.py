@@ -29,6 +29,7 @@ from portal.errors import PortalError
 from portal.http import (
     allowlist,
     audit,
+    cases,
     console,
     csp,
     health,
@@ -88,6 +89,7 @@ ROUTE_HANDLERS = [
     review.reopen,
     *console.ROUTES,
     *snapshot_check.ROUTES,  # issue 23
+    *cases.ROUTES,
 ]
 
 
@@ -168,7 +170,7 @@ def rate_limits(settings: Settings) -> list:
     if settings.rate_limit_per_minute == 0:
         return []
     return [throttled_posts("holders", settings.rate_limit_per_minute,
-                            holders.RATE_LIMITED_PATHS | pages.RATE_LIMITED_PATHS)]
+                            holders.RATE_LIMITED_PATHS | pages.RATE_LIMITED_PATHS | cases.RATE_LIMITED_PATHS)]
 
 
 async def _sweep_forever(runtime: Runtime) -> None:

@@ -45,6 +45,13 @@ class AuditAction(StrEnum):
     POLICY_PUBLISHED = "policy:version:published"
     POLICY_ROOT_PUBLISHED = "policy:root:published"
     RELEASE_PUBLISHED = "release:published"
+    # issue 23: cases
+    CASE_OPENED = "case:proof:accepted"
+    CASE_HOLDER_MESSAGE = "case:message:holder"
+    CASE_CLAIMED = "review:case:claimed"
+    CASE_STAFF_MESSAGE = "review:case:message"
+    CASE_FIRST_UPHELD = "review:case:first_upheld"
+    CASE_DECIDED = "review:case:decided"
 
 
 def key_for(settings: Settings) -> AuditKey:
