@@ -30,6 +30,7 @@ from portal.http import (
     allowlist,
     audit,
     cases,
+    cases_pages,
     console,
     csp,
     health,
@@ -90,6 +91,7 @@ ROUTE_HANDLERS = [
     *console.ROUTES,
     *snapshot_check.ROUTES,  # issue 23
     *cases.ROUTES,
+    *cases_pages.ROUTES,
 ]
 
 
@@ -170,7 +172,8 @@ def rate_limits(settings: Settings) -> list:
     if settings.rate_limit_per_minute == 0:
         return []
     return [throttled_posts("holders", settings.rate_limit_per_minute,
-                            holders.RATE_LIMITED_PATHS | pages.RATE_LIMITED_PATHS | cases.RATE_LIMITED_PATHS)]
+                            holders.RATE_LIMITED_PATHS | pages.RATE_LIMITED_PATHS | cases.RATE_LIMITED_PATHS
+                            | cases_pages.RATE_LIMITED_PATHS)]
 
 
 async def _sweep_forever(runtime: Runtime) -> None:

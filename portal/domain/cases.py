@@ -201,6 +201,15 @@ async def open_case(ctx: UseCaseContext, ask: CaseOpen, meta: RequestMeta) -> Ca
     return CaseOpened(case_id, ask.kind, "open", token, created=True)
 
 
+async def challenge_text(ctx: UseCaseContext, challenge_id: uuid.UUID) -> tuple[str, str]:
+    """A case challenge's message and address, to show again beside a refused signature ("", "" when none)."""
+    async with ctx.db.transaction() as conn:
+        row = await challenge_store.get_challenge(conn, challenge_id)
+    if row is None or row["purpose"] != "case":
+        return "", ""
+    return row["message"], row["snapshot_address"]
+
+
 def check_case_token(row: dict[str, Any] | None, status_token: str | None) -> dict[str, Any]:
     """The row when ``status_token`` is its token (constant time); else the same 404 as an unknown id."""
     presented = token_hash(status_token or "")
