@@ -30,6 +30,7 @@ from portal.http import (
     allowlist,
     audit,
     cases,
+    cases_console,
     cases_pages,
     console,
     csp,
@@ -92,6 +93,7 @@ ROUTE_HANDLERS = [
     *snapshot_check.ROUTES,  # issue 23
     *cases.ROUTES,
     *cases_pages.ROUTES,
+    *cases_console.ROUTES,
 ]
 
 
