@@ -27,8 +27,12 @@ from portal.http.deps import Ctx
 from portal.http.holders import PRIVATE_VIEW, ProofText, bearer_token, meta_of, request_uuid
 from portal.http.problems import problem_responses
 
-CaseText = Annotated[str, msgspec.Meta(min_length=1, max_length=cases.MAX_TEXT_CHARS)]
-EvidenceItem = Annotated[str, msgspec.Meta(max_length=100)]
+_CONTROL = "\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f"
+#: Words, not only spaces, and no control character but tab and line breaks (``domain.text.clean_text``).
+WORDS_PATTERN = f"^[^{_CONTROL}]*[^\\s{_CONTROL}][^{_CONTROL}]*$"
+CaseText = Annotated[str, msgspec.Meta(min_length=1, max_length=cases.MAX_TEXT_CHARS, pattern=WORDS_PATTERN)]
+EVIDENCE_PATTERN = "^(0x[0-9a-fA-F]{64}|[1-9A-HJ-NP-Za-km-z]{64,88})$"  # an EVM tx hash or a Solana signature
+EvidenceItem = Annotated[str, msgspec.Meta(max_length=100, pattern=EVIDENCE_PATTERN)]
 CaseId = Annotated[uuid.UUID, Parameter(description="the case's id")]
 
 
@@ -54,8 +58,8 @@ class CaseDecisionCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True
     """``reason`` is shown to the holder; ``amount`` (snapshot base units) is required for ``upheld``."""
 
     outcome: cases.Outcome
-    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
-    amount: Annotated[str, msgspec.Meta(max_length=78)] | None = None
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=2000, pattern=WORDS_PATTERN)]
+    amount: Annotated[str, msgspec.Meta(pattern="^0*[1-9][0-9]{0,77}$")] | None = None
 
 
 def _proof(data: CaseCreate) -> ProofSubmission:
