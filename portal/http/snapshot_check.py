@@ -1,4 +1,5 @@
-"""``/snapshot-check``: how anyone checks the published snapshot with their own node, as a page.
+"""``/snapshot-check``: how anyone checks the published snapshot with their own node, as a page; and
+``/corrections``: the public log of upheld corrections (``GET /v1/corrections`` as a page).
 
 The README's section "Snapshots from the chain, and how a holder checks the published one", said
 for holders, with each loaded snapshot's own sha256, block or slot and exclude-list hash filled in
@@ -12,6 +13,7 @@ from litestar import get
 from litestar.datastructures import State
 from litestar.response import Template
 
+from portal.domain import cases_staff
 from portal.domain.eligibility import source_of
 from portal.http.deps import Ctx
 from portal.http.pages.eligibility import source_rows
@@ -46,4 +48,29 @@ async def snapshot_check(ctx: Ctx, state: State) -> Template:
     return render_page(state, "snapshot_check.html", "Check the snapshot yourself", page)
 
 
-ROUTES = [snapshot_check]
+class CorrectionRow(msgspec.Struct, frozen=True):
+    address: str
+    amount: str
+    why: str
+    decided: str
+    release: str | None
+
+
+class CorrectionsPage(msgspec.Struct, frozen=True):
+    rows: list[CorrectionRow]
+
+
+WHY = {"not_in_snapshot": "not in the snapshot", "amount_wrong": "amount was wrong", "late": "missed the deadline"}
+
+
+@get("/corrections", operation_id="correctionsPage", include_in_schema=False)
+async def corrections_page(ctx: Ctx, state: State) -> Template:
+    async with ctx.db.transaction() as conn:
+        found = await cases_staff.corrections(conn, limit=1000, cursor=None)
+    rows = [CorrectionRow(c.address, c.amount, WHY.get(c.kind, c.kind) + (f" (exclude list: {c.category})"
+                                                                           if c.category else ""),
+                          c.decided_at.strftime("%d %B %Y"), c.release) for c in found]
+    return render_page(state, "corrections.html", "Corrections made after the snapshot", CorrectionsPage(rows))
+
+
+ROUTES = [snapshot_check, corrections_page]

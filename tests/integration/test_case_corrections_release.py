@@ -54,6 +54,9 @@ def test_an_upheld_correction_is_carried_by_the_next_release(portal: Portal, ope
     [correction] = httpx.get(portal.base + "/v1/corrections").json()
     assert (correction["case_id"], correction["release"], correction["category"]) == (case["case_id"], "evm/1",
                                                                                        "exchange")
+    page = httpx.get(portal.base + "/corrections").text
+    assert EXCLUDED.address in page and 'href="/releases/evm/1.md"' in page and "exclude list: exchange" in page
+    assert "Left the exchange in time." not in page  # the holder's words stay private
     view = httpx.get(f"{portal.base}/v1/cases/{case['case_id']}",
                      headers={"Authorization": f"Bearer {case['status_token']}"}).json()
     assert view["correction"]["release"] == "evm/1"

@@ -18,6 +18,9 @@ def _message(page: str) -> str:
 
 
 def test_ask_sign_open_and_write_through_the_pages(client: TestClient) -> None:
+    home = client.get("/").text
+    assert 'href="/cases/new"' in home and 'href="/corrections"' in home
+    assert "No correction has been made." in client.get("/corrections").text
     ask = client.get("/cases/new", params={"address": EXCLUDED.address})
     assert ask.status_code == 200 and STAFF_ONLY_HERE in ask.text and EXCLUDED.address in ask.text
     signing = client.post("/cases/new", data={"address": EXCLUDED.address, "kind": "not_in_snapshot",
