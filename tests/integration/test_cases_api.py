@@ -275,3 +275,19 @@ def test_opening_cases_is_rate_limited_per_client(settings: Settings) -> None:
     with TestClient(app=create_app(limited)) as client:
         answers = [client.post("/v1/cases", json={}).status_code for _ in range(3)]
     assert answers == [400, 400, 429]
+
+
+def test_no_status_token_reaches_a_log_or_the_audit_log(client: TestClient, staff: dict, database_url: str,
+                                                        caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("DEBUG")
+    case = open_case(client, UNLISTED, "question", "Is this the real site?").json()
+    token = case["status_token"]
+    client.get(f"/v1/cases/{case['case_id']}", headers=bearer(token))
+    client.post(f"/v1/cases/{case['case_id']}/messages", json={"text": "Hello?"}, headers=bearer(token))
+    client.post(f"/cases/{case['case_id']}", data={"status_token": token})
+    client.get(f"/v1/cases/{case['case_id']}", headers=bearer(token + "x"))  # a refused one too
+    assert token not in caplog.text
+    with psycopg.connect(database_url) as conn:
+        stored = conn.execute("SELECT string_agg(data::text, ' ') FROM audit_events").fetchone()[0]  # type: ignore[index]
+        hashed = conn.execute("SELECT status_token_hash FROM cases").fetchone()[0]  # type: ignore[index]
+    assert token not in stored and bytes(hashed) != token.encode()
