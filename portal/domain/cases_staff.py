@@ -63,6 +63,25 @@ class StaffMessage(msgspec.Struct, frozen=True):
     text: str
 
 
+class TransferSeen(msgspec.Struct, frozen=True):
+    tx_hash: str
+    block: int
+    sender: str
+    recipient: str
+    amount: str
+    before_snapshot: bool
+
+
+class ChainEvidence(msgspec.Struct, frozen=True):
+    """What the chain says; ``differences`` and ``not_checked`` are sentences for staff."""
+
+    snapshot_block: int | None
+    balance_at_snapshot: str | None
+    transfers: list[TransferSeen]
+    differences: list[str]
+    not_checked: list[str]
+
+
 class CaseDetail(msgspec.Struct, frozen=True):
     """Everything staff see of a case: the proof, the holder's evidence, the thread, the lease, the outcome."""
 
@@ -90,6 +109,7 @@ class CaseDetail(msgspec.Struct, frozen=True):
     decided_at: dt.datetime | None
     created_at: dt.datetime
     messages: list[StaffMessage]
+    chain_evidence: ChainEvidence | None = None  # read from the chain on GET (portal.domain.case_evidence)
 
 
 class CaseDecision(msgspec.Struct, frozen=True):

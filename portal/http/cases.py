@@ -15,7 +15,7 @@ from litestar import Request, Response, get, post
 from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from portal.domain import cases, cases_staff
+from portal.domain import case_evidence, cases, cases_staff
 from portal.domain.cases import CaseOpen, CaseOpened, CaseView
 from portal.domain.cases_staff import CaseDecision, CaseDetail, CasePage, PublicCorrection
 from portal.domain.filing import ProofSubmission, RequestAccess
@@ -133,10 +133,12 @@ async def list_cases(
 
 
 @get("/v1/review/cases/{case_id:uuid}", operation_id="getCase", tags=["staff"], guards=[require_role("reviewer")],
-     summary="One case for staff: proof, evidence, thread, lease, outcome", responses=problem_responses(401, 403, 404))
+     summary="One case for staff: proof, evidence (with what the chain says at the snapshot), thread, lease, outcome",
+     responses=problem_responses(401, 403, 404, 503))
 async def get_case(ctx: Ctx, case_id: CaseId) -> CaseDetail:
     async with ctx.db.transaction() as conn:
-        return await cases_staff.case_detail(conn, case_id)
+        detail = await cases_staff.case_detail(conn, case_id)
+    return msgspec.structs.replace(detail, chain_evidence=await case_evidence.chain_evidence(ctx, detail))
 
 
 @post("/v1/review/cases/{case_id:uuid}/claim", operation_id="claimCase", tags=["staff"],

@@ -17,7 +17,7 @@ from litestar.datastructures import State
 from litestar.params import Parameter
 from litestar.response import Redirect, Template
 
-from portal.domain import cases, cases_staff
+from portal.domain import case_evidence, cases, cases_staff
 from portal.domain.cases_staff import CaseDecision, CaseDetail, CasePage
 from portal.domain.context import UseCaseContext
 from portal.domain.review.states import live_lease_of
@@ -103,6 +103,7 @@ async def _detail_view(ctx: UseCaseContext, principal: StaffPrincipal, case_id: 
     async with ctx.db.transaction() as conn:
         detail = await cases_staff.case_detail(conn, case_id)
         audit = await cases_staff.audit_trail(conn, case_id)
+    detail = msgspec.structs.replace(detail, chain_evidence=await case_evidence.chain_evidence(ctx, detail))
     mine = live_lease_of(detail.lease_holder, detail.lease_expires_at, ctx.now()) == principal.actor
     outcomes = ([Choice("answered", "Answered")] if detail.kind == "question" else
                 [Choice("upheld", "Upheld (give the corrected amount)")]) + [Choice("rejected", "Rejected")]
