@@ -265,18 +265,18 @@ async def decide(conn: Connection, ctx: UseCaseContext, principal: StaffPrincipa
     _require_lease(locked, principal, at)
     amount = _checked_amount(decision, locked)
     subject = f"case:{decision.case_id}"
-    if amount is not None and amount >= ctx.settings.four_eyes_threshold:
-        if not principal.holds("approver"):
-            raise PermissionDeniedError("this amount is at or above the four-eyes threshold: an approver upholds it")
-        if locked["status"] == "open":
-            await store.first_uphold(conn, case_id=decision.case_id, actor=principal.actor, amount=amount, at=at)
-            await record(conn, AuditEntry(AuditAction.CASE_FIRST_UPHELD, at=at, actor=principal.actor,
-                                          subject=subject, client=client,
-                                          data={"amount": str(amount), "reason": reason, **principal.audit_data()}))
-            return await case_detail(conn, decision.case_id)
-        if int(locked["first_amount"]) != amount:
+    if locked["status"] == "awaiting_second_approval" and amount is not None:
+        if int(locked["first_amount"]) != amount:  # the second approver (claim checked who) names the same amount
             raise ConflictError(f"the first approver upheld {locked['first_amount']}, not {amount}: the two must agree",
                                 code="amount_differs")
+    elif amount is not None and amount >= ctx.settings.four_eyes_threshold:
+        if not principal.holds("approver"):
+            raise PermissionDeniedError("this amount is at or above the four-eyes threshold: an approver upholds it")
+        await store.first_uphold(conn, case_id=decision.case_id, actor=principal.actor, amount=amount, at=at)
+        await record(conn, AuditEntry(AuditAction.CASE_FIRST_UPHELD, at=at, actor=principal.actor,
+                                      subject=subject, client=client,
+                                      data={"amount": str(amount), "reason": reason, **principal.audit_data()}))
+        return await case_detail(conn, decision.case_id)
     await store.close_case(conn, case_id=decision.case_id, outcome=decision.outcome, reason=reason,  # type: ignore[arg-type]
                            amount=amount, actor=principal.actor, at=at)
     if amount is not None:

@@ -243,9 +243,10 @@ def test_four_eyes_on_a_large_correction(client: TestClient, staff: dict, clock:
     assert client.post(f"{path}/claim", headers=staff["ann"]).status_code == 403
     assert client.post(f"{path}/claim", headers=staff["rita"]).status_code == 403
     assert client.post(f"{path}/claim", headers=staff["bob"]).status_code == 200
-    differs = client.post(f"{path}/decision", json={"outcome": "upheld", "reason": "r", "amount": big + "0"},
-                          headers=staff["bob"])
-    assert differs.status_code == 409 and differs.json()["code"] == "amount_differs"
+    for other in (big + "0", "5"):  # more, or less and below the threshold: the two approvers must agree
+        differs = client.post(f"{path}/decision", json={"outcome": "upheld", "reason": "r", "amount": other},
+                              headers=staff["bob"])
+        assert differs.status_code == 409 and differs.json()["code"] == "amount_differs"
     second = client.post(f"{path}/decision", json={"outcome": "upheld", "reason": "r", "amount": big},
                          headers=staff["bob"])
     assert second.json()["status"] == "closed"
