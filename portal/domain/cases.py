@@ -107,6 +107,7 @@ class CaseView(msgspec.Struct, frozen=True):
     reason: str | None
     correction: Correction | None
     notice: str = STAFF_ONLY_HERE
+    request_id: uuid.UUID | None = None  # an upheld late case's approved request (see it at /requests/{id})
 
 
 def clean_message(text: str) -> str:
@@ -221,13 +222,15 @@ def check_case_token(row: dict[str, Any] | None, status_token: str | None) -> di
 
 async def view_of(conn: Connection, row: dict[str, Any]) -> CaseView:
     messages = [CaseMessage(m["at"], m["author"], m["text"]) for m in await store.messages_of(conn, row["id"])]
-    correction = None
-    if row["outcome"] == "upheld":
+    correction, request_id = None, None
+    if row["outcome"] == "upheld" and row["kind"] == "late":
+        request_id = row["id"]
+    elif row["outcome"] == "upheld":
         release = f"{row['release_chain']}/{row['release_number']}" if row.get("release_number") else None
         correction = Correction(str(row["corrected_amount"]), row["destination"], row["destination_chain"], release)
     return CaseView(row["id"], row["kind"], "closed" if row["status"] == "closed" else "open", row["address"],
                     row["destination"], row["created_at"], messages, row["outcome"], row["outcome_reason"],
-                    correction)
+                    correction, request_id=request_id)
 
 
 async def holder_view(ctx: UseCaseContext, access: RequestAccess) -> CaseView:

@@ -10,6 +10,8 @@ Invariants:
   name the same amount (the first one's "upheld" waits in ``awaiting_second_approval``);
 - an upheld case becomes one correction row (address, destination, amount it adds, kind, the exclude
   list's category) in the same transaction, which the next release of its destination chain carries;
+  an upheld ``late`` case becomes an approved request instead (the claim it missed, with the case's
+  proof and status token), which the next release carries like any approval;
 - every claim, reply and decision appends its audit event in the same transaction.
 """
 
@@ -279,7 +281,12 @@ async def decide(conn: Connection, ctx: UseCaseContext, principal: StaffPrincipa
         return await case_detail(conn, decision.case_id)
     await store.close_case(conn, case_id=decision.case_id, outcome=decision.outcome, reason=reason,  # type: ignore[arg-type]
                            amount=amount, actor=principal.actor, at=at)
-    if amount is not None:
+    if amount is not None and locked["kind"] == "late":  # the claim it missed: an approved request, as if in time
+        if not await store.late_request(conn, case_id=decision.case_id, amount=amount, actor=principal.actor, at=at,
+                                        reason=reason):
+            raise ConflictError("this address already has a live request; decide that one instead",
+                                code="request_exists")
+    elif amount is not None:
         excluded = (locked["evidence"] or {}).get("excluded") or {}
         await store.insert_correction(conn, {
             "case_id": decision.case_id, "address": locked["address"], "destination": locked["destination"],

@@ -88,6 +88,20 @@ async def close_case(conn: Connection, *, case_id: uuid.UUID, outcome: str, reas
                                                "actor": actor, "at": at})
 
 
+async def late_request(conn: Connection, *, case_id: uuid.UUID, amount: int, actor: str, at: dt.datetime,
+                       reason: str) -> bool:
+    """The approved request an upheld late case becomes; False when the address already has a live request."""
+    try:
+        async with conn.transaction():
+            await conn.execute(QUERIES["late_request"], {"id": case_id, "amount": amount, "actor": actor, "at": at,
+                                                         "reason": reason})
+    except psycopg.errors.UniqueViolation as exc:
+        if exc.diag.constraint_name == "requests_one_live_per_address":
+            return False
+        raise
+    return True
+
+
 async def insert_correction(conn: Connection, values: dict[str, Any]) -> None:
     await conn.execute(QUERIES["insert_correction"], values)
 

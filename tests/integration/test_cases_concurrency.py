@@ -109,4 +109,19 @@ def test_late_is_for_after_the_deadline_when_the_policy_reviews_late_requests(
     publish(client, database_url, policy(2, parse_document(closed.encode()).sha256, "review"))
     late = open_case(client, LISTED, "late", "I was in hospital during the window.")
     assert late.status_code == 201, late.text
-    assert late.json()["kind"] == "late"
+    case = late.json()
+    assert case["kind"] == "late"
+
+    # Upheld, the late case becomes the approved request it missed, followed with the case's own token.
+    staff = bearer(create_key(database_url, "ann", "approver"))
+    listed = client.get(f"/v1/eligibility/{LISTED.address}").json()["amount"]
+    assert client.post(f"/v1/review/cases/{case['case_id']}/claim", headers=staff).status_code == 200
+    upheld = client.post(f"/v1/review/cases/{case['case_id']}/decision", headers=staff,
+                         json={"outcome": "upheld", "reason": "Hospital letter seen.", "amount": listed})
+    assert upheld.status_code == 200, upheld.text
+    holder = bearer(case["status_token"])
+    view = client.get(f"/v1/cases/{case['case_id']}", headers=holder).json()
+    assert (view["outcome"], view["request_id"], view["correction"]) == ("upheld", case["case_id"], None)
+    request = client.get(f"/v1/requests/{case['case_id']}", headers=holder).json()
+    assert (request["status"], request["amount"], request["destination"]) == ("approved", listed, DESTINATION)
+    assert client.get("/v1/corrections").json() == []  # an approval, not a correction

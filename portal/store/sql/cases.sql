@@ -111,3 +111,14 @@ LIMIT %(limit)s
 -- case_audit --
 SELECT seq, at, actor, action, subject, data, client, prev_hash, hash
 FROM audit_events WHERE subject = %(subject)s ORDER BY seq LIMIT %(limit)s
+
+-- late_request --
+-- An upheld late case becomes an approved request (issue 23): the proof the case was opened with, its
+-- amount as staff upheld it, the case's status token (the holder follows it with the token they have).
+INSERT INTO requests (id, challenge_id, snapshot_id, snapshot_address, chain, destination, destination_chain, amount,
+                      method, message, proof, recovered_signer, evidence, status, status_token_hash, client_address,
+                      user_agent, decided_by, decided_at, decision_reason, created_at, updated_at)
+SELECT id, challenge_id, snapshot_id, address, chain, destination, destination_chain, %(amount)s, method, message,
+       proof, recovered_signer, evidence || jsonb_build_object('case_id', id::text), 'approved', status_token_hash,
+       client_address, user_agent, %(actor)s, %(at)s, %(reason)s, %(at)s, %(at)s
+FROM cases WHERE id = %(id)s
