@@ -45,12 +45,15 @@ ROOT_HEX = re.compile(r"^0x[0-9a-f]{64}$")
 ENTRIES_SUFFIX = ".entries.json"
 
 
-class ReleaseSource(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """One approved request an entry pays: its snapshot, its address there, its share in destination units."""
+class ReleaseSource(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
+    """One approved request an entry pays: its snapshot, its address there, its share in destination units.
+    ``case_id`` names the upheld case when the source is a correction (so the signed entries list every
+    correction the release carries); it is left out of the file otherwise."""
 
     snapshot_id: str
     snapshot_address: str
     amount: str
+    case_id: str | None = None
 
 
 class ReleaseEntry(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

@@ -29,6 +29,9 @@ from portal.errors import PortalError
 from portal.http import (
     allowlist,
     audit,
+    cases,
+    cases_console,
+    cases_pages,
     console,
     csp,
     error_pages,
@@ -42,6 +45,7 @@ from portal.http import (
     releases,
     review,
     safe_signatures,
+    snapshot_check,
     snapshots,
     templating,
 )
@@ -89,6 +93,10 @@ ROUTE_HANDLERS = [
     review.escalate,
     review.reopen,
     *console.ROUTES,
+    *snapshot_check.ROUTES,  # issue 23
+    *cases.ROUTES,
+    *cases_pages.ROUTES,
+    *cases_console.ROUTES,
 ]
 
 
@@ -170,7 +178,8 @@ def rate_limits(settings: Settings) -> list:
     if settings.rate_limit_per_minute == 0:
         return []
     return [throttled_posts("holders", settings.rate_limit_per_minute,
-                            holders.RATE_LIMITED_PATHS | pages.RATE_LIMITED_PATHS | safe_signatures.RATE_LIMITED_PATHS)]
+                            holders.RATE_LIMITED_PATHS | pages.RATE_LIMITED_PATHS | safe_signatures.RATE_LIMITED_PATHS
+                            | cases.RATE_LIMITED_PATHS | cases_pages.RATE_LIMITED_PATHS)]
 
 
 async def _sweep_forever(runtime: Runtime) -> None:

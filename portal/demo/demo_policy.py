@@ -36,7 +36,7 @@ from portal.store.database import Database
 REPUBLISH_DAYS = 7
 #: Where the DEMO policy sends a holder who needs help: a page of this portal that does something for
 #: them. Today the request lookup (the status of a request sent); the cases page once it exists.
-DEMO_CONTACT_PATH = "/requests"
+DEMO_CONTACT_PATH = "/cases/new"
 
 
 def demo_contacts(public_url: str) -> tuple[str, ...]:

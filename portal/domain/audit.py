@@ -50,6 +50,13 @@ class AuditAction(StrEnum):
     PENDING_UPLOADED = "pending:document:uploaded"
     PENDING_SIGNED = "pending:document:signed"
     PENDING_WITHDRAWN = "pending:document:withdrawn"
+    # issue 23: cases
+    CASE_OPENED = "case:proof:accepted"
+    CASE_HOLDER_MESSAGE = "case:message:holder"
+    CASE_CLAIMED = "review:case:claimed"
+    CASE_STAFF_MESSAGE = "review:case:message"
+    CASE_FIRST_UPHELD = "review:case:first_upheld"
+    CASE_DECIDED = "review:case:decided"
 
 
 def key_for(settings: Settings) -> AuditKey:

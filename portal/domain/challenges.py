@@ -1,6 +1,7 @@
 """Issuing ownership challenges.
 
-Invariant: a stored challenge names an address that was eligible when it was issued, a valid
+Invariant: a stored challenge names an address that was eligible when it was issued (for an
+allowlist request; a ``case`` challenge may name any well-formed address, amount 0 when unlisted), a valid
 non-zero destination on its destination chain (one this deployment migrates to), a method that
 fits the address's chain and that this server can verify (a method whose registry entry names a
 node only with that node configured), at least 128 bits of nonce, and the exact message (and typed data, and for
@@ -13,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 
@@ -37,6 +38,8 @@ from portal.settings import Settings
 from portal.store import requests as store
 
 NONCE_BYTES = 16  # 128 bits
+#: What a challenge proves ownership for: an allowlist request, or a case (issue 23: any address).
+Purpose = Literal["allowlist", "case"]
 #: Addresses nobody holds a key for: tokens sent there are gone. (The all-zero address of either chain,
 #: which is also Solana's system program, is refused by its bytes.)
 BURN_ADDRESSES = frozenset({"0x000000000000000000000000000000000000dead",
@@ -58,6 +61,7 @@ class NewChallenge(msgspec.Struct, frozen=True):
     method: str
     destination_chain: DestinationChain | None = None
     message_style: MessageStyle = "standard"
+    purpose: Purpose = "allowlist"
 
 
 class Challenge(msgspec.Struct, frozen=True):
@@ -147,6 +151,14 @@ def _require_node(ctx: UseCaseContext, method: ProofMethod) -> None:
         require_solana_chain(ctx.solana_node)
 
 
+def _case_subject(ctx: UseCaseContext, holder: snapshot.Address, purpose: str) -> tuple[str, int]:
+    """A case may be about an address no snapshot lists: it is filed against its chain's snapshot, amount 0."""
+    listing = ctx.snapshots.snapshot_for(holder.chain) if purpose == "case" else None
+    if listing is None:
+        raise NotEligibleError(f"{holder.text} is not in any loaded snapshot", field="address")
+    return listing.id, 0
+
+
 def _message(settings: Settings, holder: snapshot.Address, style: str, fields: messages.MessageFields) -> str:
     if style == "one_line":
         return messages.build_solana_one_line(fields)
@@ -163,8 +175,7 @@ async def issue(ctx: UseCaseContext, ask: NewChallenge, meta: RequestMeta) -> Ch
     target = await check_destination(ctx, ask.destination, ask.destination_chain)
     _require_node(ctx, method)
     entry = ctx.snapshots.find(holder)
-    if entry is None:
-        raise NotEligibleError(f"{holder.text} is not in any loaded snapshot", field="address")
+    snapshot_id, amount = (entry.snapshot_id, entry.amount) if entry else _case_subject(ctx, holder, ask.purpose)
     challenge_id, nonce = uuid.uuid4(), secrets.token_hex(NONCE_BYTES)
     expires_at = now + dt.timedelta(seconds=safe_pin.ttl_seconds(settings, method.name))
     fields = messages.MessageFields(settings.public_host, holder.text, target.text, nonce, now, expires_at,
@@ -180,14 +191,15 @@ async def issue(ctx: UseCaseContext, ask: NewChallenge, meta: RequestMeta) -> Ch
     typed_data = pinned.typed_data() if pinned else typed_data
     async with ctx.db.transaction() as conn:
         await store.insert_challenge(conn, {
-            "id": challenge_id, "method": method.name, "chain": holder.chain, "snapshot_id": entry.snapshot_id,
-            "snapshot_address": holder.text, "destination": target.text, "amount": entry.amount, "nonce": nonce,
+            "id": challenge_id, "method": method.name, "chain": holder.chain, "snapshot_id": snapshot_id,
+            "snapshot_address": holder.text, "destination": target.text, "amount": amount, "nonce": nonce,
             "message": message, "typed_data": typed_data, "issued_at": now, "expires_at": expires_at,
             "client_address": meta.client_address, "destination_chain": target.chain,
-            "message_style": ask.message_style, "unsigned_transaction": unsigned,
+            "message_style": ask.message_style, "unsigned_transaction": unsigned, "purpose": ask.purpose,
         })
         if pinned:
             await safe_pin.record(conn, challenge_id, pinned)
-        await claim_window.admit(conn, challenge_id, now)  # refused (rolled back) or marked late after the deadline
+        if ask.purpose == "allowlist":  # a case after the deadline is a ``late`` case (portal.domain.cases)
+            await claim_window.admit(conn, challenge_id, now)  # refused (rolled back) or marked late
     return Challenge(challenge_id, method.name, message, typed_data, nonce, line, now, expires_at, target.text,
                      target.chain, ask.message_style, unsigned)

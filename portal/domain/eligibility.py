@@ -24,6 +24,7 @@ import msgspec
 import snapshot
 from portal.domain import destinations as destinations_domain
 from portal.errors import InvalidAddressError, InvalidChecksumError, UnprocessableError
+from snapshot import exclude
 from snapshot.addresses import b58encode, to_checksum_address
 from snapshot.artifact import PublicManifest
 from snapshot.conversion import Conversion
@@ -37,6 +38,25 @@ class ClaimAmount(msgspec.Struct, frozen=True):
     decimals: int
 
 
+class SnapshotSource(msgspec.Struct, frozen=True):
+    """Where a snapshot came from, as its artifact records it: the chain, the block (EVM) or slot
+    (Solana) and when it was made (None when unknown), the method (None: a holder list given by hand,
+    not rebuilt from the chain), and the sha256 of the exclude list it left out (None: no list)."""
+
+    chain: str
+    block: int | None
+    block_time: str | None
+    method: str | None
+    exclude_sha256: str | None
+
+
+class Exclusion(msgspec.Struct, frozen=True):
+    """Why an address is not in the snapshot, when the snapshot's exclude list names it."""
+
+    category: str
+    note: str
+
+
 class Eligibility(msgspec.Struct, frozen=True):
     """What a holder learns about one address.
 
@@ -45,7 +65,9 @@ class Eligibility(msgspec.Struct, frozen=True):
     position in the holder list and the merkle-distributor's ``get_proof`` (claimed with
     ``amount_unlocked = amount``, ``amount_locked = 0``). ``amount`` is in the snapshot token's
     base units (``decimals`` of them a token, None when the snapshot does not say);
-    ``claim_amounts`` converts it for each configured destination.
+    ``claim_amounts`` converts it for each configured destination. ``source`` says which snapshot
+    was read and how (None when several snapshots of the address's chain could have listed it);
+    ``excluded`` is set when the snapshot's exclude list left the address out on purpose.
     """
 
     address: str
@@ -58,6 +80,24 @@ class Eligibility(msgspec.Struct, frozen=True):
     leaf_index: int | None
     proof: list[str]
     merkle_root: str | None
+    source: SnapshotSource | None = None
+    excluded: Exclusion | None = None
+
+
+def source_of(manifest: PublicManifest) -> SnapshotSource:
+    recorded = manifest.source or {}
+    return SnapshotSource(manifest.chain, manifest.block, recorded.get("block_time"), recorded.get("method"),
+                          recorded.get("exclude_sha256"))
+
+
+def _exclusions(manifest: PublicManifest) -> dict[bytes, Exclusion]:
+    found = {}
+    for entry in exclude.entries_of(manifest.source):
+        try:
+            found[snapshot.parse_address(entry.address).raw] = Exclusion(entry.category, entry.note)
+        except snapshot.InvalidAddressError:
+            continue
+    return found
 
 
 class SnapshotEntry(msgspec.Struct, frozen=True):
@@ -96,6 +136,7 @@ class SnapshotSet:
         for item in self.snapshots:
             self._by_chain.setdefault(item.manifest.chain, []).append(item)
         self._conversions = {item: self._convertible(item) for item in self.snapshots}
+        self._exclusions = {item: _exclusions(item.manifest) for item in self.snapshots}
         # The parts of an eligible answer that depend only on the snapshot, JSON-ready.
         self._json_parts = {item: self._parts(item) for item in self.snapshots}
         # Key of the answers' ETags: the answers change when the snapshots or the destinations do.
@@ -124,7 +165,8 @@ class SnapshotSet:
                    f'{{"destination_chain":"{chain}","amount":"'.encode(),
                    f'","decimals":{conversion.to_decimals}}}'.encode())
                   for chain, conversion in self._conversions[item]]
-        tail = f'],"merkle_root":"{manifest.merkle_root}"}}'.encode()
+        source = _encode(source_of(manifest)).decode()
+        tail = f'],"merkle_root":"{manifest.merkle_root}","source":{source},"excluded":null}}'.encode()
         return head, middle, claims, tail
 
     @classmethod
@@ -169,14 +211,28 @@ class SnapshotSet:
             manifest = self._snapshot(found.snapshot_id).manifest
             return Eligibility(found.address, True, found.snapshot_id, manifest.tree, str(found.amount),
                                manifest.decimals, self.claim_amounts(found.snapshot_id, found.amount),
-                               found.leaf_index, found.proof, found.merkle_root)
+                               found.leaf_index, found.proof, found.merkle_root, source_of(manifest))
         return self._not_eligible(address)
 
     def _not_eligible(self, address: snapshot.Address) -> Eligibility:
         candidates = self._by_chain.get(address.chain, ())
         only = candidates[0].manifest if len(candidates) == 1 else None
         return Eligibility(address.text, False, only.id if only else None, only.tree if only else None, None,
-                           None, [], None, [], only.merkle_root if only else None)
+                           None, [], None, [], only.merkle_root if only else None,
+                           source_of(only) if only else None, self.exclusion(address))
+
+    def exclusion(self, address: snapshot.Address) -> Exclusion | None:
+        """The exclude list's reason for leaving ``address`` out, from the first snapshot of its chain naming it."""
+        for item in self._by_chain.get(address.chain, ()):
+            found = self._exclusions[item].get(address.raw)
+            if found is not None:
+                return found
+        return None
+
+    def snapshot_for(self, chain: str) -> PublicManifest | None:
+        """The first snapshot of ``chain`` (what a case about an address no snapshot lists is filed against)."""
+        candidates = self._by_chain.get(chain, ())
+        return candidates[0].manifest.public() if candidates else None
 
     def eligibility_json(self, address_text: str) -> bytes:
         """``msgspec.json.encode(self.eligibility(address_text))``, faster; see the module docstring."""

@@ -28,7 +28,7 @@ from portal.domain.proofs.facts import ChallengeFacts, ProvenSigner
 from portal.domain.proofs.messages import application_domain
 from portal.domain.proofs.registry import ProofField, VerifyEnv
 from portal.domain.proofs.verify import verify
-from portal.errors import ChallengeExpiredError, ChallengeUsedError, NotFoundError
+from portal.errors import ChallengeExpiredError, ChallengeUsedError, InvalidInputError, NotFoundError
 from portal.store import requests as store
 from portal.store.database import Connection
 from portal.store.releases import HeldRequest
@@ -143,6 +143,9 @@ async def submit(ctx: UseCaseContext, proof: ProofSubmission, meta: RequestMeta)
         row = await store.get_challenge(conn, proof.challenge_id)
     if row is None:
         raise NotFoundError("no such challenge", field="challenge_id")
+    if row["purpose"] != "allowlist":
+        raise InvalidInputError("this challenge was issued for a case: open the case with POST /v1/cases, or ask "
+                                "for a challenge without purpose \"case\" to file a request", field="challenge_id")
     check_usable(row["used_at"], row["expires_at"], now)
     facts = facts_of(row, ctx.settings.evm_chain_id)
     signer, submitted = await verify_proof(ctx, facts, proof)

@@ -90,7 +90,7 @@ async def _releasable(conn: Connection, snapshots: SnapshotSet, chain: str
     kept: list[tuple[store.UnreleasedApproval, int]] = []
     excluded: list[releasable.ExcludedEntry] = []
     total = 0
-    for row in await store.unreleased_approved(conn, chain):
+    for row in [*await store.unreleased_approved(conn, chain), *await store.unreleased_corrections(conn, chain)]:
         converted: int | None = None
         if row.snapshot_id not in conversions:
             problem: str | None = f"snapshot {row.snapshot_id} is not loaded here, so its amount cannot be converted"
@@ -122,9 +122,11 @@ async def prepare(conn: Connection, snapshots: SnapshotSet, chain: str, *, tree:
     if not kept:
         left = (f" ({len(excluded)} approved request(s) cannot be released; the first: {excluded[0].reason})"
                 if excluded else "")
-        raise NothingToReleaseError(f"no approved request to {chain} is waiting for a release{left}",
+        raise NothingToReleaseError(f"no approved request or upheld correction to {chain} is waiting for a release"
+                                    f"{left}",
                                     field="destination_chain")
-    paid = [(row.destination, ReleaseSource(row.snapshot_id, row.snapshot_address, str(amount)))
+    paid = [(row.destination, ReleaseSource(row.snapshot_id, row.snapshot_address, str(amount),
+                                            str(row.case_id) if row.case_id else None))
             for row, amount in kept]
     number = latest.number + 1 if latest else 1
     prepared = prepare_release(paid, destination_chain=chain, number=number, tree=tree,
@@ -145,20 +147,22 @@ def _previous_document(stored: store.StoredRelease | None) -> ReleaseDocument | 
 
 
 async def _held_requests(conn: Connection, snapshots: SnapshotSet, doc: ReleaseDocument,
-                         entries: list[ReleaseEntry]) -> list[tuple[uuid.UUID, int]]:
+                         entries: list[ReleaseEntry]) -> tuple[list[tuple[uuid.UUID, int]], list[uuid.UUID]]:
     """``(request id, entry index)`` for every source, each an approved, unreleased request to this
-    destination paid exactly its converted amount; refused otherwise."""
+    destination paid exactly its converted amount, and the case ids of the sources that are upheld
+    corrections (matched the same way); refused otherwise."""
     conversions, _ = _conversions(snapshots, doc.destination_chain)
     waiting = {}
-    for row in await store.unreleased_approved(conn, doc.destination_chain):
+    chain = doc.destination_chain
+    for row in [*await store.unreleased_approved(conn, chain), *await store.unreleased_corrections(conn, chain)]:
         if row.snapshot_id in conversions:  # the release's tree checks the addresses; prepare checked the rest
             conversion = conversions[row.snapshot_id]
-            waiting[(row.snapshot_id, row.snapshot_address)] = (row, conversion.convert(row.amount) if conversion
-                                                                else row.amount)
-    held = []
+            key = (row.snapshot_id, row.snapshot_address, str(row.case_id) if row.case_id else None)
+            waiting[key] = (row, conversion.convert(row.amount) if conversion else row.amount)
+    held, corrections = [], []
     for entry in entries:
         for source in entry.sources:
-            found = waiting.pop((source.snapshot_id, source.snapshot_address), None)
+            found = waiting.pop((source.snapshot_id, source.snapshot_address, source.case_id), None)
             if found is None:
                 raise _refuse("entry_not_approved", f"entry {entry.index}: {source.snapshot_address} "
                               f"({source.snapshot_id}) is not an approved request waiting for a release", "entries")
@@ -167,8 +171,11 @@ async def _held_requests(conn: Connection, snapshots: SnapshotSet, doc: ReleaseD
                 raise _refuse("entry_not_approved", f"entry {entry.index}: {source.snapshot_address} was approved "
                               f"for {amount} to {row.destination}, not {source.amount} to {entry.destination}",
                               "entries")
-            held.append((row.id, entry.index))
-    return held
+            if row.case_id is not None:
+                corrections.append(row.case_id)
+            else:
+                held.append((row.id, entry.index))
+    return held, corrections
 
 
 async def publish(conn: Connection, snapshots: SnapshotSet, submission: ReleaseSubmission, anchor: Anchor | None,
@@ -193,19 +200,20 @@ async def publish(conn: Connection, snapshots: SnapshotSet, submission: ReleaseS
         field = ("signatures" if "sign" in first.code or first.code == "below_threshold"
                  else "entries" if first.code in ("entries_mismatch", "root_mismatch") else "document")
         raise _refuse(first.code, first.message, field, [msgspec.to_builtins(p) for p in result.problems])
-    held = await _held_requests(conn, snapshots, doc, entries)
+    held, corrections = await _held_requests(conn, snapshots, doc, entries)
     signatures = [StoredSignature(s.signer, s.signature) for s in submission.signatures]
     await store.insert(conn, store.NewRelease(
         destination_chain=doc.destination_chain, number=doc.number, document=raw, sha256=doc.sha256, prev=doc.prev,
         entries_file=entries_bytes, entries_sha256=doc.entries_sha256, tree=doc.tree, merkle_root=doc.merkle_root,
         entry_count=doc.entries, total=doc.total, decimals=doc.decimals, distributor=doc.distributor,
         claim_deadline=doc.claim_deadline, signatures=signatures, root_version=root.version,
-        published_by=submission.actor, published_at=now, program=doc.program), held)
+        published_by=submission.actor, published_at=now, program=doc.program), held, corrections)
     await record(conn, AuditEntry(
         AuditAction.RELEASE_PUBLISHED, at=now, actor=submission.actor,
         subject=f"release:{doc.destination_chain}:{doc.number}",
         data={"sha256": doc.sha256, "merkle_root": doc.merkle_root, "entries": doc.entries, "total": str(doc.total),
-              "requests": len(held), "signers": result.signers, "root_version": root.version},
+              "requests": len(held), "corrections": [str(case_id) for case_id in corrections],
+              "signers": result.signers, "root_version": root.version},
         client=submission.client))
     stored = await store.get(conn, doc.destination_chain, doc.number)
     assert stored is not None

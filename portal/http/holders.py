@@ -35,13 +35,16 @@ AnswerText = Annotated[str, msgspec.Meta(min_length=1, max_length=answers.MAX_AN
 
 class ChallengeCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """``destination_chain`` defaults to the chain of the destination's address form; ``message_style``
-    ``one_line`` (``solana`` only) asks for one printable-ASCII line a Ledger clear-signs."""
+    ``one_line`` (``solana`` only) asks for one printable-ASCII line a Ledger clear-signs. ``purpose``
+    ``case`` proves ownership to open a case (``POST /v1/cases``) and accepts any well-formed address,
+    in the snapshot or not; an ``allowlist`` challenge (the default) for an unlisted address is 422."""
 
     address: Address
     destination: Address
     method: Method
     destination_chain: DestinationChain | None = None
     message_style: MessageStyle = "standard"
+    purpose: challenges.Purpose = "allowlist"
 
 
 class ProofCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -105,7 +108,8 @@ def meta_of(request: Request[Any, Any, Any]) -> RequestMeta:
                   "the policy's sentence, unless it sends late requests to review.",
       responses=problem_responses(400, 403, 422, 429, 503))
 async def create_challenge(ctx: Ctx, request: Request, data: JSONBody[ChallengeCreate]) -> Challenge:
-    ask = NewChallenge(data.address, data.destination, data.method, data.destination_chain, data.message_style)
+    ask = NewChallenge(data.address, data.destination, data.method, data.destination_chain, data.message_style,
+                       data.purpose)
     return await challenges.issue(ctx, ask, meta_of(request))
 
 

@@ -11,6 +11,7 @@ from litestar.openapi.spec import OpenAPI, OpenAPIType, Parameter, Reference, Re
 
 import portal
 from portal.domain.proofs import registry
+from portal.http.cases import EVIDENCE_PATTERN
 from portal.http.input_guard import MULTILINE_FIELDS
 from portal.http.pages.assets import OfflineSwaggerRenderPlugin
 
@@ -41,13 +42,18 @@ MULTILINE_PATTERN = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u0
 # The address forms (an EVM checksum or a base58 key's length in bytes are checked beyond this).
 # The zero address is nobody's (refused as a snapshot address and as a destination).
 ADDRESS_PATTERN = "^(?!0x0{40}$)(0x[0-9a-fA-F]{40}|[1-9A-HJ-NP-Za-km-z]{32,44})$"
-_FIELD_PATTERNS = {"address": ADDRESS_PATTERN, "destination": ADDRESS_PATTERN}
+_FIELD_PATTERNS = {"address": ADDRESS_PATTERN, "destination": ADDRESS_PATTERN,
+                   "evidence": EVIDENCE_PATTERN}  # a case's transactions (Litestar drops an item's own pattern)
 # Bodies whose rules one field's schema cannot say: which fields go together.
 _PROOF_FIELDS = ("signature", "tx_hash", "signed_transaction")
 _EXACTLY_ONE_PROOF = [Schema(required=[field], properties={field: Schema(type=OpenAPIType.STRING)})
                       for field in _PROOF_FIELDS]
 _BODY_RULES: dict[str, dict[str, Any]] = {
     "ProofCreate": {"one_of": _EXACTLY_ONE_PROOF},
+    "CaseCreate": {"one_of": _EXACTLY_ONE_PROOF},  # issue 23
+    "CaseDecisionCreate": {"schema_if": Schema(properties={"outcome": Schema(enum=["upheld"])}),
+                           "then": Schema(required=["amount"], properties={"amount": Schema(type=OpenAPIType.STRING)}),
+                           "schema_else": Schema(properties={"amount": Schema(type=OpenAPIType.NULL)})},
     "AnswerCreate": {"schema_if": Schema(required=["challenge_id"], properties={
                          "challenge_id": Schema(type=OpenAPIType.STRING)}),
                      "then": Schema(one_of=_EXACTLY_ONE_PROOF),

@@ -35,6 +35,7 @@ class UnreleasedApproval(msgspec.Struct, frozen=True):
     snapshot_address: str
     destination: str
     amount: int
+    case_id: uuid.UUID | None = None  # an upheld case's correction (issue 23), not a request
 
 
 class StoredRelease(msgspec.Struct, frozen=True):
@@ -98,8 +99,10 @@ async def unreleased_approved(conn: Connection, chain: str) -> list[UnreleasedAp
             for request_id, snapshot_id, snapshot_address, destination, amount in await cursor.fetchall()]
 
 
-async def insert(conn: Connection, release: NewRelease, held: Iterable[tuple[uuid.UUID, int]]) -> None:
-    """Store the release and the requests it holds (``(request id, entry index)``, copied in bulk)."""
+async def insert(conn: Connection, release: NewRelease, held: Iterable[tuple[uuid.UUID, int]],
+                 corrections: Iterable[uuid.UUID] = ()) -> None:
+    """Store the release, the requests it holds (``(request id, entry index)``, copied in bulk) and the
+    corrections (case ids) it carries."""
     values = msgspec.structs.asdict(release)
     values["signatures"] = Jsonb(msgspec.to_builtins(release.signatures))
     values["total"] = Decimal(release.total)
@@ -108,9 +111,18 @@ async def insert(conn: Connection, release: NewRelease, held: Iterable[tuple[uui
         suffix = f"\t{release.destination_chain}\t{release.number}\t"
         async with conn.cursor().copy(QUERIES["copy_release_requests"]) as copy:  # COPY's text format, at once
             await copy.write("".join(f"{request_id}{suffix}{index}\n" for request_id, index in held))
+        await conn.execute(QUERIES["carry_corrections"], {"chain": release.destination_chain,
+                                                          "number": release.number, "case_ids": list(corrections)})
     except psycopg.errors.UniqueViolation:
         raise ConflictError(f"release {release.number} of {release.destination_chain} (or one of its requests) is "
                             "already published", field="document", code="release_exists") from None
+
+
+async def unreleased_corrections(conn: Connection, chain: str) -> list[UnreleasedApproval]:
+    """Upheld corrections to ``chain`` no release carries yet, with their case's snapshot (issue 23)."""
+    rows = await (await conn.execute(QUERIES["unreleased_corrections"], {"chain": chain})).fetchall()
+    return [UnreleasedApproval(r["case_id"], r["snapshot_id"], r["address"], r["destination"], int(r["amount"]),
+                               r["case_id"]) for r in rows]
 
 
 async def latest(conn: Connection, chain: str) -> StoredRelease | None:

@@ -22,7 +22,8 @@ ONE_LIVE_REQUEST = "requests_one_live_per_address"
 
 async def insert_challenge(conn: Connection, values: dict[str, Any]) -> None:
     typed = values.get("typed_data")
-    await conn.execute(QUERIES["insert_challenge"], {**values, "typed_data": Jsonb(typed) if typed else None})
+    await conn.execute(QUERIES["insert_challenge"], {"purpose": "allowlist", **values,
+                                                     "typed_data": Jsonb(typed) if typed else None})
 
 
 async def get_challenge(conn: Connection, challenge_id: uuid.UUID) -> dict[str, Any] | None:

@@ -8,6 +8,7 @@ puts a rebuilt artifact beside the published one. Nothing here imports ``portal`
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import msgspec
@@ -54,6 +55,24 @@ def _excluded(balances: dict[bytes, int], exclude: ExcludeList) -> tuple[dict[by
             [address_text(exclude.chain, key) for key in left_out])
 
 
+def _utc(seconds: object) -> str | None:
+    if not isinstance(seconds, int) or seconds < 0:
+        return None
+    return dt.datetime.fromtimestamp(seconds, dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def block_time(client: JsonRpcClient, chain: str, block: int) -> str | None:
+    """When ``block`` (EVM) or ``slot`` (Solana) was made, ISO 8601 UTC, or None when the node does not say
+    (a pruned node, a test front without the method): the holder page then says the time is unknown."""
+    try:
+        if chain == "evm":
+            found = client.call("eth_getBlockByNumber", [hex(block), False])
+            return _utc(int(found["timestamp"], 16)) if isinstance(found, dict) and found.get("timestamp") else None
+        return _utc(client.call("getBlockTime", [block]))
+    except (ChainError, ValueError, TypeError):
+        return None
+
+
 def from_evm(client: JsonRpcClient, *, token: str, block: int, out_dir: Path, csv_path: Path,
              from_block: int = 0, exclude: ExcludeList | None = None, name: str | None = None,
              expected_chain_id: int | None = None, chunk_blocks: int = DEFAULT_CHUNK_BLOCKS,
@@ -69,7 +88,8 @@ def from_evm(client: JsonRpcClient, *, token: str, block: int, out_dir: Path, cs
                              chunk_blocks=chunk_blocks, progress=progress)
     balances, excluded = _excluded(scan.balances, exclude)
     source = {"chain": "evm", "method": EVM_METHOD, "chain_id": scan.chain_id, "token": address.text,
-              "block": block, "from_block": from_block, "exclude_sha256": exclude.sha256, "excluded": len(excluded),
+              "block": block, "block_time": block_time(client, "evm", block), "from_block": from_block,
+              "exclude_sha256": exclude.sha256, "exclude_entries": exclude.recorded(), "excluded": len(excluded),
               "balance_check": scan.balance_check, "tool": tool_version()}
     manifest = write_snapshot(balances, chain="evm", csv_path=csv_path, out_dir=out_dir,
                               name=name or f"erc20-{address.text}-{block}", block=block, source=source)
@@ -91,7 +111,8 @@ def from_solana(client: JsonRpcClient, *, mint: str, out_dir: Path, csv_path: Pa
         balances[owner] = balances.get(owner, 0) + amount
     source = {"chain": "solana", "method": SOLANA_METHOD, "genesis_hash": scan.genesis_hash, "mint": mint,
               "token_program": scan.token_program, "decimals": scan.decimals, "slot": scan.slot,
-              "min_context_slot": scan.min_context_slot, "slots": scan.slots, "exclude_sha256": exclude.sha256,
+              "block_time": block_time(client, "solana", scan.slot), "min_context_slot": scan.min_context_slot,
+              "slots": scan.slots, "exclude_sha256": exclude.sha256, "exclude_entries": exclude.recorded(),
               "excluded": len(excluded), "off_curve_owners": len(scan.off_curve_owners),
               "frozen_accounts": len(scan.frozen), "delegated_accounts": len(scan.delegated), "tool": tool_version()}
     manifest = write_snapshot(balances, chain="solana", csv_path=csv_path, out_dir=out_dir,

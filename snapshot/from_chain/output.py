@@ -13,32 +13,42 @@ from collections.abc import Callable, Mapping
 from importlib import metadata
 from pathlib import Path
 
+import msgspec
 from solders.pubkey import Pubkey
 
 from snapshot.addresses import Chain, parse_address, to_checksum_address
 from snapshot.artifact import Manifest
 from snapshot.build import build_artifact
 from snapshot.errors import ChainError, InvalidAddressError
+from snapshot.exclude import ExcludeEntry, parse_line
 
 Progress = Callable[[int, int], None]
 
 
 class ExcludeList:
-    """Addresses left out of a snapshot (treasury, burn, exchange wallets), one per line, ``#`` comments.
+    """Addresses left out of a snapshot (treasury, burn, exchange wallets), one per line as
+    ``address # category: note`` (``snapshot.exclude``).
 
     ``sha256`` is the hash of the file's exact bytes: the manifest records it so that anyone rebuilding
-    the snapshot can show they used the same list.
+    the snapshot can show they used the same list; ``entries`` (canonical addresses, in file order,
+    the first line of an address kept) are recorded beside it, so a holder can be told why.
     """
 
-    def __init__(self, chain: Chain, keys: frozenset[bytes], sha256: str | None, path: str | None) -> None:
+    def __init__(self, chain: Chain, keys: frozenset[bytes], sha256: str | None, path: str | None,
+                 entries: tuple[ExcludeEntry, ...] = ()) -> None:
         self.chain = chain
         self.keys = keys
         self.sha256 = sha256
         self.path = path
+        self.entries = entries
 
     @classmethod
     def none(cls, chain: Chain) -> ExcludeList:
         return cls(chain, frozenset(), None, None)
+
+    def recorded(self) -> list[dict[str, str]]:
+        """The entries as the artifact's ``source.exclude_entries`` holds them."""
+        return [msgspec.structs.asdict(entry) for entry in self.entries]
 
     @classmethod
     def read(cls, path: Path | None, chain: Chain) -> ExcludeList:
@@ -48,19 +58,23 @@ class ExcludeList:
             data = Path(path).read_bytes()
         except OSError as exc:
             raise ChainError(f"exclude list {path}: cannot read: {exc}") from None
-        keys = set()
+        keys: set[bytes] = set()
+        entries = []
         for number, line in enumerate(data.decode("utf-8", "replace").splitlines(), start=1):
-            text = line.split("#", 1)[0].strip()
-            if not text:
+            parsed = parse_line(line)
+            if parsed is None:
                 continue
+            text, category, note = parsed
             try:
                 address = parse_address(text)
             except InvalidAddressError as exc:
                 raise ChainError(f"exclude list {path} line {number}: {exc}") from None
             if address.chain != chain:
                 raise ChainError(f"exclude list {path} line {number}: {address.text} is not a {chain} address")
+            if address.raw not in keys:
+                entries.append(ExcludeEntry(address.text, category, note))
             keys.add(address.raw)
-        return cls(chain, frozenset(keys), hashlib.sha256(data).hexdigest(), str(path))
+        return cls(chain, frozenset(keys), hashlib.sha256(data).hexdigest(), str(path), tuple(entries))
 
 
 def address_text(chain: Chain, key: bytes) -> str:

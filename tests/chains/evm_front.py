@@ -36,6 +36,9 @@ class EvmFront(JsonRpcServer):
             return hex(self.chain_id)
         if method == "eth_blockNumber":
             return hex(self.tester.get_block_by_number("latest")["number"])
+        if method == "eth_getBlockByNumber":
+            block = self.tester.get_block_by_number(self._block(params[0]))
+            return {"number": hex(block["number"]), "timestamp": hex(block["timestamp"])}
         if method == "eth_getCode":
             return self.tester.get_code(params[0], self._block(params[1]))
         if method == "eth_getLogs":

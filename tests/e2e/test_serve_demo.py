@@ -66,8 +66,8 @@ def test_serve_demo_from_nothing(tmp_path: Path) -> None:
         status, body = get(base + "/v1/policies/official")
         assert status == 200 and "DEMO" in json.loads(body)["title"]
         assert json.loads(body)["document"].count(f"http://127.0.0.1:{port}") >= 1  # links follow --port
-        assert f'contacts = ["http://127.0.0.1:{port}/requests"]' in json.loads(body)["document"]
-        assert get(base + "/requests")[0] == 200  # the demo policy's contact leads somewhere
+        assert f'contacts = ["http://127.0.0.1:{port}/cases/new"]' in json.loads(body)["document"]
+        assert get(base + "/cases/new")[0] == 200  # the demo policy's contact leads somewhere
         assert_amounts_in_tokens(base)
     finally:
         process.terminate()

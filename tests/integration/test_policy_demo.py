@@ -97,12 +97,12 @@ def test_demo_policy_contact_leads_to_the_request_lookup_and_a_changed_contact_r
     url = "http://127.0.0.1:8000"
     publish_demo_policy(database_url, tmp_path, public_url=url, now=NOW)
     doc = policies.parse_submitted(_versions(database_url)[-1].document.decode())
-    assert doc.contacts == (f"{url}/requests",)  # the portal's own request lookup, not the policy page itself
+    assert doc.contacts == (f"{url}/cases/new",)  # the portal's own case page, not the policy page itself
     with TestClient(app=create_app(Settings(database_url=database_url))) as client:
-        assert client.get("/requests").status_code == 200  # it leads somewhere
+        assert client.get("/cases/new").status_code == 200  # it leads somewhere
         page = client.get("/policy/official").text
-    assert f'<a href="{url}/requests">{url}/requests</a>' in page and "Where to ask for help (signed)" in page
-    monkeypatch.setattr(demo_policy, "DEMO_CONTACT_PATH", "/cases")  # the cases page, once it lands
+    assert f'<a href="{url}/cases/new">{url}/cases/new</a>' in page and "Where to ask for help (signed)" in page
+    monkeypatch.setattr(demo_policy, "DEMO_CONTACT_PATH", "/cases")  # another contact: a new version
     publish_demo_policy(database_url, tmp_path, public_url=url, now=NOW + dt.timedelta(hours=1))
     versions = _versions(database_url)
     assert [v.version for v in versions] == [1, 2]

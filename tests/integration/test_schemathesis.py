@@ -55,6 +55,8 @@ SCHEMA_CANNOT_SAY = {
     "POST /v1/challenges": "an EIP-55 checksum, and base58 that decodes to exactly 32 bytes",
     "GET /v1/review/requests": "the cursor is opaque: only a next_cursor the server issued is one",
     "GET /v1/allowlist": "which formats each destination chain has (distributor-json is Solana's)",
+    "GET /v1/review/cases": "the cursor is opaque; an address's EIP-55 checksum",
+    "GET /v1/corrections": "the cursor is opaque: only a (decided_at, case_id) the server issued is one",
 }
 # Operations whose answers are not API documents: the OpenAPI renderers and static files.
 SKIPPED_PATH_PREFIXES = ("/schema",)

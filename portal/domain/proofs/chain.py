@@ -45,6 +45,10 @@ class EvmChain(Protocol):
         ``None`` when the call reverts."""
         ...
 
+    def balance_of(self, token: str, holder: str, block: int) -> int:
+        """ERC-20 ``balanceOf(holder)`` at ``block`` (needs a node that serves that block's state)."""
+        ...
+
 
 def require_chain(node: EvmChain | None) -> EvmChain:
     """The node a verifier needs, after it has checked its input: no RPC configured is a 503."""
@@ -146,3 +150,8 @@ class Web3Chain:
                 raise
 
         return self._timed("eth_call", ask)
+
+    def balance_of(self, token: str, holder: str, block: int) -> int:
+        data = "0x70a08231" + "00" * 12 + holder[2:].lower()  # balanceOf(address)
+        call = {"to": Web3.to_checksum_address(token), "data": data}
+        return int.from_bytes(bytes(self._timed("eth_call", lambda: self.w3.eth.call(call, block_identifier=block))))

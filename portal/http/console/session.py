@@ -112,6 +112,8 @@ def sections() -> tuple[Section, ...]:
     """The console's parts in the order the navigation lists them; a new page adds itself here."""
     return (
         Section("/staff/queue", "Queue", "Claim holders' requests, check the evidence and decide.", ("reviewer",)),
+        Section("/staff/cases", "Cases", "Answer holders' questions about their address, amount or the deadline.",
+                ("reviewer",)),
         Section("/staff/releases", "Releases", "See what each release holds, what is claimed, and download the "
                 "unclaimed entries.", ("reviewer",)),
         Section("/staff/lookalikes", "Lookalike links", "Confirm or dismiss links that imitate the official ones.",

@@ -8,6 +8,7 @@ the banner's bounded LRU, keyed by the address as typed (errors are not kept).
 
 from __future__ import annotations
 
+import datetime as dt
 from urllib.parse import quote, urlencode
 
 import msgspec
@@ -15,13 +16,31 @@ from litestar import Request, get
 
 from portal.domain import amounts
 from portal.domain.context import UseCaseContext
+from portal.domain.eligibility import SnapshotSource
 from portal.errors import InvalidAddressError
 from portal.http.copy.errors import sentence
 from portal.http.fast.html_page import HtmlPage
 from portal.http.pages.layout import kept_answer, render_page
-from portal.http.pages.view_models import EligibilityPage, FieldError, HomePage
+from portal.http.pages.view_models import EligibilityPage, FieldError, HomePage, SourceRows
 
 PAGE_SCRIPTS = ("js/main.js",)
+METHOD_WORDS = {"erc20-transfer-logs": "rebuilt from the token's Transfer logs, checked with balanceOf at the block",
+                "spl-token-accounts": "every token account of the mint, summed by owner, at the slot"}
+
+
+def source_rows(source: SnapshotSource | None) -> SourceRows | None:
+    """The snapshot's source in words for the result page (None when no single snapshot answered)."""
+    if source is None:
+        return None
+    kind = "Slot" if source.chain == "solana" else "Block"
+    point = f"{kind} {source.block}" if source.block is not None else f"{kind}: not recorded"
+    try:
+        time = dt.datetime.fromisoformat(source.block_time).strftime(TIME) if source.block_time else "not recorded"
+    except ValueError:
+        time = "not recorded"
+    method = METHOD_WORDS.get(source.method or "", source.method or "a holder list given by hand")
+    return SourceRows(point, time, method, source.exclude_sha256 or "")
+TIME = "%H:%M UTC on %d %B %Y"
 MAX_ADDRESS_CHARS = 200  # EVM addresses are 42 characters, Solana's at most 44
 
 
@@ -56,7 +75,10 @@ def eligibility_page(request: Request) -> HtmlPage:
         amount_tokens=shown.tokens, decimals=shown.decimals,
         proof_json=msgspec.json.format(msgspec.json.encode(answer), indent=2).decode(),
         proof_url=f"/v1/eligibility/{quote(answer.address)}",
-        prove_url="/prove?" + urlencode({"address": answer.address}))
+        prove_url="/prove?" + urlencode({"address": answer.address}),
+        source=source_rows(answer.source), excluded_category=answer.excluded.category if answer.excluded else None,
+        excluded_note=answer.excluded.note if answer.excluded else "",
+        ask_url="/cases/new?" + urlencode({"address": answer.address}))
     title = "You are in the snapshot" if answer.eligible else "This address is not in the snapshot"
     # main.js adds the proof's Copy and Download buttons.
     return render_page(state, "eligibility.html", title, view, hot="render", keep_as=typed, scripts=PAGE_SCRIPTS)

@@ -36,6 +36,19 @@ class EligibilityPage(msgspec.Struct, frozen=True):
     proof_json: str
     proof_url: str
     prove_url: str
+    source: SourceRows | None = None
+    excluded_category: str | None = None
+    excluded_note: str = ""
+    ask_url: str = ""
+
+
+class SourceRows(msgspec.Struct, frozen=True):
+    """Where the answer comes from, in words (``portal.domain.eligibility.SnapshotSource``)."""
+
+    point: str          # "Block 19000000" or "Slot 250000000"
+    time: str           # "12:00 UTC on 1 May 2026" or "not recorded"
+    method: str
+    exclude_sha256: str  # "" when the snapshot left nothing out by list
 
 
 class Summary(msgspec.Struct, frozen=True):

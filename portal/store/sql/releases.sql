@@ -8,6 +8,17 @@ WHERE r.status = 'approved' AND r.destination_chain = %(chain)s
   AND NOT EXISTS (SELECT 1 FROM release_requests rr WHERE rr.request_id = r.id)
 ORDER BY r.snapshot_id, r.snapshot_address
 
+-- unreleased_corrections --
+-- Upheld cases' corrections to this chain that no release carries (issue 23).
+SELECT c.case_id, k.snapshot_id, c.address, c.destination, c.amount
+FROM corrections c JOIN cases k ON k.id = c.case_id
+WHERE c.destination_chain = %(chain)s AND c.release_number IS NULL
+ORDER BY c.decided_at, c.case_id
+
+-- carry_corrections --
+UPDATE corrections SET release_chain = %(chain)s, release_number = %(number)s
+WHERE case_id = ANY(%(case_ids)s::uuid[]) AND release_number IS NULL
+
 -- insert_release --
 INSERT INTO releases (destination_chain, number, document, sha256, prev, entries_file, entries_sha256, tree,
                       merkle_root, entry_count, total, decimals, distributor, program, claim_deadline, signatures,

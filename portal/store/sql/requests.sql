@@ -1,14 +1,14 @@
 -- insert_challenge --
 INSERT INTO challenges (id, method, chain, snapshot_id, snapshot_address, destination, destination_chain, amount,
                         nonce, message, typed_data, issued_at, expires_at, client_address, message_style,
-                        unsigned_transaction)
+                        unsigned_transaction, purpose)
 VALUES (%(id)s, %(method)s, %(chain)s, %(snapshot_id)s, %(snapshot_address)s, %(destination)s,
         %(destination_chain)s, %(amount)s, %(nonce)s, %(message)s, %(typed_data)s, %(issued_at)s, %(expires_at)s,
-        %(client_address)s, %(message_style)s, %(unsigned_transaction)s)
+        %(client_address)s, %(message_style)s, %(unsigned_transaction)s, %(purpose)s)
 
 -- get_challenge --
 SELECT id, method, chain, snapshot_id, snapshot_address, destination, destination_chain, amount, nonce, message,
-       typed_data, issued_at, expires_at, used_at, message_style, unsigned_transaction
+       typed_data, issued_at, expires_at, used_at, message_style, unsigned_transaction, purpose
 FROM challenges WHERE id = %(id)s
 
 -- lock_challenge --

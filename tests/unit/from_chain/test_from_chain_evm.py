@@ -7,6 +7,7 @@ archive node's HTTP endpoint, so the builder runs its ordinary client over a rea
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from pathlib import Path
@@ -127,6 +128,23 @@ def test_exclude_list_leaves_holders_out_and_is_recorded_by_hash(chain: Chain, t
     assert treasury not in holders and len(holders) == 3
     assert built.manifest.source["exclude_sha256"] == hashlib.sha256(exclude.read_bytes()).hexdigest()
     assert built.manifest.source["excluded"] == 1 and built.report["excluded"] == [treasury]
+
+
+def test_exclude_categories_and_the_block_time_are_recorded_in_the_artifact(chain: Chain, tmp_path: Path) -> None:
+    exclude = tmp_path / "exclude.txt"
+    exclude.write_text(f"{chain.holders[1].lower()}  # exchange: Example hot wallet\n"
+                       f"{chain.holders[2]} # Pool: the AMM pair\n{chain.holders[3]}\n")
+    with chain.front() as front, _client(front) as client:
+        built = from_evm(client, token=chain.token.address, block=chain.block, out_dir=tmp_path / "out",
+                         csv_path=tmp_path / "holders.csv", exclude=ExcludeList.read(exclude, "evm"))
+    expected_time = dt.datetime.fromtimestamp(chain.w3.eth.get_block(chain.block)["timestamp"], dt.UTC)
+    with snapshot.Snapshot.open(built.manifest.path) as opened:
+        source = opened.manifest.source
+    assert source is not None and source["block_time"] == expected_time.isoformat().replace("+00:00", "Z")
+    assert source["exclude_entries"] == [
+        {"address": chain.holders[1], "category": "exchange", "note": "Example hot wallet"},
+        {"address": chain.holders[2], "category": "pool", "note": "the AMM pair"},
+        {"address": chain.holders[3], "category": "other", "note": ""}]
 
 
 def test_a_balance_that_disagrees_with_the_logs_refuses_the_snapshot_naming_it(chain: Chain, tmp_path: Path) -> None:
