@@ -28,6 +28,7 @@ from playwright.sync_api import expect
 from portal.app import create_app
 from tests.browser.conftest import in_thread, open_context, screenshot
 from tests.browser.wallets import evm_account, install_evm_wallet
+from tests.integration.case_helpers import UNLISTED, sign
 from tests.integration.staff_helpers import create_key, random_solana_address, seed_requests
 
 WIDTHS_PX = (375, 1280)
@@ -155,7 +156,20 @@ def track_methods(page) -> None:  # type: ignore[no-untyped-def]
     page.on("request", on_request)
 
 
-def walk_holder_pages(browser, live_server, visits: Visits, width: int) -> str:  # type: ignore[no-untyped-def]
+def open_question_case(page, base: str) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    """A case opened through the API by a real key (an address in no snapshot): its id and status token."""
+    asked = page.request.post(base + "/v1/challenges", data={"address": UNLISTED.address, "destination": DESTINATION,
+                                                             "method": "eip191", "purpose": "case"})
+    assert asked.status == 201, asked.text()
+    challenge = asked.json()
+    opened = page.request.post(base + "/v1/cases", data={
+        "challenge_id": challenge["challenge_id"], "kind": "not_in_snapshot",
+        "text": "My tokens were in my wallet at the snapshot block.", "signature": sign(UNLISTED, challenge["message"])})
+    assert opened.status == 201, opened.text()
+    return opened.json()["case_id"], opened.json()["status_token"]
+
+
+def walk_holder_pages(browser, live_server, visits: Visits, width: int) -> tuple[str, str]:  # type: ignore[no-untyped-def]
     """The holder's journey from the start page to their request, every page on the way checked;
     then the policy pages. Returns the request's id."""
     context = open_context(browser, live_server, width=width, height=800)
@@ -199,6 +213,10 @@ def walk_holder_pages(browser, live_server, visits: Visits, width: int) -> str: 
     check(page, visits, "request", width)
     page.goto(live_server.url + "/requests")
     check(page, visits, "request-lookup", width)
+    case_id, case_token = open_question_case(page, live_server.url)
+    page.goto(f"{live_server.url}/cases/{case_id}#token={case_token}")
+    expect(page.get_by_role("heading", name="Your case")).to_be_visible()
+    check(page, visits, "case", width)
 
     slugs = [policy["slug"] for policy in page.request.get(live_server.url + "/v1/policies").json()]
     assert slugs, "the demo policy is published"
@@ -214,7 +232,7 @@ def walk_holder_pages(browser, live_server, visits: Visits, width: int) -> str: 
     assert icon and page.request.get(live_server.url + icon).ok, "every page links an icon that is served"
     context.close()
     context.watch.assert_clean()
-    return request_id
+    return request_id, case_id
 
 
 def seed_console(live_server) -> dict[str, object]:  # type: ignore[no-untyped-def]
@@ -228,7 +246,7 @@ def seed_console(live_server) -> dict[str, object]:  # type: ignore[no-untyped-d
     return {"admin": admin, "request_id": str(seeded[0].request_id)}
 
 
-def examples(request_id: str, staff_request_id: str, pending_id: str) -> dict[str, list[str]]:
+def examples(request_id: str, staff_request_id: str, pending_id: str, case_id: str) -> dict[str, list[str]]:
     """A URL for each page route with path parameters."""
     return {
         "/requests/{request_id:str}": [f"/requests/{request_id}"],
@@ -236,11 +254,13 @@ def examples(request_id: str, staff_request_id: str, pending_id: str) -> dict[st
         "/staff/requests/{request_id:uuid}": [f"/staff/requests/{staff_request_id}"],
         "/staff/admin/staff/{name:str}/revoke": ["/staff/admin/staff/rita/revoke", "/staff/admin/staff/ada/revoke"],
         "/staff/publish/{pending_id:uuid}": [f"/staff/publish/{pending_id}"],
+        "/cases/{case_id:str}": [f"/cases/{case_id}"],  # without its token: the page that asks for it
+        "/staff/cases/{case_id:uuid}": [f"/staff/cases/{case_id}"],
     }
 
 
 def walk_console(browser, live_server, visits: Visits, width: int, routes: dict[str, set[str]],
-                 request_id: str) -> None:  # type: ignore[no-untyped-def]
+                 request_id: str, case_id: str) -> None:  # type: ignore[no-untyped-def]
     seeded = seed_console(live_server)
     context = open_context(browser, live_server, width=width, height=800)
     page = context.new_page()
@@ -268,7 +288,7 @@ def walk_console(browser, live_server, visits: Visits, width: int, routes: dict[
     page.wait_for_url("**/staff/publish/*")
     pending_id = page.url.split("?")[0].rstrip("/").rsplit("/", 1)[-1]
 
-    wanted = examples(request_id, str(seeded["request_id"]), pending_id)
+    wanted = examples(request_id, str(seeded["request_id"]), pending_id, case_id)
     for template, methods in sorted(routes.items()):
         if "GET" not in methods or template.startswith(API_PREFIX) or template in NOT_PAGES:
             continue
@@ -296,8 +316,8 @@ def server_settings() -> dict:
 def test_every_page_fits_its_width_and_squeezes_no_value(browser, live_server, width: int) -> None:
     routes = app_routes(live_server.settings)
     visits = Visits([(template, route_pattern(template)) for template in routes])
-    request_id = walk_holder_pages(browser, live_server, visits, width)
-    walk_console(browser, live_server, visits, width, routes, request_id)
+    request_id, case_id = walk_holder_pages(browser, live_server, visits, width)
+    walk_console(browser, live_server, visits, width, routes, request_id, case_id)
 
     pages = {template for template, methods in routes.items()
              if "GET" in methods and not template.startswith(API_PREFIX) and template not in NOT_PAGES}
