@@ -93,6 +93,7 @@ class HolderView(msgspec.Struct, frozen=True):
     expected_review_hours: int
     answers: list[Answer]
     release: release_reads.HolderRelease | None = None  # the published release to claim from, once one holds it
+    snapshot_id: str = ""  # the snapshot ``amount`` counts in (its manifest's decimals make it tokens)
 
 
 def token_hash(token: str) -> bytes:
@@ -206,7 +207,8 @@ async def view_of(conn: Connection, row: dict[str, Any], expected_review_hours: 
     answers = [Answer(a["at"], a["text"], (a["proof"] or {}).get("method")) for a in
                await store.answers_of(conn, row["id"])]
     return HolderView(row["id"], row["status"], row["destination"], row["destination_chain"], str(row["amount"]),
-                      row["created_at"], row["updated_at"], row["public_note"], expected_review_hours, answers)
+                      row["created_at"], row["updated_at"], row["public_note"], expected_review_hours, answers,
+                      snapshot_id=row["snapshot_id"])
 
 
 async def holder_version(ctx: UseCaseContext, access: RequestAccess) -> tuple:
@@ -224,7 +226,7 @@ async def view_of_version(ctx: UseCaseContext, version: tuple) -> HolderView:
     """The holder's view from ``holder_version``: no query, unless the release's tree must be read."""
     (request_id, status, destination, destination_chain, amount, created_at, updated_at, public_note, answers_json,
      release_chain, number, entry_index, sha256, tree, merkle_root, distributor, program, decimals, claim_deadline,
-     synced_at, claimed_at, claim_tx) = version
+     synced_at, claimed_at, claim_tx, snapshot_id) = version
     answers = [Answer(dt.datetime.fromisoformat(at), text, method) for at, text, method in
                msgspec.json.decode(answers_json or "[]")]
     held = None
@@ -233,7 +235,7 @@ async def view_of_version(ctx: UseCaseContext, version: tuple) -> HolderView:
             release_chain, number, entry_index, sha256, tree, merkle_root, distributor, program, decimals,
             claim_deadline, synced_at, claimed_at, claim_tx))
     return HolderView(request_id, status, destination, destination_chain, str(amount), created_at, updated_at,
-                      public_note, ctx.settings.expected_review_hours, answers, held)
+                      public_note, ctx.settings.expected_review_hours, answers, held, snapshot_id)
 
 
 async def holder_view(ctx: UseCaseContext, access: RequestAccess) -> HolderView:

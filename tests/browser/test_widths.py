@@ -164,7 +164,8 @@ def open_question_case(page, base: str) -> tuple[str, str]:  # type: ignore[no-u
     challenge = asked.json()
     opened = page.request.post(base + "/v1/cases", data={
         "challenge_id": challenge["challenge_id"], "kind": "not_in_snapshot",
-        "text": "My tokens were in my wallet at the snapshot block.", "signature": sign(UNLISTED, challenge["message"])})
+        "text": "My tokens were in my wallet at the snapshot block.",
+        "signature": sign(UNLISTED, challenge["message"])})
     assert opened.status == 201, opened.text()
     return opened.json()["case_id"], opened.json()["status_token"]
 

@@ -47,6 +47,7 @@ def test_holder_and_console_show_one_amount(database_url: str, six_decimal_snaps
         assert status["amount"] == str(BASE_UNITS)
         status_page = client.post(f"/requests/{seeded.request_id}", data={"status_token": seeded.status_token})
         assert f"<code>{BASE_UNITS}</code> base units" in status_page.text
+        assert '<span class="value">1,234.5</span> tokens' in status_page.text  # tokens first, by the manifest
 
         # staff: the same tokens and the same base units, not the setting's 18 decimals
         assert sign_in(client, create_key(database_url, "ada", "admin")).status_code == 303

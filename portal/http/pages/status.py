@@ -24,7 +24,7 @@ from litestar import MediaType, Request, get, post
 from litestar.datastructures import State
 from litestar.params import Parameter, URLEncodedBody
 
-from portal.domain import answers, filing
+from portal.domain import amounts, answers, filing
 from portal.domain.context import UseCaseContext
 from portal.domain.filing import HolderView, RequestAccess
 from portal.errors import PortalError
@@ -59,12 +59,14 @@ def _uuid(text: str) -> uuid.UUID:
         return uuid.UUID(int=0)  # answered exactly like an unknown id
 
 
-def _view(view: HolderView, token: str, **extra: object) -> StatusPage:
+def _view(ctx: UseCaseContext, view: HolderView, token: str, **extra: object) -> StatusPage:
     hours = view.expected_review_hours
+    shown = amounts.in_snapshot(ctx.snapshots, view.snapshot_id, view.amount, fallback=ctx.settings.token_decimals)
     review_by = view.updated_at + dt.timedelta(hours=hours)
     return StatusPage(
         request_id=str(view.request_id), status=view.status, status_words=STATUS_WORDS.get(view.status, view.status),
-        destination=view.destination, amount=view.amount, created_at=view.created_at.strftime(_TIME),
+        destination=view.destination, amount=view.amount, amount_tokens=shown.tokens,
+        created_at=view.created_at.strftime(_TIME),
         review_by=review_by.strftime(_TIME), public_note=view.public_note,
         answers=tuple(AnswerRow(a.at.strftime(_TIME), a.text) for a in view.answers),
         can_answer=view.status == "needs_info", status_token=token, **_next_step(view), **extra)  # type: ignore[arg-type]
@@ -105,7 +107,7 @@ async def _lookup(ctx: UseCaseContext, state: State, request_id: str, token: str
     kept = current_banner(state).requests
     body = kept.get(version)
     if body is None:
-        view = _view(await filing.view_of_version(ctx, version), token)
+        view = _view(ctx, await filing.view_of_version(ctx, version), token)
         body = current_banner(state).render("status.html", _title(view), view, STATUS_SCRIPTS)
         if not view.can_answer:  # the answer form carries the token: such a page is never kept
             kept.put(version, body)
@@ -151,9 +153,9 @@ async def answer(ctx: Ctx, state: State, request: Request, data: URLEncodedBody[
         if exc.field != "text":
             return await _lookup_with_error(ctx, state, request_id, token, exc)
         current = await filing.holder_view(ctx, RequestAccess(_uuid(request_id), token))
-        return _render(state, _view(current, token, answer_text=data.text,
+        return _render(state, _view(ctx, current, token, answer_text=data.text,
                                     errors=(FieldError("text", sentence_for_text(exc)),)), exc.status)
-    return _render(state, _view(view, token, answered=True))
+    return _render(state, _view(ctx, view, token, answered=True))
 
 
 def sentence_for_text(exc: PortalError) -> str:
@@ -167,7 +169,7 @@ async def _lookup_with_error(ctx: UseCaseContext, state: State, request_id: str,
     except PortalError:
         return _render(state, StatusPage(request_id, errors=(FieldError("status_token", sentence(exc)),)),
                        exc.status)
-    return _render(state, _view(current, token, errors=(FieldError("text", sentence(exc)),)), exc.status)
+    return _render(state, _view(ctx, current, token, errors=(FieldError("text", sentence(exc)),)), exc.status)
 
 
 ROUTES = [lookup_form, lookup, token_form, show, answer]

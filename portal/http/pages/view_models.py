@@ -188,6 +188,7 @@ class StatusPage(msgspec.Struct, frozen=True):
     status_words: str = ""
     destination: str = ""
     amount: str = ""
+    amount_tokens: str | None = None  # None when the snapshot declares no decimals
     created_at: str = ""
     review_by: str = ""
     public_note: str | None = None

@@ -63,7 +63,8 @@ SELECT r.status_token_hash, r.id, r.status, r.destination, r.destination_chain, 
        (SELECT json_agg(json_build_array(a.at, a.text, a.proof ->> 'method') ORDER BY a.at, a.id)::text
         FROM request_answers a WHERE a.request_id = r.id) AS answers,
        rr.destination_chain AS release_chain, rr.number, rr.entry_index, rel.sha256, rel.tree, rel.merkle_root,
-       rel.distributor, rel.program, rel.decimals, rel.claim_deadline, rel.synced_at, c.claimed_at, c.claim_tx
+       rel.distributor, rel.program, rel.decimals, rel.claim_deadline, rel.synced_at, c.claimed_at, c.claim_tx,
+       r.snapshot_id
 FROM requests r
 LEFT JOIN release_requests rr ON rr.request_id = r.id
 LEFT JOIN releases rel ON rel.destination_chain = rr.destination_chain AND rel.number = rr.number
