@@ -80,6 +80,7 @@ def test_without_javascript_the_token_is_one_selectable_line(browser, live_serve
     context = open_context(browser, live_server, width=PHONE_WIDTH_PX, height=740, java_script_enabled=False)
     page = context.new_page()
     file_a_request(page, live_server.url, 8)
+    page.wait_for_load_state("load")  # the stylesheet applied before its rules are read
     box = page.get_by_label("Your status token")
     token = box.inner_text().strip()
     style = box.evaluate("e => { const s = getComputedStyle(e); return [s.whiteSpace, s.userSelect, s.overflowX]; }")

@@ -119,6 +119,8 @@ def test_eligibility_and_the_questions_work_with_javascript_off(browser, live_se
     expect(page.get_by_role("heading", name="You are in the snapshot")).to_be_visible()
     assert '"merkle_root"' in page.get_by_label("Merkle proof as JSON").inner_text()
     page.get_by_role("link", name="prove you own this address another way").click()
+    page.wait_for_url("**/prove?**")  # the question page itself, not the result page it leaves
+    page.wait_for_load_state("load")
     if page.get_by_role("heading", name="Where do you want to receive the new token?").count():
         page.get_by_label("Ethereum (an 0x… address)").check()
         page.get_by_role("button", name="Continue").click()
