@@ -36,7 +36,7 @@ from _server import portal_process
 from policy.release import parse_release, release_statement
 from policy.signatures import Signature, dump_signatures, sig_path
 from policy.statement import sign_statement
-from portal.demo import build_demo_snapshots
+from portal.demo import build_demo_snapshots, write_demo_destinations
 from portal.domain import staff
 from portal.domain.context import utc_now
 from portal.domain.eligibility import SnapshotSet
@@ -139,10 +139,11 @@ def main() -> int:
                 conn.execute(SEED_SQL, {"count": args.approvals, "snapshot_id": evm_id})
             token = asyncio.run(publisher_key(url))
             env = {**os.environ, "DATABASE_URL": url, "PORTAL_DATA_DIR": str(data_dir), "PORTAL_TOKEN": token,
-                   "PORTAL_SNAPSHOTS": ",".join(str(p) for p in snapshots), "PYTHONPATH": os.pathsep.join(
+                   "PORTAL_SNAPSHOTS": ",".join(str(p) for p in snapshots),
+                   "PORTAL_DESTINATIONS_FILE": str(write_demo_destinations(data_dir)), "PYTHONPATH": os.pathsep.join(
                        [str(Path(__file__).resolve().parent.parent), os.environ.get("PYTHONPATH", "")])}
-            env.pop("PORTAL_DESTINATIONS_FILE", None)
-            server_env = {"DATABASE_URL": url, "PORTAL_POLICY_ROOT": str(root), "PYTHONPATH": env["PYTHONPATH"]}
+            server_env = {"PORTAL_DESTINATIONS_FILE": env["PORTAL_DESTINATIONS_FILE"],
+                          "DATABASE_URL": url, "PORTAL_POLICY_ROOT": str(root), "PYTHONPATH": env["PYTHONPATH"]}
             with portal_process(data_dir, snapshots, env=server_env) as (base, server):
                 doc = data_dir / "release-evm-1.md"
                 startup_s, startup_cpu, _, _ = timed(["release", "--help"], env)

@@ -39,7 +39,7 @@ from policy.release import parse_release, release_statement
 from policy.signatures import Signature, dump_signatures, sig_path
 from policy.statement import sign_statement
 from portal.app import create_app
-from portal.demo import build_demo_snapshots
+from portal.demo import build_demo_snapshots, write_demo_destinations
 from portal.domain.eligibility import SnapshotSet
 from portal.settings import from_env
 from portal.store.embedded import embedded_postgres
@@ -52,8 +52,10 @@ def publish_release(data_dir: Path, url: str, snapshots: list[Path], root: Path,
     token = asyncio.run(publisher_key(url))
     pythonpath = os.pathsep.join([str(Path(__file__).resolve().parent.parent), os.environ.get("PYTHONPATH", "")])
     env = {**os.environ, "DATABASE_URL": url, "PORTAL_DATA_DIR": str(data_dir), "PORTAL_TOKEN": token,
-           "PORTAL_SNAPSHOTS": ",".join(str(p) for p in snapshots), "PYTHONPATH": pythonpath}
-    server_env = {"DATABASE_URL": url, "PORTAL_POLICY_ROOT": str(root), "PYTHONPATH": pythonpath}
+           "PORTAL_SNAPSHOTS": ",".join(str(p) for p in snapshots),
+           "PORTAL_DESTINATIONS_FILE": str(write_demo_destinations(data_dir)), "PYTHONPATH": pythonpath}
+    server_env = {"PORTAL_DESTINATIONS_FILE": env["PORTAL_DESTINATIONS_FILE"],
+                  "DATABASE_URL": url, "PORTAL_POLICY_ROOT": str(root), "PYTHONPATH": pythonpath}
     with portal_process(data_dir, snapshots, env=server_env) as (base, _):
         doc = data_dir / "release-evm-1.md"
         timed(["release", "prepare", "--destination-chain", "evm", "--out", str(doc)], env)
@@ -90,7 +92,7 @@ async def measure(app, ids: list[str], args: argparse.Namespace) -> tuple[list[f
     assert (await lifespan_out.get())["type"] == "lifespan.startup.complete"
     call = asgi_caller(app)
     pages = [(f"/requests/{i}", f"status_token={i}".encode()) for i in ids]
-    for path, body in pages[:200]:  # warm: the release's tree, the prepared statement
+    for path, body in pages:  # each page visited once: the holders coming back (rows and pages kept)
         assert await call("POST", path, body, FORM) == 200
 
     async def cpu_per_request(one: Callable[[], Awaitable[int]]) -> float:
@@ -140,7 +142,8 @@ def main() -> int:
             publish_release(data_dir, url, snapshots, root, keys)
             settings = from_env({"DATABASE_URL": url, "PORTAL_POLICY_ROOT": str(root), "PORTAL_DATA_DIR": str(data_dir),
                                  "PORTAL_SNAPSHOTS": ",".join(str(p) for p in snapshots),
-                                 "PORTAL_RATE_LIMIT_PER_MINUTE": "0", "PORTAL_LOG_LEVEL": "WARNING"})
+                                 "PORTAL_RATE_LIMIT_PER_MINUTE": "0", "PORTAL_LOG_LEVEL": "WARNING",
+                                 "PORTAL_DESTINATIONS_FILE": str(write_demo_destinations(data_dir))})
             health, page = asyncio.run(measure(create_app(settings), ids, args))
     for n, (h, p) in enumerate(zip(health, page, strict=True), 1):
         print(f"round {n}: /health {h:.0f} µs CPU per request, request page with a release {p:.0f} µs "

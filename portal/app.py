@@ -63,6 +63,7 @@ from portal.http.pages.layout import TEMPLATES_STATE_KEY, banner_refresher
 from portal.http.problems import problem_details_plugin
 from portal.runtime import Clock, Runtime, utc_now
 from portal.settings import Settings
+from portal.store import holder_rows
 from portal.store.database import POOL_TIMEOUT_SECONDS, Database, app_role_url
 from portal.store.limits import WINDOW_SECONDS, MemoryLimiter, PostgresLimiter
 
@@ -135,8 +136,10 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, evm_chain: EvmChai
                           solana_chain=solana_chain, limiter=limiter)
         runtime.readiness_checks.append(("policy", lambda: policy_domain.readiness(db, clock())))
         app.state.runtime = runtime
+        db.holder_rows = holder_rows.HolderRows(settings.holder_cache_entries)
         try:
-            yield
+            async with running(holder_rows.follow(db.pool.conninfo, db.holder_rows), "portal-holder-rows"):
+                yield
         finally:
             if isinstance(limiter, PostgresLimiter):
                 await limiter.close()

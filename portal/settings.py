@@ -69,6 +69,7 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     walletconnect_project_id: Annotated[str, msgspec.Meta(pattern=r"^[0-9a-fA-F]{32}$")] | None = None
     token_decimals: Annotated[int, msgspec.Meta(ge=0, le=36)] | None = None
     page_cache_entries: Annotated[int, msgspec.Meta(ge=0, le=1_000_000)] = 2048
+    holder_cache_entries: Annotated[int, msgspec.Meta(ge=0, le=1_000_000)] = 10_000
     banner_ttl_seconds: Annotated[float, msgspec.Meta(gt=0, le=3600)] = 5.0
     header_read_timeout_seconds: Annotated[float, msgspec.Meta(gt=0, le=300)] = 10.0
     keep_alive_timeout_seconds: Annotated[int, msgspec.Meta(ge=1, le=300)] = 5
@@ -152,6 +153,7 @@ ENV: dict[str, str] = {
     "walletconnect_project_id": "PORTAL_WALLETCONNECT_PROJECT_ID",
     "token_decimals": "PORTAL_TOKEN_DECIMALS",
     "page_cache_entries": "PORTAL_PAGE_CACHE_ENTRIES",
+    "holder_cache_entries": "PORTAL_HOLDER_CACHE_ENTRIES",
     "banner_ttl_seconds": "PORTAL_BANNER_TTL_SECONDS",
     "header_read_timeout_seconds": "PORTAL_HEADER_READ_TIMEOUT_SECONDS",
     "keep_alive_timeout_seconds": "PORTAL_KEEP_ALIVE_TIMEOUT_SECONDS",

@@ -25,6 +25,8 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from psycopg_pool.base import AttemptWithBackoff
 
 from portal.errors import UpstreamUnavailableError
+from portal.store.holder_rows import CHANNEL as HOLDER_CHANNEL
+from portal.store.holder_rows import HolderRows
 
 APP_ROLE = "portal_app"
 POOL_TIMEOUT_SECONDS = 1.5      # longest a request waits for a connection before its 503
@@ -35,6 +37,7 @@ CONNECT_TIMEOUT_SECONDS = 2     # libpq's minimum; a unix socket or a refused po
 READER_CONNECTIONS = 4          # Database.read_row's own connections, per process
 
 Connection = psycopg.AsyncConnection[dict]
+NOTIFY_MARKER: LiteralString = "SELECT pg_notify(%(channel)s, %(marker)s)"
 _KEEPALIVES = {"keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 3, "keepalives_count": 3}
 
 
@@ -90,6 +93,7 @@ class Database:
         self.pool = pool
         self.audit_chain_key = audit_chain_key
         self._readers = _Readers(pool.conninfo)
+        self.holder_rows = HolderRows()  # none kept until the app sizes it and follows changes (app.py)
 
     @classmethod
     async def open(cls, url: str, *, size: int = 10, timeout: float = BATCH_TIMEOUT_SECONDS,
@@ -128,12 +132,21 @@ class Database:
     @contextlib.asynccontextmanager
     async def transaction(self, *, timeout: float | None = None) -> AsyncIterator[Connection]:
         """Yield a connection inside one transaction: committed on success, rolled back on error."""
+        marker = None
         try:
             async with self.pool.connection(timeout=timeout) as conn:
                 conn.audit_chain_key = self.audit_chain_key  # type: ignore[attr-defined]  (see store.audit)
                 yield conn
+                if (marker := self.holder_rows.writing()) is not None:  # read-your-writes: see holder_rows
+                    await conn.execute(NOTIFY_MARKER, {"channel": HOLDER_CHANNEL, "marker": marker})
         except (PoolTimeout, psycopg.OperationalError) as exc:
+            if marker is not None:
+                self.holder_rows.abandoned(marker)
             raise UpstreamUnavailableError("the database is unavailable; try again shortly") from exc
+        except BaseException:
+            if marker is not None:
+                self.holder_rows.abandoned(marker)
+            raise
 
     async def ping(self) -> bool:
         """True when a round trip to the server succeeds within ``PING_TIMEOUT_SECONDS`` (``/ready``)."""

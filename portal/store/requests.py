@@ -57,8 +57,16 @@ async def insert_request(conn: Connection, values: dict[str, Any]) -> bool:
 
 async def holder_page_row(db: Database, request_id: uuid.UUID) -> tuple | None:
     """``holder_page``: the status token's hash, then the request, its answers (JSON text) and the
-    release entry holding it with its claim status (NULLs when none), in one round trip."""
-    return await db.read_row(QUERIES["holder_page"], {"id": request_id})
+    release entry holding it with its claim status (NULLs when none), in one round trip, or none while
+    the process keeps it (``holder_rows``: kept until a change is notified)."""
+    kept = db.holder_rows
+    row = kept.get(request_id)
+    if row is None:
+        generation = kept.generation
+        row = await db.read_row(QUERIES["holder_page"], {"id": request_id})
+        if row is not None:
+            kept.put(generation, request_id, row)
+    return row
 
 
 async def holder_view(conn: Connection, request_id: uuid.UUID) -> dict[str, Any] | None:

@@ -83,7 +83,8 @@ class RenderedBanner:
     __slots__ = ("_banner_html", "_heads", "_templates", "answers", "banner", "foot_html", "never_rules_html",
                  "pages", "requests")
 
-    def __init__(self, banner: OfficialBanner, templates: Environment, page_cache_entries: int = 0) -> None:
+    def __init__(self, banner: OfficialBanner, templates: Environment, page_cache_entries: int = 0,
+                 request_page_entries: int = 0) -> None:
         self.banner = banner
         self._templates = templates
         self._banner_html = self._render("banner.html", banner=banner)
@@ -92,7 +93,7 @@ class RenderedBanner:
         self._heads: dict[tuple[str, tuple[str, ...], bool], Markup] = {}
         self.pages: dict[tuple[str, str, msgspec.Struct], bytes] = {}
         self.answers = PageCache(page_cache_entries)
-        self.requests = PageCache(page_cache_entries)
+        self.requests = PageCache(request_page_entries)
 
     def _render(self, template: str, **context: object) -> Markup:
         # The templates are autoescaped: their output is markup, not text to escape again.

@@ -53,13 +53,14 @@ class BannerCache:
     Requests only read it (``current``); a lifespan task (``banner_refresher``) refreshes it every
     ``PORTAL_BANNER_TTL_SECONDS``, so no page view waits on the database or parses the policy."""
 
-    def __init__(self, templates: Environment, page_cache_entries: int) -> None:
+    def __init__(self, templates: Environment, page_cache_entries: int, request_page_entries: int = 0) -> None:
         self._templates = templates
         self._page_cache_entries = page_cache_entries
+        self._request_page_entries = request_page_entries
         self.current = self.rendered(UNPUBLISHED)
 
     def rendered(self, banner: OfficialBanner) -> RenderedBanner:
-        return RenderedBanner(banner, self._templates, self._page_cache_entries)
+        return RenderedBanner(banner, self._templates, self._page_cache_entries, self._request_page_entries)
 
     async def refresh(self, runtime: Runtime) -> None:
         async with runtime.db.transaction() as conn:
@@ -74,7 +75,8 @@ async def banner_refresher(app: Litestar) -> AsyncIterator[None]:
     before the app serves, then again every ``PORTAL_BANNER_TTL_SECONDS``. A failed read keeps the
     banner it had (before the first success: "no signed policy yet", which tells holders to trust nothing)."""
     runtime: Runtime = app.state.runtime
-    cache = app.state[BANNER_STATE_KEY] = BannerCache(templates_of(app.state), runtime.settings.page_cache_entries)
+    cache = app.state[BANNER_STATE_KEY] = BannerCache(templates_of(app.state), runtime.settings.page_cache_entries,
+                                                      runtime.settings.holder_cache_entries)
     ttl = runtime.settings.banner_ttl_seconds
 
     async def refresh() -> None:

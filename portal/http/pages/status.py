@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from urllib.parse import parse_qsl
+from urllib.parse import unquote_plus
 
 import msgspec
 from litestar import MediaType, Request, get, post
@@ -50,6 +50,15 @@ class TokenForm(msgspec.Struct, frozen=True):
 class AnswerForm(msgspec.Struct, frozen=True):
     status_token: str = ""
     text: str = ""
+
+
+def _status_token(body: bytes) -> str:
+    """The form's ``status_token`` (the first, as ``parse_qsl`` would give it), or ""."""
+    for pair in body.split(b"&"):
+        name, _, value = pair.partition(b"=")
+        if name == b"status_token":
+            return unquote_plus(value.decode("utf-8", "replace"))
+    return ""
 
 
 def _uuid(text: str) -> uuid.UUID:
@@ -135,8 +144,7 @@ async def token_form(state: State, request_id: str = Parameter(max_length=64)) -
 async def show(request: Request, request_id: str = Parameter(max_length=64)) -> HtmlPage:
     # The hot page: no dependency injection and no form model (the token is the one field read; the
     # context is the object ``ctx`` would inject).
-    token = next((value for name, value in parse_qsl((await request.body()).decode("utf-8", "replace"))
-                  if name == "status_token"), "")
+    token = _status_token(await request.body())
     state = request.app.state
     return await _lookup(state.runtime.ctx, state, request_id, token, ask_reference=False)
 
