@@ -144,8 +144,7 @@ def test_a_pda_owner_is_flagged_and_an_account_opened_after_the_slot_held_nothin
     assert f"{spl.vault_late}: 0, it was opened after the slot" in wrong.differences[0]
 
 
-def test_history_is_paged_newest_first_until_a_transaction_at_or_before_the_slot(spl: Spl,
-                                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_history_is_paged_newest_first_down_to_the_slot(spl: Spl, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(case_evidence_solana, "PAGE", 2)  # four transactions after the slot: two full pages
     before = spl.front.calls.get("getSignaturesForAddress", 0)
     evidence = read_solana(RpcSolanaChain(spl.front.url, timeout_seconds=2.0), _detail(str(spl.holder.pubkey()),
