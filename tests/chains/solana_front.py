@@ -9,8 +9,9 @@ snapshot builder and the ``solana_onchain`` verifier make, with the shapes the r
 ``getSignatureStatuses`` and ``getSignaturesForAddress`` (newest first, ``before``/``until``/``limit``
 up to 1,000, at the executed slots) from the transactions the ``Ledger`` ran (LiteSVM keeps their
 metadata, the ``Ledger`` keeps the wire bytes, the token balances around each and each account's history).
-``finalized_lag`` slots make recent transactions "confirmed" but not yet "finalized". ``injected``
-holds ``getTransaction`` answers for transactions of programs LiteSVM cannot load here (say so where used).
+``finalized_lag`` slots make recent transactions "confirmed" but not yet "finalized"; ``first_slot``
+makes a node whose history was pruned (it keeps no transaction of an earlier slot, as most RPC nodes do).
+``injected`` holds ``getTransaction`` answers for transactions of programs LiteSVM cannot load here (say so where used).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class SolanaFront(JsonRpcServer):
         self.ledger = ledger
         self.genesis_hash = genesis_hash
         self.finalized_lag = 0
+        self.first_slot = 0
         self.injected: dict[str, dict[str, Any]] = {}
         self.calls: dict[str, int] = {}
 
@@ -91,7 +93,8 @@ class SolanaFront(JsonRpcServer):
         if signature in self.injected:
             return self.injected[signature]
         executed = self.ledger.executed.get(signature)
-        if executed is None or (config.get("commitment") == "finalized" and executed.slot > self.finalized_slot):
+        if executed is None or executed.slot < self.first_slot or (config.get("commitment") == "finalized"
+                                                                   and executed.slot > self.finalized_slot):
             return None
         inner = [{"index": index, "instructions": [
             {"programIdIndex": step.instruction.program_id_index, "accounts": list(step.instruction.accounts),
@@ -110,7 +113,8 @@ class SolanaFront(JsonRpcServer):
         limit = config.get("limit", MAX_SIGNATURES)
         if not isinstance(limit, int) or not 1 <= limit <= MAX_SIGNATURES:
             raise RpcFault(-32602, f"Invalid limit; max {MAX_SIGNATURES}")
-        newest_first = self.ledger.history.get(address, [])[::-1]
+        newest_first = [s for s in self.ledger.history.get(address, [])[::-1]
+                        if self.ledger.executed[s].slot >= self.first_slot]
         if config.get("commitment", "finalized") == "finalized":
             newest_first = [s for s in newest_first if self.ledger.executed[s].slot <= self.finalized_slot]
         before = config.get("before")

@@ -23,7 +23,7 @@ from portal.domain.case_evidence_solana import read_solana
 from portal.domain.cases_staff import CaseDetail
 from portal.domain.proofs.solana_onchain import RpcSolanaChain
 from portal.settings import Settings
-from snapshot.from_chain import ExcludeList, JsonRpcClient, from_solana
+from snapshot.from_chain import ChainError, ExcludeList, JsonRpcClient, from_solana
 from tests.chains.solana_front import SolanaFront
 from tests.chains.spl import TOKEN, Ledger, mint_to, transfer
 from tests.integration.case_helpers import DESTINATION, bearer, case_challenge
@@ -130,12 +130,17 @@ def test_the_balance_at_the_slot_comes_from_the_last_transaction_before_it(setti
 
 def test_a_pda_owner_is_flagged_and_an_account_opened_after_the_slot_held_nothing(spl: Spl) -> None:
     node = RpcSolanaChain(spl.front.url, timeout_seconds=2.0)
-    evidence = read_solana(node, _detail(str(spl.vault), "4000"), str(spl.mint), spl.slot)
+    unknown = str(Keypair().sign_message(b"never sent"))
+    evidence = read_solana(node, _detail(str(spl.vault), "4000", (spl.minted[spl.bob_account], unknown)),
+                           str(spl.mint), spl.slot)
     minted = spl.minted[spl.vault_account]
     assert evidence.program_derived is True and spl.vault.is_on_curve() is False
     assert {(a.account, a.amount, a.slot, a.signature) for a in evidence.token_accounts} == {
         (str(spl.vault_account), "4000", spl.slot_of(minted), minted), (str(spl.vault_late), "0", None, None)}
-    assert evidence.balance_at_snapshot == "4000" and evidence.differences == [] and evidence.not_checked == []
+    assert evidence.balance_at_snapshot == "4000" and evidence.not_checked == [] and evidence.transfers == []
+    assert evidence.differences == [  # the snapshot agrees; the given transactions are not the vault's
+        f"Transaction {spl.minted[spl.bob_account]} moved none of the snapshot's token to or from the address's "
+        "token accounts.", f"Transaction {unknown} is not a finalized transaction on the cluster the node serves."]
     wrong = read_solana(node, _detail(str(spl.vault), "4100"), str(spl.mint), spl.slot)
     assert wrong.differences[0].startswith(f"At the snapshot slot {spl.slot} the address's 2 token accounts held "
                                            "4000 base units (")
@@ -158,6 +163,39 @@ def test_history_is_paged_newest_first_down_to_the_slot(spl: Spl, monkeypatch: p
     assert capped.balance_at_snapshot is None and capped.not_checked == [
         f"Token account {spl.account} has more than 2 transactions after the snapshot slot {spl.slot}: its balance "
         "at that slot was not rebuilt."]
+
+
+def test_a_node_whose_history_does_not_reach_the_slot_is_said(spl: Spl) -> None:
+    with SolanaFront(spl.ledger) as pruned:
+        pruned.first_slot = spl.slot_of(spl.received)  # it keeps nothing older than the first transfer after the slot
+        evidence = read_solana(RpcSolanaChain(pruned.url, timeout_seconds=2.0),
+                               _detail(str(spl.holder.pubkey()), None, (spl.sent,)), str(spl.mint), spl.slot)
+    assert evidence.balance_at_snapshot is None and evidence.token_accounts == []
+    assert evidence.not_checked == [
+        f"The node's history of token account {spl.account} begins in slot {spl.slot_of(spl.received)}, after the "
+        f"snapshot slot {spl.slot}, when it already held 300 base units: its balance at the snapshot slot cannot be "
+        "rebuilt from this node."]
+    assert evidence.differences == [f"Transaction {spl.sent} is not a finalized transaction on the cluster the node "
+                                    "serves."]
+
+
+def test_the_front_pages_an_account_history_newest_first(spl: Spl) -> None:
+    with JsonRpcClient(spl.front.url, retries=0) as client:
+        history = client.call("getSignaturesForAddress", [str(spl.account)])
+        assert [e["signature"] for e in history] == spl.ledger.history[str(spl.account)][::-1]
+        assert [e["slot"] for e in history] == sorted((e["slot"] for e in history), reverse=True)
+        middle = client.call("getSignaturesForAddress", [str(spl.account), {"before": spl.received,
+                                                                            "until": spl.minted[spl.account]}])
+        assert [e["signature"] for e in middle] == [spl.sent]
+        assert len(client.call("getSignaturesForAddress", [str(spl.account), {"limit": 2}])) == 2
+        with pytest.raises(ChainError, match="Invalid limit"):
+            client.call("getSignaturesForAddress", [str(spl.account), {"limit": 1001}])
+        sent = client.call("getTransaction", [spl.sent, {"encoding": "base64"}])["meta"]
+    # keys: the fee payer, the holder (a read-only signer), the two token accounts, the Token program
+    assert {(b["accountIndex"], b["owner"], b["uiTokenAmount"]["amount"]) for b in sent["preTokenBalances"]} == {
+        (2, str(spl.holder.pubkey()), "500"), (3, str(spl.bob.pubkey()), "1000")}
+    assert {(b["accountIndex"], b["uiTokenAmount"]["amount"]) for b in sent["postTokenBalances"]} == {(2, "300"),
+                                                                                                     (3, "1200")}
 
 
 def test_without_a_solana_node_the_evidence_says_what_was_not_checked(settings: Settings, database_url: str,
