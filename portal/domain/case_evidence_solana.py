@@ -133,9 +133,10 @@ class _Reader:
         row = self.ask(f"transaction {oldest['signature']}", lambda: self._listed(oldest["signature"])).get(account)
         if row is None or row["pre"] is None:  # opened after the slot: nothing at the slot
             return TokenAccountAtSlot(account, "0", None, None)
-        self.not_checked.append(f"The node's history of token account {account} begins in slot {oldest['slot']}, "
-                                f"after the snapshot slot {self.slot}, when it already held {row['pre']} base units: "
-                                "its balance at the snapshot slot cannot be rebuilt from this node.")
+        after = f", after the snapshot slot {self.slot}" if oldest["slot"] > self.slot else ""
+        self.not_checked.append(f"The node's history of token account {account} begins in slot {oldest['slot']}"
+                                f"{after}, when it already held {row['pre']} base units: its balance at the snapshot "
+                                "slot cannot be rebuilt from this node.")
         return None
 
     def given(self, signature: str, accounts: list[str]) -> list[str]:
