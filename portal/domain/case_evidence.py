@@ -4,15 +4,17 @@ For an EVM case whose snapshot was rebuilt from the chain (its ``source`` names 
 block), with ``PORTAL_EVM_RPC_URL``: ``balanceOf(address)`` at the snapshot block, and each
 transaction hash the holder gave decoded from its receipt (the token's ``Transfer`` events that
 touch the address, each before or after the snapshot block). Every difference from the snapshot is
-one sentence; whatever could not be checked (no node, no history, a snapshot built from a list,
-Solana) is said too. Each RPC call has the node's timeout and a latency metric
-(``Web3Chain._timed``); the calls run off the event loop, outside any transaction.
+one sentence; whatever could not be checked (no node, no history, a snapshot built from a list) is
+said too. A Solana case is read by ``case_evidence_solana`` (token accounts rebuilt at the slot).
+Each RPC call has the node's timeout and a latency metric (``Web3Chain._timed``); the calls run off
+the event loop, outside any transaction.
 """
 
 from __future__ import annotations
 
 import asyncio
 
+from portal.domain.case_evidence_solana import chain_evidence_solana
 from portal.domain.cases_staff import CaseDetail, ChainEvidence, TransferSeen
 from portal.domain.context import UseCaseContext
 from portal.domain.proofs.chain import EvmChain
@@ -82,10 +84,9 @@ async def chain_evidence(ctx: UseCaseContext, detail: CaseDetail) -> ChainEviden
     """What the chain says about the case's address at the snapshot (see the module docstring)."""
     manifest = next((m for m in ctx.snapshots.manifests if m.id == detail.snapshot_id), None)
     source = (manifest.source if manifest else None) or {}
+    if detail.chain == "solana":
+        return await chain_evidence_solana(ctx.solana_node, detail, source)
     block = source.get("block")
-    if detail.chain != "evm":
-        return ChainEvidence(block, None, [], [], ["The Solana account history at the snapshot slot is not read yet: "
-                                                   "check the holder's token accounts by hand."])
     if not source.get("token") or block is None:
         return ChainEvidence(block, None, [], [], ["The snapshot was built from a holder list, not from the chain: "
                                                    "it names no token contract and block to read balanceOf at."])

@@ -74,14 +74,29 @@ class TransferSeen(msgspec.Struct, frozen=True):
     before_snapshot: bool
 
 
+class TokenAccountAtSlot(msgspec.Struct, frozen=True):
+    """A Solana token account of the address, its balance at the snapshot slot rebuilt from ``signature`` (the
+    last transaction at or before the slot, in ``slot``); both None when it had none (it held 0)."""
+
+    account: str
+    amount: str
+    slot: int | None
+    signature: str | None
+
+
 class ChainEvidence(msgspec.Struct, frozen=True):
-    """What the chain says; ``differences`` and ``not_checked`` are sentences for staff."""
+    """What the chain says; ``differences`` and ``not_checked`` are sentences for staff. For Solana,
+    ``snapshot_block`` is the slot, ``transfers`` are token balance changes (``block`` their slot),
+    ``token_accounts`` the address's accounts at the slot, and ``program_derived`` says the address is off the
+    ed25519 curve (a PDA: no key signs for it)."""
 
     snapshot_block: int | None
     balance_at_snapshot: str | None
     transfers: list[TransferSeen]
     differences: list[str]
     not_checked: list[str]
+    token_accounts: list[TokenAccountAtSlot] = msgspec.field(default_factory=list)
+    program_derived: bool | None = None
 
 
 class CaseDetail(msgspec.Struct, frozen=True):

@@ -4,10 +4,14 @@ Stands in for a Solana RPC node (LiteSVM is a bank without an RPC service). It a
 snapshot builder and the ``solana_onchain`` verifier make, with the shapes the real node gives:
 ``getGenesisHash``, ``getSlot``, ``getAccountInfo`` and ``getProgramAccounts`` (base64, ``withContext``,
 ``minContextSlot``, ``dataSize``/``memcmp`` filters) from the accounts LiteSVM holds, and
-``getTransaction`` (base64, ``maxSupportedTransactionVersion``) and ``getSignatureStatuses`` from the
-transactions the ``Ledger`` ran (LiteSVM keeps their metadata, the front keeps the wire bytes).
-``finalized_lag`` slots make recent transactions "confirmed" but not yet "finalized". ``injected``
-holds ``getTransaction`` answers for transactions of programs LiteSVM cannot load here (say so where used).
+``getTokenAccountsByOwner`` (``mint`` or ``programId`` filter, base64) from the token accounts it holds,
+``getTransaction`` (base64, ``maxSupportedTransactionVersion``, ``meta.pre/postTokenBalances``),
+``getSignatureStatuses`` and ``getSignaturesForAddress`` (newest first, ``before``/``until``/``limit``
+up to 1,000, at the executed slots) from the transactions the ``Ledger`` ran (LiteSVM keeps their
+metadata, the ``Ledger`` keeps the wire bytes, the token balances around each and each account's history).
+``finalized_lag`` slots make recent transactions "confirmed" but not yet "finalized"; ``first_slot``
+makes a node whose history was pruned (it keeps no transaction of an earlier slot, as most RPC nodes do).
+``injected`` holds ``getTransaction`` answers for transactions of programs LiteSVM cannot load here (say so where used).
 """
 
 from __future__ import annotations
@@ -20,8 +24,9 @@ import base58
 from solders.pubkey import Pubkey
 
 from tests.chains.jsonrpc_server import JsonRpcServer, RpcFault
-from tests.chains.spl import Ledger
+from tests.chains.spl import TOKEN, TOKEN_2022, Ledger, token_account_state
 
+MAX_SIGNATURES = 1000  # getSignaturesForAddress's largest page
 LITESVM_GENESIS = base58.b58encode(hashlib.sha256(b"litesvm test cluster").digest()).decode()
 
 
@@ -31,6 +36,7 @@ class SolanaFront(JsonRpcServer):
         self.ledger = ledger
         self.genesis_hash = genesis_hash
         self.finalized_lag = 0
+        self.first_slot = 0
         self.injected: dict[str, dict[str, Any]] = {}
         self.calls: dict[str, int] = {}
 
@@ -87,7 +93,8 @@ class SolanaFront(JsonRpcServer):
         if signature in self.injected:
             return self.injected[signature]
         executed = self.ledger.executed.get(signature)
-        if executed is None or (config.get("commitment") == "finalized" and executed.slot > self.finalized_slot):
+        if executed is None or executed.slot < self.first_slot or (config.get("commitment") == "finalized"
+                                                                   and executed.slot > self.finalized_slot):
             return None
         inner = [{"index": index, "instructions": [
             {"programIdIndex": step.instruction.program_id_index, "accounts": list(step.instruction.accounts),
@@ -97,7 +104,52 @@ class SolanaFront(JsonRpcServer):
                 "transaction": [base64.b64encode(executed.wire).decode(), "base64"],
                 "meta": {"err": None if executed.err is None else {"InstructionError": executed.err}, "fee": 5000,
                          "innerInstructions": inner, "logMessages": executed.logs,
+                         "preTokenBalances": executed.pre_token_balances,
+                         "postTokenBalances": executed.post_token_balances,
                          "loadedAddresses": {"writable": [], "readonly": []}}}
+
+    def _getSignaturesForAddress(self, address: str, config: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        config = config or {}
+        limit = config.get("limit", MAX_SIGNATURES)
+        if not isinstance(limit, int) or not 1 <= limit <= MAX_SIGNATURES:
+            raise RpcFault(-32602, f"Invalid limit; max {MAX_SIGNATURES}")
+        newest_first = [s for s in self.ledger.history.get(address, [])[::-1]
+                        if self.ledger.executed[s].slot >= self.first_slot]
+        if config.get("commitment", "finalized") == "finalized":
+            newest_first = [s for s in newest_first if self.ledger.executed[s].slot <= self.finalized_slot]
+        before = config.get("before")
+        if before is not None and before not in newest_first:
+            return []  # this front keeps no other history to place an unknown signature in
+        start = 0 if before is None else newest_first.index(before) + 1
+        stop = newest_first.index(config["until"]) if config.get("until") in newest_first else len(newest_first)
+        found = []
+        for signature in newest_first[start:stop][:limit]:
+            executed = self.ledger.executed[signature]
+            found.append({"signature": signature, "slot": executed.slot, "blockTime": executed.block_time,
+                          "err": None if executed.err is None else {"InstructionError": executed.err}, "memo": None,
+                          "confirmationStatus": "finalized" if executed.slot <= self.finalized_slot else "confirmed"})
+        return found
+
+    def _getTokenAccountsByOwner(self, owner: str, by: dict[str, str], config: dict[str, Any] | None = None) -> Any:
+        config = config or {}
+        if config.get("encoding", "binary") != "base64":
+            raise RpcFault(-32602, "this front answers getTokenAccountsByOwner in base64 only")
+        if "mint" in by:
+            mint = self.ledger.svm.get_account(Pubkey.from_string(by["mint"]))
+            if mint is None:
+                raise RpcFault(-32602, "Invalid param: could not find mint")
+            programs = [mint.owner]
+        else:
+            programs = [program for program in (TOKEN, TOKEN_2022) if str(program) == by.get("programId")]
+            if not programs:
+                raise RpcFault(-32602, "Invalid param: unrecognized Token program id")
+        found = []
+        for program in programs:
+            for address, account in self.ledger.svm.get_program_accounts(program):
+                state = token_account_state(program, bytes(account.data))
+                if state is not None and str(state[1]) == owner and str(state[0]) == by.get("mint", str(state[0])):
+                    found.append({"pubkey": str(address), "account": self._account(account)})
+        return self._context(config, found)
 
     def _getSignatureStatuses(self, signatures: list[str], config: dict[str, Any] | None = None) -> dict[str, Any]:
         statuses = []

@@ -68,6 +68,14 @@ class SolanaChain(Protocol):
         """``getAccountInfo`` at finalized commitment: ``{"owner", "data" (bytes), "slot"}``, or None."""
         ...
 
+    def token_accounts(self, owner: str, mint: str) -> list[str]:
+        """``getTokenAccountsByOwner`` with a ``mint`` filter, finalized: the addresses of the owner's accounts."""
+        ...
+
+    def signatures_for_address(self, address: str, *, before: str | None, limit: int) -> list[dict[str, Any]]:
+        """``getSignaturesForAddress``, finalized, newest first: ``{"signature", "slot", "err"}`` each."""
+        ...
+
 
 def require_solana_chain(node: SolanaChain | None) -> SolanaChain:
     if node is None:
@@ -78,7 +86,8 @@ def require_solana_chain(node: SolanaChain | None) -> SolanaChain:
 
 
 class RpcSolanaChain:
-    """``SolanaChain`` over JSON-RPC: one attempt per call, bounded by ``timeout_seconds``, timed by ``on_call``."""
+    """``SolanaChain`` over JSON-RPC: one attempt per call, bounded by ``timeout_seconds``, timed by ``on_call``.
+    An answer of the wrong shape is ``RpcUnavailableError`` too: the node is not one to rely on."""
 
     def __init__(self, url: str, *, timeout_seconds: float, on_call: OnCall | None = None) -> None:
         self.client = JsonRpcClient(url, timeout_seconds=timeout_seconds, retries=0, on_call=on_call)
@@ -114,6 +123,29 @@ class RpcSolanaChain:
         except (KeyError, IndexError, TypeError, ValueError, binascii.Error):
             raise RpcUnavailableError("the Solana node answered getAccountInfo with undecodable data") from None
         return {"owner": value.get("owner"), "data": data, "slot": (answer.get("context") or {}).get("slot")}
+
+    def token_accounts(self, owner: str, mint: str) -> list[str]:
+        answer = self._call("getTokenAccountsByOwner", [owner, {"mint": mint}, {"encoding": "base64",
+                                                                               "commitment": "finalized"}])
+        value = answer.get("value") if isinstance(answer, dict) else None
+        if not isinstance(value, list) or not all(isinstance(v, dict) and isinstance(v.get("pubkey"), str)
+                                                  for v in value):
+            raise RpcUnavailableError("the Solana node answered getTokenAccountsByOwner with something unexpected")
+        return [v["pubkey"] for v in value]
+
+    def signatures_for_address(self, address: str, *, before: str | None, limit: int) -> list[dict[str, Any]]:
+        config: dict[str, Any] = {"limit": limit, "commitment": "finalized", **({"before": before} if before else {})}
+        answer = self._call("getSignaturesForAddress", [address, config])
+        if not isinstance(answer, list) or not all(isinstance(e, dict) and isinstance(e.get("signature"), str)
+                                                   and isinstance(e.get("slot"), int) for e in answer):
+            raise RpcUnavailableError("the Solana node answered getSignaturesForAddress with something unexpected")
+        return answer
+
+
+def account_keys_of(answer: dict[str, Any], signature: str) -> list[str]:
+    """The account keys of a ``getTransaction`` answer (base64), in the order ``accountIndex`` counts them."""
+    meta = answer.get("meta")
+    return _account_keys(_transaction(answer, signature), meta if isinstance(meta, dict) else {})
 
 
 def _signature(text: str) -> str:
