@@ -93,8 +93,9 @@ def test_release_flow_numbers_chains_and_refuses(portal: Portal, operator_env: N
     assert code == 0, err
     printed = json.loads(out)
     assert set(printed) == {"path", "number", "destination_chain", "tree", "merkle_root", "entries", "total",
-                            "entries_sha256"}
+                            "entries_sha256", "chain_id", "held_back"}
     assert (printed["number"], printed["tree"], printed["entries"]) == (1, "uniswap", 2)
+    assert (printed["chain_id"], printed["held_back"]) == (Settings().evm_chain_id, [])  # keys prove on every chain
     entries_file = tmp_path / "release-evm-1.entries.json"
     assert hashlib.sha256(entries_file.read_bytes()).hexdigest() == printed["entries_sha256"]
 

@@ -137,7 +137,7 @@ def test_two_of_three_owners_sign_over_a_week_and_the_request_is_filed(world: Wo
     done = second.json()
     assert done["signed"] == 2 and done["used"] is True
     assert done["request"]["status"] == "pending_review" and done["request"]["status_token"]
-    assert world.calls == ["eth_call"]  # the Safe's own isValidSignature answered with 0x1626ba7e
+    assert world.calls == ["eth_chainId", "eth_call"]  # the node's chain, then the Safe's own isValidSignature
 
     record = evidence_of(world, done["request"]["request_id"])["verification"]["safe"]
     assert record["owners"] == [A.address, B.address, C.address] and record["threshold"] == 2
@@ -147,6 +147,9 @@ def test_two_of_three_owners_sign_over_a_week_and_the_request_is_filed(world: Wo
     assert [(s["owner"], s["kind"]) for s in record["signers"]] == [(A.address, "ecdsa"), (B.address, "eth_sign")]
     audited = audit_data(world, f"request:{done['request']['request_id']}")
     assert audited["safe"]["owners"] == record["owners"] and audited["safe"]["block"] == recorded_block
+    chain_id = world.w3.eth.chain_id  # the proof names the chain it holds on, for the reviewer and the audit log
+    assert evidence_of(world, done["request"]["request_id"])["verification"]["chain_id"] == chain_id
+    assert audited["chain_id"] == record["chain_id"] == chain_id
 
     late = add(world, body["challenge_id"], typed_signature(C, typed))
     assert late.status_code == 409 and late.json()["code"] == "challenge_used"
