@@ -66,9 +66,8 @@ def _ask(chain: EvmChain, to: str, signature: str, types: list[str], args: list[
 
 
 def read_state(chain: EvmChain, safe: str, chain_id: int, block: int) -> SafeState:
-    """The Safe's owners, threshold, version and handler at ``block``; 422 for what cannot prove with ``safe``,
-    503 ``rpc_wrong_chain`` when the node answers for another chain than ``chain_id``."""
-    require_chain_id(chain, chain_id)
+    """The Safe's owners, threshold, version and handler at ``block``; 422 for what cannot prove with ``safe``.
+    The caller has checked that the node answers for ``chain_id`` (``require_chain_id``) before it chose ``block``."""
     if not chain.get_code(safe):
         raise UnprocessableError(f"{safe} has no code on this chain: it is not a deployed Safe (a Safe that is not "
                                  "deployed yet signs with EIP-6492: use eip1271)", field="address", code="not_a_safe")
@@ -148,6 +147,7 @@ def verify(facts: ChallengeFacts, text: str, *, node: EvmChain | None) -> Proven
     """A whole Safe signature at the latest block: ``0x`` (signed on chain) or a ``preparedSignature``."""
     blob = parse_hex(text, max_bytes=65 * 64 + 4096)
     chain = require_chain(node)
+    require_chain_id(chain, facts.chain_id)
     block = chain.block_number()
     state = read_state(chain, facts.snapshot_address, facts.chain_id, block)
     digest = eip191_digest(facts.message)
