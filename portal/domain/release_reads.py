@@ -270,6 +270,15 @@ def unclaimed_csv(unclaimed: list[ServedEntry]) -> str:
     return out.getvalue()
 
 
+HELD_BACK_SHOWN = 200
+
+
+async def held_back(conn: Connection, evm_chain_id: int) -> list[store.HeldBack]:
+    """Approvals waiting for an EVM release that this server's releases (on ``evm_chain_id``) will never hold:
+    their contract-wallet proof names another chain (the first ``HELD_BACK_SHOWN``, oldest first)."""
+    return await store.held_back(conn, evm_chain_id, HELD_BACK_SHOWN)
+
+
 # -- static export -------------------------------------------------------------------------------------
 
 async def static_files(conn: Connection) -> dict[str, bytes]:

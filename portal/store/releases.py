@@ -213,3 +213,17 @@ class HeldRequest(msgspec.Struct, frozen=True):
     claimed_at: dt.datetime | None
     claim_tx: str | None
 
+
+
+class HeldBack(msgspec.Struct, frozen=True):
+    """An approval to an EVM destination held back from this server's releases: proven on another chain id."""
+
+    request_id: uuid.UUID
+    snapshot_address: str
+    destination: str
+    proof_chain_id: int
+
+
+async def held_back(conn: Connection, chain_id: int, limit: int) -> list[HeldBack]:
+    rows = await (await conn.execute(QUERIES["held_back"], {"chain_id": chain_id, "limit": limit})).fetchall()
+    return [HeldBack(r["id"], r["snapshot_address"], r["destination"], r["proof_chain_id"]) for r in rows]

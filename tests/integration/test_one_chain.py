@@ -33,6 +33,7 @@ from portal.http.copy.safe import SAME_ADDRESS_ELSEWHERE
 from portal.settings import Settings
 from tests.chains.evm_front import EvmFront
 from tests.integration.staff_helpers import bearer, create_key
+from tests.integration.test_console_api import console_client, sign_in
 from tests.integration.test_sign_page import text_of
 
 OWNER = Account.from_key(b"\x51" * 32)   # owns the contract wallet
@@ -178,6 +179,15 @@ def test_allowlist_rows_carry_the_chain_id_and_another_chains_deployment_leaves_
         world.wallet, "proof_on_other_chain", chain_id)
     assert f"chain id {chain_id}, not 1" in left_out["reason"]
     assert answer.headers["x-allowlist-excluded-entries"] == f"{world.wallet}=proof_on_other_chain"
+
+    with console_client(create_app(on_chain_1)) as console:
+        assert sign_in(console, token).status_code in (302, 303)
+        page = text_of(console.get("/staff/releases").text)
+    assert "Held back: proven on another chain" in page and f"{world.wallet} {DESTINATION} {chain_id}" in page
+    assert KEY_HOLDER.address not in page
+    with console_client(create_app(world.settings)) as console:  # on the chain it was proven on: nothing held back
+        assert sign_in(console, token).status_code in (302, 303)
+        assert "Held back" not in console.get("/staff/releases").text
 
 
 def prepare(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, world: World, chain_id: int,

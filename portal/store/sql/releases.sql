@@ -68,3 +68,14 @@ SELECT entry_index FROM release_claims WHERE destination_chain = %(chain)s AND n
 -- synced_at --
 SELECT synced_at FROM releases WHERE destination_chain = %(chain)s AND number = %(number)s
 
+
+-- held_back --
+-- Approved requests to EVM destinations no release holds whose contract-wallet proof names another chain id
+-- than this server's EVM releases are for (issue 26): they wait for a release of their own chain.
+SELECT r.id, r.snapshot_address, r.destination, r.proof_chain_id
+FROM requests r
+WHERE r.status = 'approved' AND r.destination_chain = 'evm'
+  AND r.proof_chain_id IS NOT NULL AND r.proof_chain_id <> %(chain_id)s
+  AND NOT EXISTS (SELECT 1 FROM release_requests rr WHERE rr.request_id = r.id)
+ORDER BY r.created_at, r.id
+LIMIT %(limit)s
