@@ -127,6 +127,8 @@ def test_the_proof_names_its_chain_for_the_reviewer_and_the_audit_log(client: Te
     token = create_key(world.settings.database_url or "", "reader-one-chain", "reviewer")
     shown = client.get(f"/v1/review/requests/{wallet_request}", headers=bearer(token)).json()
     assert shown["evidence"]["verification"]["chain_id"] == chain_id
+    [flag] = [f for f in shown["risk_flags"] if f["code"] == "contract_wallet"]
+    assert f"proven on chain id {chain_id} only" in flag["detail"]
     assert request_row(world.settings, key_request)[1] is None  # a key owns its address on every chain
     assert "chain_id" not in audit_data(world.settings, key_request)
 
