@@ -8,7 +8,9 @@ with the same threshold, by the same tools (``portal policy statement|sign|add-s
 The front matter names the tree (``uniswap`` or ``oz`` for EVM, ``distributor`` for Solana), its
 ``merkle_root``, the entry count and ``total``, ``entries_sha256`` (the sha256 of the entries file
 beside it, ``<stem>.entries.json``), the ``distributor`` holders claim from, an optional
-``claim_deadline`` and ``prev`` (the sha256 of release n-1 of the same chain, ``""`` for 1).
+``claim_deadline`` and ``prev`` (the sha256 of release n-1 of the same chain, ``""`` for 1). An EVM
+release names its ``chain_id`` (and so does each entry): a contract wallet's proof holds on one chain
+only, so a release is for one chain id. A document without it (written before it was added) still reads.
 
 Invariants checked here (pure, no I/O), each with its own code: the threshold of root signers over
 the statement; ``number`` is the next and ``prev`` is the previous release's sha256; the entries
@@ -56,15 +58,17 @@ class ReleaseSource(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omi
     case_id: str | None = None
 
 
-class ReleaseEntry(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class ReleaseEntry(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
     """One leaf: ``index`` (the claim's index), the destination that claims, the amount in the
     destination token's base units, and the requests it adds up (a destination appears once: the
-    distributor's ClaimStatus and Uniswap's claims JSON are per account)."""
+    distributor's ClaimStatus and Uniswap's claims JSON are per account). ``chain_id``: the EVM chain
+    the claim is on (not part of the leaf; left out of a Solana entry's line)."""
 
     index: int
     destination: str
     amount: str
     sources: list[ReleaseSource]
+    chain_id: int | None = None
 
 
 class _FrontMatter(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -82,6 +86,7 @@ class _FrontMatter(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     created: dt.datetime
     claim_deadline: dt.datetime | None = None
     program: str = ""  # Solana: the distributor program (its ClaimStatus PDAs are derived under it)
+    chain_id: Annotated[int, msgspec.Meta(ge=1, le=2**53 - 1)] | None = None  # EVM: the chain claims are on
 
 
 class ReleaseDocument(msgspec.Struct, frozen=True):
@@ -101,6 +106,7 @@ class ReleaseDocument(msgspec.Struct, frozen=True):
     raw: bytes
     sha256: str
     program: str = ""
+    chain_id: int | None = None
 
 
 def is_release(raw: bytes) -> bool:
@@ -152,6 +158,9 @@ def parse_release(raw: bytes) -> ReleaseDocument:
     if meta.program and (meta.destination_chain != "solana" or distributor_problem("solana", meta.program)):
         raise PolicyDocumentError("release front matter: program: a Solana release's distributor program (a Solana "
                                   "address); an EVM release has none")
+    if meta.chain_id is not None and meta.destination_chain != "evm":
+        raise PolicyDocumentError("release front matter: chain_id: an EVM release's chain id; a Solana release has "
+                                  "none")
     for name in ("created", "claim_deadline"):
         moment = getattr(meta, name)
         if moment is not None and moment.tzinfo is None:
@@ -160,7 +169,7 @@ def parse_release(raw: bytes) -> ReleaseDocument:
         destination_chain=meta.destination_chain, number=meta.number, tree=meta.tree, merkle_root=meta.merkle_root,
         entries=meta.entries, total=int(meta.total), decimals=meta.decimals, entries_sha256=meta.entries_sha256,
         distributor=meta.distributor, prev=meta.prev, created=meta.created, claim_deadline=meta.claim_deadline,
-        body=body, raw=raw, sha256=hashlib.sha256(raw).hexdigest(), program=meta.program)
+        body=body, raw=raw, sha256=hashlib.sha256(raw).hexdigest(), program=meta.program, chain_id=meta.chain_id)
 
 
 def release_statement(doc: ReleaseDocument) -> str:
@@ -254,6 +263,9 @@ def _tree_problems(doc: ReleaseDocument, entries: list[ReleaseEntry]) -> list[Pr
                                     f"the entries add up to {total}, the document says {doc.total}"))
         if len({entry.destination for entry in entries}) != len(entries):
             problems.append(Problem("entries_mismatch", "a destination appears in two entries"))
+        if any(entry.chain_id != doc.chain_id for entry in entries):
+            problems.append(Problem("entries_mismatch", f"an entry names another chain id than the document's "
+                                                        f"({doc.chain_id}): a release is for one chain"))
         if problems:
             return problems
         root = "0x" + BuiltTree(doc.tree, doc.destination_chain, entries).root.hex()

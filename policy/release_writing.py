@@ -31,8 +31,10 @@ def _toml_time(moment: dt.datetime) -> str:
 
 def render_release(*, destination_chain: str, number: int, tree: str, merkle_root: str, entries: int, total: int,
                    decimals: int, entries_sha256: str, prev: str, created: dt.datetime,
-                   claim_deadline: dt.datetime | None, distributor_address: str = "") -> str:
-    """The document text ``portal release prepare`` writes, in the one layout every tool reads."""
+                   claim_deadline: dt.datetime | None, distributor_address: str = "",
+                   chain_id: int | None = None) -> str:
+    """The document text ``portal release prepare`` writes, in the one layout every tool reads (``chain_id``:
+    an EVM release's chain, named in the front matter and the text)."""
     deadline = f"claim_deadline = {_toml_time(claim_deadline)}\n" if claim_deadline else ""
     whole, fraction = divmod(total, 10**decimals)
     shown = f"{whole}.{fraction:0{decimals}d}".rstrip("0").rstrip(".") if decimals else str(whole)
@@ -40,6 +42,7 @@ def render_release(*, destination_chain: str, number: int, tree: str, merkle_roo
         "+++\n"
         'kind = "release"\n'
         f'destination_chain = "{destination_chain}"\n'
+        + (f"chain_id = {chain_id}\n" if chain_id is not None else "") +
         f"number = {number}\n"
         f'tree = "{tree}"\n'
         f'merkle_root = "{merkle_root}"\n'
@@ -54,6 +57,8 @@ def render_release(*, destination_chain: str, number: int, tree: str, merkle_roo
         f"created = {_toml_time(created)}\n"
         "+++\n"
         f"# Release {number} on {destination_chain}\n\n"
+        + (f"Every entry is claimed on the EVM chain with chain id {chain_id}, and only there: a Safe or smart "
+           "account on one chain does not own the same address on another.\n\n" if chain_id is not None else "") +
         f"{entries} destination(s) may claim {shown} tokens ({total} base units) in all, each with the proof of "
         f"its entry in the {tree} tree whose root is `{merkle_root}`.\n\n"
         "The entries file beside this document lists every entry and the approved requests it pays; its "
@@ -97,21 +102,25 @@ class Prepared(msgspec.Struct, frozen=True):
     entries_sha256: str
 
 
-def combine(paid: Sequence[tuple[str, ReleaseSource]]) -> list[ReleaseEntry]:
+def combine(paid: Sequence[tuple[str, ReleaseSource]], chain_id: int | None = None) -> list[ReleaseEntry]:
     """One entry per destination, in the order of first appearance, its sources' amounts added."""
     by_destination: dict[str, list[ReleaseSource]] = {}
     for destination, source in paid:
         by_destination.setdefault(destination, []).append(source)
-    return [ReleaseEntry(index, destination, str(sum(int(s.amount) for s in sources)), sources)
+    return [ReleaseEntry(index, destination, str(sum(int(s.amount) for s in sources)), sources, chain_id)
             for index, (destination, sources) in enumerate(by_destination.items())]
 
 
 def prepare(paid: Sequence[tuple[str, ReleaseSource]], *, destination_chain: str, number: int, tree: str, prev: str,
-            decimals: int, created: dt.datetime, claim_deadline: dt.datetime | None = None) -> Prepared:
-    """Freeze ``paid`` (destination, source) pairs into release ``number``: entries, tree, document."""
+            decimals: int, created: dt.datetime, claim_deadline: dt.datetime | None = None,
+            chain_id: int | None = None) -> Prepared:
+    """Freeze ``paid`` (destination, source) pairs into release ``number``: entries, tree, document (an EVM
+    release, and each of its entries, names ``chain_id``)."""
     if not paid:
         raise ValueError("nothing to release")
-    entries = combine(paid)
+    if chain_id is not None and destination_chain != "evm":
+        raise ValueError("only an EVM release names a chain id")
+    entries = combine(paid, chain_id)
     built = BuiltTree(tree, destination_chain, entries)
     entries_bytes = encode_entries(entries)
     digest = hashlib.sha256(entries_bytes).hexdigest()
@@ -119,5 +128,5 @@ def prepare(paid: Sequence[tuple[str, ReleaseSource]], *, destination_chain: str
     root = "0x" + built.root.hex()
     text = render_release(destination_chain=destination_chain, number=number, tree=tree, merkle_root=root,
                           entries=len(entries), total=total, decimals=decimals, entries_sha256=digest, prev=prev,
-                          created=created, claim_deadline=claim_deadline)
+                          created=created, claim_deadline=claim_deadline, chain_id=chain_id)
     return Prepared(text, entries_bytes, entries, root, total, digest)

@@ -169,6 +169,15 @@ class RpcNotConfiguredError(RpcUnavailableError):
     retry_after_seconds: ClassVar[int | None] = None  # type: ignore[assignment]
 
 
+class RpcWrongChainError(RpcUnavailableError):
+    """The node answers for another chain id than the one proofs are pinned to (``PORTAL_EVM_CHAIN_ID``, or a
+    ``safe`` challenge's): a contract wallet on chain A is not the same account on chain B, so nothing is checked
+    there. A fact of the set-up, so no Retry-After."""
+
+    code, title = "rpc_wrong_chain", "RPC node on another chain"
+    retry_after_seconds: ClassVar[int | None] = None  # type: ignore[assignment]
+
+
 class SchemaMissingError(UpstreamUnavailableError):
     """The database exists but was never migrated (a CLI tool pointed at it says so in one line)."""
 

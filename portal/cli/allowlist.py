@@ -26,6 +26,7 @@ from portal.settings import Settings, from_env
 from portal.store.database import Database
 
 SNAPSHOT_SUFFIX = ".snap"
+Exported = allowlist.Allowlist | allowlist.DistributorAllowlist
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -47,12 +48,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 async def _export(url: str, paths: list[str], snapshot_id: str, destination_chain: str,
-                  targets: destinations.Destinations) -> allowlist.Allowlist | allowlist.DistributorAllowlist:
+                  targets: destinations.Destinations, evm_chain_id: int) -> Exported:
     snapshots = SnapshotSet.open(paths, targets)
     db = await Database.open(url, size=1)
     try:
         async with db.transaction() as conn:
-            return await allowlist.export(conn, snapshots, snapshot_id, destination_chain=destination_chain)
+            return await allowlist.export(conn, snapshots, snapshot_id, destination_chain=destination_chain,
+                                          evm_chain_id=evm_chain_id)
     finally:
         await db.close()
         snapshots.close()
@@ -79,7 +81,7 @@ def run_export(args: argparse.Namespace) -> int:
     targets = destinations.load(getattr(args, "destinations", None) or settings.destinations_file)
     with database_url(settings.data_dir, settings.database_url) as url:
         try:
-            result = asyncio.run(_export(url, paths, args.snapshot_id, chain, targets))
+            result = asyncio.run(_export(url, paths, args.snapshot_id, chain, targets, settings.evm_chain_id))
             if args.format == "distributor-json":
                 assert isinstance(result, allowlist.DistributorAllowlist)
                 text = allowlist.to_distributor_json(result).decode()

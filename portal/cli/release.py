@@ -85,12 +85,13 @@ def _deadline(text: str | None) -> dt.datetime | None:
 
 
 async def _prepare(url: str, paths: list[str], targets: destinations.Destinations, args: argparse.Namespace,
-                   deadline: dt.datetime | None) -> releases.Frozen:
+                   deadline: dt.datetime | None, evm_chain_id: int) -> releases.Frozen:
     snapshots = SnapshotSet.open(paths, targets)
     db = await Database.open(url, size=1)
     try:
         async with db.transaction() as conn:
-            return await releases.prepare(conn, snapshots, args.destination_chain, tree=args.tree,
+            return await releases.prepare(conn, releases.Target(snapshots, evm_chain_id), args.destination_chain,
+                                          tree=args.tree,
                                           claim_deadline=deadline, now=dt.datetime.now(dt.UTC))
     finally:
         await db.close()
@@ -128,19 +129,23 @@ def run_prepare(args: argparse.Namespace) -> int:
     targets = destinations.load(settings.destinations_file)
     with database_url(settings.data_dir, settings.database_url) as url:
         try:
-            frozen = asyncio.run(_prepare(url, paths, targets, args, deadline))
+            frozen = asyncio.run(_prepare(url, paths, targets, args, deadline, settings.evm_chain_id))
         except NothingToReleaseError as exc:
             return fail(exc.detail, 1)
         except PortalError as exc:
             return fail(exc.detail, 2)
     for left_out in frozen.excluded:
-        say(f"left out {left_out.snapshot_address} -> {left_out.destination}: {left_out.reason}")
+        held = "held back" if left_out.code == "proof_on_other_chain" else "left out"
+        say(f"{held} {left_out.snapshot_address} -> {left_out.destination}: {left_out.reason}")
     prepared = frozen.prepared
     args.out.write_text(prepared.text, encoding="utf-8", newline="")
     entries_out.write_bytes(prepared.entries_bytes)
     print_json({"path": str(args.out), "number": frozen.number, "destination_chain": frozen.destination_chain,
                 "tree": frozen.tree, "merkle_root": prepared.merkle_root, "entries": len(prepared.entries),
-                "total": str(prepared.total), "entries_sha256": prepared.entries_sha256})
+                "total": str(prepared.total), "entries_sha256": prepared.entries_sha256,
+                **({"chain_id": frozen.chain_id} if frozen.chain_id is not None else {}),
+                "held_back": [{"snapshot_address": e.snapshot_address, "destination": e.destination,
+                               "proof_chain_id": e.proof_chain_id, "reason": e.reason} for e in frozen.held_back]})
     return 0
 
 

@@ -15,7 +15,8 @@ Invariants: entries are ordered by snapshot address (the export is deterministic
 approvals); an empty allowlist has ``merkle_root = None`` and no entries; the export reads one
 consistent snapshot of the table (one transaction). An approved row no release on the chain can
 hold (an amount beyond u64 or uint256, a total beyond u64, an address of another chain: approved
-before decisions checked this) is left out and listed in ``excluded`` with its reason
+before decisions checked this; a contract-wallet proof made on another chain id than the EVM allowlist's
+``chain_id``, ``PORTAL_EVM_CHAIN_ID``) is left out and listed in ``excluded`` with its reason
 (``portal.domain.releasable``), so one row never makes the whole export fail; ``build`` and
 ``build_distributor`` themselves still refuse such rows.
 """
@@ -39,15 +40,18 @@ from snapshot.errors import InvalidAddressError as BadAddressError
 from snapshot.merkle import standard_tree
 
 LEAF_TYPES = {"evm": "address", "solana": "bytes32"}
-CSV_HEADER = ["snapshot_address", "destination", "amount", "proof"]
+CSV_HEADER = ["snapshot_address", "destination", "amount", "proof", "chain_id"]  # chain_id: added last (issue 26)
 DISTRIBUTOR_CSV_HEADER = ["destination", "amount", "locked_amount", "leaf_index", "snapshot_addresses", "proof"]
 
 
 class AllowlistEntry(msgspec.Struct, frozen=True):
+    """One approved request; ``chain_id`` the EVM chain its claim is on (a contract wallet's proof holds there only)."""
+
     snapshot_address: str
     destination: str
     amount: str
     proof: list[str]
+    chain_id: int | None = None
 
 
 class Allowlist(msgspec.Struct, frozen=True):
@@ -64,6 +68,7 @@ class Allowlist(msgspec.Struct, frozen=True):
     decimals: int | None = None
     conversion: Totals | None = None
     excluded: list[releasable.ExcludedEntry] = msgspec.field(default_factory=list)
+    chain_id: int | None = None  # EVM: the chain id the entries are for (``PORTAL_EVM_CHAIN_ID``)
 
 
 def _raw(text: str, chain: str, what: str) -> bytes:
@@ -107,9 +112,10 @@ def build(snapshot_id: str, snapshot_chain: str, destination_chain: str,
 
 
 async def export(conn: Connection, snapshots: SnapshotSet, snapshot_id: str, *,
-                 destination_chain: str) -> Allowlist | DistributorAllowlist:
-    """The approved requests of ``snapshot_id`` to ``destination_chain``: an OpenZeppelin tree for EVM,
-    the merkle-distributor's tree for Solana, amounts converted as ``snapshots.destinations`` says."""
+                 destination_chain: str, evm_chain_id: int | None = None) -> Allowlist | DistributorAllowlist:
+    """The approved requests of ``snapshot_id`` to ``destination_chain``: an OpenZeppelin tree for EVM
+    (on chain ``evm_chain_id``: a request proven by a contract wallet on another chain is left out), the
+    merkle-distributor's tree for Solana, amounts converted as ``snapshots.destinations`` says."""
     manifest = next((m for m in snapshots.manifests if m.id == snapshot_id), None)
     if manifest is None:
         raise NotFoundError(f"no snapshot {snapshot_id!r} is loaded", field="snapshot_id")
@@ -117,15 +123,25 @@ async def export(conn: Connection, snapshots: SnapshotSet, snapshot_id: str, *,
                 if entry.destination_chain == destination_chain]
     conversion = destinations.conversion(snapshots.destinations, destination_chain, manifest.decimals)
     decimals = manifest.decimals if conversion is None else conversion.to_decimals
+    chain_id = evm_chain_id if destination_chain == "evm" else None
     approved, excluded = releasable.partition(approved, convert=conversion.convert if conversion else int,
-                                              snapshot_chain=manifest.chain, destination_chain=destination_chain)
+                                              snapshot_chain=manifest.chain, destination_chain=destination_chain,
+                                              chain_id=chain_id)
     result: Allowlist | DistributorAllowlist
     if destination_chain == "solana":
         result = build_distributor(snapshot_id, approved, conversion=conversion, decimals=decimals)
     else:
-        result = build(snapshot_id, manifest.chain, destination_chain, approved, conversion=conversion,
-                       decimals=decimals)
+        result = on_chain(build(snapshot_id, manifest.chain, destination_chain, approved, conversion=conversion,
+                                decimals=decimals), chain_id)
     return msgspec.structs.replace(result, excluded=excluded) if excluded else result
+
+
+def on_chain(allowlist: Allowlist, chain_id: int | None) -> Allowlist:
+    """``allowlist`` with every entry naming ``chain_id``, the EVM chain its claims are on (not part of the leaf)."""
+    if chain_id is None:
+        return allowlist
+    entries = [msgspec.structs.replace(entry, chain_id=chain_id) for entry in allowlist.entries]
+    return msgspec.structs.replace(allowlist, entries=entries, chain_id=chain_id)
 
 
 def to_csv(allowlist: Allowlist | DistributorAllowlist) -> str:
@@ -141,7 +157,8 @@ def to_csv(allowlist: Allowlist | DistributorAllowlist) -> str:
         return out.getvalue()
     writer.writerow(CSV_HEADER)
     for entry in allowlist.entries:
-        writer.writerow([entry.snapshot_address, entry.destination, entry.amount, ":".join(entry.proof)])
+        writer.writerow([entry.snapshot_address, entry.destination, entry.amount, ":".join(entry.proof),
+                         "" if entry.chain_id is None else entry.chain_id])
     return out.getvalue()
 
 

@@ -104,5 +104,7 @@ async def answer(ctx: UseCaseContext, access: RequestAccess, submission: AnswerS
                      data={"from": locked["status"], "to": str(target), "answer_id": answer_id,
                            "text_sha256": hashlib.sha256(text.encode()).hexdigest(),
                            "proof_method": proof["method"] if proof else None,
-                           "challenge_id": proof["challenge_id"] if proof else None}))
+                           "challenge_id": proof["challenge_id"] if proof else None,
+                           **({"chain_id": proof["verification"]["chain_id"]}
+                              if proof and "chain_id" in proof["verification"] else {})}))
         return await view_of(conn, row, ctx.settings.expected_review_hours)

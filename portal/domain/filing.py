@@ -185,6 +185,7 @@ async def file_verified(ctx: UseCaseContext, row: dict[str, Any], facts: Challen
                      data={"method": facts.method, "destination": facts.destination,
                            "destination_chain": facts.destination_chain, "amount": str(row["amount"]),
                            "snapshot_id": row["snapshot_id"], "challenge_id": str(challenge_id),
+                           **({"chain_id": signer.detail["chain_id"]} if "chain_id" in signer.detail else {}),
                            **({"safe": signer.detail["safe"]} if "safe" in signer.detail else {})}))
     return ProofOutcome(request_id, "pending_review", token, hours, created=True)
 

@@ -37,7 +37,6 @@ from policy.statement import statement
 from policy.verify import Problem, check_policy
 from portal.domain import policies, policy_roots, releases
 from portal.domain.audit import AuditAction, AuditEntry, record
-from portal.domain.eligibility import SnapshotSet
 from portal.domain.policy_roots import Anchor, Publication
 from portal.errors import (
     ConflictError,
@@ -222,7 +221,7 @@ async def sign(conn: Connection, pending_id: uuid.UUID, signature: str, by: Staf
 
 
 async def publish(conn: Connection, pending_id: uuid.UUID, by: Staffer, anchor: Anchor | None,
-                  snapshots: SnapshotSet, now: dt.datetime) -> str:
+                  target: releases.Target, now: dt.datetime) -> str:
     """Publish with the stored signatures exactly as the JSON API does; returns where it is served."""
     row = await _open(conn, pending_id)
     signatures = [Signature(s.signer, s.signature) for s in await store.signatures(conn, pending_id)]
@@ -233,7 +232,7 @@ async def publish(conn: Connection, pending_id: uuid.UUID, by: Staffer, anchor: 
         assert row.entries_file is not None  # the table's check: a release has its entries
         submission = releases.ReleaseSubmission(row.document.decode("utf-8"), row.entries_file.decode("utf-8"),
                                                 signatures, by.actor, by.client)
-        await releases.publish(conn, snapshots, submission, anchor, now)
+        await releases.publish(conn, target, submission, anchor, now)
     await store.close(conn, pending_id, "published", by=by.actor, at=now)
     return describe(row.document).published_path
 

@@ -9,6 +9,11 @@ reports, a row stored before that check (or made unreleasable by a later change 
 file), so that one row never turns every export into a 422.
 
 Amounts here are in the destination token's base units (after ``Conversion.convert``).
+
+A contract wallet's proof holds on one chain only (a Safe or smart account on chain A does not own the
+same address on chain B): an approved request whose proof names another chain id than the EVM chain a
+release or allowlist is for (``PORTAL_EVM_CHAIN_ID``) is held back from it (``proof_on_other_chain``).
+A proof made by a key (no chain id) holds on every chain.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ UINT256_LIMIT = 2**256
 #: The largest amount one claim, and the whole tree, may hold on each destination chain.
 LIMITS = {"solana": (distributor.U64_LIMIT, "u64 (the Solana distributor's amount type)"),
           "evm": (UINT256_LIMIT, "uint256 (the EVM claim leaf's amount type)")}
-ExclusionCode = Literal["amount_not_releasable", "address_not_releasable"]
+ExclusionCode = Literal["amount_not_releasable", "address_not_releasable", "proof_on_other_chain"]
 
 
 class ExcludedEntry(msgspec.Struct, frozen=True):
@@ -39,6 +44,7 @@ class ExcludedEntry(msgspec.Struct, frozen=True):
     converted_amount: str | None
     code: ExclusionCode
     reason: str
+    proof_chain_id: int | None = None  # ``proof_on_other_chain``: the chain id the contract wallet proved on
 
 
 class Row(Protocol):
@@ -50,6 +56,8 @@ class Row(Protocol):
     def destination(self) -> str: ...
     @property
     def amount(self) -> int: ...
+    @property
+    def proof_chain_id(self) -> int | None: ...
 
 
 R = TypeVar("R", bound=Row)
@@ -66,6 +74,15 @@ def address_problem(snapshot_address: str, snapshot_chain: str, destination: str
         if parsed.chain != chain:
             return f"the {what} {text} is not a {chain} address"
     return None
+
+
+def chain_problem(proof_chain_id: int | None, destination_chain: str, chain_id: int | None) -> str | None:
+    """Why a request proven by a contract wallet on ``proof_chain_id`` cannot be released on ``chain_id``
+    (the EVM chain of the release or allowlist), or None (a key's proof, a Solana destination, the same chain)."""
+    if destination_chain != "evm" or proof_chain_id is None or chain_id is None or proof_chain_id == chain_id:
+        return None
+    return (f"its contract-wallet proof was made on chain id {proof_chain_id}, not {chain_id}: a Safe or smart "
+            f"account on chain {proof_chain_id} does not own the same address on chain {chain_id}")
 
 
 def amount_problem(converted: int, destination_chain: str) -> str | None:
@@ -86,12 +103,12 @@ def total_problem(total: int, destination_chain: str) -> str | None:
 
 
 def partition(rows: Iterable[R], *, convert: Callable[[int], int], snapshot_chain: str,
-                      destination_chain: str) -> tuple[list[R], list[ExcludedEntry]]:
+              destination_chain: str, chain_id: int | None = None) -> tuple[list[R], list[ExcludedEntry]]:
     """``rows`` split into those a release can hold and the excluded ones, in the rows' order.
 
-    A row is excluded for its own addresses or amount, or when it would push the running total past
-    the chain's limit (the rows before it keep their place: the order is the export's, so the split
-    is deterministic).
+    A row is excluded for its own addresses or amount, for a contract-wallet proof made on another chain
+    id than ``chain_id`` (EVM), or when it would push the running total past the chain's limit (the rows
+    before it keep their place: the order is the export's, so the split is deterministic).
     """
     kept: list[R] = []
     excluded: list[ExcludedEntry] = []
@@ -101,6 +118,11 @@ def partition(rows: Iterable[R], *, convert: Callable[[int], int], snapshot_chai
         if problem is not None:
             excluded.append(ExcludedEntry(row.snapshot_address, row.destination, str(row.amount), None,
                                           "address_not_releasable", problem))
+            continue
+        problem = chain_problem(row.proof_chain_id, destination_chain, chain_id)
+        if problem is not None:
+            excluded.append(ExcludedEntry(row.snapshot_address, row.destination, str(row.amount), None,
+                                          "proof_on_other_chain", problem, row.proof_chain_id))
             continue
         converted = convert(row.amount)
         problem = amount_problem(converted, destination_chain) or total_problem(total + converted, destination_chain)

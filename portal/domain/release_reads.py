@@ -49,6 +49,7 @@ class ReleaseSummary(msgspec.Struct, frozen=True):
     statement: str
     signatures: list[Signature]
     program: str = ""
+    chain_id: int | None = None  # EVM: the chain id every claim of the release is on (named in its document)
 
 
 class ServedEntry(msgspec.Struct, frozen=True):
@@ -57,6 +58,7 @@ class ServedEntry(msgspec.Struct, frozen=True):
     amount: str
     proof: list[str]
     sources: list[ReleaseSource]
+    chain_id: int | None = None  # EVM: the chain the entry is claimed on
 
 
 class ReleaseDetail(ReleaseSummary, frozen=True):
@@ -75,7 +77,8 @@ def summary(stored: store.StoredRelease) -> ReleaseSummary:
         distributor=stored.distributor, claim_deadline=stored.claim_deadline, published_at=stored.published_at,
         sha256=stored.sha256, prev=stored.prev, entries_sha256=stored.entries_sha256,
         root_version=stored.root_version, statement=release_statement(doc),
-        signatures=[Signature(s.signer, s.signature) for s in stored.signatures], program=stored.program)
+        signatures=[Signature(s.signer, s.signature) for s in stored.signatures], program=stored.program,
+        chain_id=doc.chain_id)
 
 
 async def listing(conn: Connection) -> list[ReleaseSummary]:
@@ -147,6 +150,7 @@ class HolderRelease(msgspec.Struct, frozen=True):
     claim_tx: str | None = None
     claim_status_as_of: dt.datetime | None = None  # when the chain was last read (None: never)
     program: str = ""  # Solana: the distributor program
+    chain_id: int | None = None  # EVM: the chain id the claim is on
 
 
 async def for_held(db: Database, held: store.HeldRequest) -> HolderRelease:
@@ -170,13 +174,14 @@ def _holder_release(held: store.HeldRequest, entries: list, tree: BuiltTree) -> 
     index = held.entry_index
     return HolderRelease(held.destination_chain, held.number, index, entries[index].amount, held.decimals,
                          ["0x" + node.hex() for node in tree.proof(index)], held.merkle_root, held.distributor,
-                         held.claim_deadline, held.claimed_at, held.claim_tx, held.synced_at, held.program)
+                         held.claim_deadline, held.claimed_at, held.claim_tx, held.synced_at, held.program,
+                         entries[index].chain_id)
 
 
 def detail(stored: store.StoredRelease, entries_bytes: bytes) -> ReleaseDetail:
     entries, tree = built(stored, entries_bytes)
     served = [ServedEntry(e.index, e.destination, e.amount, ["0x" + node.hex() for node in tree.proof(e.index)],
-                          e.sources) for e in entries]
+                          e.sources, e.chain_id) for e in entries]
     return ReleaseDetail(**msgspec.structs.asdict(summary(stored)), claims=served)
 
 
@@ -233,7 +238,7 @@ async def claim_totals(conn: Connection, chain: str, number: int) -> tuple[Claim
     entries, tree = await _tree_of(conn, stored)
     claimed = await store.claimed_indices(conn, chain, number)
     unclaimed = [ServedEntry(e.index, e.destination, e.amount, ["0x" + n.hex() for n in tree.proof(e.index)],
-                             e.sources) for e in entries if e.index not in claimed]
+                             e.sources, e.chain_id) for e in entries if e.index not in claimed]
     return await _totals(conn, stored, entries, claimed), unclaimed
 
 
@@ -263,6 +268,15 @@ def unclaimed_csv(unclaimed: list[ServedEntry]) -> str:
         writer.writerow([entry.index, entry.destination, entry.amount,
                          ":".join(s.snapshot_address for s in entry.sources), ":".join(entry.proof)])
     return out.getvalue()
+
+
+HELD_BACK_SHOWN = 200
+
+
+async def held_back(conn: Connection, evm_chain_id: int) -> list[store.HeldBack]:
+    """Approvals waiting for an EVM release that this server's releases (on ``evm_chain_id``) will never hold:
+    their contract-wallet proof names another chain (the first ``HELD_BACK_SHOWN``, oldest first)."""
+    return await store.held_back(conn, evm_chain_id, HELD_BACK_SHOWN)
 
 
 # -- static export -------------------------------------------------------------------------------------

@@ -6,10 +6,13 @@ frozen and signed (``policy.release``), and ``release_requests`` records which r
 
 - ``prepare`` reads the approved requests to one destination chain that no published release holds,
   converts them as the allowlist does (``portal.domain.destinations``; unreleasable rows left out
-  with ``portal.domain.releasable``'s reasons) and builds the document and entries file.
+  with ``portal.domain.releasable``'s reasons) and builds the document and entries file. An EVM
+  release is for the configured chain id (``PORTAL_EVM_CHAIN_ID``), named in the document and each
+  entry; a request whose contract-wallet proof was made on another chain id is held back.
 - ``publish`` checks the release with the library's ``check_release`` against the newest trust root
   and the chain's previous release, under the roots and chain locks, then checks that every source
   of every entry is an approved request not yet released, paid exactly its converted amount, and
+  (EVM) that the release is for this server's chain id and no source was proven on another, and
   stores it with the requests it holds and an audit event, in the caller's transaction.
 """
 
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from dataclasses import dataclass
 
 import msgspec
 
@@ -46,6 +50,18 @@ from portal.store.policies import StoredSignature
 from snapshot.conversion import Conversion
 
 
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What this server releases against: the loaded snapshots (their amounts and conversions) and the EVM
+    chain id its EVM releases are for (``PORTAL_EVM_CHAIN_ID``; ``None`` only where no chain is checked)."""
+
+    snapshots: SnapshotSet
+    evm_chain_id: int | None = None
+
+    def chain_id(self, destination_chain: str) -> int | None:
+        return self.evm_chain_id if destination_chain == "evm" else None
+
+
 class Frozen(msgspec.Struct, frozen=True):
     """What ``prepare`` froze: release ``number``, its document and entries, and what it left out."""
 
@@ -54,6 +70,12 @@ class Frozen(msgspec.Struct, frozen=True):
     tree: str
     prepared: Prepared
     excluded: list[releasable.ExcludedEntry]
+    chain_id: int | None = None  # EVM: the chain id the release is for
+
+    @property
+    def held_back(self) -> list[releasable.ExcludedEntry]:
+        """The approvals left out because their contract-wallet proof was made on another chain id."""
+        return [entry for entry in self.excluded if entry.code == "proof_on_other_chain"]
 
 
 class ReleaseSubmission(msgspec.Struct, frozen=True):
@@ -81,17 +103,22 @@ def _conversions(snapshots: SnapshotSet, chain: str) -> tuple[dict[str, Conversi
     return conversions, decimals.pop() if decimals else 0
 
 
-async def _releasable(conn: Connection, snapshots: SnapshotSet, chain: str
+async def _releasable(conn: Connection, target: Target, chain: str
                       ) -> tuple[list[tuple[store.UnreleasedApproval, int]], list[releasable.ExcludedEntry], int]:
     """Approvals no release holds, each with its converted amount, and the ones left out (with why):
     the allowlist's checks (``portal.domain.releasable``), plus a snapshot that is not loaded."""
-    conversions, decimals = _conversions(snapshots, chain)
-    chains = {m.id: m.chain for m in snapshots.manifests}
+    conversions, decimals = _conversions(target.snapshots, chain)
+    chains = {m.id: m.chain for m in target.snapshots.manifests}
     kept: list[tuple[store.UnreleasedApproval, int]] = []
     excluded: list[releasable.ExcludedEntry] = []
     total = 0
     for row in [*await store.unreleased_approved(conn, chain), *await store.unreleased_corrections(conn, chain)]:
         converted: int | None = None
+        other_chain = releasable.chain_problem(row.proof_chain_id, chain, target.chain_id(chain))
+        if other_chain is not None:
+            excluded.append(releasable.ExcludedEntry(row.snapshot_address, row.destination, str(row.amount), None,
+                                                     "proof_on_other_chain", other_chain, row.proof_chain_id))
+            continue
         if row.snapshot_id not in conversions:
             problem: str | None = f"snapshot {row.snapshot_id} is not loaded here, so its amount cannot be converted"
         else:
@@ -111,14 +138,14 @@ async def _releasable(conn: Connection, snapshots: SnapshotSet, chain: str
     return kept, excluded, decimals
 
 
-async def prepare(conn: Connection, snapshots: SnapshotSet, chain: str, *, tree: str | None,
+async def prepare(conn: Connection, target: Target, chain: str, *, tree: str | None,
                   claim_deadline: dt.datetime | None, now: dt.datetime) -> Frozen:
-    """Release n+1 of ``chain`` over the approvals no published release holds."""
+    """Release n+1 of ``chain`` over the approvals no published release holds (EVM: on ``target``'s chain id)."""
     tree = tree or DEFAULT_TREE[chain]
     if tree not in TREES[chain]:
         raise InvalidInputError(f"tree {tree} is not a {chain} tree ({', '.join(TREES[chain])})", field="tree")
     latest = await store.latest(conn, chain)
-    kept, excluded, decimals = await _releasable(conn, snapshots, chain)
+    kept, excluded, decimals = await _releasable(conn, target, chain)
     if not kept:
         left = (f" ({len(excluded)} approved request(s) cannot be released; the first: {excluded[0].reason})"
                 if excluded else "")
@@ -131,8 +158,8 @@ async def prepare(conn: Connection, snapshots: SnapshotSet, chain: str, *, tree:
     number = latest.number + 1 if latest else 1
     prepared = prepare_release(paid, destination_chain=chain, number=number, tree=tree,
                                prev=latest.sha256 if latest else "", decimals=decimals, created=now,
-                               claim_deadline=claim_deadline)
-    return Frozen(number, chain, tree, prepared, excluded)
+                               claim_deadline=claim_deadline, chain_id=target.chain_id(chain))
+    return Frozen(number, chain, tree, prepared, excluded, target.chain_id(chain))
 
 
 # -- publish ---------------------------------------------------------------------------------------
@@ -146,11 +173,12 @@ def _previous_document(stored: store.StoredRelease | None) -> ReleaseDocument | 
     return parse_release(stored.document) if stored else None
 
 
-async def _held_requests(conn: Connection, snapshots: SnapshotSet, doc: ReleaseDocument,
-                         entries: list[ReleaseEntry]) -> tuple[list[tuple[uuid.UUID, int]], list[uuid.UUID]]:
+async def _held_requests(conn: Connection, snapshots: SnapshotSet, doc: ReleaseDocument, entries: list[ReleaseEntry],
+                         chain_id: int | None) -> tuple[list[tuple[uuid.UUID, int]], list[uuid.UUID]]:
     """``(request id, entry index)`` for every source, each an approved, unreleased request to this
-    destination paid exactly its converted amount, and the case ids of the sources that are upheld
-    corrections (matched the same way); refused otherwise."""
+    destination paid exactly its converted amount and not proven by a contract wallet on another chain
+    id than the release's, and the case ids of the sources that are upheld corrections (matched the same
+    way); refused otherwise."""
     conversions, _ = _conversions(snapshots, doc.destination_chain)
     waiting = {}
     chain = doc.destination_chain
@@ -171,6 +199,9 @@ async def _held_requests(conn: Connection, snapshots: SnapshotSet, doc: ReleaseD
                 raise _refuse("entry_not_approved", f"entry {entry.index}: {source.snapshot_address} was approved "
                               f"for {amount} to {row.destination}, not {source.amount} to {entry.destination}",
                               "entries")
+            if problem := releasable.chain_problem(row.proof_chain_id, doc.destination_chain, chain_id):
+                raise _refuse("proof_on_other_chain", f"entry {entry.index}: {source.snapshot_address}: {problem}",
+                              "entries")
             if row.case_id is not None:
                 corrections.append(row.case_id)
             else:
@@ -178,7 +209,16 @@ async def _held_requests(conn: Connection, snapshots: SnapshotSet, doc: ReleaseD
     return held, corrections
 
 
-async def publish(conn: Connection, snapshots: SnapshotSet, submission: ReleaseSubmission, anchor: Anchor | None,
+def _check_chain_id(doc: ReleaseDocument, target: Target) -> None:
+    """An EVM release is for this server's chain id: it must name it (one written before releases named
+    theirs is read as this server's, if no source was proven by a contract wallet on another)."""
+    expected = target.chain_id(doc.destination_chain)
+    if expected is not None and doc.chain_id is not None and doc.chain_id != expected:
+        raise _refuse("wrong_chain_id", f"the release is for chain id {doc.chain_id}, but this server's EVM releases "
+                      f"are for chain id {expected} (PORTAL_EVM_CHAIN_ID): prepare it again here", "document")
+
+
+async def publish(conn: Connection, target: Target, submission: ReleaseSubmission, anchor: Anchor | None,
                   now: dt.datetime) -> ReleaseSummary:
     """Verify, match to approvals, store and audit, in the caller's transaction (locks held to commit)."""
     raw = submission.document.encode("utf-8")
@@ -187,6 +227,7 @@ async def publish(conn: Connection, snapshots: SnapshotSet, submission: ReleaseS
         doc = parse_release(raw)
     except PolicyError as exc:
         raise _refuse(exc.code, str(exc), "document") from None
+    _check_chain_id(doc, target)
     root = await policy_roots.for_write(conn, anchor, now)
     await store.lock_chain(conn, doc.destination_chain)
     latest = await store.latest(conn, doc.destination_chain)
@@ -200,7 +241,8 @@ async def publish(conn: Connection, snapshots: SnapshotSet, submission: ReleaseS
         field = ("signatures" if "sign" in first.code or first.code == "below_threshold"
                  else "entries" if first.code in ("entries_mismatch", "root_mismatch") else "document")
         raise _refuse(first.code, first.message, field, [msgspec.to_builtins(p) for p in result.problems])
-    held, corrections = await _held_requests(conn, snapshots, doc, entries)
+    chain_id = doc.chain_id if doc.chain_id is not None else target.chain_id(doc.destination_chain)
+    held, corrections = await _held_requests(conn, target.snapshots, doc, entries, chain_id)
     signatures = [StoredSignature(s.signer, s.signature) for s in submission.signatures]
     await store.insert(conn, store.NewRelease(
         destination_chain=doc.destination_chain, number=doc.number, document=raw, sha256=doc.sha256, prev=doc.prev,
@@ -212,6 +254,7 @@ async def publish(conn: Connection, snapshots: SnapshotSet, submission: ReleaseS
         AuditAction.RELEASE_PUBLISHED, at=now, actor=submission.actor,
         subject=f"release:{doc.destination_chain}:{doc.number}",
         data={"sha256": doc.sha256, "merkle_root": doc.merkle_root, "entries": doc.entries, "total": str(doc.total),
+              **({"chain_id": chain_id} if chain_id is not None else {}),
               "requests": len(held), "corrections": [str(case_id) for case_id in corrections],
               "signers": result.signers, "root_version": root.version},
         client=submission.client))

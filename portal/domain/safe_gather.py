@@ -26,7 +26,7 @@ from portal.domain import filing, safe_pin
 from portal.domain.challenges import RequestMeta
 from portal.domain.context import UseCaseContext
 from portal.domain.proofs import safe
-from portal.domain.proofs.chain import EvmChain, require_chain
+from portal.domain.proofs.chain import EvmChain, require_chain, require_chain_id
 from portal.domain.proofs.facts import ProvenSigner
 from portal.domain.proofs.safe_signatures import OwnerSignature, encode, parse_one
 from portal.errors import (
@@ -107,6 +107,8 @@ def _check_owner(chain: EvmChain, pinned: safe_pin.PinnedSafe, signature: OwnerS
         raise SignatureMismatchError(f"{signature.owner} is not an owner of the Safe {state.address} at block "
                                      f"{state.block}; the owners then were {', '.join(state.owners)}",
                                      field="signature")
+    if signature.kind in ("contract", "approved_hash"):  # the node is asked: it must be on the pinned chain
+        require_chain_id(chain, state.chain_id)
     if signature.kind == "contract":
         if not safe.contract_owner_accepts(chain, state, signature.owner, pinned.message_hash, signature.dynamic):
             raise SignatureMismatchError(f"the contract owner {signature.owner} did not accept its signature at block "
@@ -124,6 +126,7 @@ def _check_owner(chain: EvmChain, pinned: safe_pin.PinnedSafe, signature: OwnerS
 
 def _final_check(chain: EvmChain, pinned: safe_pin.PinnedSafe, signatures: list[OwnerSignature]) -> ProvenSigner:
     state = pinned.state
+    require_chain_id(chain, state.chain_id)  # the chain id pinned when the challenge was issued, not today's setting
     block = chain.block_number() if any(s.kind == "approved_hash" for s in signatures) else state.block
     magic = safe.safe_accepts(chain, state.address, pinned.message_hash, encode(signatures), block)
     if magic is None:

@@ -16,7 +16,7 @@ import msgspec
 
 from portal.domain.context import UseCaseContext
 from portal.domain.proofs import safe, safe_signatures
-from portal.domain.proofs.chain import require_chain
+from portal.domain.proofs.chain import require_chain, require_chain_id
 from portal.domain.proofs.secp256k1 import eip191_digest
 from portal.settings import Settings
 from portal.store import safe as store
@@ -44,7 +44,7 @@ class PinnedSafe(msgspec.Struct, frozen=True):
 
 def _read(ctx: UseCaseContext, address: str, message: str) -> PinnedSafe:
     chain = require_chain(ctx.evm_node)
-    chain_id = ctx.settings.evm_chain_id
+    chain_id = require_chain_id(chain, ctx.settings.evm_chain_id)  # the node must be on the chain the Safe is pinned to
     state = safe.read_state(chain, address, chain_id, chain.block_number())
     digest = eip191_digest(message)
     return PinnedSafe(state, digest, safe_signatures.safe_message_hash(chain_id, address, digest))

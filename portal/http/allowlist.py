@@ -59,7 +59,8 @@ async def get_allowlist(
         raise InvalidInputError("format: distributor-json is the Solana claim program's tree; ask for "
                                 "destination_chain=solana", field="format")
     async with ctx.db.transaction() as conn:
-        result = await allowlist.export(conn, ctx.snapshots, snapshot_id, destination_chain=chain)
+        result = await allowlist.export(conn, ctx.snapshots, snapshot_id, destination_chain=chain,
+                                        evm_chain_id=ctx.settings.evm_chain_id)
     headers = {"X-Merkle-Root": result.merkle_root or "", **_excluded_headers(result)}
     if format == "csv":
         return Response(allowlist.to_csv(result), media_type=CSV_MEDIA_TYPE,  # type: ignore[arg-type]

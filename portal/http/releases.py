@@ -68,7 +68,8 @@ async def publish_release(ctx: Ctx, anchor: TrustAnchor, request: Request, staff
     submission = ReleaseSubmission(data.document, data.entries, data.signatures, f"staff:{staff.name}",
                                    client_host(request))
     async with ctx.db.transaction() as conn:
-        return await releases.publish(conn, ctx.snapshots, submission, anchor, ctx.now())
+        return await releases.publish(conn, releases.Target(ctx.snapshots, ctx.settings.evm_chain_id), submission,
+                                      anchor, ctx.now())
 
 
 @get("/v1/releases", operation_id="listReleases", tags=["releases"],

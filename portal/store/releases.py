@@ -36,6 +36,7 @@ class UnreleasedApproval(msgspec.Struct, frozen=True):
     destination: str
     amount: int
     case_id: uuid.UUID | None = None  # an upheld case's correction (issue 23), not a request
+    proof_chain_id: int | None = None  # the chain a contract wallet proved on (None: a key's proof)
 
 
 class StoredRelease(msgspec.Struct, frozen=True):
@@ -95,8 +96,8 @@ async def unreleased_approved(conn: Connection, chain: str) -> list[UnreleasedAp
     # Plain tuples: a release may hold 100,000 rows, and a dict per row is a fifth of reading them.
     cursor = conn.cursor(row_factory=tuple_row)
     await cursor.execute(QUERIES["unreleased_approved"], {"chain": chain})
-    return [UnreleasedApproval(request_id, snapshot_id, snapshot_address, destination, int(amount))
-            for request_id, snapshot_id, snapshot_address, destination, amount in await cursor.fetchall()]
+    return [UnreleasedApproval(request_id, snapshot_id, snapshot_address, destination, int(amount), None, chain_id)
+            for request_id, snapshot_id, snapshot_address, destination, amount, chain_id in await cursor.fetchall()]
 
 
 async def insert(conn: Connection, release: NewRelease, held: Iterable[tuple[uuid.UUID, int]],
@@ -122,7 +123,7 @@ async def unreleased_corrections(conn: Connection, chain: str) -> list[Unrelease
     """Upheld corrections to ``chain`` no release carries yet, with their case's snapshot (issue 23)."""
     rows = await (await conn.execute(QUERIES["unreleased_corrections"], {"chain": chain})).fetchall()
     return [UnreleasedApproval(r["case_id"], r["snapshot_id"], r["address"], r["destination"], int(r["amount"]),
-                               r["case_id"]) for r in rows]
+                               r["case_id"], r["proof_chain_id"]) for r in rows]
 
 
 async def latest(conn: Connection, chain: str) -> StoredRelease | None:
@@ -212,3 +213,17 @@ class HeldRequest(msgspec.Struct, frozen=True):
     claimed_at: dt.datetime | None
     claim_tx: str | None
 
+
+
+class HeldBack(msgspec.Struct, frozen=True):
+    """An approval to an EVM destination held back from this server's releases: proven on another chain id."""
+
+    request_id: uuid.UUID
+    snapshot_address: str
+    destination: str
+    proof_chain_id: int
+
+
+async def held_back(conn: Connection, chain_id: int, limit: int) -> list[HeldBack]:
+    rows = await (await conn.execute(QUERIES["held_back"], {"chain_id": chain_id, "limit": limit})).fetchall()
+    return [HeldBack(r["id"], r["snapshot_address"], r["destination"], r["proof_chain_id"]) for r in rows]

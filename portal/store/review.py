@@ -128,6 +128,7 @@ class ApprovedEntry(msgspec.Struct, frozen=True):
     destination: str
     amount: int
     destination_chain: str
+    proof_chain_id: int | None = None  # the chain a contract wallet proved on (None: a key's proof)
 
 
 def _convert(row: dict[str, Any], kind: type[Any]) -> Any:

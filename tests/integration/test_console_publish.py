@@ -303,7 +303,7 @@ def test_a_release_is_signed_and_published_in_the_console(publishers, settings: 
 def test_two_publishes_at_once_publish_once(database_url: str, root_path: Path) -> None:
     """Two publishers press Publish together: the row lock lets one through; the other is told it is
     already published, and nothing is published twice."""
-    from portal.domain import pending
+    from portal.domain import pending, releases
     from portal.domain.eligibility import SnapshotSet
     from portal.domain.policy_roots import load_anchor
     from portal.errors import ConflictError
@@ -324,7 +324,7 @@ def test_two_publishes_at_once_publish_once(database_url: str, root_path: Path) 
             async def press(name: str) -> object:
                 async with db.transaction() as conn:
                     return await pending.publish(conn, pending_id, pending.Staffer(f"key:{name}"), anchor,
-                                                 SnapshotSet.open([]), NOW)
+                                                 releases.Target(SnapshotSet.open([])), NOW)
 
             return await asyncio.gather(press("pia"), press("pete"), return_exceptions=True)
         finally:

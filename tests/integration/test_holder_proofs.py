@@ -288,7 +288,7 @@ def evm(settings: Settings, tmp_path: Path):
     from portal.domain.proofs.chain import Web3Chain
 
     app_settings = msgspec.structs.replace(settings, snapshots=(*settings.snapshots, manifest.path),
-                                           min_confirmations=1)
+                                           min_confirmations=1, evm_chain_id=w3.eth.chain_id)
     with TestClient(app=create_app(app_settings, evm_chain=Web3Chain(w3))) as client:
         yield client, w3, wallet, sender
 

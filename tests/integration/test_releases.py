@@ -14,9 +14,12 @@ import os
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
+from psycopg.types.json import Jsonb
 
-from policy.release import parse_release, release_statement
+from policy import release_writing
+from policy.release import decode_entries, parse_release, release_statement
 from policy.signatures import Signature, add_signature, dump_signatures, load_signatures, sig_path
 from policy.statement import sign_statement
 from portal.cli import main
@@ -93,8 +96,9 @@ def test_release_flow_numbers_chains_and_refuses(portal: Portal, operator_env: N
     assert code == 0, err
     printed = json.loads(out)
     assert set(printed) == {"path", "number", "destination_chain", "tree", "merkle_root", "entries", "total",
-                            "entries_sha256"}
+                            "entries_sha256", "chain_id", "held_back"}
     assert (printed["number"], printed["tree"], printed["entries"]) == (1, "uniswap", 2)
+    assert (printed["chain_id"], printed["held_back"]) == (Settings().evm_chain_id, [])  # keys prove on every chain
     entries_file = tmp_path / "release-evm-1.entries.json"
     assert hashlib.sha256(entries_file.read_bytes()).hexdigest() == printed["entries_sha256"]
 
@@ -231,3 +235,59 @@ def onchain_verify(proof: list[bytes], root: bytes, claimant: bytes, amount: int
     for element in proof:
         node = hashlib.sha256(b"\x01" + (node + element if node <= element else element + node)).digest()
     return node == root
+
+
+def test_an_evm_release_is_for_this_servers_chain_id_and_holds_no_wallet_proven_on_another(
+        portal: Portal, operator_env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The portal's EVM chain is 1 (the default). One approval was proven by a contract wallet on chain 8453 (as
+    the verifier writes its evidence; ``tests/integration/test_one_chain.py`` proves one on a real chain): it is
+    held back. A release prepared for chain 8453, or one that names chain 1 but carries that approval, is refused
+    at publish, signatures or not."""
+    key_holder, wallet = seed_requests(portal.database_url, 2, snapshot_id=evm_snapshot(portal), chain="evm")
+    with psycopg.connect(portal.database_url, autocommit=True) as conn:
+        conn.execute("UPDATE requests SET evidence = %s WHERE id = %s",
+                     (Jsonb({"verification": {"contract_wallet": True, "chain_id": 8453}}), wallet.request_id))
+    assert approve_all(portal) == 2
+
+    monkeypatch.setenv("PORTAL_EVM_CHAIN_ID", "8453")  # an operator whose environment names another chain
+    elsewhere = tmp_path / "release-evm-8453.md"
+    code, out, err = run(capsys, "release", "prepare", "--destination-chain", "evm", "--out", str(elsewhere))
+    assert code == 0 and json.loads(out)["chain_id"] == 8453 and json.loads(out)["entries"] == 2, err
+    assert run(capsys, "release", "distributor", str(elsewhere), DISTRIBUTOR)[0] == 0
+    sign(elsewhere, *OLD)
+    code, _, err = run(capsys, "release", "publish", str(elsewhere), "--url", portal.base)
+    assert code == 1 and "wrong_chain_id" in err and "chain id 8453" in err
+
+    monkeypatch.delenv("PORTAL_EVM_CHAIN_ID")
+    here = tmp_path / "release-evm-1.md"
+    code, out, err = run(capsys, "release", "prepare", "--destination-chain", "evm", "--out", str(here))
+    printed = json.loads(out)
+    assert code == 0 and (printed["chain_id"], printed["entries"]) == (1, 1), err
+    assert [h["snapshot_address"] for h in printed["held_back"]] == [wallet.snapshot_address]
+    assert f"held back {wallet.snapshot_address}" in err and "chain id 8453, not 1" in err
+
+    # A forged release: it names chain 1, yet pays the wallet's approval proven on chain 8453.
+    forged_entries = decode_entries((tmp_path / "release-evm-8453.entries.json").read_bytes())
+    paid = [(entry.destination, source) for entry in forged_entries for source in entry.sources]
+    forged = release_writing.prepare(paid, destination_chain="evm", number=1, tree="uniswap", prev="", decimals=0,
+                                     created=parse_release(here.read_bytes()).created, chain_id=1)
+    forged_path = tmp_path / "forged.md"
+    forged_path.write_text(forged.text)
+    (tmp_path / "forged.entries.json").write_bytes(forged.entries_bytes)
+    assert run(capsys, "release", "distributor", str(forged_path), DISTRIBUTOR)[0] == 0
+    sign(forged_path, *OLD)
+    code, _, err = run(capsys, "release", "publish", str(forged_path), "--url", portal.base)
+    assert code == 1 and "proof_on_other_chain" in err
+
+    assert run(capsys, "release", "distributor", str(here), DISTRIBUTOR)[0] == 0
+    sign(here, *OLD)
+    code, _, err = run(capsys, "release", "publish", str(here), "--url", portal.base)
+    assert code == 0, err
+    detail = httpx.get(portal.base + "/v1/releases/evm/1").json()
+    assert detail["chain_id"] == 1 and [(c["destination"], c["chain_id"]) for c in detail["claims"]] == [
+        (key_holder.destination, 1)]
+    held = holder_view(portal, key_holder)["release"]
+    assert held["chain_id"] == 1
+    assert "on Ethereum (chain id 1, and no other)" in holder_page(portal, key_holder)
+    assert holder_view(portal, wallet).get("release") is None  # held back, still waiting

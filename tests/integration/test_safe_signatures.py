@@ -24,6 +24,7 @@ from portal.app import create_app
 from portal.domain.proofs.chain import Web3Chain
 from portal.domain.proofs.safe_signatures import safe_message_data, safe_message_hash
 from portal.settings import Settings
+from tests.chains.evm_front import EvmFront
 from tests.chains.safe import SafeKit, owners
 
 DESTINATION = "0x1111111111111111111111111111111111111111"
@@ -49,6 +50,7 @@ class World(msgspec.Struct):
     clock: Clock
     calls: list[str]
     database_url: str
+    settings: Any = None  # the app's, to start another app on the same database
 
 
 A, B, C, D, STRANGER = owners(0x41, 0x42, 0x43, 0x44, 0x45)
@@ -77,7 +79,7 @@ def world(settings: Settings, tmp_path: Path) -> Iterator[World]:
     chain = Web3Chain(w3, on_call=lambda method, seconds: calls.append(method))
     with TestClient(app=create_app(app_settings, clock=clock, evm_chain=chain)) as client:
         yield World(client, w3, kit, safe, onchain_safe, inner_safe, nested_safe, clock, calls,
-                    settings.database_url or "")
+                    settings.database_url or "", app_settings)
 
 
 def issue(world: World, address: str) -> dict:
@@ -137,7 +139,7 @@ def test_two_of_three_owners_sign_over_a_week_and_the_request_is_filed(world: Wo
     done = second.json()
     assert done["signed"] == 2 and done["used"] is True
     assert done["request"]["status"] == "pending_review" and done["request"]["status_token"]
-    assert world.calls == ["eth_call"]  # the Safe's own isValidSignature answered with 0x1626ba7e
+    assert world.calls == ["eth_chainId", "eth_call"]  # the node's chain, then the Safe's own isValidSignature
 
     record = evidence_of(world, done["request"]["request_id"])["verification"]["safe"]
     assert record["owners"] == [A.address, B.address, C.address] and record["threshold"] == 2
@@ -147,6 +149,9 @@ def test_two_of_three_owners_sign_over_a_week_and_the_request_is_filed(world: Wo
     assert [(s["owner"], s["kind"]) for s in record["signers"]] == [(A.address, "ecdsa"), (B.address, "eth_sign")]
     audited = audit_data(world, f"request:{done['request']['request_id']}")
     assert audited["safe"]["owners"] == record["owners"] and audited["safe"]["block"] == recorded_block
+    chain_id = world.w3.eth.chain_id  # the proof names the chain it holds on, for the reviewer and the audit log
+    assert evidence_of(world, done["request"]["request_id"])["verification"]["chain_id"] == chain_id
+    assert audited["chain_id"] == record["chain_id"] == chain_id
 
     late = add(world, body["challenge_id"], typed_signature(C, typed))
     assert late.status_code == 409 and late.json()["code"] == "challenge_used"
@@ -307,3 +312,31 @@ def test_the_safe_page_works_without_js(world: World) -> None:
     filed = world.client.post(url, data={"signature": typed_signature(C, body["typed_data"])})
     assert filed.status_code == 200 and "Your request has been sent" in filed.text
     assert world.client.get("/safe/6f1c2f7e-1111-4a4a-8b8b-123456789abc").status_code == 404
+
+
+def test_a_node_of_another_chain_neither_pins_nor_files_a_safe(world: World) -> None:
+    """The challenge pins the tester chain's id. A node answering for chain 1 (the same state behind a real
+    JSON-RPC server: the Safe's code and owners are there) pins no Safe and files no request: it is asked its
+    chain id and nothing else. Through the pinned chain's node, the next owner's signature files the request."""
+    body = issue(world, world.safe)
+    typed = body["typed_data"]
+    first = add(world, body["challenge_id"], typed_signature(A, typed))
+    assert first.status_code == 200
+    safe_hash = first.json()["safe_message_hash"]
+    with (EvmFront(world.w3.provider.ethereum_tester, 1) as front,
+          TestClient(app=create_app(world.settings, clock=world.clock,
+                                    evm_chain=Web3Chain.from_url(front.url, timeout_seconds=5))) as wrong):
+        pinned = wrong.post("/v1/challenges", json={"address": world.safe, "destination": DESTINATION,
+                                                    "method": "safe"})
+        assert pinned.status_code == 503 and pinned.json()["code"] == "rpc_wrong_chain"
+        refused = wrong.post(f"/v1/challenges/{body['challenge_id']}/signatures",
+                             json={"signature": eth_sign(B, safe_hash)})
+        assert refused.status_code == 503 and refused.json()["code"] == "rpc_wrong_chain"
+        assert (refused.json()["chain_id"], refused.json()["node_chain_id"]) == (world.w3.eth.chain_id, 1)
+        assert front.calls == {"eth_chainId": 2}
+    progress = world.client.get(f"/v1/challenges/{body['challenge_id']}/signatures").json()
+    assert progress["used"] is False and progress.get("request") is None  # nothing was filed on the wrong chain
+    filed = add(world, body["challenge_id"], typed_signature(C, typed))
+    assert filed.status_code == 200 and filed.json()["request"]["status"] == "pending_review", filed.text
+    request_id = filed.json()["request"]["request_id"]
+    assert evidence_of(world, request_id)["verification"]["chain_id"] == world.w3.eth.chain_id

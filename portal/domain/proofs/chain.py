@@ -18,7 +18,7 @@ from web3 import Web3
 from web3.exceptions import BadFunctionCallOutput, ContractLogicError, TransactionNotFound
 from web3.providers.base import BaseProvider
 
-from portal.errors import RpcUnavailableError
+from portal.errors import RpcUnavailableError, RpcWrongChainError
 
 OnCall = Callable[[str, float], None]
 T = TypeVar("T")
@@ -39,6 +39,10 @@ class EvmChain(Protocol):
 
     def block_number(self) -> int: ...
 
+    def chain_id(self) -> int:
+        """``eth_chainId``: the chain the node answers for."""
+        ...
+
     # -- reads of the contract-wallet methods (``eip6492``, ``safe``) ------------------------------------
     def call(self, to: str | None, data: bytes, block: int | None = None) -> bytes | None:
         """``eth_call`` (``to`` ``None``: deployless, ``data`` is init code) at ``block`` (latest when ``None``);
@@ -55,6 +59,21 @@ def require_chain(node: EvmChain | None) -> EvmChain:
     if node is None:
         raise RpcUnavailableError("no EVM RPC is configured on this server (PORTAL_EVM_RPC_URL)")
     return node
+
+
+def require_chain_id(chain: EvmChain, chain_id: int) -> int:
+    """``chain_id``, once the node said it answers for that chain (``eth_chainId``); else 503 ``rpc_wrong_chain``.
+
+    A contract wallet is one account on one chain: the same address elsewhere has other code, other owners or
+    none. So a contract-wallet proof is checked only on the chain it is pinned to, and records it."""
+    answered = chain.chain_id()
+    if answered != chain_id:
+        raise RpcWrongChainError(f"the EVM node answers for chain id {answered}, but proofs here are checked on chain "
+                                 f"id {chain_id}: a contract wallet on one chain is not the same account on another, "
+                                 "so nothing was checked (the operator must point PORTAL_EVM_RPC_URL at a node of "
+                                 f"chain {chain_id})", extra={"setting": "PORTAL_EVM_RPC_URL", "chain_id": chain_id,
+                                                              "node_chain_id": answered})
+    return chain_id
 
 
 IS_VALID_SIGNATURE_ABI = [{
@@ -135,6 +154,9 @@ class Web3Chain:
 
     def block_number(self) -> int:
         return int(self._timed("eth_blockNumber", lambda: self.w3.eth.block_number))
+
+    def chain_id(self) -> int:
+        return int(self._timed("eth_chainId", lambda: self.w3.eth.chain_id))
 
     def call(self, to: str | None, data: bytes, block: int | None = None) -> bytes | None:
         request: dict[str, Any] = {"data": data} if to is None else {"to": Web3.to_checksum_address(to), "data": data}

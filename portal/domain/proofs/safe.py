@@ -3,7 +3,8 @@
 What is read from the node, all at one block: the owners, the threshold, ``VERSION()``, the fallback
 handler (storage slot ``keccak256("fallback_manager.handler.address")``, read by the Safe's
 ``getStorageAt``) and ``domainSeparator()``, which must be the one of the challenge's chain id (a Safe on
-chain A is not the same account on chain B). The Safe answers ``isValidSignature`` through its fallback
+chain A is not the same account on chain B; the node itself must answer ``eth_chainId`` with it, else 503
+``rpc_wrong_chain``, and the evidence records it). The Safe answers ``isValidSignature`` through its fallback
 handler; both magic values are accepted: ``0x1626ba7e`` (``isValidSignature(bytes32,bytes)``) and the
 legacy ``0x20c13b0b`` (``isValidSignature(bytes,bytes)``).
 
@@ -22,7 +23,7 @@ from eth_abi import decode, encode
 from eth_abi.exceptions import DecodingError
 from eth_utils import to_checksum_address
 
-from portal.domain.proofs.chain import EvmChain, require_chain
+from portal.domain.proofs.chain import EvmChain, require_chain, require_chain_id
 from portal.domain.proofs.facts import ChallengeFacts, ProvenSigner
 from portal.domain.proofs.safe_signatures import (
     OwnerSignature,
@@ -65,7 +66,8 @@ def _ask(chain: EvmChain, to: str, signature: str, types: list[str], args: list[
 
 
 def read_state(chain: EvmChain, safe: str, chain_id: int, block: int) -> SafeState:
-    """The Safe's owners, threshold, version and handler at ``block``; 422 for what cannot prove with ``safe``."""
+    """The Safe's owners, threshold, version and handler at ``block``; 422 for what cannot prove with ``safe``.
+    The caller has checked that the node answers for ``chain_id`` (``require_chain_id``) before it chose ``block``."""
     if not chain.get_code(safe):
         raise UnprocessableError(f"{safe} has no code on this chain: it is not a deployed Safe (a Safe that is not "
                                  "deployed yet signs with EIP-6492: use eip1271)", field="address", code="not_a_safe")
@@ -134,7 +136,7 @@ def hash_approved(chain: EvmChain, safe: str, owner: str, safe_hash: bytes, bloc
 def evidence(state: SafeState, digest: bytes, signers: list[OwnerSignature], signed: str, magic: bytes,
              checked_at_block: int) -> dict[str, Any]:
     """What reviewers see and the audit log keeps: the Safe at the recorded block, who signed, how, where checked."""
-    return {"contract_wallet": True, "safe": {
+    return {"contract_wallet": True, "chain_id": state.chain_id, "safe": {
         **msgspec.structs.asdict(state), "message_hash": "0x" + digest.hex(),
         "safe_message_hash": "0x" + safe_message_hash(state.chain_id, state.address, digest).hex(),
         "signed": signed, "signers": [{"owner": s.owner, "kind": s.kind} for s in signers],
@@ -145,6 +147,7 @@ def verify(facts: ChallengeFacts, text: str, *, node: EvmChain | None) -> Proven
     """A whole Safe signature at the latest block: ``0x`` (signed on chain) or a ``preparedSignature``."""
     blob = parse_hex(text, max_bytes=65 * 64 + 4096)
     chain = require_chain(node)
+    require_chain_id(chain, facts.chain_id)
     block = chain.block_number()
     state = read_state(chain, facts.snapshot_address, facts.chain_id, block)
     digest = eip191_digest(facts.message)

@@ -63,7 +63,10 @@ def risk_flags(row: store.RequestRow, *, snapshots: SnapshotSet, threshold: int)
     if _destination_in_snapshot(snapshots, row.destination):
         flags.append(RiskFlag("destination_in_snapshot", "the destination is itself a snapshot address"))
     if row.method in registry.contract_wallet_methods():
-        flags.append(RiskFlag("contract_wallet", "the signer is a contract wallet (EIP-1271)"))
+        chain_id = (row.evidence.get("verification") or {}).get("chain_id")
+        on_chain = (f", proven on chain id {chain_id} only: the same address on another chain is another account"
+                    if chain_id is not None else "")
+        flags.append(RiskFlag("contract_wallet", f"the signer is a contract wallet (EIP-1271){on_chain}"))
     if row.client_requests:
         flags.append(RiskFlag("client_many_requests",
                               f"{row.client_requests} other request(s) came from client {row.client_address}"))

@@ -179,7 +179,8 @@ async def allowlist_download(
     if destination_chain not in ctx.settings.destination_chains:
         raise NotFoundError(f"destination chain {destination_chain!r} is not served here", field="destination_chain")
     async with ctx.db.transaction() as conn:
-        result = await allowlist.export(conn, ctx.snapshots, snapshot_id, destination_chain=destination_chain)
+        result = await allowlist.export(conn, ctx.snapshots, snapshot_id, destination_chain=destination_chain,
+                                        evm_chain_id=ctx.settings.evm_chain_id)
     name = f"allowlist-{snapshot_id}-{destination_chain}"
     if format == "csv":
         return Response(allowlist.to_csv(result), media_type=CSV_MEDIA_TYPE,

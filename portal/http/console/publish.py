@@ -25,7 +25,7 @@ from litestar.params import Parameter
 from litestar.response import Redirect, Template
 
 from policy.signatures import decode_signature_file
-from portal.domain import pending
+from portal.domain import pending, releases
 from portal.domain.pending import PendingView, Staffer
 from portal.domain.staff import StaffPrincipal
 from portal.errors import InvalidInputError, PermissionDeniedError, PortalError
@@ -177,7 +177,8 @@ async def publish(state: State, ctx: Ctx, request: Request, publisher: Publisher
                   pending_id: PendingId) -> Template | Redirect:
     try:
         async with ctx.db.transaction() as conn:
-            await pending.publish(conn, pending_id, _staffer(publisher, request), anchor, ctx.snapshots, ctx.now())
+            await pending.publish(conn, pending_id, _staffer(publisher, request), anchor,
+                                  releases.Target(ctx.snapshots, ctx.settings.evm_chain_id), ctx.now())
     except PortalError as exc:
         if exc.status == 404:
             raise

@@ -46,9 +46,18 @@ class ReleaseRow(msgspec.Struct, frozen=True):
     csv_url: str
 
 
+class HeldBackRow(msgspec.Struct, frozen=True):
+    request_url: str
+    snapshot_address: str
+    destination: str
+    proof_chain_id: int
+
+
 class ReleasesView(msgspec.Struct, frozen=True):
     rows: list[ReleaseRow]
     sync_note: str
+    evm_chain_id: int = 1
+    held_back: list[HeldBackRow] = msgspec.field(default_factory=list)
 
 
 def _amount(base_units: str, decimals: int) -> str:
@@ -87,8 +96,11 @@ def _row(totals: release_reads.ClaimTotals, now: dt.datetime) -> ReleaseRow:
 async def releases_page(state: State, ctx: Ctx, console: ConsoleStaff) -> Template:
     async with ctx.db.transaction() as conn:
         totals = await release_reads.all_claim_totals(conn)
+        held = await release_reads.held_back(conn, ctx.settings.evm_chain_id)
     now = ctx.now()
-    view = ReleasesView([_row(t, now) for t in totals], _sync_note(ctx))
+    view = ReleasesView([_row(t, now) for t in totals], _sync_note(ctx), ctx.settings.evm_chain_id,
+                        [HeldBackRow(f"/staff/requests/{h.request_id}", h.snapshot_address, h.destination,
+                                     h.proof_chain_id) for h in held])
     return await render(state, "releases.html", "Releases and claims", view, user_of(console))
 
 

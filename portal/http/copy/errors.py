@@ -30,6 +30,9 @@ _BY_CODE = {
     "rate_limited": "There have been too many attempts from your connection. Wait a minute, then try again.",
     "rpc_unavailable": "This portal could not reach the blockchain node it uses to check contract wallets and "
                        "transactions. Nothing was saved. Try again in a few minutes.",
+    "rpc_wrong_chain": "This portal's blockchain node is on another network than the one it checks contract wallets "
+                       "on, so it cannot check yours: a contract wallet on one network is not the same account on "
+                       "another. Nothing was saved. Its operator must fix the node; nothing is lost by waiting.",
     "upstream_unavailable": "A service this portal depends on is not answering. Try again in a few minutes.",
     "illegal_transition": "This request is not waiting for an answer from you any more. Its current status is "
                           "shown on this page.",

@@ -24,7 +24,9 @@ def amount_words(release: HolderRelease) -> str:
 
 def claim_sentence(release: HolderRelease) -> str:
     deadline = f", before {release.claim_deadline.strftime(_TIME)}" if release.claim_deadline else ""
-    return (f"In release {release.number}: claim {amount_words(release)} on {chain_label(release.destination_chain)} "
+    chain_id = f" (chain id {release.chain_id}, and no other)" if release.chain_id is not None else ""
+    return (f"In release {release.number}: claim {amount_words(release)} on {chain_label(release.destination_chain)}"
+            f"{chain_id} "
             f"from contract {release.distributor} with your destination wallet, through the claim link of the "
             f"signed official policy{deadline}. Check that the contract is the one the signed release names.")
 
@@ -35,7 +37,8 @@ def claim_command(release: HolderRelease, destination: str) -> str:
     proof = json.dumps(release.proof, separators=(",", ":"))
     if release.destination_chain == "evm":
         return (f'cast send {release.distributor} "claim(uint256,address,uint256,bytes32[])" {release.index} '
-                f"{destination} {release.amount} '{proof}' --rpc-url <your RPC URL> --interactive")
+                f"{destination} {release.amount} '{proof}' --rpc-url <your RPC URL>"
+                + (f" --chain {release.chain_id}" if release.chain_id is not None else "") + " --interactive")
     return (f"new_claim on program {release.program}, distributor {release.distributor} "
             f"(airdrop_version {release.number}): "
             f"amount_unlocked {release.amount}, amount_locked 0, proof {proof}, signed by {destination}")

@@ -9,10 +9,19 @@ INTRO = ("Each owner of the Safe signs the same short message with their own wal
 NOTHING_SPENT = "Signing moves nothing and costs nothing. Nobody here will ever ask an owner for a seed phrase."
 
 
+SAME_ADDRESS_ELSEWHERE = ("The same address on another chain is another account, with other owners or none: a Safe "
+                         "or smart account on one chain does not own that address anywhere else.")
+
+
 def one_chain_warning(safe: str, chain_id: int) -> str:
-    return (f"This proves the Safe {safe} on chain {chain_id} only. The same address on another chain is another "
-            "account, with other owners or none: a Safe or smart account on one chain does not own that address "
-            "anywhere else.")
+    return f"This proves the Safe {safe} on chain {chain_id} only. {SAME_ADDRESS_ELSEWHERE}"
+
+
+def contract_chain_warning(address: str, chain_id: int) -> str:
+    """The same warning for any contract wallet or smart account (EIP-1271, or EIP-6492 before it is deployed)."""
+    return (f"This proves the contract wallet or smart account {address} on chain {chain_id} only, deployed or "
+            f"not yet. {SAME_ADDRESS_ELSEWHERE} Your request, and the release that pays it, stay on chain "
+            f"{chain_id}.")
 
 
 OWNER_STEPS = (

@@ -17,6 +17,7 @@ from portal.domain.journey import JourneyAnswers
 from portal.domain.proofs import registry
 from portal.http.copy import journey as copy
 from portal.http.copy.errors import sentence
+from portal.http.copy.safe import contract_chain_warning
 from portal.http.pages.view_models import (
     CheckPage,
     Choice,
@@ -120,7 +121,13 @@ def check_page(settings: Settings, answers: JourneyAnswers, choice: journey.Meth
     off = copy.ways_turned_off(answers.wallet, parse_address(answers.address).chain, choice.sign_ways,
                                settings.walletconnect_project_id is not None, commands_below=False)[1:]
     return CheckPage(summary, METHOD_NAMES[choice.method], (*copy.method_words(choice), *off), answers_hidden(answers),
-                     answers_url(answers, change="destination"), get_button=copy.get_button(choice.method))
+                     answers_url(answers, change="destination"), get_button=copy.get_button(choice.method),
+                     chain_warning=chain_warning(settings, choice.method, answers.address))
+
+
+def chain_warning(settings: Settings, method: str, address: str) -> str:
+    """For a contract wallet's method: it proves ``address`` on the configured chain only (empty otherwise)."""
+    return contract_chain_warning(address, settings.evm_chain_id) if registry.method(method).contract_wallet else ""
 
 
 def typed_fields(typed_data: dict) -> tuple[TypedSection, ...]:
@@ -167,4 +174,5 @@ def sign_page(settings: Settings, answers: JourneyAnswers, challenge: challenges
         typed_fields=typed_fields(challenge.typed_data) if challenge.typed_data else (), memo=memo,
         ways_off=copy.ways_turned_off(answers.wallet, parse_address(answers.address).chain, choice.sign_ways,
                                       project_id is not None),
-        paste_words=copy.paste_words(challenge.method))
+        paste_words=copy.paste_words(challenge.method),
+        chain_warning=chain_warning(settings, challenge.method, answers.address))

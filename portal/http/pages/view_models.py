@@ -89,6 +89,7 @@ class CheckPage(msgspec.Struct, frozen=True):
     back_url: str
     errors: tuple[FieldError, ...] = ()
     get_button: str = "Get the message to sign"
+    chain_warning: str = ""  # a contract wallet: it proves this address on this chain only
 
 
 class Command(msgspec.Struct, frozen=True):
@@ -144,6 +145,7 @@ class SignPage(msgspec.Struct, frozen=True):
     memo: str | None = None
     ways_off: tuple[str, ...] = ()
     paste_words: str = ""
+    chain_warning: str = ""  # a contract wallet: it proves this address on this chain only
 
 
 class RetryPage(msgspec.Struct, frozen=True):

@@ -2,7 +2,7 @@
 SELECT pg_advisory_xact_lock(hashtext('release:' || %(chain)s))
 
 -- unreleased_approved --
-SELECT r.id, r.snapshot_id, r.snapshot_address, r.destination, r.amount
+SELECT r.id, r.snapshot_id, r.snapshot_address, r.destination, r.amount, r.proof_chain_id
 FROM requests r
 WHERE r.status = 'approved' AND r.destination_chain = %(chain)s
   AND NOT EXISTS (SELECT 1 FROM release_requests rr WHERE rr.request_id = r.id)
@@ -10,7 +10,8 @@ ORDER BY r.snapshot_id, r.snapshot_address
 
 -- unreleased_corrections --
 -- Upheld cases' corrections to this chain that no release carries (issue 23).
-SELECT c.case_id, k.snapshot_id, c.address, c.destination, c.amount
+SELECT c.case_id, k.snapshot_id, c.address, c.destination, c.amount,
+       (k.evidence #>> '{verification,chain_id}')::bigint AS proof_chain_id
 FROM corrections c JOIN cases k ON k.id = c.case_id
 WHERE c.destination_chain = %(chain)s AND c.release_number IS NULL
 ORDER BY c.decided_at, c.case_id
@@ -67,3 +68,14 @@ SELECT entry_index FROM release_claims WHERE destination_chain = %(chain)s AND n
 -- synced_at --
 SELECT synced_at FROM releases WHERE destination_chain = %(chain)s AND number = %(number)s
 
+
+-- held_back --
+-- Approved requests to EVM destinations no release holds whose contract-wallet proof names another chain id
+-- than this server's EVM releases are for (issue 26): they wait for a release of their own chain.
+SELECT r.id, r.snapshot_address, r.destination, r.proof_chain_id
+FROM requests r
+WHERE r.status = 'approved' AND r.destination_chain = 'evm'
+  AND r.proof_chain_id IS NOT NULL AND r.proof_chain_id <> %(chain_id)s
+  AND NOT EXISTS (SELECT 1 FROM release_requests rr WHERE rr.request_id = r.id)
+ORDER BY r.created_at, r.id
+LIMIT %(limit)s

@@ -98,6 +98,6 @@ FROM audit_events WHERE subject = %(subject)s ORDER BY seq LIMIT %(limit)s
 SELECT status, count(*) AS depth, min(created_at) AS oldest_created_at FROM requests GROUP BY status
 
 -- approved_entries --
-SELECT snapshot_address, destination, amount, destination_chain FROM requests
+SELECT snapshot_address, destination, amount, destination_chain, proof_chain_id FROM requests
 WHERE snapshot_id = %(snapshot_id)s AND status = 'approved'
 ORDER BY snapshot_address

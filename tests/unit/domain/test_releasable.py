@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 
+import msgspec
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -67,3 +68,22 @@ def test_what_is_kept_always_fits_and_nothing_is_lost(amounts: list[int]) -> Non
     assert sum(r.amount for r in kept) < U64 and all(r.amount < U64 for r in kept)
     assert len(kept) + len(excluded) == len(rows)
     assert {r.snapshot_address for r in kept}.isdisjoint(e.snapshot_address for e in excluded)
+
+
+def test_a_contract_wallet_proven_on_another_chain_id_is_held_back_from_an_evm_export() -> None:
+    """A Safe or smart account on chain 8453 does not own the same address on chain 1; a key does."""
+    rows = [row(5, chain="evm"), msgspec.structs.replace(row(6, chain="evm"), proof_chain_id=8453),
+            msgspec.structs.replace(row(7, chain="evm"), proof_chain_id=1)]
+    kept, excluded = releasable.partition(rows, convert=int, snapshot_chain="evm", destination_chain="evm",
+                                          chain_id=1)
+    assert kept == [rows[0], rows[2]]
+    [held] = excluded
+    assert (held.snapshot_address, held.code, held.proof_chain_id, held.converted_amount) == (
+        rows[1].snapshot_address, "proof_on_other_chain", 8453, None)
+    assert "chain id 8453, not 1" in held.reason
+    assert releasable.partition(rows, convert=int, snapshot_chain="evm", destination_chain="evm",
+                                chain_id=8453)[0] == [rows[0], rows[1]]
+
+
+def test_the_evm_chain_id_does_not_hold_back_a_solana_claim() -> None:
+    assert releasable.chain_problem(8453, "solana", 1) is None and releasable.chain_problem(None, "evm", 1) is None

@@ -7,6 +7,7 @@ import hashlib
 import json
 from pathlib import Path
 
+import msgspec
 import pytest
 from eth_account import Account
 
@@ -136,3 +137,43 @@ def test_policy_cli_signs_and_verifies_a_release(tmp_path: Path, capsys: pytest.
     (tmp_path / "release-evm-1.entries.json").write_bytes(prepared.entries_bytes.replace(b'"7"', b'"70"'))
     assert main(["policy", "verify", str(doc), "--root", str(tmp_path / "root.toml")]) == 1
     assert "entries_mismatch" in capsys.readouterr().err
+
+
+def test_an_evm_release_names_its_chain_id_in_the_document_and_every_entry() -> None:
+    prepared = _evm(chain_id=8453)
+    doc = release.parse_release(prepared.text.encode())
+    assert doc.chain_id == 8453 and "chain_id = 8453\n" in prepared.text
+    assert {entry.chain_id for entry in release.decode_entries(prepared.entries_bytes)} == {8453}
+    assert release.entry_problems(doc, prepared.entries_bytes) == []
+    # The chain id is not part of the leaf: the same approvals have the same root on every chain.
+    assert prepared.merkle_root == _evm().merkle_root
+    # A release written before chain ids were named still reads, its entries without one.
+    old = _evm()
+    assert release.parse_release(old.text.encode()).chain_id is None and b"chain_id" not in old.entries_bytes
+
+
+def test_an_entry_of_another_chain_id_than_its_document_is_a_mismatch() -> None:
+    prepared = _evm(chain_id=1)
+    other = release.encode_entries([msgspec.structs.replace(e, chain_id=10) for e in prepared.entries])
+    text = prepared.text.replace(prepared.entries_sha256, hashlib.sha256(other).hexdigest())
+    problems = release.entry_problems(release.parse_release(text.encode()), other)
+    assert [p.code for p in problems] == ["entries_mismatch"] and "chain id" in problems[0].message
+
+
+@pytest.mark.parametrize(("line", "reason"), [("chain_id = 0", "chain_id"), ('chain_id = "1"', "chain_id"),
+                                              (f"chain_id = {2**53}", "chain_id")])
+def test_a_chain_id_that_is_no_chain_id_is_refused(line: str, reason: str) -> None:
+    with pytest.raises(PolicyDocumentError, match=reason):
+        release.parse_release(_evm(chain_id=1).text.replace("chain_id = 1", line).encode())
+
+
+def test_a_solana_release_names_no_chain_id() -> None:
+    prepared = release_writing.prepare(_paid((SOL_A, "0x" + "11" * 20, 9)), destination_chain="solana", number=1,
+                                       tree="distributor", prev="", decimals=9, created=CREATED)
+    assert b"chain_id" not in prepared.entries_bytes
+    text = prepared.text.replace('destination_chain = "solana"\n', 'destination_chain = "solana"\nchain_id = 1\n')
+    with pytest.raises(PolicyDocumentError, match="chain_id"):
+        release.parse_release(text.encode())
+    with pytest.raises(ValueError, match="chain id"):
+        release_writing.prepare(_paid((SOL_A, "0x" + "11" * 20, 9)), destination_chain="solana", number=1,
+                                tree="distributor", prev="", decimals=9, created=CREATED, chain_id=1)
