@@ -15,7 +15,7 @@ from litestar import Request, Response, get, post
 from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from portal.domain import case_evidence, cases, cases_staff
+from portal.domain import canned_replies, case_evidence, cases, cases_staff
 from portal.domain.cases import CaseOpen, CaseOpened, CaseView
 from portal.domain.cases_staff import CaseDecision, CaseDetail, CasePage, PublicCorrection
 from portal.domain.filing import ProofSubmission, RequestAccess
@@ -52,6 +52,13 @@ class CaseCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 class MessageCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     text: CaseText
+
+
+class StaffMessageCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Staff's reply: their own ``text``, or ``canned_reply_id`` to send a canned reply's text (exactly one)."""
+
+    text: CaseText | None = None
+    canned_reply_id: uuid.UUID | None = None
 
 
 class CaseDecisionCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -152,12 +159,16 @@ async def claim_case(ctx: Ctx, request: Request, staff: Staff, case_id: CaseId) 
 
 @post("/v1/review/cases/{case_id:uuid}/messages", operation_id="replyToCase", tags=["staff"],
       guards=[require_role("reviewer")], status_code=HTTP_200_OK,
-      summary="Staff's reply in the case's thread (lease holder only)",
+      summary="Staff's reply in the case's thread (lease holder only): their text, or a canned reply's",
       responses=problem_responses(400, 401, 403, 404, 409))
-async def reply_to_case(ctx: Ctx, request: Request, staff: Staff, data: JSONBody[MessageCreate],
+async def reply_to_case(ctx: Ctx, request: Request, staff: Staff, data: JSONBody[StaffMessageCreate],
                         case_id: CaseId) -> CaseDetail:
+    if (data.text is None) == (data.canned_reply_id is None):
+        raise InvalidInputError("send exactly one of text or canned_reply_id",
+                                field="canned_reply_id" if data.text is not None else "text")
     async with ctx.db.transaction() as conn:
-        return await cases_staff.reply(conn, ctx, staff, case_id, data.text, client=client_host(request))
+        text = data.text or await canned_replies.body_for_reply(conn, staff, data.canned_reply_id)  # type: ignore[arg-type]
+        return await cases_staff.reply(conn, ctx, staff, case_id, text, client=client_host(request))
 
 
 @post("/v1/review/cases/{case_id:uuid}/decision", operation_id="decideCase", tags=["staff"],
