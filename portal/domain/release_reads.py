@@ -21,6 +21,7 @@ from policy.release import (
     parse_release,
     release_statement,
 )
+from policy.release_corrections import ListedCorrection, parse_section
 from policy.signatures import Signature, encode_signature_file
 from portal.errors import InvalidInputError, NotFoundError
 from portal.store import releases as store
@@ -49,6 +50,8 @@ class ReleaseSummary(msgspec.Struct, frozen=True):
     statement: str
     signatures: list[Signature]
     program: str = ""
+    #: The upheld cases' corrections the release pays, as its signed document lists them (issue 23).
+    corrections: list[ListedCorrection] = msgspec.field(default_factory=list)
 
 
 class ServedEntry(msgspec.Struct, frozen=True):
@@ -75,7 +78,8 @@ def summary(stored: store.StoredRelease) -> ReleaseSummary:
         distributor=stored.distributor, claim_deadline=stored.claim_deadline, published_at=stored.published_at,
         sha256=stored.sha256, prev=stored.prev, entries_sha256=stored.entries_sha256,
         root_version=stored.root_version, statement=release_statement(doc),
-        signatures=[Signature(s.signer, s.signature) for s in stored.signatures], program=stored.program)
+        signatures=[Signature(s.signer, s.signature) for s in stored.signatures], program=stored.program,
+        corrections=parse_section(doc.body)[0])
 
 
 async def listing(conn: Connection) -> list[ReleaseSummary]:
