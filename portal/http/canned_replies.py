@@ -2,7 +2,7 @@
 
 ``GET /v1/review/canned-replies`` for the ``reviewer`` role (approvers and admins hold it too);
 ``POST /v1/admin/canned-replies``, ``PUT`` and ``DELETE /v1/admin/canned-replies/{id}`` for admins.
-A reply is sent into a case with ``POST /v1/review/cases/{id}/messages`` and ``canned_reply_id``.
+A reply is sent into a case with ``POST /v1/review/cases/{id}/canned-reply`` ``{canned_reply_id}``.
 Rules live in ``portal.domain.canned_replies``.
 """
 

@@ -54,11 +54,10 @@ class MessageCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     text: CaseText
 
 
-class StaffMessageCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """Staff's reply: their own ``text``, or ``canned_reply_id`` to send a canned reply's text (exactly one)."""
+class CannedMessageCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Staff's reply by a canned reply: its text is copied into the thread as it is now."""
 
-    text: CaseText | None = None
-    canned_reply_id: uuid.UUID | None = None
+    canned_reply_id: uuid.UUID
 
 
 class CaseDecisionCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -159,15 +158,22 @@ async def claim_case(ctx: Ctx, request: Request, staff: Staff, case_id: CaseId) 
 
 @post("/v1/review/cases/{case_id:uuid}/messages", operation_id="replyToCase", tags=["staff"],
       guards=[require_role("reviewer")], status_code=HTTP_200_OK,
-      summary="Staff's reply in the case's thread (lease holder only): their text, or a canned reply's",
+      summary="Staff's reply in the case's thread (lease holder only)",
       responses=problem_responses(400, 401, 403, 404, 409))
-async def reply_to_case(ctx: Ctx, request: Request, staff: Staff, data: JSONBody[StaffMessageCreate],
+async def reply_to_case(ctx: Ctx, request: Request, staff: Staff, data: JSONBody[MessageCreate],
                         case_id: CaseId) -> CaseDetail:
-    if (data.text is None) == (data.canned_reply_id is None):
-        raise InvalidInputError("send exactly one of text or canned_reply_id",
-                                field="canned_reply_id" if data.text is not None else "text")
     async with ctx.db.transaction() as conn:
-        text = data.text or await canned_replies.body_for_reply(conn, staff, data.canned_reply_id)  # type: ignore[arg-type]
+        return await cases_staff.reply(conn, ctx, staff, case_id, data.text, client=client_host(request))
+
+
+@post("/v1/review/cases/{case_id:uuid}/canned-reply", operation_id="sendCannedReplyToCase", tags=["staff"],
+      guards=[require_role("reviewer")], status_code=HTTP_200_OK,
+      summary="Send a canned reply's text as staff's reply in the case's thread (lease holder only)",
+      responses=problem_responses(400, 401, 403, 404, 409))
+async def send_canned_reply(ctx: Ctx, request: Request, staff: Staff, data: JSONBody[CannedMessageCreate],
+                            case_id: CaseId) -> CaseDetail:
+    async with ctx.db.transaction() as conn:
+        text = await canned_replies.body_for_reply(conn, staff, data.canned_reply_id)
         return await cases_staff.reply(conn, ctx, staff, case_id, text, client=client_host(request))
 
 
@@ -184,5 +190,5 @@ async def decide_case(ctx: Ctx, request: Request, staff: Staff, data: JSONBody[C
 
 
 ROUTES = [open_case, get_own_case, add_own_message, list_corrections, list_cases, get_case, claim_case,
-          reply_to_case, decide_case]
+          reply_to_case, send_canned_reply, decide_case]
 RATE_LIMITED_PATHS = frozenset({"/v1/cases"})

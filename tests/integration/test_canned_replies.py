@@ -107,17 +107,21 @@ def test_a_reviewer_sends_a_canned_reply_into_a_case(client: TestClient, staff: 
     case = open_case(client, UNLISTED, "question", "Which chain do I claim on?").json()
     path = f"/v1/review/cases/{case['case_id']}"
     assert client.post(f"{path}/claim", headers=staff["rita"]).status_code == 200
-    sent = client.post(f"{path}/messages", json={"canned_reply_id": reply["id"]}, headers=staff["rita"])
+    assert_problem(client.post(f"{path}/canned-reply", json={"canned_reply_id": reply["id"]}, headers=staff["ann"]),
+                   409, "lease")  # rita holds the lease
+    sent = client.post(f"{path}/canned-reply", json={"canned_reply_id": reply["id"]}, headers=staff["rita"])
     assert sent.status_code == 200, sent.text
     holder = client.get(f"/v1/cases/{case['case_id']}", headers=bearer(case["status_token"])).json()
     assert holder["messages"][-1]["author"] == "staff"
     assert holder["messages"][-1]["text"] == "You claim on the chain your destination is on."
-    both = client.post(f"{path}/messages", json={"canned_reply_id": reply["id"], "text": "hi"}, headers=staff["rita"])
-    assert_problem(both, 400, "canned_reply_id")
-    assert_problem(client.post(f"{path}/messages", json={}, headers=staff["rita"]), 400, "text")
-    gone = client.post(f"{path}/messages", json={"canned_reply_id": "00000000-0000-4000-8000-000000000000"},
+    assert_problem(client.post(f"{path}/canned-reply", json={"canned_reply_id": "nope"}, headers=staff["rita"]), 400,
+                   "canned_reply_id")
+    assert_problem(client.post(f"{path}/canned-reply", json={}, headers=staff["rita"]), 400, "canned_reply_id")
+    gone = client.post(f"{path}/canned-reply", json={"canned_reply_id": "00000000-0000-4000-8000-000000000000"},
                        headers=staff["rita"])
     assert_problem(gone, 404, "canned_reply_id")
+    assert client.post(f"{path}/canned-reply", json={"canned_reply_id": reply["id"]},
+                       headers=staff["pat"]).status_code == 403  # a publisher does not work cases
     client.put(f"{ADMIN_PATH}/{reply['id']}", json={"title": "Which chain", "body": "Changed later."},
                headers=staff["ada"])
     again = client.get(f"/v1/cases/{case['case_id']}", headers=bearer(case["status_token"])).json()
