@@ -25,15 +25,19 @@ from portal.http.deps import Ctx
 from portal.http.problems import problem_responses
 
 ReplyId = Annotated[uuid.UUID, Parameter(description="the canned reply's id")]
-Title = Annotated[str, msgspec.Meta(min_length=1, max_length=canned_replies.MAX_TITLE_CHARS, pattern=WORDS_PATTERN)]
-Body = Annotated[str, msgspec.Meta(min_length=1, max_length=canned_replies.MAX_BODY_CHARS, pattern=WORDS_PATTERN)]
+_CONTROL = "\\u0000-\\u001f\\u007f-\\u009f"
+#: One line of words: no control character at all (tab and line breaks included), not only spaces.
+ONE_LINE_PATTERN = f"^[^{_CONTROL}]*[^\\s{_CONTROL}][^{_CONTROL}]*$"
+Title = Annotated[str, msgspec.Meta(min_length=1, max_length=canned_replies.MAX_TITLE_CHARS,
+                                    pattern=ONE_LINE_PATTERN)]
+ReplyText = Annotated[str, msgspec.Meta(min_length=1, max_length=canned_replies.MAX_REPLY_CHARS, pattern=WORDS_PATTERN)]
 
 
 class CannedReplyWrite(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """A title staff pick the reply by (unique) and the text the holder reads."""
 
     title: Title
-    body: Body
+    text: ReplyText
 
 
 @get("/v1/review/canned-replies", operation_id="listCannedReplies", tags=["staff"], guards=[require_role("reviewer")],
@@ -50,7 +54,7 @@ async def list_canned_replies(ctx: Ctx, staff: Staff) -> list[CannedReply]:
 async def create_canned_reply(ctx: Ctx, request: Request, staff: Staff,
                               data: JSONBody[CannedReplyWrite]) -> CannedReply:
     async with ctx.db.transaction() as conn:
-        return await canned_replies.create(conn, ctx, staff, CannedReplyDraft(data.title, data.body),
+        return await canned_replies.create(conn, ctx, staff, CannedReplyDraft(data.title, data.text),
                                            client=client_host(request))
 
 
@@ -60,7 +64,7 @@ async def create_canned_reply(ctx: Ctx, request: Request, staff: Staff,
 async def update_canned_reply(ctx: Ctx, request: Request, staff: Staff, data: JSONBody[CannedReplyWrite],
                               reply_id: ReplyId) -> CannedReply:
     async with ctx.db.transaction() as conn:
-        return await canned_replies.update(conn, ctx, staff, reply_id, CannedReplyDraft(data.title, data.body),
+        return await canned_replies.update(conn, ctx, staff, reply_id, CannedReplyDraft(data.title, data.text),
                                            client_host(request))
 
 

@@ -173,7 +173,7 @@ async def reply_to_case(ctx: Ctx, request: Request, staff: Staff, data: JSONBody
 async def send_canned_reply(ctx: Ctx, request: Request, staff: Staff, data: JSONBody[CannedMessageCreate],
                             case_id: CaseId) -> CaseDetail:
     async with ctx.db.transaction() as conn:
-        text = await canned_replies.body_for_reply(conn, staff, data.canned_reply_id)
+        text = await canned_replies.text_for_reply(conn, staff, data.canned_reply_id)
         return await cases_staff.reply(conn, ctx, staff, case_id, text, client=client_host(request))
 
 

@@ -1,5 +1,6 @@
 """The console's cases: ``/staff/cases`` (queue by kind and status, address search) and
-``/staff/cases/{id}`` (proof, evidence, thread, audit trail; claim, reply, decide).
+``/staff/cases/{id}`` (proof, evidence, thread, audit trail; claim, reply, decide). The reply box can be
+filled with a canned reply (``?canned=<id>``, a plain ``GET`` form) for staff to read before sending.
 
 Signed-in staff only (the console session, CSRF on every form, as the rest of ``/staff``); every
 action calls the same domain function as the JSON API (``portal.domain.cases_staff``).
@@ -119,10 +120,10 @@ async def case_page(state: State, ctx: Ctx, console: ConsoleStaff, case_id: Case
                     notice: Annotated[str, Parameter(max_length=20)] = "",
                     canned: Annotated[uuid.UUID | None, Parameter(description="a canned reply to put in the reply "
                                                                               "box")] = None) -> Template:
-    form = {}
+    form: dict[str, str] = {}
     if canned is not None:  # a GET form, so picking a reply works with scripts off; staff read it before sending
         async with ctx.db.transaction() as conn:
-            form["text"] = await canned_replies.body_for_reply(conn, console, canned)
+            form["text"] = await canned_replies.text_for_reply(conn, console, canned)
     view = await _detail_view(ctx, console, case_id, notice=NOTICES.get(notice, ""), form=form)
     return await render(state, "case.html", f"Case {case_id}", view, user_of(console))
 

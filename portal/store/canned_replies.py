@@ -23,7 +23,7 @@ TITLE_TAKEN = "canned_replies_title_key"
 class CannedReply(msgspec.Struct, frozen=True):
     id: uuid.UUID
     title: str
-    body: str
+    text: str
     created_by: str
     created_at: dt.datetime
     updated_by: str
@@ -50,16 +50,16 @@ async def get_reply(conn: Connection, reply_id: uuid.UUID) -> CannedReply | None
     return await _one(conn, "get_reply", {"id": reply_id})
 
 
-async def insert_reply(conn: Connection, *, title: str, body: str, actor: str, at: dt.datetime) -> CannedReply:
-    row = await _one(conn, "insert_reply", {"id": uuid.uuid4(), "title": title, "body": body, "actor": actor,
+async def insert_reply(conn: Connection, *, title: str, text: str, actor: str, at: dt.datetime) -> CannedReply:
+    row = await _one(conn, "insert_reply", {"id": uuid.uuid4(), "title": title, "text": text, "actor": actor,
                                             "at": at})
     assert row is not None  # INSERT ... RETURNING always returns the row
     return row
 
 
-async def update_reply(conn: Connection, reply_id: uuid.UUID, *, title: str, body: str, actor: str,
+async def update_reply(conn: Connection, reply_id: uuid.UUID, *, title: str, text: str, actor: str,
                        at: dt.datetime) -> CannedReply | None:
-    return await _one(conn, "update_reply", {"id": reply_id, "title": title, "body": body, "actor": actor, "at": at})
+    return await _one(conn, "update_reply", {"id": reply_id, "title": title, "text": text, "actor": actor, "at": at})
 
 
 async def delete_reply(conn: Connection, reply_id: uuid.UUID) -> CannedReply | None:

@@ -294,7 +294,7 @@ def walk_console(browser, live_server, visits: Visits, width: int, routes: dict[
     canned = page.request.post(live_server.url + "/v1/admin/canned-replies", headers={
         "Authorization": f"Bearer {seeded['admin']}"}, data={
         "title": "Which exchange held the tokens at the snapshot block, and when did you withdraw them?",
-        "body": "Tell us the exchange and the day. Send 0x2222222222222222222222222222222222222222's withdrawal "
+        "text": "Tell us the exchange and the day. Send 0x2222222222222222222222222222222222222222's withdrawal "
                 "transaction hash if you have it."})
     assert canned.status == 201, canned.text()
     wanted = examples(request_id, str(seeded["request_id"]), pending_id, case_id, canned.json()["id"])

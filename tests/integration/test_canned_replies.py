@@ -48,18 +48,20 @@ def assert_problem(response, status: int, field: str) -> None:  # type: ignore[n
 
 
 def test_an_admin_keeps_them_and_every_change_is_audited(client: TestClient, staff: dict, database_url: str) -> None:
-    made = client.post(ADMIN_PATH, json={"title": "Exchange at the snapshot", "body": "Which exchange held them?"},
+    made = client.post(ADMIN_PATH, json={"title": "Exchange at the snapshot", "text": "Which exchange held them?\n\n"
+                                                                                      "\tAnd when?"},
                        headers=staff["ada"])
     assert made.status_code == 201, made.text
     reply = made.json()
     assert reply["created_by"] == reply["updated_by"] == "key:ada"
-    assert client.post(ADMIN_PATH, json={"title": "Exchange at the snapshot", "body": "again"},
+    assert reply["text"] == "Which exchange held them?\n\n\tAnd when?"  # line breaks kept
+    assert client.post(ADMIN_PATH, json={"title": "Exchange at the snapshot", "text": "again"},
                        headers=staff["ada"]).json()["code"] == "title_taken"
-    changed = client.put(f"{ADMIN_PATH}/{reply['id']}", json={"title": "Exchange", "body": "Which exchange, and when?"},
+    changed = client.put(f"{ADMIN_PATH}/{reply['id']}", json={"title": "Exchange", "text": "Which exchange, and when?"},
                          headers=staff["ada"])
-    assert changed.status_code == 200 and changed.json()["body"] == "Which exchange, and when?"
+    assert changed.status_code == 200 and changed.json()["text"] == "Which exchange, and when?"
     listed = client.get(LIST_PATH, headers=staff["rita"])
-    assert [(r["title"], r["body"]) for r in listed.json()] == [("Exchange", "Which exchange, and when?")]
+    assert [(r["title"], r["text"]) for r in listed.json()] == [("Exchange", "Which exchange, and when?")]
     assert client.delete(f"{ADMIN_PATH}/{reply['id']}", headers=staff["ada"]).status_code == 204
     assert client.get(LIST_PATH, headers=staff["rita"]).json() == []
     assert_problem(client.delete(f"{ADMIN_PATH}/{reply['id']}", headers=staff["ada"]), 404, "canned_reply_id")
@@ -68,12 +70,12 @@ def test_an_admin_keeps_them_and_every_change_is_audited(client: TestClient, sta
         ("staff:canned_reply:created", "key:ada", "Exchange at the snapshot"),
         ("staff:canned_reply:updated", "key:ada", "Exchange"),
         ("staff:canned_reply:deleted", "key:ada", "Exchange")]
-    assert events[1][2]["body"] == "Which exchange, and when?"
+    assert events[1][2]["text"] == "Which exchange, and when?"
 
 
 def test_only_admins_change_them_and_only_case_workers_read_them(client: TestClient, staff: dict,
                                                                  database_url: str) -> None:
-    body = {"title": "Deadline", "body": "The claim window closed on the date the policy names."}
+    body = {"title": "Deadline", "text": "The claim window closed on the date the policy names."}
     for name in ("rita", "ann", "pat"):
         assert_problem(client.post(ADMIN_PATH, json=body, headers=staff[name]), 403, "admin")
     reply = client.post(ADMIN_PATH, json=body, headers=staff["ada"]).json()
@@ -88,21 +90,23 @@ def test_only_admins_change_them_and_only_case_workers_read_them(client: TestCli
 
 
 @pytest.mark.parametrize(("body", "field"), [
-    ({"title": "", "body": "x"}, "title"),
-    ({"title": "t", "body": "   "}, "body"),
-    ({"title": "t", "body": "a\x00b"}, "body"),
-    ({"title": "t\x07", "body": "ok"}, "title"),
-    ({"title": "t" * 121, "body": "ok"}, "title"),
-    ({"title": "t", "body": "b" * 4001}, "body"),
-    ({"title": "t", "body": "ok", "extra": 1}, "extra"),
-    ({"title": "t"}, "body"),
+    ({"title": "", "text": "x"}, "title"),
+    ({"title": "t", "text": "   "}, "text"),
+    ({"title": "t", "text": "a\x00b"}, "text"),
+    ({"title": "t\x07", "text": "ok"}, "title"),
+    ({"title": "t" * 121, "text": "ok"}, "title"),
+    ({"title": "t", "text": "b" * 4001}, "text"),
+    ({"title": "t", "text": "ok", "extra": 1}, "extra"),
+    ({"title": "t"}, "text"),
+    ({"title": "two\nlines", "text": "ok"}, "title"),
+    ({"title": "tab\tbed", "text": "ok"}, "title"),
 ])
 def test_bad_input_is_a_400_naming_the_field(client: TestClient, staff: dict, body: dict, field: str) -> None:
     assert_problem(client.post(ADMIN_PATH, json=body, headers=staff["ada"]), 400, field)
 
 
 def test_a_reviewer_sends_a_canned_reply_into_a_case(client: TestClient, staff: dict, database_url: str) -> None:
-    reply = client.post(ADMIN_PATH, json={"title": "Which chain", "body": "You claim on the chain your destination "
+    reply = client.post(ADMIN_PATH, json={"title": "Which chain", "text": "You claim on the chain your destination "
                                                                           "is on."}, headers=staff["ada"]).json()
     case = open_case(client, UNLISTED, "question", "Which chain do I claim on?").json()
     path = f"/v1/review/cases/{case['case_id']}"
@@ -122,7 +126,7 @@ def test_a_reviewer_sends_a_canned_reply_into_a_case(client: TestClient, staff: 
     assert_problem(gone, 404, "canned_reply_id")
     assert client.post(f"{path}/canned-reply", json={"canned_reply_id": reply["id"]},
                        headers=staff["pat"]).status_code == 403  # a publisher does not work cases
-    client.put(f"{ADMIN_PATH}/{reply['id']}", json={"title": "Which chain", "body": "Changed later."},
+    client.put(f"{ADMIN_PATH}/{reply['id']}", json={"title": "Which chain", "text": "Changed later."},
                headers=staff["ada"])
     again = client.get(f"/v1/cases/{case['case_id']}", headers=bearer(case["status_token"])).json()
     assert [m["text"] for m in again["messages"]].count("You claim on the chain your destination is on.") == 1
@@ -134,22 +138,25 @@ def test_the_console_admin_page_and_the_case_page(client: TestClient, database_u
     page = client.get("/staff/admin/canned-replies")
     assert page.status_code == 200 and "No canned replies yet." in page.text
     assert 'href="/staff/admin/canned-replies"' in client.get("/staff/home").text
-    assert client.post("/staff/admin/canned-replies", data={"_csrf_token": "x", "title": "t", "body": "b"}
+    assert client.post("/staff/admin/canned-replies", data={"_csrf_token": "x", "title": "t", "text": "b"}
                        ).status_code == 403
     bad = client.post("/staff/admin/canned-replies", data={"_csrf_token": csrf_of(page), "title": "Link",
-                                                           "body": "a\x00"})
-    assert bad.status_code == 400 and 'href="#body"' in bad.text and 'value="Link"' in bad.text
+                                                           "text": "a\x00"})
+    assert bad.status_code == 400 and 'href="#text"' in bad.text and 'value="Link"' in bad.text
+    two_lines = client.post("/staff/admin/canned-replies", data={"_csrf_token": csrf_of(page), "title": "Two\nlines",
+                                                                 "text": "ok"})
+    assert two_lines.status_code == 400 and 'href="#title"' in two_lines.text
     added = client.post("/staff/admin/canned-replies", data={"_csrf_token": csrf_of(page), "title": "Official link",
-                                                             "body": "Only <this> domain is ours."},
+                                                             "text": "Only <this> domain is ours.\r\n\r\nThanks."},
                         follow_redirects=False)
     assert added.status_code == 303
     listing = client.get("/staff/admin/canned-replies").text
-    assert "Only &lt;this&gt; domain is ours." in listing
+    assert "Only &lt;this&gt; domain is ours." in listing  # line breaks kept, markup shown as text
     with psycopg.connect(database_url) as conn:
         (reply_id,) = conn.execute("SELECT id FROM canned_replies").fetchone()  # type: ignore[misc]
     edit = client.get(f"/staff/admin/canned-replies/{reply_id}")
     saved = client.post(f"/staff/admin/canned-replies/{reply_id}", data={
-        "_csrf_token": csrf_of(edit), "title": "Official link", "body": "Only this domain is ours."},
+        "_csrf_token": csrf_of(edit), "title": "Official link", "text": "Only this domain is ours."},
         follow_redirects=False)
     assert saved.status_code == 303
 

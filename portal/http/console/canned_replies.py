@@ -46,13 +46,13 @@ class CannedReplyView(msgspec.Struct, frozen=True):
 
 def _kept(form: Any) -> dict[str, str]:
     return {"title": str(form.get("title") or "")[:canned_replies.MAX_TITLE_CHARS * 2],
-            "body": str(form.get("body") or "")[:canned_replies.MAX_BODY_CHARS * 2]}
+            "text": str(form.get("text") or "")[:canned_replies.MAX_REPLY_CHARS * 2]}
 
 
 def _draft(form: Any) -> CannedReplyDraft:
     title = form_text(form, "title", max_chars=canned_replies.MAX_TITLE_CHARS, required="Give the reply a title")
-    body = form_text(form, "body", max_chars=canned_replies.MAX_BODY_CHARS, required="Write the reply's text")
-    return CannedReplyDraft(title or "", body or "")
+    text = form_text(form, "text", max_chars=canned_replies.MAX_REPLY_CHARS, required="Write the reply's text")
+    return CannedReplyDraft(title or "", text or "")
 
 
 async def _list_page(state: State, ctx: Ctx, console: ConsoleStaff, *, status_code: int = 200,

@@ -4,7 +4,7 @@
 CREATE TABLE canned_replies (
     id          uuid PRIMARY KEY,
     title       text NOT NULL UNIQUE CHECK (length(title) BETWEEN 1 AND 120),
-    body        text NOT NULL CHECK (length(body) BETWEEN 1 AND 4000),
+    text        text NOT NULL CHECK (length(text) BETWEEN 1 AND 4000),
     created_by  text NOT NULL,
     created_at  timestamptz NOT NULL,
     updated_by  text NOT NULL,
