@@ -14,7 +14,9 @@ only, so a release is for one chain id. A document without it (written before it
 
 Invariants checked here (pure, no I/O), each with its own code: the threshold of root signers over
 the statement; ``number`` is the next and ``prev`` is the previous release's sha256; the entries
-hash to ``entries_sha256`` and agree with ``entries``/``total``; the root follows from the entries.
+hash to ``entries_sha256`` and agree with ``entries``/``total``; the root follows from the entries; the
+body's corrections section lists exactly the upheld cases' corrections the entries pay
+(``policy.release_corrections``).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import msgspec
 
 from policy.document import HEX64, field_error, split_front_matter
 from policy.errors import PolicyDocumentError
+from policy.release_corrections import Paid, section_problems
 from policy.root import TrustRoot, valid_signers
 from policy.signatures import Signature
 from policy.verify import Problem
@@ -247,7 +250,14 @@ def checked_entries(doc: ReleaseDocument, entries_bytes: bytes) -> tuple[list[Pr
         entries = decode_entries(entries_bytes)
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
         return [Problem("entries_mismatch", f"the entries file does not decode: {exc}")], []
-    return _tree_problems(doc, entries), entries
+    problems = _tree_problems(doc, entries)  # the amounts parse once these pass
+    return problems or section_problems(doc.body, paid_corrections(entries), doc.decimals), entries
+
+
+def paid_corrections(entries: Sequence[ReleaseEntry]) -> list[Paid]:
+    """The upheld cases' corrections the entries pay (sources naming a ``case_id``), in entry order."""
+    return [Paid(source.case_id, source.snapshot_address, source.snapshot_id, entry.destination, int(source.amount))
+            for entry in entries for source in entry.sources if source.case_id is not None]
 
 
 def _tree_problems(doc: ReleaseDocument, entries: list[ReleaseEntry]) -> list[Problem]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import msgspec
 
@@ -21,8 +21,10 @@ from policy.release import (
     ReleaseSource,
     distributor_problem,
     encode_entries,
+    paid_corrections,
     parse_release,
 )
+from policy.release_corrections import CorrectionNote, listing, render_section
 
 
 def _toml_time(moment: dt.datetime) -> str:
@@ -32,9 +34,9 @@ def _toml_time(moment: dt.datetime) -> str:
 def render_release(*, destination_chain: str, number: int, tree: str, merkle_root: str, entries: int, total: int,
                    decimals: int, entries_sha256: str, prev: str, created: dt.datetime,
                    claim_deadline: dt.datetime | None, distributor_address: str = "",
-                   chain_id: int | None = None) -> str:
+                   chain_id: int | None = None, corrections: str = "") -> str:
     """The document text ``portal release prepare`` writes, in the one layout every tool reads (``chain_id``:
-    an EVM release's chain, named in the front matter and the text)."""
+    an EVM release's chain, named in the front matter and the text; ``corrections``: its section)."""
     deadline = f"claim_deadline = {_toml_time(claim_deadline)}\n" if claim_deadline else ""
     whole, fraction = divmod(total, 10**decimals)
     shown = f"{whole}.{fraction:0{decimals}d}".rstrip("0").rstrip(".") if decimals else str(whole)
@@ -64,6 +66,7 @@ def render_release(*, destination_chain: str, number: int, tree: str, merkle_roo
         "The entries file beside this document lists every entry and the approved requests it pays; its "
         "sha256 is `entries_sha256` above. Claim only from the `distributor` named above, with the destination "
         "wallet of the entry" + (f", before {_toml_time(claim_deadline)}" if claim_deadline else "") + ".\n"
+        + corrections
     )
 
 
@@ -113,9 +116,12 @@ def combine(paid: Sequence[tuple[str, ReleaseSource]], chain_id: int | None = No
 
 def prepare(paid: Sequence[tuple[str, ReleaseSource]], *, destination_chain: str, number: int, tree: str, prev: str,
             decimals: int, created: dt.datetime, claim_deadline: dt.datetime | None = None,
-            chain_id: int | None = None) -> Prepared:
+            chain_id: int | None = None, notes: Mapping[str, CorrectionNote] | None = None) -> Prepared:
     """Freeze ``paid`` (destination, source) pairs into release ``number``: entries, tree, document (an EVM
-    release, and each of its entries, names ``chain_id``)."""
+    release, and each of its entries, names ``chain_id``).
+
+    ``notes`` gives each correction's kind, category and public reason by ``case_id``; every source
+    naming a case needs one (the document lists them in its corrections section)."""
     if not paid:
         raise ValueError("nothing to release")
     if chain_id is not None and destination_chain != "evm":
@@ -128,5 +134,6 @@ def prepare(paid: Sequence[tuple[str, ReleaseSource]], *, destination_chain: str
     root = "0x" + built.root.hex()
     text = render_release(destination_chain=destination_chain, number=number, tree=tree, merkle_root=root,
                           entries=len(entries), total=total, decimals=decimals, entries_sha256=digest, prev=prev,
-                          created=created, claim_deadline=claim_deadline, chain_id=chain_id)
+                          created=created, claim_deadline=claim_deadline, chain_id=chain_id,
+                          corrections=render_section(listing(paid_corrections(entries), notes or {}, decimals)))
     return Prepared(text, entries_bytes, entries, root, total, digest)

@@ -29,6 +29,7 @@ from portal.errors import PortalError
 from portal.http import (
     allowlist,
     audit,
+    canned_replies,
     cases,
     cases_console,
     cases_pages,
@@ -98,6 +99,7 @@ ROUTE_HANDLERS = [
     *cases.ROUTES,
     *cases_pages.ROUTES,
     *cases_console.ROUTES,
+    *canned_replies.ROUTES,
 ]
 
 

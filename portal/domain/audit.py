@@ -57,6 +57,9 @@ class AuditAction(StrEnum):
     CASE_STAFF_MESSAGE = "review:case:message"
     CASE_FIRST_UPHELD = "review:case:first_upheld"
     CASE_DECIDED = "review:case:decided"
+    CANNED_REPLY_CREATED = "staff:canned_reply:created"
+    CANNED_REPLY_UPDATED = "staff:canned_reply:updated"
+    CANNED_REPLY_DELETED = "staff:canned_reply:deleted"
 
 
 def key_for(settings: Settings) -> AuditKey:

@@ -21,6 +21,7 @@ from policy.release import (
     parse_release,
     release_statement,
 )
+from policy.release_corrections import ListedCorrection, parse_section
 from policy.signatures import Signature, encode_signature_file
 from portal.errors import InvalidInputError, NotFoundError
 from portal.store import releases as store
@@ -50,6 +51,8 @@ class ReleaseSummary(msgspec.Struct, frozen=True):
     signatures: list[Signature]
     program: str = ""
     chain_id: int | None = None  # EVM: the chain id every claim of the release is on (named in its document)
+    #: The upheld cases' corrections the release pays, as its signed document lists them (issue 23).
+    corrections: list[ListedCorrection] = msgspec.field(default_factory=list)
 
 
 class ServedEntry(msgspec.Struct, frozen=True):
@@ -78,7 +81,7 @@ def summary(stored: store.StoredRelease) -> ReleaseSummary:
         sha256=stored.sha256, prev=stored.prev, entries_sha256=stored.entries_sha256,
         root_version=stored.root_version, statement=release_statement(doc),
         signatures=[Signature(s.signer, s.signature) for s in stored.signatures], program=stored.program,
-        chain_id=doc.chain_id)
+        chain_id=doc.chain_id, corrections=parse_section(doc.body)[0])
 
 
 async def listing(conn: Connection) -> list[ReleaseSummary]:

@@ -35,6 +35,7 @@ from policy.release import (
     checked_entries,
     parse_release,
 )
+from policy.release_corrections import parse_section
 from policy.release_writing import Prepared
 from policy.release_writing import prepare as prepare_release
 from policy.signatures import Signature
@@ -156,9 +157,10 @@ async def prepare(conn: Connection, target: Target, chain: str, *, tree: str | N
                                             str(row.case_id) if row.case_id else None))
             for row, amount in kept]
     number = latest.number + 1 if latest else 1
+    notes = {str(row.case_id): row.note for row, _ in kept if row.case_id is not None and row.note is not None}
     prepared = prepare_release(paid, destination_chain=chain, number=number, tree=tree,
                                prev=latest.sha256 if latest else "", decimals=decimals, created=now,
-                               claim_deadline=claim_deadline, chain_id=target.chain_id(chain))
+                               claim_deadline=claim_deadline, chain_id=target.chain_id(chain), notes=notes)
     return Frozen(number, chain, tree, prepared, excluded, target.chain_id(chain))
 
 
@@ -174,11 +176,11 @@ def _previous_document(stored: store.StoredRelease | None) -> ReleaseDocument | 
 
 
 async def _held_requests(conn: Connection, snapshots: SnapshotSet, doc: ReleaseDocument, entries: list[ReleaseEntry],
-                         chain_id: int | None) -> tuple[list[tuple[uuid.UUID, int]], list[uuid.UUID]]:
+                         chain_id: int | None) -> tuple[list[tuple[uuid.UUID, int]], list[store.UnreleasedApproval]]:
     """``(request id, entry index)`` for every source, each an approved, unreleased request to this
     destination paid exactly its converted amount and not proven by a contract wallet on another chain
-    id than the release's, and the case ids of the sources that are upheld corrections (matched the same
-    way); refused otherwise."""
+    id than the release's, and the upheld corrections among the sources (matched the same way);
+    refused otherwise."""
     conversions, _ = _conversions(snapshots, doc.destination_chain)
     waiting = {}
     chain = doc.destination_chain
@@ -203,7 +205,7 @@ async def _held_requests(conn: Connection, snapshots: SnapshotSet, doc: ReleaseD
                 raise _refuse("proof_on_other_chain", f"entry {entry.index}: {source.snapshot_address}: {problem}",
                               "entries")
             if row.case_id is not None:
-                corrections.append(row.case_id)
+                corrections.append(row)
             else:
                 held.append((row.id, entry.index))
     return held, corrections
@@ -216,6 +218,20 @@ def _check_chain_id(doc: ReleaseDocument, target: Target) -> None:
     if expected is not None and doc.chain_id is not None and doc.chain_id != expected:
         raise _refuse("wrong_chain_id", f"the release is for chain id {doc.chain_id}, but this server's EVM releases "
                       f"are for chain id {expected} (PORTAL_EVM_CHAIN_ID): prepare it again here", "document")
+
+
+def _require_listed_as_decided(doc: ReleaseDocument, rows: list[store.UnreleasedApproval]) -> None:
+    """The corrections section says of each correction what its case's decision says (the section
+    already lists exactly the corrections the entries pay: ``checked_entries``)."""
+    listed = {line.case_id: line for line in parse_section(doc.body)[0]}
+    for row in rows:
+        line, note = listed.get(str(row.case_id)), row.note
+        if line is None or note is None or (line.kind, line.category, line.reason) != (note.kind, note.category,
+                                                                                        note.reason):
+            raise _refuse("corrections_mismatch", f"the corrections section does not give case {row.case_id}'s "
+                          f"kind, category and reason as decided ({note.kind if note else '?'}, "
+                          f"{(note.category if note else None) or 'none'}: {note.reason if note else '?'!r})",
+                          "document")
 
 
 async def publish(conn: Connection, target: Target, submission: ReleaseSubmission, anchor: Anchor | None,
@@ -242,7 +258,9 @@ async def publish(conn: Connection, target: Target, submission: ReleaseSubmissio
                  else "entries" if first.code in ("entries_mismatch", "root_mismatch") else "document")
         raise _refuse(first.code, first.message, field, [msgspec.to_builtins(p) for p in result.problems])
     chain_id = doc.chain_id if doc.chain_id is not None else target.chain_id(doc.destination_chain)
-    held, corrections = await _held_requests(conn, target.snapshots, doc, entries, chain_id)
+    held, correction_rows = await _held_requests(conn, target.snapshots, doc, entries, chain_id)
+    _require_listed_as_decided(doc, correction_rows)
+    corrections = [row.case_id for row in correction_rows if row.case_id is not None]
     signatures = [StoredSignature(s.signer, s.signature) for s in submission.signatures]
     await store.insert(conn, store.NewRelease(
         destination_chain=doc.destination_chain, number=doc.number, document=raw, sha256=doc.sha256, prev=doc.prev,

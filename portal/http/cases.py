@@ -15,7 +15,7 @@ from litestar import Request, Response, get, post
 from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from portal.domain import case_evidence, cases, cases_staff
+from portal.domain import canned_replies, case_evidence, cases, cases_staff
 from portal.domain.cases import CaseOpen, CaseOpened, CaseView
 from portal.domain.cases_staff import CaseDecision, CaseDetail, CasePage, PublicCorrection
 from portal.domain.filing import ProofSubmission, RequestAccess
@@ -52,6 +52,12 @@ class CaseCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 class MessageCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     text: CaseText
+
+
+class CannedMessageCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Staff's reply by a canned reply: its text is copied into the thread as it is now."""
+
+    canned_reply_id: uuid.UUID
 
 
 class CaseDecisionCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -160,6 +166,17 @@ async def reply_to_case(ctx: Ctx, request: Request, staff: Staff, data: JSONBody
         return await cases_staff.reply(conn, ctx, staff, case_id, data.text, client=client_host(request))
 
 
+@post("/v1/review/cases/{case_id:uuid}/canned-reply", operation_id="sendCannedReplyToCase", tags=["staff"],
+      guards=[require_role("reviewer")], status_code=HTTP_200_OK,
+      summary="Send a canned reply's text as staff's reply in the case's thread (lease holder only)",
+      responses=problem_responses(400, 401, 403, 404, 409))
+async def send_canned_reply(ctx: Ctx, request: Request, staff: Staff, data: JSONBody[CannedMessageCreate],
+                            case_id: CaseId) -> CaseDetail:
+    async with ctx.db.transaction() as conn:
+        text = await canned_replies.text_for_reply(conn, staff, data.canned_reply_id)
+        return await cases_staff.reply(conn, ctx, staff, case_id, text, client=client_host(request))
+
+
 @post("/v1/review/cases/{case_id:uuid}/decision", operation_id="decideCase", tags=["staff"],
       guards=[require_role("reviewer")], status_code=HTTP_200_OK,
       summary="Uphold (with the corrected amount), reject or answer the case (lease holder only); at or above the "
@@ -173,5 +190,5 @@ async def decide_case(ctx: Ctx, request: Request, staff: Staff, data: JSONBody[C
 
 
 ROUTES = [open_case, get_own_case, add_own_message, list_corrections, list_cases, get_case, claim_case,
-          reply_to_case, decide_case]
+          reply_to_case, send_canned_reply, decide_case]
 RATE_LIMITED_PATHS = frozenset({"/v1/cases"})

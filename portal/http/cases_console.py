@@ -1,5 +1,6 @@
 """The console's cases: ``/staff/cases`` (queue by kind and status, address search) and
-``/staff/cases/{id}`` (proof, evidence, thread, audit trail; claim, reply, decide).
+``/staff/cases/{id}`` (proof, evidence, thread, audit trail; claim, reply, decide). The reply box can be
+filled with a canned reply (``?canned=<id>``, a plain ``GET`` form) for staff to read before sending.
 
 Signed-in staff only (the console session, CSRF on every form, as the rest of ``/staff``); every
 action calls the same domain function as the JSON API (``portal.domain.cases_staff``).
@@ -17,7 +18,7 @@ from litestar.datastructures import State
 from litestar.params import Parameter
 from litestar.response import Redirect, Template
 
-from portal.domain import case_evidence, cases, cases_staff
+from portal.domain import canned_replies, case_evidence, cases, cases_staff
 from portal.domain.cases_staff import CaseDecision, CaseDetail, CasePage
 from portal.domain.context import UseCaseContext
 from portal.domain.review.states import live_lease_of
@@ -56,6 +57,7 @@ class CaseDetailView(msgspec.Struct, frozen=True):
     notice: str = ""
     errors: tuple[FieldError, ...] = ()
     form: dict[str, str] = msgspec.field(default_factory=dict)
+    canned: list[Choice] = msgspec.field(default_factory=list)  # the canned replies, by title
 
 
 def _flatten(evidence: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
@@ -103,19 +105,26 @@ async def _detail_view(ctx: UseCaseContext, principal: StaffPrincipal, case_id: 
     async with ctx.db.transaction() as conn:
         detail = await cases_staff.case_detail(conn, case_id)
         audit = await cases_staff.audit_trail(conn, case_id)
+        canned = [Choice(str(reply.id), reply.title) for reply in await canned_replies.listing(conn, principal)]
     detail = msgspec.structs.replace(detail, chain_evidence=await case_evidence.chain_evidence(ctx, detail))
     mine = live_lease_of(detail.lease_holder, detail.lease_expires_at, ctx.now()) == principal.actor
     outcomes = ([Choice("answered", "Answered")] if detail.kind == "question" else
                 [Choice("upheld", "Upheld (give the corrected amount)")]) + [Choice("rejected", "Rejected")]
     return CaseDetailView(detail, KIND_WORDS.get(detail.kind, detail.kind), mine and detail.status != "closed",
-                          outcomes, _flatten(detail.evidence), audit, notice, errors, form or {})
+                          outcomes, _flatten(detail.evidence), audit, notice, errors, form or {}, canned)
 
 
 @get("/staff/cases/{case_id:uuid}", include_in_schema=False, cache_control=None, dependencies=CONSOLE,
      exception_handlers=EXCEPTION_HANDLERS)
 async def case_page(state: State, ctx: Ctx, console: ConsoleStaff, case_id: CaseId,
-                    notice: Annotated[str, Parameter(max_length=20)] = "") -> Template:
-    view = await _detail_view(ctx, console, case_id, notice=NOTICES.get(notice, ""))
+                    notice: Annotated[str, Parameter(max_length=20)] = "",
+                    canned: Annotated[uuid.UUID | None, Parameter(description="a canned reply to put in the reply "
+                                                                              "box")] = None) -> Template:
+    form: dict[str, str] = {}
+    if canned is not None:  # a GET form, so picking a reply works with scripts off; staff read it before sending
+        async with ctx.db.transaction() as conn:
+            form["text"] = await canned_replies.text_for_reply(conn, console, canned)
+    view = await _detail_view(ctx, console, case_id, notice=NOTICES.get(notice, ""), form=form)
     return await render(state, "case.html", f"Case {case_id}", view, user_of(console))
 
 

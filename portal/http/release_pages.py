@@ -15,11 +15,24 @@ from litestar.response import Template
 from portal.domain import release_reads
 from portal.domain.amounts import chain_label, token_units
 from portal.http import policy_render
+from portal.http.copy.cases import KIND_WORDS
 from portal.http.deps import Ctx
 from portal.http.pages.layout import render_page
 
 VERIFY_SCRIPT = "js/release-verify.js"
 _TIME = "%H:%M UTC on %d %B %Y"
+
+
+class CorrectionRow(msgspec.Struct, frozen=True):
+    """One correction the release pays, as its signed document lists it."""
+
+    case_id: str
+    address: str
+    destination: str
+    amount: str
+    category: str
+    kind: str
+    reason: str
 
 
 class ReleaseRow(msgspec.Struct, frozen=True):
@@ -34,6 +47,7 @@ class ReleaseRow(msgspec.Struct, frozen=True):
     merkle_root: str
     sha256: str
     published: str
+    corrections: tuple[CorrectionRow, ...] = ()
 
 
 class ReleasesPage(msgspec.Struct, frozen=True):
@@ -41,12 +55,19 @@ class ReleasesPage(msgspec.Struct, frozen=True):
     verify_command: str
 
 
+def _amount(base_units: int, decimals: int) -> str:
+    return f"{token_units(base_units, decimals)} tokens ({base_units} base units)"
+
+
 def _row(release: release_reads.ReleaseSummary) -> ReleaseRow:
-    total = f"{token_units(int(release.total), release.decimals)} tokens ({release.total} base units)"
     deadline = release.claim_deadline.strftime(_TIME) if release.claim_deadline else "none"
+    corrections = tuple(CorrectionRow(c.case_id, c.snapshot_address, c.destination, _amount(c.amount, release.decimals),
+                                      c.category or "none", KIND_WORDS.get(c.kind, c.kind), c.reason)
+                        for c in release.corrections)
     return ReleaseRow(release.destination_chain, chain_label(release.destination_chain), release.number,
-                      release.entries, total, release.distributor, release.program, deadline, release.merkle_root,
-                      release.sha256, release.published_at.strftime(_TIME))
+                      release.entries, _amount(int(release.total), release.decimals), release.distributor,
+                      release.program, deadline, release.merkle_root, release.sha256,
+                      release.published_at.strftime(_TIME), corrections)
 
 
 @get("/releases", operation_id="releasesPage", include_in_schema=False, media_type=MediaType.HTML)

@@ -19,6 +19,7 @@ import psycopg
 from psycopg.rows import tuple_row
 from psycopg.types.json import Jsonb
 
+from policy.release_corrections import CorrectionNote
 from portal.errors import ConflictError
 from portal.store.database import Connection
 from portal.store.policies import StoredSignature
@@ -37,6 +38,7 @@ class UnreleasedApproval(msgspec.Struct, frozen=True):
     amount: int
     case_id: uuid.UUID | None = None  # an upheld case's correction (issue 23), not a request
     proof_chain_id: int | None = None  # the chain a contract wallet proved on (None: a key's proof)
+    note: CorrectionNote | None = None  # a correction's kind, exclude-list category and public reason
 
 
 class StoredRelease(msgspec.Struct, frozen=True):
@@ -123,7 +125,8 @@ async def unreleased_corrections(conn: Connection, chain: str) -> list[Unrelease
     """Upheld corrections to ``chain`` no release carries yet, with their case's snapshot (issue 23)."""
     rows = await (await conn.execute(QUERIES["unreleased_corrections"], {"chain": chain})).fetchall()
     return [UnreleasedApproval(r["case_id"], r["snapshot_id"], r["address"], r["destination"], int(r["amount"]),
-                               r["case_id"], r["proof_chain_id"]) for r in rows]
+                               r["case_id"], r["proof_chain_id"], CorrectionNote(r["kind"], r["category"], r["reason"]))
+            for r in rows]
 
 
 async def latest(conn: Connection, chain: str) -> StoredRelease | None:

@@ -22,6 +22,8 @@ from policy.signatures import Signature, dump_signatures, sig_path
 from policy.statement import sign_statement
 from portal.cli import main
 from tests.browser.conftest import PHONE_WIDTH_PX, check_page, in_thread, open_context
+from tests.integration.case_helpers import DESTINATION, EXCLUDED
+from tests.integration.case_helpers import sign as case_sign
 from tests.integration.staff_helpers import EPOCH, create_key, random_solana_address, seed_requests
 
 DISTRIBUTOR = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
@@ -123,4 +125,38 @@ def test_the_releases_page_verifies_every_tree_in_the_browser(browser, live_serv
     page.reload()
     expect(verdict).to_have_attribute("data-verdict", "failed", timeout=20_000)
     expect(verdict).to_contain_text("release 1 of solana: the entries do not hash to entries_sha256")
+    context.close()
+
+
+def test_the_releases_page_lists_the_corrections_its_signed_document_lists(browser, live_server, tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    base, database_url = live_server.url, live_server.database_url
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("PORTAL_SNAPSHOTS", ",".join(live_server.settings.snapshots))
+    monkeypatch.setenv("PORTAL_TOKEN", in_thread(create_key, database_url, "pub", "publisher"))
+    challenge = httpx.post(base + "/v1/challenges", json={"address": EXCLUDED.address, "destination": DESTINATION,
+                                                          "method": "eip191", "purpose": "case"}).json()
+    case = httpx.post(base + "/v1/cases", json={
+        "challenge_id": challenge["challenge_id"], "kind": "not_in_snapshot", "text": "My own private words.",
+        "signature": case_sign(EXCLUDED, challenge["message"])}).json()
+    staff = {"Authorization": f"Bearer {in_thread(create_key, database_url, 'ann', 'approver')}"}
+    path = f"{base}/v1/review/cases/{case['case_id']}"
+    assert httpx.post(f"{path}/claim", headers=staff).status_code == 200
+    decided = httpx.post(f"{path}/decision", headers=staff, json={
+        "outcome": "upheld", "reason": 'Withdrawn before the "snapshot" block.', "amount": str(300 * 10**18)})
+    assert decided.status_code == 200, decided.text
+    publish_release(base, tmp_path, "evm", 1)
+
+    context = open_context(browser, live_server, width=PHONE_WIDTH_PX, height=740)
+    page = context.new_page()
+    page.goto(base + "/releases")
+    verdict = page.locator("#release-verify [data-verdict]")
+    expect(verdict).to_have_attribute("data-verdict", "verified", timeout=20_000)  # the section checked too
+    expect(page.get_by_role("heading", name="Corrections in this release")).to_be_visible()
+    main_text = page.get_by_role("main")
+    expect(main_text).to_contain_text(case["case_id"])
+    expect(main_text).to_contain_text('Withdrawn before the "snapshot" block.')
+    expect(main_text).to_contain_text(EXCLUDED.address)
+    expect(main_text).not_to_contain_text("My own private words.")
+    check_page(page, "375-releases-corrections")
     context.close()

@@ -247,7 +247,8 @@ def seed_console(live_server) -> dict[str, object]:  # type: ignore[no-untyped-d
     return {"admin": admin, "request_id": str(seeded[0].request_id)}
 
 
-def examples(request_id: str, staff_request_id: str, pending_id: str, case_id: str) -> dict[str, list[str]]:
+def examples(request_id: str, staff_request_id: str, pending_id: str, case_id: str,
+             canned_id: str) -> dict[str, list[str]]:
     """A URL for each page route with path parameters."""
     return {
         "/requests/{request_id:str}": [f"/requests/{request_id}"],
@@ -257,6 +258,7 @@ def examples(request_id: str, staff_request_id: str, pending_id: str, case_id: s
         "/staff/publish/{pending_id:uuid}": [f"/staff/publish/{pending_id}"],
         "/cases/{case_id:str}": [f"/cases/{case_id}"],  # without its token: the page that asks for it
         "/staff/cases/{case_id:uuid}": [f"/staff/cases/{case_id}"],
+        "/staff/admin/canned-replies/{reply_id:uuid}": [f"/staff/admin/canned-replies/{canned_id}"],
     }
 
 
@@ -289,7 +291,13 @@ def walk_console(browser, live_server, visits: Visits, width: int, routes: dict[
     page.wait_for_url("**/staff/publish/*")
     pending_id = page.url.split("?")[0].rstrip("/").rsplit("/", 1)[-1]
 
-    wanted = examples(request_id, str(seeded["request_id"]), pending_id, case_id)
+    canned = page.request.post(live_server.url + "/v1/admin/canned-replies", headers={
+        "Authorization": f"Bearer {seeded['admin']}"}, data={
+        "title": "Which exchange held the tokens at the snapshot block, and when did you withdraw them?",
+        "text": "Tell us the exchange and the day. Send 0x2222222222222222222222222222222222222222's withdrawal "
+                "transaction hash if you have it."})
+    assert canned.status == 201, canned.text()
+    wanted = examples(request_id, str(seeded["request_id"]), pending_id, case_id, canned.json()["id"])
     for template, methods in sorted(routes.items()):
         if "GET" not in methods or template.startswith(API_PREFIX) or template in NOT_PAGES:
             continue

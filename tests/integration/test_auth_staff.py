@@ -33,7 +33,7 @@ from tests.integration.staff_helpers import (
     serve_jwks,
 )
 
-STAFF_PREFIXES = ("/v1/review", "/v1/audit", "/v1/allowlist", "/v1/links/lookalikes")
+STAFF_PREFIXES = ("/v1/review", "/v1/admin", "/v1/audit", "/v1/allowlist", "/v1/links/lookalikes")
 # Public on purpose under a staff prefix: signed checkpoints are for mirrors (see portal/http/audit.py).
 PUBLIC_UNDER_STAFF_PREFIXES = frozenset({"/v1/audit/checkpoints"})
 def _now() -> dt.datetime:

@@ -13,6 +13,9 @@ import httpx
 import pytest
 
 from policy.release import decode_entries, parse_release
+from policy.release_corrections import tokens_text
+from policy.signatures import sig_path
+from portal.domain.amounts import token_units
 from snapshot import uniswap
 from snapshot.addresses import parse_address
 from tests.integration.case_helpers import DESTINATION, EXCLUDED, sign
@@ -47,9 +50,34 @@ def test_an_upheld_correction_is_carried_by_the_next_release(portal: Portal, ope
     assert entry.destination == DESTINATION and entry.amount == str(CORRECTED)
     assert [(s.snapshot_address, s.case_id) for s in entry.sources] == [(EXCLUDED.address, case["case_id"])]
     assert run(capsys, "release", "distributor", str(r1), DISTRIBUTOR)[0] == 0
+    original = r1.read_text(encoding="utf-8")
+    decimals = parse_release(original.encode()).decimals  # the destination token's
+    tokens = tokens_text(CORRECTED, decimals)
+    listed = (f"- Case `{case['case_id']}`: address `{EXCLUDED.address}` (snapshot `{entry.sources[0].snapshot_id}`, "
+              "kind `not_in_snapshot`, "
+              f"category `exchange`) to `{DESTINATION}`, {tokens} tokens ({CORRECTED} base units). "
+              'Reason: "Withdrawn before the snapshot block."')
+    assert "\n## Corrections\n" in original and listed in original.splitlines()  # the signatures cover it
+    assert "Left the exchange in time." not in original  # the holder's own words are never in a release
+
+    for edited, why in [(original.replace(listed + "\n", ""), "does not list"),
+                        (original.replace(f"{tokens} tokens", f"{tokens}0 tokens"), f"the entries pay {tokens} tokens"),
+                        (original.replace("Withdrawn before", "Withdrawn long before"), "as decided"),
+                        (original + listed.replace(case["case_id"], "0" * 8 + case["case_id"][8:]) + "\n",
+                         "which no entry pays")]:
+        r1.write_text(edited, encoding="utf-8")
+        sig_path(r1).unlink(missing_ok=True)
+        sign_release(r1, *OLD)
+        code, _, err = run(capsys, "release", "publish", str(r1), "--url", portal.base)
+        assert code == 1 and "corrections_mismatch" in err and why in err, err
+    r1.write_text(original, encoding="utf-8")
+    sig_path(r1).unlink()
     sign_release(r1, *OLD)
     code, _, err = run(capsys, "release", "publish", str(r1), "--url", portal.base)
     assert code == 0, err
+    releases_page = httpx.get(portal.base + "/releases").text
+    assert "Corrections in this release" in releases_page and "Withdrawn before the snapshot block." in releases_page
+    assert case["case_id"] in releases_page and f"{token_units(CORRECTED, decimals)} tokens" in releases_page
 
     [correction] = httpx.get(portal.base + "/v1/corrections").json()
     assert (correction["case_id"], correction["release"], correction["category"]) == (case["case_id"], "evm/1",

@@ -8,11 +8,11 @@ a middleware scoped to ``/staff`` so bearer-token API calls are untouched); ever
 
 from __future__ import annotations
 
-from portal.http.console import admin, evidence, lookalikes, publish, queue_pages, releases, sign_in
+from portal.http.console import admin, canned_replies, evidence, lookalikes, publish, queue_pages, releases, sign_in
 from portal.http.console.csrf import csrf_middleware
 from portal.http.console.session import sign_in_rate_limit
 
-ROUTES = [*sign_in.ROUTES, *queue_pages.ROUTES, *evidence.ROUTES, *admin.ROUTES, *lookalikes.ROUTES,
-          *publish.ROUTES, *releases.ROUTES]
+ROUTES = [*sign_in.ROUTES, *queue_pages.ROUTES, *evidence.ROUTES, *admin.ROUTES, *canned_replies.ROUTES,
+          *lookalikes.ROUTES, *publish.ROUTES, *releases.ROUTES]
 
 __all__ = ["ROUTES", "csrf_middleware", "sign_in_rate_limit"]

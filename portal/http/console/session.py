@@ -121,6 +121,8 @@ def sections() -> tuple[Section, ...]:
         Section("/staff/publish", "Publish", "Sign and publish a policy version or a release with your wallet.",
                 ("publisher",)),
         Section("/staff/admin/staff", "Staff", "Add staff keys, change roles, revoke keys.", ("admin",)),
+        Section("/staff/admin/canned-replies", "Canned replies", "Keep the replies staff pick when they answer a "
+                "case.", ("admin",)),
         Section("/staff/admin/audit", "Audit log", "Read every recorded action and verify the chain.", ("admin",)),
         Section("/staff/admin/allowlist", "Allowlist", "Download approved requests as a Merkle tree.",
                 ALLOWLIST_ROLES),

@@ -10,7 +10,7 @@ ORDER BY r.snapshot_id, r.snapshot_address
 
 -- unreleased_corrections --
 -- Upheld cases' corrections to this chain that no release carries (issue 23).
-SELECT c.case_id, k.snapshot_id, c.address, c.destination, c.amount,
+SELECT c.case_id, k.snapshot_id, c.address, c.destination, c.amount, c.kind, c.category, c.reason,
        (k.evidence #>> '{verification,chain_id}')::bigint AS proof_chain_id
 FROM corrections c JOIN cases k ON k.id = c.case_id
 WHERE c.destination_chain = %(chain)s AND c.release_number IS NULL

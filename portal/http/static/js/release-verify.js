@@ -7,7 +7,8 @@
 //   distinct root signers recovered from their EIP-191 signatures reach the threshold of the root named;
 // - numbers run 1..n and each prev is the sha256 of the release before;
 // - the entries file hashes to entries_sha256, and the Merkle root rebuilt from its entries (the
-//   release's tree: uniswap, oz or the Solana distributor's) is the merkle_root that was signed.
+//   release's tree: uniswap, oz or the Solana distributor's) is the merkle_root that was signed;
+// - the document's corrections section lists every upheld case's correction the entries pay.
 // The verdict lands in [data-verdict] (verified | failed) with the reason.
 import { keccak_256, sha256 } from "../vendor/noble/noble.js";
 import { requireThreshold, verifyRoots } from "./policy-verify.js";
@@ -133,9 +134,34 @@ export async function verifyReleases(now = new Date()) {
     if (!tree || "0x" + toHex(tree(entries)) !== frontMatter(text, "merkle_root")) {
       throw new Error(`${what}: the root of its entries is not the merkle_root that was signed`);
     }
+    checkCorrections(what, text, entries);
     previous[chain] = { number, sha256: digest };
   }
   return listed.length;
+}
+
+/** The signed text's corrections section lists each upheld case the entries pay, as paid, and no other
+ *  (policy/release_corrections.py checks kind, category and reason's form too; the server checks them
+ *  against the decisions). */
+function checkCorrections(what, text, entries) {
+  const lines = text.split("\n");
+  const start = lines.indexOf("## Corrections");
+  const section = [];
+  for (const line of start < 0 ? [] : lines.slice(start + 1)) {
+    if (line.startsWith("#")) break;
+    if (line.startsWith("- ")) section.push(line);
+  }
+  const paid = entries.flatMap((entry) => entry.sources.filter((source) => source.case_id)
+    .map((source) => ({ ...source, destination: entry.destination })));
+  if (section.length !== paid.length) {
+    throw new Error(`${what}: its entries pay ${paid.length} correction(s), its document lists ${section.length}`);
+  }
+  for (const source of paid) {
+    const line = section.find((l) => l.startsWith(`- Case \`${source.case_id}\`: address \`${source.snapshot_address}\``));
+    if (!line || !line.includes(`to \`${source.destination}\``) || !line.includes(`(${source.amount} base units)`)) {
+      throw new Error(`${what}: the correction of case ${source.case_id} is not listed as its entry pays it`);
+    }
+  }
 }
 
 async function main() {
