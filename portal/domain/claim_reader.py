@@ -41,6 +41,8 @@ class ClaimReader(Protocol):
 
     def head(self) -> int: ...
 
+    def chain_id(self) -> int: ...
+
     def claimed(self, distributor: str, from_block: int, to_block: int) -> list[ClaimEvent]: ...
 
     def block_times(self, blocks: list[int]) -> dict[int, int]: ...
@@ -87,6 +89,11 @@ class Web3ClaimReader:
 
     def head(self) -> int:
         return int(self._call("eth_blockNumber", lambda: self.w3.eth.block_number))
+
+    def chain_id(self) -> int:
+        """``eth_chainId``: a node of another chain has no ``Claimed`` events at the distributors' addresses,
+        which would read as "nothing claimed" (``claim_sync.sync_evm`` asks first)."""
+        return int(self._call("eth_chainId", lambda: self.w3.eth.chain_id))
 
     def _raw(self, method: str, params: list) -> Any:
         """One JSON-RPC call without web3's result formatting (a third of the cost for 10,000 logs)."""

@@ -9,7 +9,9 @@ releases: the ClaimStatus accounts of the entries not yet seen claimed (``portal
 
 The transaction rule of ``portal.domain.context``: the node is asked outside any transaction, and
 each range's claims and cursor are stored in one short transaction after it. A node that is down
-stops the pass where it is; nothing stored is wrong, only older, and ``synced_at`` says how old.
+stops the pass where it is; nothing stored is wrong, only older, and ``synced_at`` says how old. A
+node of another EVM chain than ``PORTAL_EVM_CHAIN_ID`` is not read at all (it would say "nothing
+claimed"): the pass is stale, and says why.
 """
 
 from __future__ import annotations
@@ -63,6 +65,13 @@ async def sync_evm(ctx: UseCaseContext, reader: ClaimReader) -> SyncReport:
         if not todo:
             return report
         head = report.head = await asyncio.to_thread(reader.head)
+        answered = await asyncio.to_thread(reader.chain_id)
+        if answered != ctx.settings.evm_chain_id:
+            report.stale = True
+            report.error = (f"the node answers for chain id {answered}, but this server's EVM releases are claimed on "
+                            f"chain id {ctx.settings.evm_chain_id}: check PORTAL_EVM_RPC_URL and PORTAL_EVM_CHAIN_ID")
+            logger.warning("claim status sync skipped: %s", report.error)
+            return report
         for release in todo:
             start = ctx.settings.claim_sync_from_block if release.synced_block is None else release.synced_block + 1
             for low, high in ranges(start, head):

@@ -201,7 +201,9 @@ def sync(portal: Portal, chain: Chain, reader=None) -> claim_sync.SyncReport:
     async def run_pass() -> claim_sync.SyncReport:
         db = await Database.open(portal.database_url, size=1)
         try:
-            ctx = UseCaseContext(db, SnapshotSet.open([], {}), Settings(database_url=portal.database_url))
+            settings = Settings(database_url=portal.database_url,
+                                evm_chain_id=chain.w3.eth.chain_id if chain else 1)  # a server for this chain
+            ctx = UseCaseContext(db, SnapshotSet.open([], {}), settings)
             return await claim_sync.sync_evm(ctx, reader or Web3ClaimReader(chain.w3))
         finally:
             await db.close()
@@ -227,3 +229,17 @@ def test_ranges_are_at_most_ten_thousand_blocks() -> None:
     assert claim_sync.ranges(0, 25_000) == [(0, 9_999), (10_000, 19_999), (20_000, 25_000)]
     assert claim_sync.ranges(7, 7) == [(7, 7)] and claim_sync.ranges(8, 7) == []
 
+
+
+def test_a_node_of_another_chain_is_not_read_as_nothing_claimed(portal: Portal) -> None:
+    with psycopg.connect(portal.database_url, autocommit=True) as conn:
+        conn.execute("INSERT INTO releases (destination_chain, number, document, sha256, prev, entries_file, "
+                     "entries_sha256, tree, merkle_root, entry_count, total, decimals, distributor, signatures, "
+                     "root_version, published_by, published_at) VALUES ('evm', 1, '', 'x', '', '', '', 'uniswap', "
+                     "'0x', 1, 1, 0, '0x5FbDB2315678afecb367f032d93F642f64180aa3', '[]', 1, 'test', now())")
+    other = Web3ClaimReader(Web3(EthereumTesterProvider()))  # the tester's chain id, not chain 1
+    report = sync(portal, None, other)  # type: ignore[arg-type]  (a server for chain 1)
+    assert report.stale and report.ranges == 0 and report.rpc_calls == 2
+    assert f"chain id {other.w3.eth.chain_id}" in (report.error or "") and "chain id 1:" in (report.error or "")
+    with psycopg.connect(portal.database_url) as conn:
+        assert conn.execute("SELECT synced_at FROM releases").fetchone() == (None,)

@@ -48,7 +48,8 @@ def front() -> Iterator[tuple[Chain, ClaimFront]]:
 @pytest.fixture
 def settings(settings: Settings, front: tuple[Chain, ClaimFront]) -> Settings:
     """The live portal reads claim status from the front every second (PORTAL_CLAIM_SYNC_SECONDS=1)."""
-    return msgspec.structs.replace(settings, evm_rpc_url=front[1].url, claim_sync_seconds=1)
+    return msgspec.structs.replace(settings, evm_rpc_url=front[1].url, claim_sync_seconds=1,
+                                   evm_chain_id=front[1].chain_id)
 
 
 def test_the_running_portal_reads_claims_by_itself(front: tuple[Chain, ClaimFront], portal: Portal,

@@ -69,6 +69,7 @@ def operator_env(portal: Portal, settings: Settings, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("DATABASE_URL", portal.database_url)
     monkeypatch.setenv("PORTAL_SNAPSHOTS", ",".join(settings.snapshots))
     monkeypatch.setenv("PORTAL_TOKEN", portal.token)
+    monkeypatch.setenv("PORTAL_EVM_CHAIN_ID", str(settings.evm_chain_id))  # the CLI beside the server it serves
     monkeypatch.delenv("PORTAL_DESTINATIONS_FILE", raising=False)
 
 
