@@ -11,7 +11,10 @@ claim status commits, whoever wrote it (this process, another replica, a worker,
 request's id, or ``*`` for a change that touched several. ``follow`` holds a LISTEN connection of
 its own and drops what each notification names. Rows are kept only while that connection is up:
 before the first LISTEN, after it is lost and until it is back, nothing is kept and every read goes
-to the database, as it did before this cache.
+to the database, as it did before this cache. Between the loss and this process noticing it, a row
+may be served that a change made meanwhile has outdated: at once when the server closes the
+connection (a restart, ``pg_terminate_backend``), up to the TCP keepalives' ~19 s when the network
+drops it silently (when the database is unreachable from here anyway).
 
 A read that races a change cannot keep a stale row: ``generation`` moves on with every notification,
 and a row read before a notification arrived is not kept if the generation moved (``put``). A

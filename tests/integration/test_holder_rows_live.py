@@ -110,6 +110,7 @@ def test_without_its_listener_the_page_is_read_from_the_database_until_it_is_bac
                                    "WHERE query = %s AND datname = current_database()",
                                    (f"LISTEN {holder_rows.CHANNEL}",)).fetchall()
             assert killed == [(True,)]
+            assert _until(lambda: not rows.live)  # noticed at once: the server closed it (see holder_rows)
             owner.execute("INSERT INTO request_answers (request_id, at, text) VALUES (%s, now(), 'said meanwhile')",
                           (request_id,))
         assert "said meanwhile" in client.post(f"/requests/{request_id}", data={"status_token": token}).text
