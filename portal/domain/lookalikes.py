@@ -22,6 +22,7 @@ from portal.store import lookalikes as store
 from portal.store.lookalikes import SeenLookalike, Sighting
 
 MAX_HOST_CHARS = 253
+MAX_WAITING = 10_000  # hosts waiting for staff ("new") before new ones stop being added (record_urls)
 DISGUISED = "a link whose text named another host or claimed to be official"
 Decision = Literal["confirm", "dismiss"]
 _STATUS = {"confirm": "confirmed", "dismiss": "dismissed"}
@@ -57,10 +58,13 @@ def urls_of_scan(result: ScanResult) -> list[str]:
 
 
 async def record_urls(ctx: UseCaseContext, urls: list[str], official: OfficialLinks) -> None:
+    """Count the lookalikes among ``urls``. Anyone may check a link, unauthenticated and by GET, so new
+    hosts stop being added once ``MAX_WAITING`` wait for staff (hosts already in the log keep counting):
+    a flood of made-up hostnames fills a bounded log, not the database."""
     seen = sightings(urls, official)
     if seen:
         async with ctx.db.transaction() as conn:
-            await store.record_seen(conn, seen, ctx.now())
+            await store.record_seen(conn, seen, ctx.now(), MAX_WAITING)
 
 
 async def listing(ctx: UseCaseContext, status: str | None, limit: int) -> list[SeenLookalike]:

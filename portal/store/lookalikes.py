@@ -36,9 +36,12 @@ class SeenLookalike(msgspec.Struct, frozen=True):
     decided_at: dt.datetime | None
 
 
-async def record_seen(conn: Connection, sightings: list[Sighting], at: dt.datetime) -> None:
+async def record_seen(conn: Connection, sightings: list[Sighting], at: dt.datetime, cap: int) -> None:
+    """Count each sighting; a host not seen before is added only while fewer than ``cap`` hosts wait
+    for staff (``new``), so anonymous lookups cannot grow the log without bound."""
     if sightings:
-        await conn.execute(QUERIES["record_seen"], {"seen": msgspec.json.encode(sightings).decode(), "at": at})
+        await conn.execute(QUERIES["record_seen"], {"seen": msgspec.json.encode(sightings).decode(), "at": at,
+                                                    "cap": cap})
 
 
 async def list_seen(conn: Connection, status: str | None, limit: int) -> list[SeenLookalike]:

@@ -129,3 +129,23 @@ def test_the_cli_exports_the_same_bytes_as_the_api(policy_client: TestClient, ke
         cli = subprocess.run([sys.executable, "-m", "portal", "links", "export", "--format", fmt], env=env,
                              capture_output=True, timeout=120, check=True, stdin=subprocess.DEVNULL)
         assert cli.stdout == policy_client.get("/v1/links/rules", params={"format": fmt}).content, fmt
+
+
+def test_made_up_lookalikes_fill_a_bounded_log_and_known_ones_keep_counting(
+        policy_client: TestClient, keys: Keys, settings: Settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    from portal.domain import lookalikes
+
+    monkeypatch.setattr(lookalikes, "MAX_WAITING", 3)
+    _published(policy_client, keys)
+    for n in range(6):  # an anonymous flood of made-up hostnames
+        assert policy_client.get("/v1/links/check", params={"url": f"https://portal-example.org.x{n}.io/"}
+                                 ).json()["verdict"] == "lookalike"
+    policy_client.get("/v1/links/check", params={"url": "https://portal-example.org.x0.io/again"})
+    rows = _rows(settings.database_url)  # type: ignore[arg-type]
+    assert [(r["host"], r["seen_count"]) for r in rows] == [
+        ("portal-example.org.x0.io", 2), ("portal-example.org.x1.io", 1), ("portal-example.org.x2.io", 1)]
+    reviewer = {"Authorization": "Bearer " + create_key(settings.database_url, "rev", "reviewer")}  # type: ignore[arg-type]
+    policy_client.post("/v1/links/lookalikes/portal-example.org.x1.io/decision", json={"decision": "dismiss"},
+                       headers=reviewer).raise_for_status()
+    policy_client.get("/v1/links/check", params={"url": "https://portal-example.org.x5.io/"})  # room again
+    assert "portal-example.org.x5.io" in {r["host"] for r in _rows(settings.database_url)}  # type: ignore[arg-type]

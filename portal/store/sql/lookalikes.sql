@@ -2,6 +2,8 @@
 INSERT INTO seen_lookalikes AS s (host, first_seen, last_seen, seen_count, reasons, matched)
 SELECT seen.host, %(at)s, %(at)s, seen.times, seen.reasons, seen.matched
 FROM jsonb_to_recordset(%(seen)s::jsonb) AS seen(host text, times bigint, reasons text[], matched text)
+WHERE EXISTS (SELECT 1 FROM seen_lookalikes known WHERE known.host = seen.host)
+   OR (SELECT count(*) FROM (SELECT 1 FROM seen_lookalikes WHERE status = 'new' LIMIT %(cap)s) AS waiting) < %(cap)s
 ORDER BY seen.host
 ON CONFLICT (host) DO UPDATE SET
     last_seen = greatest(s.last_seen, excluded.last_seen),
