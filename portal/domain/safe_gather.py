@@ -146,10 +146,12 @@ async def add_signature(ctx: UseCaseContext, challenge_id: uuid.UUID, text: str,
     filing.check_usable(row["used_at"], row["expires_at"], ctx.now())
     pinned = safe_pin.pinned_of(pinned_row)
     signature = parse_one(text, pinned.safe_message_hash)
+    chain = require_chain(ctx.evm_node)
     if any(s["owner"] == signature.owner for s in signatures):
+        if len(signatures) >= pinned.state.threshold:  # met, not filed: the Safe's check failed (a node down), again
+            return await _file(ctx, (row, pinned_row, pinned), signatures, chain, meta)
         raise ConflictError(f"{signature.owner} has already signed for this challenge", field="signature",
                             code="duplicate_signature")
-    chain = require_chain(ctx.evm_node)
     checked_at = await asyncio.to_thread(_check_owner, chain, pinned, signature)
     async with ctx.db.transaction() as conn:
         locked = await request_store.lock_challenge(conn, challenge_id)
@@ -164,6 +166,15 @@ async def add_signature(ctx: UseCaseContext, challenge_id: uuid.UUID, text: str,
         signatures = await store.signatures_of(conn, challenge_id)
     if len(signatures) < pinned.state.threshold:
         return _progress(row, pinned_row, signatures)
+    return await _file(ctx, (row, pinned_row, pinned), signatures, chain, meta)
+
+
+async def _file(ctx: UseCaseContext, loaded: tuple[dict[str, Any], dict[str, Any], safe_pin.PinnedSafe],
+                signatures: list[dict[str, Any]], chain: EvmChain, meta: RequestMeta) -> SafeProgress:
+    """The threshold is met: the Safe checks its owners' signatures, and the request is filed. When the
+    check cannot be made (the node is down), every signature stays kept, and any owner who signed sends
+    theirs again to try again."""
+    row, pinned_row, pinned = loaded
     gathered = [_stored(s) for s in signatures]
     signer = await asyncio.to_thread(_final_check, chain, pinned, gathered)
     facts = filing.facts_of(row, pinned.state.chain_id)

@@ -45,3 +45,6 @@ EMPTY = "Paste a signature, then send it."
 EXPIRED = "The owners did not finish signing in time. Start again to get a new message."
 USED = ("Enough owners have signed and the request was sent. The status token was shown once, to whoever sent "
         "the last signature: ask them for it to follow the request.")
+RETRY = ("Enough owners have signed, but the Safe's own check of their signatures could not be made yet (the node "
+         "did not answer). Nothing is lost: any owner who signed sends their signature again below, and the check "
+         "is made again.")

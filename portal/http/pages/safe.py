@@ -83,7 +83,7 @@ def _page(progress: SafeProgress, now_expired: bool, for_owner: str | None,
              "warning": copy.one_chain_warning(progress.safe_address, progress.chain_id),
              "owner_steps": copy.OWNER_STEPS, "safe_wallet_steps": copy.SAFE_WALLET_STEPS,
              "paste_owner_hint": copy.PASTE_OWNER_HINT, "whole_hint": copy.WHOLE_HINT, "expired": copy.EXPIRED,
-             "used": copy.USED}
+             "used": copy.USED, "retry": copy.RETRY}
     return SafePage(str(progress.challenge_id), progress.safe_address, progress.chain_id, progress.block_number,
                     progress.version, progress.threshold, progress.signed, owners, progress.message,
                     progress.typed_data, json.dumps(progress.typed_data, indent=1), progress.safe_message_hash,
