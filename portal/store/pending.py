@@ -27,7 +27,7 @@ Kind = Literal["policy", "release"]
 Outcome = Literal["published", "withdrawn"]
 
 
-class PendingRow(msgspec.Struct, frozen=True):
+class NewPending(msgspec.Struct, frozen=True):
     id: uuid.UUID
     kind: Kind
     document: bytes
@@ -36,6 +36,11 @@ class PendingRow(msgspec.Struct, frozen=True):
     label: str
     uploaded_by: str
     uploaded_at: dt.datetime
+
+
+class PendingRow(NewPending, frozen=True):
+    """A stored document: what was uploaded, and how it was closed (all None while it waits)."""
+
     outcome: Outcome | None
     closed_by: str | None
     closed_at: dt.datetime | None
@@ -61,17 +66,6 @@ class PendingListed(msgspec.Struct, frozen=True):
     closed_by: str | None
     closed_at: dt.datetime | None
     signatures: int
-
-
-class NewPending(msgspec.Struct, frozen=True):
-    id: uuid.UUID
-    kind: Kind
-    document: bytes
-    entries_file: bytes | None
-    sha256: str
-    label: str
-    uploaded_by: str
-    uploaded_at: dt.datetime
 
 
 def _row(row: dict[str, Any]) -> PendingRow:
